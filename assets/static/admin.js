@@ -1,0 +1,130 @@
+// Admin: center settings, service areas with their series, counters.
+"use strict";
+(function () {
+  const boot = Motcua.boot();
+  let settings = boot.settings;
+  let areas = boot.areas;
+  let counters = boot.counters;
+  const $ = (id) => document.getElementById(id);
+  const say = (t, ok) => { $("msg").textContent = t; $("msg").className = "msg " + (ok ? "ok" : "err"); window.scrollTo(0, 0); };
+
+  function fillCenter() {
+    const f = $("center-form");
+    f.name.value = settings.name;
+    f.notice.value = settings.notice;
+    const p = settings.queue.priority_policy;
+    f.policy.value = p.kind;
+    f.every.value = p.kind === "interleave" ? p.every : 3;
+    f.max_calls.value = settings.queue.max_calls;
+    f.calls_before_no_show.value = settings.queue.calls_before_no_show;
+    f.allow_call_specific.checked = settings.queue.allow_call_specific;
+    f.number_mode.value = settings.speech.number_mode;
+    f.template.value = settings.speech.template;
+    f.categories.value = settings.queue.priority_categories.map((c) => c.code + "|" + c.name).join("\n");
+  }
+
+  $("center-form").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const f = ev.target;
+    const s = structuredClone(settings);
+    s.name = f.name.value;
+    s.notice = f.notice.value;
+    s.queue.priority_policy = f.policy.value === "interleave" ? { kind: "interleave", every: Number(f.every.value) } : { kind: "strict" };
+    s.queue.max_calls = Number(f.max_calls.value);
+    s.queue.calls_before_no_show = Number(f.calls_before_no_show.value);
+    s.queue.allow_call_specific = f.allow_call_specific.checked;
+    s.speech.number_mode = f.number_mode.value;
+    s.speech.template = f.template.value;
+    s.queue.priority_categories = f.categories.value.split("\n").map((l) => l.trim()).filter(Boolean).map((l) => {
+      const [code, ...rest] = l.split("|");
+      return { code: code.trim(), name: (rest.join("|") || code).trim() };
+    });
+    try {
+      settings = await Motcua.api("PUT", "/api/v1/settings", s);
+      say("Đã lưu cấu hình trung tâm.", true);
+    } catch (e) { say(e.message); }
+  });
+
+  const windowsText = (ws) => ws.map((w) => w.start.slice(0, 5) + "-" + w.end.slice(0, 5)).join(", ");
+  function parseWindows(text) {
+    return text.split(",").map((s) => s.trim()).filter(Boolean).map((s) => {
+      const [a, b] = s.split("-").map((x) => x.trim());
+      return { start: a + ":00", end: b + ":00" };
+    });
+  }
+
+  function areaRow(a) {
+    const inp = (name, value, type) => Motcua.el("input", { name, value: value ?? "", type: type || "text" });
+    const tr = Motcua.el("tr", {},
+      Motcua.el("td", {}, inp("name", a.name)),
+      Motcua.el("td", {}, inp("prefix", a.series.prefix)),
+      Motcua.el("td", {}, inp("start", a.series.start, "number")),
+      Motcua.el("td", {}, inp("end", a.series.end, "number")),
+      Motcua.el("td", {}, inp("width", a.series.width, "number")),
+      Motcua.el("td", {}, inp("cap", a.daily_cap, "number")),
+      Motcua.el("td", {}, inp("windows", windowsText(a.windows))),
+      Motcua.el("td", {}, Motcua.el("input", { name: "active", type: "checkbox", checked: a.active })),
+      Motcua.el("td", {}, Motcua.el("button", { class: "btn small", onclick: () => saveArea(a.id, tr) }, "Lưu")));
+    return tr;
+  }
+
+  async function saveArea(id, tr) {
+    const v = (n) => tr.querySelector('[name="' + n + '"]');
+    const body = {
+      name: v("name").value,
+      series: { prefix: v("prefix").value.trim().toUpperCase(), start: Number(v("start").value), end: Number(v("end").value), width: Number(v("width").value) },
+      daily_cap: v("cap").value ? Number(v("cap").value) : null,
+      windows: parseWindows(v("windows").value),
+      active: v("active").checked,
+    };
+    try {
+      if (id) await Motcua.api("PUT", "/api/v1/services/" + id, body);
+      else await Motcua.api("POST", "/api/v1/services", body);
+      areas = await Motcua.api("GET", "/api/v1/services");
+      renderAreas();
+      renderCounters();
+      say("Đã lưu lĩnh vực " + body.name + ".", true);
+    } catch (e) { say(e.message); }
+  }
+
+  function renderAreas() { $("areas").replaceChildren(...areas.map(areaRow)); }
+
+  function counterRow(c) {
+    const tr = Motcua.el("tr", {},
+      Motcua.el("td", {}, Motcua.el("input", { name: "number", type: "number", value: c.number })),
+      Motcua.el("td", {}, Motcua.el("input", { name: "name", value: c.name })),
+      Motcua.el("td", {}, ...areas.map((a) => Motcua.el("label", { class: "check" },
+        Motcua.el("input", { type: "checkbox", name: "svc", value: a.id, checked: c.services.includes(a.id) }), " " + a.name + " "))),
+      Motcua.el("td", {}, c.state ? ({ open: "Đang mở", paused: "Tạm ngưng", closed: "Đã đóng" })[c.state.state] : ""),
+      Motcua.el("td", {}, Motcua.el("button", { class: "btn small", onclick: () => saveCounter(c.id, tr) }, "Lưu")));
+    return tr;
+  }
+
+  async function saveCounter(id, tr) {
+    const body = {
+      number: Number(tr.querySelector('[name="number"]').value),
+      name: tr.querySelector('[name="name"]').value,
+      services: [...tr.querySelectorAll('[name="svc"]:checked')].map((x) => Number(x.value)),
+    };
+    try {
+      if (id) await Motcua.api("PUT", "/api/v1/counters/" + id, body);
+      else await Motcua.api("POST", "/api/v1/counters", body);
+      counters = await Motcua.api("GET", "/api/v1/counters");
+      renderCounters();
+      say("Đã lưu " + body.name + ".", true);
+    } catch (e) { say(e.message); }
+  }
+
+  function renderCounters() { $("counters").replaceChildren(...counters.map(counterRow)); }
+
+  $("add-area").addEventListener("click", () => {
+    $("areas").append(areaRow({ id: 0, name: "", series: { prefix: "E", start: 1, end: 999, width: 3 }, daily_cap: null, windows: [], active: true }));
+  });
+  $("add-counter").addEventListener("click", () => {
+    $("counters").append(counterRow({ id: 0, number: counters.length + 1, name: "Quầy số " + (counters.length + 1), services: [], state: null }));
+  });
+
+  fillCenter();
+  renderAreas();
+  renderCounters();
+})();

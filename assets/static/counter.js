@@ -1,0 +1,142 @@
+// Counter desk: the officer picks a counter, opens it, and works the queue.
+"use strict";
+(function () {
+  const boot = Motcua.boot();
+  const areas = new Map(boot.areas.map((a) => [a.id, a]));
+  let counters = new Map(boot.counters.map((c) => [c.id, c]));
+  let counterId = Number(localStorage.getItem("motcua.counter")) || null;
+  let snapshot = { waiting: [], called: [], serving: [] };
+  let missed = [];
+  const $ = (id) => document.getElementById(id);
+  const catName = (code) => (boot.categories.find((c) => c.code === code) || { name: code }).name;
+
+  function say(text, ok) {
+    const m = $("msg");
+    m.textContent = text || "";
+    m.className = "msg " + (ok ? "ok" : "err");
+  }
+
+  async function act(fn) {
+    try {
+      await fn();
+      await refresh();
+    } catch (e) {
+      say(e.message);
+    }
+  }
+
+  function counter() { return counters.get(counterId); }
+  function mine(t) { const c = counter(); return c && c.services.includes(t.service); }
+  function currentTicket() {
+    return snapshot.serving.concat(snapshot.called).find((t) => t.counter === counterId) || null;
+  }
+
+  function render() {
+    const c = counter();
+    if (!c) { $("pick").hidden = false; $("desk").hidden = true; return; }
+    $("pick").hidden = true;
+    $("desk").hidden = false;
+    $("desk-name").textContent = "Quầy " + c.number + " — " + c.name;
+    const st = c.state.state;
+    const pill = $("desk-state");
+    pill.textContent = st === "open" ? "Đang mở" : st === "paused" ? "Tạm ngưng: " + c.state.reason : "Đã đóng";
+    pill.className = "pill " + st;
+    const cur = currentTicket();
+    $("cur-number").textContent = cur ? cur.number : "—";
+    $("cur-info").textContent = cur
+      ? (areas.get(cur.service) || {}).name + " · " + (cur.state === "called" ? "Đã gọi " + cur.calls.length + " lần" : "Đang phục vụ") +
+        (cur.priority ? " · Ưu tiên: " + catName(cur.priority) : "")
+      : "Chưa có công dân tại quầy";
+    const open = st === "open";
+    $("act-next").disabled = !open || (cur && cur.state === "called");
+    $("act-recall").disabled = !cur || cur.state !== "called";
+    $("act-start").disabled = !cur || cur.state !== "called";
+    $("act-finish").disabled = !cur;
+    $("act-noshow").disabled = !cur || cur.state !== "called";
+    $("act-transfer").disabled = !cur;
+    $("act-pause").hidden = st !== "open";
+    $("act-resume").hidden = st === "open";
+    $("act-resume").textContent = st === "closed" ? "▶ Mở quầy" : "▶ Mở lại quầy";
+
+    const waiting = snapshot.waiting.filter(mine);
+    $("wait-count").textContent = waiting.length + " người";
+    $("waiting").replaceChildren(...waiting.map((t) => Motcua.el("tr", {},
+      Motcua.el("td", {}, Motcua.el("b", {}, t.number), t.priority ? Motcua.el("span", { class: "prio-mark", title: catName(t.priority) }, "Ưu tiên") : null,
+        t.target_counter ? Motcua.el("span", { class: "pill" }, "chuyển đến quầy") : null),
+      Motcua.el("td", {}, (areas.get(t.service) || {}).name || ""),
+      Motcua.el("td", {}, Motcua.hhmm(t.issued_at)),
+      Motcua.el("td", {}, Motcua.minutesSince(t.waiting_since) + " phút"),
+      Motcua.el("td", {}, boot.allow_call_specific && open && !(cur && cur.state === "called")
+        ? Motcua.el("button", { class: "btn small", onclick: () => act(() => Motcua.api("POST", "/api/v1/counters/" + counterId + "/call/" + t.id)) }, "Gọi số này")
+        : null))));
+    $("missed").replaceChildren(...missed.filter(mine).map((t) => Motcua.el("tr", {},
+      Motcua.el("td", {}, Motcua.el("b", {}, t.number)),
+      Motcua.el("td", {}, t.state === "no_show" ? "Vắng mặt" : "Đã hủy"),
+      Motcua.el("td", {}, Motcua.el("button", { class: "btn small", onclick: () => act(async () => {
+        await Motcua.api("POST", "/api/v1/tickets/" + t.id + "/reactivate");
+        missed = missed.filter((m) => m.id !== t.id);
+      }) }, "Đưa lại hàng chờ")))));
+  }
+
+  async function refresh() {
+    const [snap, cs] = await Promise.all([Motcua.api("GET", "/api/v1/queue"), Motcua.api("GET", "/api/v1/counters")]);
+    snapshot = snap;
+    counters = new Map(cs.map((c) => [c.id, c]));
+    render();
+  }
+
+  async function pick(id) {
+    counterId = id;
+    localStorage.setItem("motcua.counter", String(id));
+    const c = counter();
+    if (c && c.state.state === "closed") {
+      try { await Motcua.api("POST", "/api/v1/counters/" + id + "/open"); } catch (e) { say(e.message); }
+    }
+    await refresh();
+  }
+
+  document.querySelectorAll(".pick").forEach((b) => b.addEventListener("click", () => pick(Number(b.dataset.counter))));
+  $("act-next").addEventListener("click", () => act(async () => {
+    const t = await Motcua.api("POST", "/api/v1/counters/" + counterId + "/call-next");
+    say(t ? "Đã gọi số " + t.number : "Không còn ai trong hàng chờ", true);
+  }));
+  const ticketAction = (name, body) => act(async () => {
+    const cur = currentTicket();
+    if (!cur) return;
+    const t = await Motcua.api("POST", "/api/v1/tickets/" + cur.id + "/" + name, body);
+    if (t.state === "no_show" || t.state === "cancelled") missed.unshift(t);
+    say("", true);
+  });
+  $("act-recall").addEventListener("click", () => ticketAction("recall"));
+  $("act-start").addEventListener("click", () => ticketAction("start"));
+  $("act-finish").addEventListener("click", () => ticketAction("finish"));
+  $("act-noshow").addEventListener("click", () => ticketAction("no-show"));
+  $("act-pause").addEventListener("click", () => {
+    const reason = prompt("Lý do tạm ngưng (ví dụ: họp, nghỉ giải lao):", "Nghỉ giải lao");
+    if (reason) act(() => Motcua.api("POST", "/api/v1/counters/" + counterId + "/pause", { reason }));
+  });
+  $("act-resume").addEventListener("click", () => act(() => Motcua.api("POST", "/api/v1/counters/" + counterId + "/open")));
+  $("act-close").addEventListener("click", () => act(() => Motcua.api("POST", "/api/v1/counters/" + counterId + "/close")));
+  $("act-switch").addEventListener("click", () => { counterId = null; localStorage.removeItem("motcua.counter"); render(); });
+  $("act-transfer").addEventListener("click", () => {
+    const cur = currentTicket();
+    if (!cur) return;
+    $("tr-number").textContent = cur.number;
+    $("tr-service").replaceChildren(...[...areas.values()].map((a) => Motcua.el("option", { value: a.id, selected: a.id === cur.service }, a.name)));
+    $("tr-counter").replaceChildren(Motcua.el("option", { value: "" }, "Bất kỳ quầy nào phục vụ lĩnh vực"),
+      ...[...counters.values()].filter((c) => c.id !== counterId).map((c) => Motcua.el("option", { value: c.id }, "Quầy " + c.number + " — " + c.name)));
+    $("tr-back").checked = false;
+    $("transfer-dlg").showModal();
+  });
+  $("transfer-dlg").addEventListener("close", () => {
+    if ($("transfer-dlg").returnValue !== "ok") return;
+    const body = { service: Number($("tr-service").value), to_back: $("tr-back").checked };
+    if ($("tr-counter").value) body.counter = Number($("tr-counter").value);
+    ticketAction("transfer", body);
+  });
+
+  Motcua.live(() => { refresh().catch((e) => say(e.message)); },
+    ["ticket_issued", "ticket_called", "ticket_changed", "counter_changed", "service_changed"]);
+  if (counterId && counters.has(counterId)) pick(counterId); else render();
+  setInterval(render, 30000); // keep the waited minutes fresh
+})();

@@ -1,0 +1,92 @@
+// Kiosk: one tap on an area issues a normal ticket; the priority button leads to the
+// category, then the area. The result stays on screen a few seconds, then the start.
+"use strict";
+(function () {
+  const RETURN_SECS = 10;
+  let priority = null;
+  let timer = null;
+  let busy = false;
+
+  const screens = ["start", "priority", "priority-area", "done", "fail"];
+  function show(id) {
+    for (const s of screens) document.getElementById(s).hidden = s !== id;
+  }
+
+  function reset() {
+    clearInterval(timer);
+    priority = null;
+    busy = false;
+    show("start");
+  }
+
+  function countdown(secs) {
+    const c = document.getElementById("countdown");
+    let left = secs;
+    c.textContent = left;
+    clearInterval(timer);
+    timer = setInterval(() => {
+      left -= 1;
+      c.textContent = left;
+      if (left <= 0) reset();
+    }, 1000);
+  }
+
+  function waitText(secs) {
+    const m = Math.round(secs / 60);
+    if (m < 1) return "Thời gian chờ dự kiến: dưới 1 phút";
+    return "Thời gian chờ dự kiến: khoảng " + m + " phút";
+  }
+
+  async function issue(service) {
+    if (busy) return;
+    busy = true;
+    try {
+      const t = await Motcua.api("POST", "/api/v1/tickets", { service: Number(service), priority, print: true });
+      const area = document.querySelector('.area-btn[data-service="' + service + '"] .area-name');
+      document.getElementById("done-number").textContent = t.number;
+      document.getElementById("done-area").textContent = area ? area.textContent : "";
+      document.getElementById("done-ahead").textContent = t.waiting_ahead;
+      document.getElementById("done-wait").textContent = waitText(t.estimated_wait_secs);
+      const prio = document.getElementById("done-prio");
+      const cat = priority && document.querySelector('.cat-btn[data-priority="' + priority + '"]');
+      prio.hidden = !cat;
+      if (cat) prio.textContent = "Ưu tiên: " + cat.textContent;
+      const pr = document.getElementById("done-print");
+      if (t.printed === true) {
+        pr.textContent = "Mời nhận phiếu in bên dưới.";
+        pr.className = "done-print";
+      } else {
+        pr.textContent = "Máy in phiếu đang gặp sự cố. Vui lòng ghi nhớ số này hoặc báo cán bộ tại quầy.";
+        pr.className = "done-print warn";
+      }
+      show("done");
+      countdown(RETURN_SECS);
+    } catch (e) {
+      document.getElementById("fail-text").textContent = e.message || "Không lấy được số. Vui lòng báo cán bộ hướng dẫn.";
+      show("fail");
+      countdown(RETURN_SECS);
+    } finally {
+      busy = false;
+    }
+  }
+
+  document.querySelectorAll("#start .area-btn").forEach((b) => b.addEventListener("click", () => { priority = null; issue(b.dataset.service); }));
+  document.querySelectorAll("#priority-area .area-btn").forEach((b) => b.addEventListener("click", () => issue(b.dataset.service)));
+  document.getElementById("priority-open").addEventListener("click", () => show("priority"));
+  document.querySelectorAll(".cat-btn").forEach((b) => b.addEventListener("click", () => {
+    priority = b.dataset.priority;
+    document.getElementById("chosen-cat").textContent = b.textContent;
+    show("priority-area");
+  }));
+  document.querySelectorAll("[data-back]").forEach((b) => b.addEventListener("click", reset));
+
+  function tick() {
+    const d = new Date();
+    document.getElementById("clock").textContent =
+      d.toLocaleTimeString("vi-VN", { hour: "2-digit", minute: "2-digit", timeZone: "Asia/Ho_Chi_Minh" });
+  }
+  tick();
+  setInterval(tick, 5000);
+  // Areas or settings changed by the admin: show them (only when idle on the start screen).
+  Motcua.live(() => { if (!document.getElementById("start").hidden) location.reload(); }, ["service_changed", "settings_changed"]);
+})();

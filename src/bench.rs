@@ -1,0 +1,238 @@
+//! `motcua bench …`: reproducible measurements on loopback, against the real server.
+//! Results are recorded in BENCHMARKS.md with the machine and the command.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpStream;
+use std::sync::{Arc, Barrier};
+use std::time::{Duration, Instant};
+
+use clap::Subcommand;
+
+use crate::app;
+use crate::clock::SystemClock;
+use crate::config::Config;
+use crate::store::Store;
+
+#[derive(Subcommand, Clone)]
+pub enum BenchCmd {
+    /// Ticket issuance (1/8/32 clients) vs raw redb commits, and call → SSE latency.
+    Queue {
+        /// Tickets per concurrency level.
+        #[arg(long, default_value_t = 600)]
+        tickets: usize,
+        /// Board clients on SSE.
+        #[arg(long, default_value_t = 20)]
+        boards: usize,
+        /// Calls measured for SSE latency.
+        #[arg(long, default_value_t = 100)]
+        calls: usize,
+    },
+}
+
+pub fn run(cmd: BenchCmd) -> anyhow::Result<()> {
+    match cmd {
+        BenchCmd::Queue { tickets, boards, calls } => queue(tickets, boards, calls),
+    }
+}
+
+fn pct(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+struct Stats {
+    rate: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+}
+
+fn stats(mut lat_ms: Vec<f64>, elapsed: Duration) -> Stats {
+    lat_ms.sort_by(|a, b| a.total_cmp(b));
+    Stats { rate: lat_ms.len() as f64 / elapsed.as_secs_f64(), p50_ms: pct(&lat_ms, 0.5), p99_ms: pct(&lat_ms, 0.99) }
+}
+
+fn login(base: &str, user: &str) -> anyhow::Result<String> {
+    let v: serde_json::Value = ureq::post(&format!("{base}/api/v1/session"))
+        .send_json(serde_json::json!({"username": user, "password": "demo"}))?
+        .into_json()?;
+    Ok(v["token"].as_str().unwrap_or_default().to_string())
+}
+
+fn queue(tickets: usize, boards: usize, calls: usize) -> anyhow::Result<()> {
+    let dir = tempdir()?;
+    // Baseline: one insert per durable commit, same disk, same moment.
+    let raw = Store::open(&dir.join("baseline.redb"))?;
+    let n_raw = tickets.max(200);
+    let t = Instant::now();
+    for i in 0..n_raw as u64 {
+        raw.raw_commit_baseline(i)?;
+    }
+    let raw_rate = n_raw as f64 / t.elapsed().as_secs_f64();
+    drop(raw);
+
+    let cfg = Config { workers: 4, ..Config::defaults(&dir.join("data"), "127.0.0.1:0") };
+    let running = app::spawn(cfg, Arc::new(SystemClock))?;
+    let devices = running.services.seed_demo()?;
+    let base = format!("http://{}", running.addr);
+    let kiosk = devices.kiosk.clone();
+    let services: Vec<serde_json::Value> =
+        ureq::get(&format!("{base}/api/v1/services")).set("Authorization", &format!("Bearer {kiosk}")).call()?.into_json()?;
+    let area_ids: Vec<u64> = services.iter().filter_map(|s| s["id"].as_u64()).collect();
+
+    // In-process, no HTTP: the cost of the command itself.
+    let actor = crate::events::Actor { name: "bench".into(), role: "kiosk".into(), addr: None };
+    let t = Instant::now();
+    let mut lat = Vec::new();
+    for i in 0..tickets {
+        let s = Instant::now();
+        running.services.issue_ticket(&actor, area_ids[i % area_ids.len()] as u32, None)?;
+        lat.push(s.elapsed().as_secs_f64() * 1e3);
+    }
+    let inproc = stats(lat, t.elapsed());
+
+    println!("motcua bench queue — {tickets} tickets per level, {} ({} cores)", std::env::consts::ARCH, num_cpus());
+    println!("raw redb durable commits:         {:8.1} /s", raw_rate);
+    println!(
+        "issue_ticket in-process (1):      {:8.1} /s  p50 {:6.2} ms  p99 {:6.2} ms  ratio {:.2}",
+        inproc.rate,
+        inproc.p50_ms,
+        inproc.p99_ms,
+        inproc.rate / raw_rate
+    );
+    for clients in [1usize, 8, 32] {
+        let per = tickets / clients;
+        let barrier = Arc::new(Barrier::new(clients + 1));
+        let mut handles = Vec::new();
+        for c in 0..clients {
+            let (b, base, kiosk, ids) = (barrier.clone(), base.clone(), kiosk.clone(), area_ids.clone());
+            handles.push(std::thread::spawn(move || -> anyhow::Result<Vec<f64>> {
+                let agent = ureq::AgentBuilder::new().build();
+                b.wait();
+                let mut lat = Vec::with_capacity(per);
+                for i in 0..per {
+                    let s = Instant::now();
+                    agent
+                        .post(&format!("{base}/api/v1/tickets"))
+                        .set("Authorization", &format!("Bearer {kiosk}"))
+                        .send_json(serde_json::json!({"service": ids[(c + i) % ids.len()]}))?;
+                    lat.push(s.elapsed().as_secs_f64() * 1e3);
+                }
+                Ok(lat)
+            }));
+        }
+        barrier.wait();
+        let t = Instant::now();
+        let mut all = Vec::new();
+        for h in handles {
+            all.extend(h.join().map_err(|_| anyhow::anyhow!("client thread panicked"))??);
+        }
+        let s = stats(all, t.elapsed());
+        println!(
+            "POST /api/v1/tickets, {clients:2} clients: {:8.1} /s  p50 {:6.2} ms  p99 {:6.2} ms  ratio {:.2}",
+            s.rate,
+            s.p50_ms,
+            s.p99_ms,
+            s.rate / raw_rate
+        );
+    }
+
+    // Call → SSE delivery to `boards` boards.
+    let display = devices.display.clone();
+    let mut readers = Vec::new();
+    let start_barrier = Arc::new(Barrier::new(boards + 1));
+    for _ in 0..boards {
+        let (addr, token, b) = (running.addr, display.clone(), start_barrier.clone());
+        readers.push(std::thread::spawn(move || -> anyhow::Result<Vec<(String, Instant)>> {
+            let mut s = TcpStream::connect(addr)?;
+            s.set_read_timeout(Some(Duration::from_secs(30)))?;
+            write!(s, "GET /api/v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nAccept: text/event-stream\r\n\r\n")?;
+            let mut r = BufReader::new(s);
+            let mut got = Vec::new();
+            let mut line = String::new();
+            let mut event = String::new();
+            let mut ready = false;
+            loop {
+                line.clear();
+                if r.read_line(&mut line)? == 0 {
+                    break;
+                }
+                let l = line.trim_end();
+                if let Some(e) = l.strip_prefix("event: ") {
+                    event = e.to_string();
+                } else if let Some(d) = l.strip_prefix("data: ") {
+                    if event == "hello" && !ready {
+                        ready = true;
+                        b.wait();
+                    } else if event == "ticket_called" {
+                        let v: serde_json::Value = serde_json::from_str(d)?;
+                        let n = v["ticket"]["number"].as_str().unwrap_or_default().to_string();
+                        got.push((n, Instant::now()));
+                    } else if event == "settings_changed" {
+                        break; // end marker
+                    }
+                }
+            }
+            Ok(got)
+        }));
+    }
+    start_barrier.wait();
+    let officer = login(&base, "canbo1")?;
+    let admin = login(&base, "admin")?;
+    let agent = ureq::AgentBuilder::new().build();
+    let counter_id = 1;
+    agent.post(&format!("{base}/api/v1/counters/{counter_id}/open")).set("Authorization", &format!("Bearer {officer}")).call()?;
+    let mut sent = Vec::new();
+    for _ in 0..calls {
+        let t0 = Instant::now();
+        let resp = agent
+            .post(&format!("{base}/api/v1/counters/{counter_id}/call-next"))
+            .set("Authorization", &format!("Bearer {officer}"))
+            .call()?;
+        if resp.status() != 200 {
+            break;
+        }
+        let v: serde_json::Value = resp.into_json()?;
+        let id = v["id"].as_u64().unwrap_or_default();
+        sent.push((v["number"].as_str().unwrap_or_default().to_string(), t0));
+        agent.post(&format!("{base}/api/v1/tickets/{id}/finish")).set("Authorization", &format!("Bearer {officer}")).call()?;
+    }
+    // Any settings change ends the board readers.
+    let settings: serde_json::Value =
+        agent.get(&format!("{base}/api/v1/settings")).set("Authorization", &format!("Bearer {admin}")).call()?.into_json()?;
+    agent.put(&format!("{base}/api/v1/settings")).set("Authorization", &format!("Bearer {admin}")).send_json(settings)?;
+    let mut lat = Vec::new();
+    let mut missing = 0usize;
+    for r in readers {
+        let got = r.join().map_err(|_| anyhow::anyhow!("board thread panicked"))??;
+        for (n, t0) in &sent {
+            match got.iter().find(|(g, _)| g == n) {
+                Some((_, at)) => lat.push(at.duration_since(*t0).as_secs_f64() * 1e3),
+                None => missing += 1,
+            }
+        }
+    }
+    lat.sort_by(|a, b| a.total_cmp(b));
+    println!(
+        "call → SSE, {boards} boards × {} calls:  p50 {:6.2} ms  p99 {:6.2} ms  max {:6.2} ms  missing {missing}",
+        sent.len(),
+        pct(&lat, 0.5),
+        pct(&lat, 0.99),
+        lat.last().copied().unwrap_or(0.0)
+    );
+    running.stop();
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
+
+fn num_cpus() -> usize {
+    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+}
+
+fn tempdir() -> anyhow::Result<std::path::PathBuf> {
+    let d = std::env::temp_dir().join(format!("motcua-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&d)?;
+    Ok(d)
+}

@@ -1,0 +1,133 @@
+//! One configuration struct: defaults < config file < `MOTCUA_*` environment < flags.
+//! Resolution is a pure function so the precedence is unit-tested.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    pub data_dir: PathBuf,
+    pub listen: String,
+    /// tracing-subscriber filter, e.g. `info` or `motcua=debug`.
+    pub log: String,
+    /// HTTP worker threads (0 = one per core).
+    pub workers: usize,
+}
+
+/// What a config file may set (all optional).
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub data_dir: Option<PathBuf>,
+    pub listen: Option<String>,
+    pub log: Option<String>,
+    pub workers: Option<usize>,
+}
+
+/// What the command line set.
+#[derive(Debug, Clone, Default)]
+pub struct Flags {
+    pub data_dir: Option<PathBuf>,
+    pub listen: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("config file {path}: {source}")]
+    Parse { path: PathBuf, source: toml::de::Error },
+    #[error("{name}: {message}")]
+    Env { name: String, message: String },
+}
+
+impl Config {
+    pub fn defaults(data_dir: &Path, listen: &str) -> Config {
+        Config { data_dir: data_dir.to_path_buf(), listen: listen.to_string(), log: "info".into(), workers: 0 }
+    }
+
+    pub fn resolve(
+        defaults: Config,
+        file: Option<FileConfig>,
+        env: &HashMap<String, String>,
+        flags: &Flags,
+    ) -> Result<Config, ConfigError> {
+        let mut c = defaults;
+        if let Some(f) = file {
+            if let Some(v) = f.data_dir {
+                c.data_dir = v;
+            }
+            if let Some(v) = f.listen {
+                c.listen = v;
+            }
+            if let Some(v) = f.log {
+                c.log = v;
+            }
+            if let Some(v) = f.workers {
+                c.workers = v;
+            }
+        }
+        if let Some(v) = env.get("MOTCUA_DATA") {
+            c.data_dir = PathBuf::from(v);
+        }
+        if let Some(v) = env.get("MOTCUA_LISTEN") {
+            c.listen = v.clone();
+        }
+        if let Some(v) = env.get("MOTCUA_LOG") {
+            c.log = v.clone();
+        }
+        if let Some(v) = env.get("MOTCUA_WORKERS") {
+            c.workers = v.parse().map_err(|_| ConfigError::Env {
+                name: "MOTCUA_WORKERS".into(),
+                message: format!("not a number: {v}"),
+            })?;
+        }
+        if let Some(v) = &flags.data_dir {
+            c.data_dir = v.clone();
+        }
+        if let Some(v) = &flags.listen {
+            c.listen = v.clone();
+        }
+        Ok(c)
+    }
+
+    pub fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.into(), source })?;
+        toml::from_str(&text).map_err(|source| ConfigError::Parse { path: path.into(), source })
+    }
+
+    pub fn db_path(&self) -> PathBuf {
+        self.data_dir.join("motcua.redb")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn precedence_defaults_file_env_flags() {
+        let d = Config::defaults(Path::new("/var/lib/motcua"), "0.0.0.0:8080");
+        let file = FileConfig { listen: Some("0.0.0.0:80".into()), log: Some("debug".into()), ..Default::default() };
+        let mut env = HashMap::new();
+        env.insert("MOTCUA_LISTEN".to_string(), "127.0.0.1:9000".to_string());
+        let flags = Flags { data_dir: Some("/tmp/x".into()), ..Default::default() };
+        let c = Config::resolve(d.clone(), Some(file.clone()), &env, &flags).unwrap();
+        assert_eq!(c.listen, "127.0.0.1:9000"); // env beats file
+        assert_eq!(c.log, "debug"); // file beats default
+        assert_eq!(c.data_dir, PathBuf::from("/tmp/x")); // flag beats all
+        let flags = Flags { listen: Some("1.2.3.4:1".into()), ..Default::default() };
+        assert_eq!(Config::resolve(d.clone(), Some(file), &env, &flags).unwrap().listen, "1.2.3.4:1");
+        assert_eq!(Config::resolve(d.clone(), None, &HashMap::new(), &Flags::default()).unwrap(), d);
+        env.insert("MOTCUA_WORKERS".into(), "x".into());
+        assert!(Config::resolve(d, None, &env, &Flags::default()).is_err());
+    }
+
+    #[test]
+    fn file_rejects_unknown_keys() {
+        assert!(toml::from_str::<FileConfig>("listen = \"0.0.0.0:1\"\n").is_ok());
+        assert!(toml::from_str::<FileConfig>("lisen = \"0.0.0.0:1\"\n").is_err());
+    }
+}

@@ -1,0 +1,4 @@
+//! The only module that touches device transports (USB, sockets to devices, device
+//! files). Every device has a simulated twin behind the same trait.
+
+pub mod printer;

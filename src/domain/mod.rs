@@ -1,0 +1,8 @@
+//! Pure rules of the center. Nothing here does I/O, reads the wall clock, or knows
+//! HTTP, redb, USB or async: every time is a parameter, so every rule a regulation or an
+//! officer can name is unit-tested here.
+
+pub mod center;
+pub mod queue;
+pub mod speech;
+pub mod time;

@@ -1,0 +1,15 @@
+//! motcua: the appliance of a commune's public administrative service center.
+//! See ARCHITECTURE.md for the codemap and the invariants.
+
+pub mod app;
+pub mod bench;
+pub mod clock;
+pub mod config;
+
+pub mod domain;
+pub mod events;
+pub mod render;
+pub mod service;
+pub mod store;
+pub mod voice;
+pub mod web;

@@ -1,0 +1,144 @@
+//! The `motcua` command: server, demo, and the operator's tools.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use motcua::clock::SystemClock;
+use motcua::config::{Config, Flags};
+
+#[derive(Parser)]
+#[command(name = "motcua", version, about = "Trung tâm Phục vụ hành chính công — máy chủ một cửa")]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Run the appliance.
+    Serve {
+        #[arg(long)]
+        data: Option<PathBuf>,
+        #[arg(long)]
+        listen: Option<String>,
+        /// Config file (default /etc/motcua/config.toml when it exists).
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Run with a demo center (seeded once) and simulated devices.
+    Demo {
+        #[arg(long, default_value = "demo-data")]
+        data: PathBuf,
+        #[arg(long, default_value = "0.0.0.0:8080")]
+        listen: String,
+    },
+    /// Check the audit chain of the event log.
+    Audit {
+        #[command(subcommand)]
+        cmd: AuditCmd,
+    },
+    /// Reproducible measurements (see BENCHMARKS.md).
+    Bench {
+        #[command(subcommand)]
+        cmd: motcua::bench::BenchCmd,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCmd {
+    /// Walk the hash chain; exit 1 at the first broken link.
+    Verify {
+        #[arg(long)]
+        data: PathBuf,
+    },
+}
+
+const DEFAULT_CONFIG: &str = "/etc/motcua/config.toml";
+
+fn env_map() -> HashMap<String, String> {
+    std::env::vars().filter(|(k, _)| k.starts_with("MOTCUA_")).collect()
+}
+
+fn init_logs(filter: &str) {
+    let f = tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt().with_env_filter(f).with_target(false).try_init();
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.cmd {
+        Cmd::Serve { data, listen, config } => {
+            let file = match &config {
+                Some(p) => Some(Config::read_file(p)?),
+                None if std::path::Path::new(DEFAULT_CONFIG).exists() => Some(Config::read_file(DEFAULT_CONFIG.as_ref())?),
+                None => None,
+            };
+            let defaults = Config::defaults("/var/lib/motcua".as_ref(), "0.0.0.0:8080");
+            let cfg = Config::resolve(defaults, file, &env_map(), &Flags { data_dir: data, listen })?;
+            serve(cfg, false)
+        }
+        Cmd::Demo { data, listen } => {
+            let defaults = Config::defaults(&data, &listen);
+            let cfg = Config::resolve(defaults, None, &env_map(), &Flags { data_dir: Some(data), listen: Some(listen) })?;
+            serve(cfg, true)
+        }
+        Cmd::Audit { cmd: AuditCmd::Verify { data } } => {
+            let store = motcua::store::Store::open(&data.join("motcua.redb"))?;
+            match motcua::store::verify_chain(&store)? {
+                None => {
+                    println!("audit chain OK");
+                    Ok(())
+                }
+                Some(seq) => {
+                    eprintln!("audit chain BROKEN at event {seq}");
+                    std::process::exit(1);
+                }
+            }
+        }
+        Cmd::Bench { cmd } => motcua::bench::run(cmd),
+    }
+}
+
+fn serve(cfg: Config, demo: bool) -> anyhow::Result<()> {
+    init_logs(&cfg.log);
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    rt.block_on(async move {
+        let services = motcua::app::open_services(&cfg, Arc::new(SystemClock))?;
+        if demo {
+            let s = services.clone();
+            let devices = tokio::task::spawn_blocking(move || s.seed_demo()).await??;
+            print_demo(&cfg, &devices);
+        }
+        let listener = std::net::TcpListener::bind(&cfg.listen).with_context(|| format!("cannot listen on {}", cfg.listen))?;
+        tracing::info!(listen = %cfg.listen, data = %cfg.data_dir.display(), "motcua {} ready", env!("CARGO_PKG_VERSION"));
+        motcua::app::server(services, &cfg, listener)?.await?;
+        tracing::info!("stopped");
+        Ok(())
+    })
+}
+
+fn print_demo(cfg: &Config, d: &motcua::service::demo::DemoDevices) {
+    let host = match cfg.listen.rsplit_once(':') {
+        Some(("0.0.0.0", port)) | Some(("[::]", port)) => format!("localhost:{port}"),
+        _ => cfg.listen.clone(),
+    };
+    let base = format!("http://{host}");
+    println!();
+    println!("==================== motcua DEMO ====================");
+    println!(" DEMO MODE: seeded accounts use the password \"demo\".");
+    println!(" Never use the demo on a real center's network.");
+    println!();
+    println!(" Ki-ốt lấy số (kiosk, paired):  {base}/pair/{}", d.kiosk);
+    println!(" Màn hình TV (board, paired):   {base}/pair/{}", d.display);
+    println!(" Quầy giao dịch (counter):      {base}/counter   (canbo1..canbo4 / demo)");
+    println!(" Quản trị (admin):              {base}/admin     (admin / demo)");
+    println!(" Health:                        {base}/healthz");
+    println!(" API description:               {base}/api/v1/openapi.json");
+    println!(" Data directory:                {}", cfg.data_dir.display());
+    println!("=====================================================");
+    println!();
+}

@@ -1,0 +1,184 @@
+//! Accounts and sessions. Passwords are argon2id hashes; a session token is 32 random
+//! bytes shown once to the client and stored only as its sha256, so a copy of the
+//! database file does not hand out live sessions.
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use chrono::{DateTime, Duration, Utc};
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::{Result, ServiceError, Services};
+use crate::domain::center::Role;
+use crate::events::{Actor, EventKind};
+
+pub const MIN_PASSWORD_LEN: usize = 4;
+/// Browser and API sessions of people.
+pub const USER_SESSION_HOURS: i64 = 12;
+/// Paired devices stay paired until revoked (or a year passes).
+pub const DEVICE_SESSION_DAYS: i64 = 365;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct User {
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub password_hash: String,
+    pub must_change_password: bool,
+    pub disabled: bool,
+}
+
+/// Who a request acts as.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Principal {
+    pub name: String,
+    pub display_name: String,
+    pub role: Role,
+    pub device: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Session {
+    pub principal: Principal,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+pub fn hash_token(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+fn new_token() -> String {
+    let mut b = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut b);
+    hex::encode(b)
+}
+
+pub fn hash_password(password: &str) -> Result<String> {
+    let salt = SaltString::generate(&mut rand::rngs::OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| ServiceError::Invalid(format!("Không thể băm mật khẩu: {e}")))
+}
+
+fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+}
+
+fn valid_username(name: &str) -> bool {
+    (2..=32).contains(&name.len()) && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.')
+}
+
+impl Services {
+    /// Username + password → a new session token.
+    pub fn login(&self, username: &str, password: &str, addr: Option<String>) -> Result<(String, Principal)> {
+        let bad = || ServiceError::Unauthorized("Tên đăng nhập hoặc mật khẩu không đúng".into());
+        let user: User = self.store.read()?.user(username)?.ok_or_else(bad)?;
+        if user.disabled || !verify_password(password, &user.password_hash) {
+            return Err(bad());
+        }
+        let principal =
+            Principal { name: user.username.clone(), display_name: user.display_name.clone(), role: user.role, device: false };
+        let actor = Actor { name: user.username.clone(), role: user.role.as_str().into(), addr };
+        let token = new_token();
+        self.run(&actor, |tx, now| {
+            let s = Session { principal: principal.clone(), created_at: now, expires_at: now + Duration::hours(USER_SESSION_HOURS) };
+            tx.put_session(&hash_token(&token), &s)?;
+            tx.emit(EventKind::SessionOpened { username: user.username.clone() });
+            Ok(())
+        })?;
+        Ok((token, principal))
+    }
+
+    /// The principal of a live session token, if any.
+    pub fn authenticate(&self, token: &str) -> Result<Option<Principal>> {
+        if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Ok(None);
+        }
+        let s: Option<Session> = self.store.read()?.session(&hash_token(token))?;
+        Ok(s.filter(|s| s.expires_at > self.clock.now()).map(|s| s.principal))
+    }
+
+    pub fn logout(&self, actor: &Actor, token: &str) -> Result<()> {
+        self.run(actor, |tx, _| Ok(tx.delete_session(&hash_token(token))?))
+    }
+
+    pub fn create_user(
+        &self,
+        actor: &Actor,
+        username: &str,
+        display_name: &str,
+        role: Role,
+        password: &str,
+        must_change_password: bool,
+    ) -> Result<User> {
+        if !valid_username(username) {
+            return Err(ServiceError::Invalid("Tên đăng nhập gồm 2–32 chữ cái không dấu, số, '.', '-' hoặc '_'".into()));
+        }
+        if role.is_device() {
+            return Err(ServiceError::Invalid("Vai trò thiết bị không dùng cho tài khoản người".into()));
+        }
+        if password.chars().count() < MIN_PASSWORD_LEN {
+            return Err(ServiceError::Invalid(format!("Mật khẩu cần ít nhất {MIN_PASSWORD_LEN} ký tự")));
+        }
+        let user = User {
+            username: username.to_string(),
+            display_name: display_name.trim().to_string(),
+            role,
+            password_hash: hash_password(password)?,
+            must_change_password,
+            disabled: false,
+        };
+        self.run(actor, |tx, _| {
+            if tx.user::<User>(username)?.is_some() {
+                return Err(ServiceError::Invalid(format!("Tài khoản {username} đã tồn tại")));
+            }
+            tx.put_user(username, &user)?;
+            tx.emit(EventKind::UserChanged { username: username.into(), role: role.as_str().into(), action: "create".into() });
+            Ok(user)
+        })
+    }
+
+    pub fn users(&self) -> Result<Vec<User>> {
+        Ok(self.store.read()?.users()?)
+    }
+
+    /// A long-lived token for a device (kiosk, TV, rating tablet).
+    pub fn create_device_session(&self, actor: &Actor, name: &str, role: Role) -> Result<String> {
+        if !role.is_device() {
+            return Err(ServiceError::Invalid("Vai trò không phải của thiết bị".into()));
+        }
+        let token = new_token();
+        let principal = Principal { name: format!("device:{name}"), display_name: name.to_string(), role, device: true };
+        self.run(actor, |tx, now| {
+            let s = Session { principal, created_at: now, expires_at: now + Duration::days(DEVICE_SESSION_DAYS) };
+            tx.put_session(&hash_token(&token), &s)?;
+            tx.emit(EventKind::UserChanged { username: format!("device:{name}"), role: role.as_str().into(), action: "pair".into() });
+            Ok(())
+        })?;
+        Ok(token)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn password_hash_verifies_only_the_right_password() {
+        let h = hash_password("demo").unwrap();
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify_password("demo", &h));
+        assert!(!verify_password("Demo", &h));
+        assert!(!verify_password("demo", "not a hash"));
+    }
+
+    #[test]
+    fn usernames() {
+        assert!(valid_username("canbo1"));
+        assert!(!valid_username("c"));
+        assert!(!valid_username("cán bộ"));
+    }
+}

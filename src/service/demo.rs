@@ -1,0 +1,64 @@
+//! The demo center: seeded once, idempotent on restart.
+
+use super::{Result, Services};
+use crate::domain::center::{CenterSettings, Role};
+use crate::domain::queue::{Series, ServiceArea, Window};
+use crate::events::Actor;
+use chrono::NaiveTime;
+
+pub const DEMO_PASSWORD: &str = "demo";
+
+pub const DEMO_AREAS: [(&str, &str); 4] = [
+    ("Tư pháp - Hộ tịch - Chứng thực", "A"),
+    ("Văn hóa - Xã hội", "B"),
+    ("Kinh doanh", "C"),
+    ("Nông nghiệp - Môi trường", "D"),
+];
+
+/// Tokens of the demo's simulated devices, kept so a restart prints the same links.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct DemoDevices {
+    pub kiosk: String,
+    pub display: String,
+}
+
+impl Services {
+    /// Seeds the demo center unless it is already there; returns the device tokens.
+    pub fn seed_demo(&self) -> Result<DemoDevices> {
+        if let Some(d) = self.store.read()?.meta::<DemoDevices>("demo_devices")? {
+            return Ok(d);
+        }
+        let sys = Actor::system();
+        let settings = CenterSettings { name: "Trung tâm Phục vụ hành chính công xã Tân Phú".into(), ..CenterSettings::default() };
+        self.save_settings(&sys, settings)?;
+        let hours = |a: (u32, u32), b: (u32, u32)| Window {
+            start: NaiveTime::from_hms_opt(a.0, a.1, 0).unwrap_or_default(),
+            end: NaiveTime::from_hms_opt(b.0, b.1, 0).unwrap_or_default(),
+        };
+        // The demo issues all day so it can be tried at any hour; a real center sets
+        // windows such as 07:15–11:15 and 13:15–16:30 on the admin page.
+        let _typical = [hours((7, 15), (11, 15)), hours((13, 15), (16, 30))];
+        for (i, (name, letter)) in DEMO_AREAS.iter().enumerate() {
+            let area = ServiceArea {
+                id: 0,
+                name: name.to_string(),
+                series: Series::letter(letter),
+                daily_cap: None,
+                windows: vec![],
+                active: true,
+            };
+            let area = self.save_service(&sys, area)?;
+            self.save_counter(&sys, (i + 1) as u32, &format!("Quầy số {}", i + 1), vec![area.id], 0)?;
+        }
+        self.create_user(&sys, "admin", "Quản trị viên", Role::Admin, DEMO_PASSWORD, false)?;
+        for i in 1..=4 {
+            self.create_user(&sys, &format!("canbo{i}"), &format!("Cán bộ {i}"), Role::Officer, DEMO_PASSWORD, false)?;
+        }
+        let devices = DemoDevices {
+            kiosk: self.create_device_session(&sys, "Ki-ốt sảnh chờ", Role::Kiosk)?,
+            display: self.create_device_session(&sys, "TV sảnh chờ", Role::Display)?,
+        };
+        self.run(&sys, |tx, _| Ok(tx.put_meta("demo_devices", &devices)?))?;
+        Ok(devices)
+    }
+}

@@ -1,0 +1,83 @@
+//! Use cases. One function per command: read what the rule needs, apply the pure domain
+//! rule, write the result and its events in one transaction, then publish the committed
+//! events to live screens. Callers run these on a blocking thread (redb fsyncs).
+
+pub mod auth;
+pub mod demo;
+pub mod queue;
+
+use std::sync::Arc;
+
+use crate::clock::Clock;
+use crate::domain::center::CenterSettings;
+use crate::domain::queue::QueueError;
+use crate::events::{Actor, Event, Hub};
+use crate::store::{Store, StoreError, Tx};
+
+pub use queue::{IssuedTicket, QueueSnapshot, TicketAction};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error("{0}")]
+    Queue(#[from] QueueError),
+    #[error("Không tìm thấy {0}")]
+    NotFound(&'static str),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error("Lỗi lưu trữ: {0}")]
+    Store(#[from] StoreError),
+}
+
+impl ServiceError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            ServiceError::Queue(e) => e.code(),
+            ServiceError::NotFound(_) => "not_found",
+            ServiceError::Forbidden(_) => "not_operator",
+            ServiceError::Invalid(_) => "invalid_input",
+            ServiceError::Unauthorized(_) => "unauthorized",
+            ServiceError::Store(_) => "storage_error",
+        }
+    }
+}
+
+pub type Result<T> = std::result::Result<T, ServiceError>;
+
+/// Everything a command needs: the store, the live hub and the clock.
+#[derive(Clone)]
+pub struct Services {
+    pub store: Arc<Store>,
+    pub hub: Hub,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl Services {
+    pub fn new(store: Arc<Store>, hub: Hub, clock: Arc<dyn Clock>) -> Self {
+        Services { store, hub, clock }
+    }
+
+    /// One command: one durable transaction, then its events go live.
+    pub fn run<T>(&self, actor: &Actor, f: impl FnOnce(&mut Tx, chrono::DateTime<chrono::Utc>) -> Result<T>) -> Result<T> {
+        let now = self.clock.now();
+        let (out, events): (T, Vec<Event>) = self.store.write(actor, now, |tx| f(tx, now))?;
+        self.hub.publish(&events);
+        Ok(out)
+    }
+
+    pub fn settings(&self) -> Result<CenterSettings> {
+        Ok(self.store.read()?.meta("settings")?.unwrap_or_default())
+    }
+
+    pub fn save_settings(&self, actor: &Actor, s: CenterSettings) -> Result<CenterSettings> {
+        s.validate().map_err(ServiceError::Invalid)?;
+        self.run(actor, |tx, _| {
+            tx.put_meta("settings", &s)?;
+            tx.emit(crate::events::EventKind::SettingsChanged { what: "center".into() });
+            Ok(s)
+        })
+    }
+}

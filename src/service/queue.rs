@@ -1,0 +1,384 @@
+//! Queue commands and queries.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{Result, ServiceError, Services};
+use crate::domain::center::CenterSettings;
+use crate::domain::queue::{
+    self, Counter, CounterId, QueueError, ServiceArea, ServiceId, Ticket, TicketId, TicketState,
+};
+use crate::domain::time::local_day;
+use crate::events::{Actor, EventKind};
+use crate::store::Tx;
+
+/// How many finished tickets feed the service-time mean of an estimate.
+const RECENT_FOR_ESTIMATE: usize = 20;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct IssuedTicket {
+    pub ticket: Ticket,
+    pub waiting_ahead: u32,
+    pub estimated_wait_secs: u32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct QueueSnapshot {
+    pub waiting: Vec<Ticket>,
+    pub called: Vec<Ticket>,
+    pub serving: Vec<Ticket>,
+    pub last_event_seq: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(tag = "action", rename_all = "kebab-case")]
+pub enum TicketAction {
+    Recall,
+    Start,
+    Finish,
+    NoShow,
+    Reactivate,
+    Transfer {
+        service: Option<ServiceId>,
+        counter: Option<CounterId>,
+        #[serde(default)]
+        to_back: bool,
+    },
+    Cancel,
+}
+
+impl TicketAction {
+    pub fn name(&self) -> &'static str {
+        match self {
+            TicketAction::Recall => "recall",
+            TicketAction::Start => "start",
+            TicketAction::Finish => "finish",
+            TicketAction::NoShow => "no_show",
+            TicketAction::Reactivate => "reactivate",
+            TicketAction::Transfer { .. } => "transfer",
+            TicketAction::Cancel => "cancel",
+        }
+    }
+}
+
+fn is_admin(actor: &Actor) -> bool {
+    actor.role == "admin"
+}
+
+fn load_counter(tx: &Tx, id: CounterId) -> Result<Counter> {
+    tx.counter(id)?.ok_or(ServiceError::NotFound("quầy"))
+}
+
+fn load_ticket(tx: &Tx, id: TicketId) -> Result<Ticket> {
+    tx.ticket(id)?.ok_or(ServiceError::NotFound("phiếu"))
+}
+
+/// The officer working a counter (or an admin) may operate it.
+fn check_operator(actor: &Actor, counter: &Counter) -> Result<()> {
+    if is_admin(actor) || counter.officer() == Some(actor.name.as_str()) {
+        Ok(())
+    } else {
+        Err(ServiceError::Forbidden(format!("Bạn chưa mở {} nên không thể thao tác tại quầy này", counter.name)))
+    }
+}
+
+fn settings(tx: &Tx) -> Result<CenterSettings> {
+    Ok(tx.meta("settings")?.unwrap_or_default())
+}
+
+fn estimate(tx: &Tx, service: ServiceId, ahead: u32, now: DateTime<Utc>, s: &CenterSettings) -> Result<u32> {
+    let today = local_day(now);
+    let recent = tx.recent_tickets(400, |t| t.day == today)?;
+    let durations: Vec<u32> = recent
+        .iter()
+        .filter(|t| t.service == service && t.state == TicketState::Done)
+        .filter_map(|t| Some((t.finished_at? - t.started_at?).num_seconds().max(0) as u32))
+        .take(RECENT_FOR_ESTIMATE)
+        .collect();
+    let open = tx.counters()?.iter().filter(|c| c.is_open() && c.serves(service)).count() as u32;
+    let mean = queue::mean_service_secs(&durations, s.queue.default_service_secs);
+    Ok(queue::estimate_wait_secs(ahead, open, mean))
+}
+
+impl Services {
+    pub fn issue_ticket(&self, actor: &Actor, service: ServiceId, priority: Option<String>) -> Result<IssuedTicket> {
+        self.run(actor, |tx, now| {
+            let s = settings(tx)?;
+            let area = tx.service(service)?.ok_or(ServiceError::NotFound("lĩnh vực"))?;
+            if let Some(p) = &priority {
+                s.queue.category(p).ok_or(QueueError::UnknownPriority)?;
+            }
+            let day = local_day(now);
+            let issued = tx.issued_on(service, day)?;
+            area.check_issue(now, issued)?;
+            let k = tx.bump_issued(service, day)? - 1;
+            let number = area.series.nth(k).ok_or(QueueError::SeriesExhausted)?;
+            let open = tx.open_tickets()?;
+            let ahead = queue::waiting_ahead(&open, service, priority.is_some(), s.queue.priority_policy);
+            let ticket = Ticket {
+                id: tx.next_id("ticket")?,
+                number,
+                service,
+                day,
+                priority,
+                state: TicketState::Waiting,
+                issued_at: now,
+                queue_at: now,
+                waiting_since: now,
+                counter: None,
+                target_counter: None,
+                calls: vec![],
+                first_called_at: None,
+                started_at: None,
+                finished_at: None,
+                officer: None,
+                transfers: 0,
+                requeues: 0,
+                waiting_ahead_at_issue: ahead,
+            };
+            let wait = estimate(tx, service, ahead, now, &s)?;
+            tx.put_ticket(&ticket)?;
+            tx.emit(EventKind::TicketIssued { ticket: ticket.clone(), estimated_wait_secs: wait });
+            Ok(IssuedTicket { ticket, waiting_ahead: ahead, estimated_wait_secs: wait })
+        })
+    }
+
+    /// Atomic: the selection and the state change happen in one serialized write
+    /// transaction, so two counters can never get the same ticket.
+    pub fn call_next(&self, actor: &Actor, counter_id: CounterId) -> Result<Option<Ticket>> {
+        self.run(actor, |tx, now| {
+            let s = settings(tx)?;
+            let mut counter = load_counter(tx, counter_id)?;
+            check_operator(actor, &counter)?;
+            if !counter.is_open() {
+                return Err(QueueError::CounterNotOpen.into());
+            }
+            let open = tx.open_tickets()?;
+            finish_current(tx, &counter, &open, now)?;
+            let Some(next) = queue::pick_next(&counter, &open, s.queue.priority_policy) else {
+                return Ok(None);
+            };
+            let mut t = next.clone();
+            t.call(&counter, &actor.name, now)?;
+            queue::note_called(&mut counter, &t);
+            tx.put_counter(&counter)?;
+            tx.put_ticket(&t)?;
+            emit_called(tx, &t, &counter, false);
+            Ok(Some(t))
+        })
+    }
+
+    /// Call one specific waiting ticket out of order (a center setting; audited).
+    pub fn call_ticket(&self, actor: &Actor, counter_id: CounterId, ticket_id: TicketId) -> Result<Ticket> {
+        self.run(actor, |tx, now| {
+            let s = settings(tx)?;
+            if !s.queue.allow_call_specific {
+                return Err(QueueError::CallSpecificDisabled.into());
+            }
+            let counter = load_counter(tx, counter_id)?;
+            check_operator(actor, &counter)?;
+            if !counter.is_open() {
+                return Err(QueueError::CounterNotOpen.into());
+            }
+            let mut t = load_ticket(tx, ticket_id)?;
+            if !counter.serves(t.service) {
+                return Err(QueueError::NotServedHere.into());
+            }
+            let open = tx.open_tickets()?;
+            finish_current(tx, &counter, &open, now)?;
+            t.call(&counter, &actor.name, now)?;
+            tx.put_ticket(&t)?;
+            emit_called(tx, &t, &counter, false);
+            Ok(t)
+        })
+    }
+
+    pub fn ticket_action(&self, actor: &Actor, ticket_id: TicketId, action: TicketAction) -> Result<Ticket> {
+        self.run(actor, |tx, now| {
+            let s = settings(tx)?;
+            let mut t = load_ticket(tx, ticket_id)?;
+            let at_counter = match t.counter {
+                Some(c) if matches!(t.state, TicketState::Called | TicketState::Serving) => Some(load_counter(tx, c)?),
+                _ => None,
+            };
+            if let Some(c) = &at_counter {
+                check_operator(actor, c)?;
+            }
+            match &action {
+                TicketAction::Recall => t.recall(&s.queue, now)?,
+                TicketAction::Start => t.start(now)?,
+                TicketAction::Finish => t.finish(now)?,
+                TicketAction::NoShow => t.no_show(&s.queue, now)?,
+                TicketAction::Reactivate => t.reactivate(&s.queue, now)?,
+                TicketAction::Cancel => t.cancel(now)?,
+                TicketAction::Transfer { service, counter, to_back } => {
+                    let service = service.unwrap_or(t.service);
+                    tx.service(service)?.ok_or(ServiceError::NotFound("lĩnh vực"))?;
+                    if let Some(c) = counter {
+                        let target = load_counter(tx, *c)?;
+                        if !target.serves(service) {
+                            return Err(QueueError::NotServedHere.into());
+                        }
+                    }
+                    t.transfer(service, *counter, *to_back, now)?
+                }
+            }
+            tx.put_ticket(&t)?;
+            match (&action, &at_counter) {
+                (TicketAction::Recall, Some(c)) => emit_called(tx, &t, c, true),
+                _ => tx.emit(EventKind::TicketChanged { action: action.name().into(), ticket: t.clone() }),
+            }
+            Ok(t)
+        })
+    }
+
+    pub fn open_counter(&self, actor: &Actor, counter_id: CounterId) -> Result<Counter> {
+        self.counter_command(actor, counter_id, |c, actor| Ok(c.open(&actor.name)?))
+    }
+
+    pub fn pause_counter(&self, actor: &Actor, counter_id: CounterId, reason: &str) -> Result<Counter> {
+        self.counter_command(actor, counter_id, |c, actor| {
+            check_operator(actor, c)?;
+            Ok(c.pause(reason)?)
+        })
+    }
+
+    pub fn close_counter(&self, actor: &Actor, counter_id: CounterId) -> Result<Counter> {
+        self.counter_command(actor, counter_id, |c, actor| {
+            if c.officer().is_some() {
+                check_operator(actor, c)?;
+            }
+            c.close();
+            Ok(())
+        })
+    }
+
+    fn counter_command(
+        &self,
+        actor: &Actor,
+        counter_id: CounterId,
+        f: impl FnOnce(&mut Counter, &Actor) -> Result<()>,
+    ) -> Result<Counter> {
+        self.run(actor, |tx, _| {
+            let mut c = load_counter(tx, counter_id)?;
+            f(&mut c, actor)?;
+            tx.put_counter(&c)?;
+            tx.emit(EventKind::CounterChanged { counter: c.clone() });
+            Ok(c)
+        })
+    }
+
+    /// Create (id 0 = next free) or replace a service area.
+    pub fn save_service(&self, actor: &Actor, mut area: ServiceArea) -> Result<ServiceArea> {
+        area.series.validate()?;
+        let name = area.name.trim().to_string();
+        if name.is_empty() || name.chars().count() > 120 {
+            return Err(ServiceError::Invalid("Tên lĩnh vực phải có từ 1 đến 120 ký tự".into()));
+        }
+        area.name = name;
+        self.run(actor, |tx, _| {
+            if area.id == 0 {
+                area.id = tx.next_id("service")? as ServiceId;
+            } else if tx.service(area.id)?.is_none() {
+                return Err(ServiceError::NotFound("lĩnh vực"));
+            }
+            tx.put_service(&area)?;
+            tx.emit(EventKind::ServiceChanged { service: area.clone() });
+            Ok(area)
+        })
+    }
+
+    /// Create (id 0) or edit a counter's number, name and areas; its open state is kept.
+    pub fn save_counter(&self, actor: &Actor, number: u32, name: &str, services: Vec<ServiceId>, id: CounterId) -> Result<Counter> {
+        let name = name.trim();
+        if name.is_empty() || number == 0 || number > 999 {
+            return Err(ServiceError::Invalid("Quầy cần số (1–999) và tên".into()));
+        }
+        self.run(actor, |tx, _| {
+            for s in &services {
+                tx.service(*s)?.ok_or(ServiceError::NotFound("lĩnh vực"))?;
+            }
+            let c = if id == 0 {
+                Counter::new(tx.next_id("counter")? as CounterId, number, name, services)
+            } else {
+                let mut c = load_counter(tx, id)?;
+                c.number = number;
+                c.name = name.to_string();
+                c.services = services;
+                c
+            };
+            tx.put_counter(&c)?;
+            tx.emit(EventKind::CounterChanged { counter: c.clone() });
+            Ok(c)
+        })
+    }
+
+    pub fn snapshot(&self) -> Result<QueueSnapshot> {
+        let rx = self.store.read()?;
+        let mut open = rx.open_tickets()?;
+        open.sort_by(|a, b| a.queue_at.cmp(&b.queue_at).then(a.id.cmp(&b.id)));
+        let pick = |st: TicketState| open.iter().filter(|t| t.state == st).cloned().collect::<Vec<_>>();
+        Ok(QueueSnapshot {
+            waiting: pick(TicketState::Waiting),
+            called: pick(TicketState::Called),
+            serving: pick(TicketState::Serving),
+            last_event_seq: rx.last_event_seq()?,
+        })
+    }
+
+    pub fn ticket(&self, id: TicketId) -> Result<Ticket> {
+        self.store.read()?.ticket(id)?.ok_or(ServiceError::NotFound("phiếu"))
+    }
+
+    pub fn services(&self) -> Result<Vec<ServiceArea>> {
+        Ok(self.store.read()?.services()?)
+    }
+
+    pub fn counters(&self) -> Result<Vec<Counter>> {
+        Ok(self.store.read()?.counters()?)
+    }
+
+    /// The last calls, newest first, for the board.
+    pub fn recent_calls(&self, limit: usize) -> Result<Vec<crate::events::Event>> {
+        let rx = self.store.read()?;
+        let last = rx.last_event_seq()?;
+        // Calls are a fraction of all events; look back a bounded window.
+        let from = last.saturating_sub(2000);
+        let mut calls: Vec<_> = rx
+            .events_after(from, 2000)?
+            .into_iter()
+            .filter(|e| matches!(e.kind, EventKind::TicketCalled { .. }))
+            .collect();
+        calls.reverse();
+        calls.truncate(limit);
+        Ok(calls)
+    }
+}
+
+/// "Call next" ends the service in progress at this counter; a ticket only called (the
+/// citizen has not come yet) must be started, recalled or marked absent first.
+fn finish_current(tx: &mut Tx, counter: &Counter, open: &[Ticket], now: DateTime<Utc>) -> Result<()> {
+    for t in open.iter().filter(|t| t.counter == Some(counter.id)) {
+        match t.state {
+            TicketState::Called => return Err(QueueError::CounterBusy(t.number.clone()).into()),
+            TicketState::Serving => {
+                let mut done = t.clone();
+                done.finish(now)?;
+                tx.put_ticket(&done)?;
+                tx.emit(EventKind::TicketChanged { action: "finish".into(), ticket: done });
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+fn emit_called(tx: &mut Tx, t: &Ticket, counter: &Counter, recall: bool) {
+    tx.emit(EventKind::TicketCalled {
+        ticket: t.clone(),
+        counter: counter.id,
+        counter_number: counter.number,
+        counter_name: counter.name.clone(),
+        recall,
+    });
+}

@@ -1,0 +1,420 @@
+//! The only module that knows redb. One file, a handful of tables, every record behind a
+//! versioned codec. A command runs inside [`Store::write`]: one durable write transaction
+//! that also appends the command's events (hash-chained), so what is acknowledged is on
+//! disk and in the audit log together.
+
+mod codec;
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use redb::{Database, Durability, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::domain::queue::{Counter, CounterId, ServiceArea, ServiceId, Ticket, TicketId};
+use crate::events::{chain_hash, Actor, Event, EventKind, GENESIS_HASH};
+
+pub use codec::CodecError;
+
+/// The schema this binary writes. Older files are migrated forward on open; a newer file
+/// is refused rather than misread.
+pub const SCHEMA_VERSION: u32 = 1;
+
+const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+const EVENTS: TableDefinition<u64, &[u8]> = TableDefinition::new("events");
+const TICKETS: TableDefinition<u64, &[u8]> = TableDefinition::new("tickets");
+/// Ids of tickets still in the live queue (waiting, called, serving).
+const OPEN: TableDefinition<u64, ()> = TableDefinition::new("open_tickets");
+const SERVICES: TableDefinition<u32, &[u8]> = TableDefinition::new("services");
+const COUNTERS: TableDefinition<u32, &[u8]> = TableDefinition::new("counters");
+const USERS: TableDefinition<&str, &[u8]> = TableDefinition::new("users");
+const SESSIONS: TableDefinition<&str, &[u8]> = TableDefinition::new("sessions");
+/// Named counters: id sequences and per-day ticket counts.
+const SEQS: TableDefinition<&str, u64> = TableDefinition::new("seqs");
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Db(#[from] redb::Error),
+    #[error("record codec: {0}")]
+    Codec(#[from] CodecError),
+    #[error("the database file has schema version {found}, newer than this program's {supported}; refusing to open it")]
+    TooNew { found: u32, supported: u32 },
+    #[error("cannot open {path}: {source}")]
+    Open { path: PathBuf, source: redb::DatabaseError },
+}
+
+macro_rules! from_redb {
+    ($($t:ty),*) => {$(
+        impl From<$t> for StoreError {
+            fn from(e: $t) -> Self { StoreError::Db(e.into()) }
+        }
+    )*};
+}
+from_redb!(redb::TransactionError, redb::TableError, redb::StorageError, redb::CommitError);
+
+pub struct Store {
+    db: Database,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (or creates) the database file, creates missing tables and migrates.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        let db = Database::create(path).map_err(|source| StoreError::Open { path: path.to_path_buf(), source })?;
+        let store = Store { db, path: path.to_path_buf() };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn migrate(&self) -> Result<(), StoreError> {
+        let txn = self.db.begin_write()?;
+        {
+            let mut meta = txn.open_table(META)?;
+            let found = match meta.get("schema_version")? {
+                Some(v) => codec::decode::<u32>(v.value())?,
+                None => 0,
+            };
+            if found > SCHEMA_VERSION {
+                return Err(StoreError::TooNew { found, supported: SCHEMA_VERSION });
+            }
+            // Version 0 = empty file. Future migrations go here, one step per version.
+            if found < SCHEMA_VERSION {
+                meta.insert("schema_version", codec::encode(&SCHEMA_VERSION)?.as_slice())?;
+            }
+            txn.open_table(EVENTS)?;
+            txn.open_table(TICKETS)?;
+            txn.open_table(OPEN)?;
+            txn.open_table(SERVICES)?;
+            txn.open_table(COUNTERS)?;
+            txn.open_table(USERS)?;
+            txn.open_table(SESSIONS)?;
+            txn.open_table(SEQS)?;
+        }
+        txn.commit()?;
+        Ok(())
+    }
+
+    /// Runs one command: `f` reads and writes through [`Tx`] and emits events; they are
+    /// appended with sequence numbers and hashes, and the whole is committed durably
+    /// (fsync) before this returns. Any error aborts everything.
+    pub fn write<T, E>(
+        &self,
+        actor: &Actor,
+        now: DateTime<Utc>,
+        f: impl FnOnce(&mut Tx) -> Result<T, E>,
+    ) -> Result<(T, Vec<Event>), E>
+    where
+        E: From<StoreError>,
+    {
+        let mut txn = self.db.begin_write().map_err(StoreError::from)?;
+        txn.set_durability(Durability::Immediate).map_err(|e| StoreError::Db(e.into()))?;
+        let mut tx = Tx { txn, pending: Vec::new() };
+        let out = f(&mut tx)?;
+        let Tx { txn, pending } = tx;
+        let events = append_events(&txn, actor, now, pending)?;
+        txn.commit().map_err(StoreError::from)?;
+        Ok((out, events))
+    }
+
+    pub fn read(&self) -> Result<Rx, StoreError> {
+        Ok(Rx { txn: self.db.begin_read()? })
+    }
+
+    /// A raw redb write with one insert and nothing else: the baseline the benchmark
+    /// compares ticket issuance with.
+    pub fn raw_commit_baseline(&self, key: u64) -> Result<(), StoreError> {
+        const BASE: TableDefinition<u64, u64> = TableDefinition::new("bench_baseline");
+        let txn = self.db.begin_write()?;
+        txn.open_table(BASE)?.insert(key, key)?;
+        txn.commit()?;
+        Ok(())
+    }
+}
+
+fn append_events(
+    txn: &redb::WriteTransaction,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    pending: Vec<EventKind>,
+) -> Result<Vec<Event>, StoreError> {
+    if pending.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut table = txn.open_table(EVENTS)?;
+    let (mut seq, mut prev_hash) = match table.last()? {
+        Some((k, v)) => (k.value(), codec::decode::<Event>(v.value())?.hash),
+        None => (0, GENESIS_HASH.to_string()),
+    };
+    let mut out = Vec::with_capacity(pending.len());
+    for kind in pending {
+        seq += 1;
+        let hash = chain_hash(&prev_hash, seq, &now, actor, &kind);
+        let event = Event { seq, at: now, actor: actor.clone(), kind, prev_hash, hash: hash.clone() };
+        table.insert(seq, codec::encode(&event)?.as_slice())?;
+        prev_hash = hash;
+        out.push(event);
+    }
+    Ok(out)
+}
+
+fn day_key(service: ServiceId, day: NaiveDate) -> String {
+    format!("issued:{service}:{day}")
+}
+
+/// Reads shared by the write and the read transaction (both have `open_table`).
+macro_rules! reads {
+    ($ty:ident) => {
+        impl $ty {
+            pub fn ticket(&self, id: TicketId) -> Result<Option<Ticket>, StoreError> {
+                let t = self.txn.open_table(TICKETS)?;
+                let v = t.get(id)?;
+                Ok(match v {
+                    Some(v) => Some(codec::decode(v.value())?),
+                    None => None,
+                })
+            }
+
+            /// Tickets in the live queue, in id order.
+            pub fn open_tickets(&self) -> Result<Vec<Ticket>, StoreError> {
+                let open = self.txn.open_table(OPEN)?;
+                let tickets = self.txn.open_table(TICKETS)?;
+                let mut out = Vec::new();
+                for row in open.iter()? {
+                    let (id, _) = row?;
+                    if let Some(v) = tickets.get(id.value())? {
+                        out.push(codec::decode(v.value())?);
+                    }
+                }
+                Ok(out)
+            }
+
+            /// The most recent tickets (newest first), at most `limit`, while `keep` says so.
+            pub fn recent_tickets(
+                &self,
+                limit: usize,
+                mut keep: impl FnMut(&Ticket) -> bool,
+            ) -> Result<Vec<Ticket>, StoreError> {
+                let tickets = self.txn.open_table(TICKETS)?;
+                let mut out = Vec::new();
+                for row in tickets.iter()?.rev() {
+                    let (_, v) = row?;
+                    let t: Ticket = codec::decode(v.value())?;
+                    if !keep(&t) || out.len() >= limit {
+                        break;
+                    }
+                    out.push(t);
+                }
+                Ok(out)
+            }
+
+            pub fn ticket_count(&self) -> Result<u64, StoreError> {
+                Ok(self.txn.open_table(TICKETS)?.len()?)
+            }
+
+            pub fn services(&self) -> Result<Vec<ServiceArea>, StoreError> {
+                all_values(&self.txn.open_table(SERVICES)?)
+            }
+
+            pub fn service(&self, id: ServiceId) -> Result<Option<ServiceArea>, StoreError> {
+                get_value(&self.txn.open_table(SERVICES)?, id)
+            }
+
+            pub fn counters(&self) -> Result<Vec<Counter>, StoreError> {
+                all_values(&self.txn.open_table(COUNTERS)?)
+            }
+
+            pub fn counter(&self, id: CounterId) -> Result<Option<Counter>, StoreError> {
+                get_value(&self.txn.open_table(COUNTERS)?, id)
+            }
+
+            pub fn meta<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, StoreError> {
+                let t = self.txn.open_table(META)?;
+                let v = t.get(key)?;
+                Ok(match v {
+                    Some(v) => Some(codec::decode(v.value())?),
+                    None => None,
+                })
+            }
+
+            pub fn user<T: DeserializeOwned>(&self, name: &str) -> Result<Option<T>, StoreError> {
+                let t = self.txn.open_table(USERS)?;
+                let v = t.get(name)?;
+                Ok(match v {
+                    Some(v) => Some(codec::decode(v.value())?),
+                    None => None,
+                })
+            }
+
+            pub fn users<T: DeserializeOwned>(&self) -> Result<Vec<T>, StoreError> {
+                let t = self.txn.open_table(USERS)?;
+                let mut out = Vec::new();
+                for row in t.iter()? {
+                    out.push(codec::decode(row?.1.value())?);
+                }
+                Ok(out)
+            }
+
+            pub fn session<T: DeserializeOwned>(&self, token_hash: &str) -> Result<Option<T>, StoreError> {
+                let t = self.txn.open_table(SESSIONS)?;
+                let v = t.get(token_hash)?;
+                Ok(match v {
+                    Some(v) => Some(codec::decode(v.value())?),
+                    None => None,
+                })
+            }
+
+            pub fn issued_on(&self, service: ServiceId, day: NaiveDate) -> Result<u32, StoreError> {
+                let t = self.txn.open_table(SEQS)?;
+                let v = t.get(day_key(service, day).as_str())?;
+                Ok(v.map(|v| v.value()).unwrap_or(0) as u32)
+            }
+
+            /// Events with `seq > after`, at most `limit`, in order.
+            pub fn events_after(&self, after: u64, limit: usize) -> Result<Vec<Event>, StoreError> {
+                let t = self.txn.open_table(EVENTS)?;
+                let mut out = Vec::new();
+                for row in t.range(after.saturating_add(1)..)? {
+                    if out.len() >= limit {
+                        break;
+                    }
+                    out.push(codec::decode(row?.1.value())?);
+                }
+                Ok(out)
+            }
+
+            pub fn last_event_seq(&self) -> Result<u64, StoreError> {
+                let t = self.txn.open_table(EVENTS)?;
+                let last = t.last()?;
+                Ok(last.map(|(k, _)| k.value()).unwrap_or(0))
+            }
+        }
+    };
+}
+
+fn get_value<T: DeserializeOwned>(
+    t: &impl ReadableTable<u32, &'static [u8]>,
+    id: u32,
+) -> Result<Option<T>, StoreError> {
+    let v = t.get(id)?;
+    Ok(match v {
+        Some(v) => Some(codec::decode(v.value())?),
+        None => None,
+    })
+}
+
+fn all_values<T: DeserializeOwned>(t: &impl ReadableTable<u32, &'static [u8]>) -> Result<Vec<T>, StoreError> {
+    let mut out = Vec::new();
+    for row in t.iter()? {
+        out.push(codec::decode(row?.1.value())?);
+    }
+    Ok(out)
+}
+
+/// A command's write transaction. Writes are visible to later reads in the same command.
+pub struct Tx {
+    txn: redb::WriteTransaction,
+    pending: Vec<EventKind>,
+}
+
+/// A consistent read snapshot (MVCC: never blocks the writer).
+pub struct Rx {
+    txn: redb::ReadTransaction,
+}
+
+reads!(Tx);
+reads!(Rx);
+
+impl Tx {
+    /// Appends an event to this command; it is written with the commit.
+    pub fn emit(&mut self, kind: EventKind) {
+        self.pending.push(kind);
+    }
+
+    pub fn put_ticket(&mut self, t: &Ticket) -> Result<(), StoreError> {
+        self.txn.open_table(TICKETS)?.insert(t.id, codec::encode(t)?.as_slice())?;
+        let mut open = self.txn.open_table(OPEN)?;
+        if t.state.is_open() {
+            open.insert(t.id, ())?;
+        } else {
+            open.remove(t.id)?;
+        }
+        Ok(())
+    }
+
+    pub fn put_service(&mut self, s: &ServiceArea) -> Result<(), StoreError> {
+        self.txn.open_table(SERVICES)?.insert(s.id, codec::encode(s)?.as_slice())?;
+        Ok(())
+    }
+
+    pub fn put_counter(&mut self, c: &Counter) -> Result<(), StoreError> {
+        self.txn.open_table(COUNTERS)?.insert(c.id, codec::encode(c)?.as_slice())?;
+        Ok(())
+    }
+
+    pub fn put_meta<T: Serialize>(&mut self, key: &str, v: &T) -> Result<(), StoreError> {
+        self.txn.open_table(META)?.insert(key, codec::encode(v)?.as_slice())?;
+        Ok(())
+    }
+
+    pub fn put_user<T: Serialize>(&mut self, name: &str, v: &T) -> Result<(), StoreError> {
+        self.txn.open_table(USERS)?.insert(name, codec::encode(v)?.as_slice())?;
+        Ok(())
+    }
+
+    pub fn put_session<T: Serialize>(&mut self, token_hash: &str, v: &T) -> Result<(), StoreError> {
+        self.txn.open_table(SESSIONS)?.insert(token_hash, codec::encode(v)?.as_slice())?;
+        Ok(())
+    }
+
+    pub fn delete_session(&mut self, token_hash: &str) -> Result<(), StoreError> {
+        self.txn.open_table(SESSIONS)?.remove(token_hash)?;
+        Ok(())
+    }
+
+    /// Next value of a named id sequence (1, 2, 3, …).
+    pub fn next_id(&mut self, name: &str) -> Result<u64, StoreError> {
+        let mut t = self.txn.open_table(SEQS)?;
+        let key = format!("id:{name}");
+        let next = t.get(key.as_str())?.map(|v| v.value()).unwrap_or(0) + 1;
+        t.insert(key.as_str(), next)?;
+        Ok(next)
+    }
+
+    /// Counts one more ticket issued for `service` on local `day`; returns the new count.
+    pub fn bump_issued(&mut self, service: ServiceId, day: NaiveDate) -> Result<u32, StoreError> {
+        let mut t = self.txn.open_table(SEQS)?;
+        let key = day_key(service, day);
+        let next = t.get(key.as_str())?.map(|v| v.value()).unwrap_or(0) + 1;
+        t.insert(key.as_str(), next)?;
+        Ok(next as u32)
+    }
+}
+
+/// Walks the event chain; returns the seq of the first broken link, if any.
+pub fn verify_chain(store: &Store) -> Result<Option<u64>, StoreError> {
+    let rx = store.read()?;
+    let t = rx.txn.open_table(EVENTS)?;
+    let mut prev = GENESIS_HASH.to_string();
+    let mut expected_seq = 1;
+    for row in t.iter()? {
+        let (k, v) = row?;
+        let seq = k.value();
+        let e: Event = match codec::decode(v.value()) {
+            Ok(e) => e,
+            Err(_) => return Ok(Some(seq)),
+        };
+        let recomputed = chain_hash(&prev, e.seq, &e.at, &e.actor, &e.kind);
+        if seq != expected_seq || e.seq != seq || e.prev_hash != prev || e.hash != recomputed {
+            return Ok(Some(seq));
+        }
+        prev = e.hash;
+        expected_seq += 1;
+    }
+    Ok(None)
+}

@@ -1,0 +1,423 @@
+//! JSON API (`/api/v1`), documented in `assets/static/openapi.json`.
+
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::{Deserialize, Serialize};
+
+use super::routes::{request_token, SESSION_COOKIE};
+use super::{blocking, peer, ApiError, AppState, Caller};
+use crate::domain::center::{CenterSettings, Role};
+use crate::domain::queue::{Series, ServiceArea, ServiceId, Ticket, Window};
+use crate::events::EventKind;
+use crate::service::TicketAction;
+
+type Data = web::Data<AppState>;
+
+#[derive(Serialize)]
+struct Health {
+    status: &'static str,
+    version: &'static str,
+    build: String,
+    database: DbHealth,
+}
+
+#[derive(Serialize)]
+struct DbHealth {
+    status: &'static str,
+    schema_version: u32,
+    tickets: Option<u64>,
+    last_event_seq: Option<u64>,
+    error: Option<String>,
+}
+
+pub async fn healthz(state: Data) -> HttpResponse {
+    let services = state.services.clone();
+    let probe = web::block(move || -> Result<(u64, u64), String> {
+        let rx = services.store.read().map_err(|e| e.to_string())?;
+        Ok((rx.ticket_count().map_err(|e| e.to_string())?, rx.last_event_seq().map_err(|e| e.to_string())?))
+    })
+    .await
+    .map_err(|e| e.to_string())
+    .and_then(|r| r);
+    let (status, db) = match probe {
+        Ok((tickets, seq)) => (
+            StatusCode::OK,
+            DbHealth {
+                status: "ok",
+                schema_version: crate::store::SCHEMA_VERSION,
+                tickets: Some(tickets),
+                last_event_seq: Some(seq),
+                error: None,
+            },
+        ),
+        Err(e) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            DbHealth {
+                status: "error",
+                schema_version: crate::store::SCHEMA_VERSION,
+                tickets: None,
+                last_event_seq: None,
+                error: Some(e),
+            },
+        ),
+    };
+    HttpResponse::build(status).json(Health {
+        status: if status == StatusCode::OK { "ok" } else { "degraded" },
+        version: env!("CARGO_PKG_VERSION"),
+        build: state.build_id.clone(),
+        database: db,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct LoginBody {
+    username: String,
+    password: String,
+}
+
+#[derive(Serialize)]
+struct SessionOut {
+    token: String,
+    username: String,
+    display_name: String,
+    role: Role,
+}
+
+/// Username + password → token (JSON) and the same token as an HttpOnly cookie.
+pub async fn create_session(state: Data, req: HttpRequest, body: web::Json<LoginBody>) -> Result<HttpResponse, ApiError> {
+    let services = state.services.clone();
+    let LoginBody { username, password } = body.into_inner();
+    let addr = peer(&req);
+    let (token, p) = blocking(move || services.login(&username, &password, addr)).await?;
+    Ok(HttpResponse::Created().cookie(session_cookie(&token)).json(SessionOut {
+        token,
+        username: p.name,
+        display_name: p.display_name,
+        role: p.role,
+    }))
+}
+
+pub fn session_cookie(token: &str) -> Cookie<'static> {
+    Cookie::build(SESSION_COOKIE, token.to_string()).path("/").http_only(true).same_site(SameSite::Strict).finish()
+}
+
+pub async fn delete_session(state: Data, req: HttpRequest, caller: Caller) -> Result<HttpResponse, ApiError> {
+    if let Some(token) = request_token(&req) {
+        let services = state.services.clone();
+        let actor = caller.actor();
+        blocking(move || services.logout(&actor, &token)).await?;
+    }
+    let mut gone = Cookie::build(SESSION_COOKIE, "").path("/").finish();
+    gone.make_removal();
+    Ok(HttpResponse::NoContent().cookie(gone).finish())
+}
+
+pub async fn me(caller: Caller) -> HttpResponse {
+    HttpResponse::Ok().json(&caller.principal)
+}
+
+pub async fn get_settings(state: Data) -> Result<HttpResponse, ApiError> {
+    let s = state.services.clone();
+    Ok(HttpResponse::Ok().json(blocking(move || s.settings()).await?))
+}
+
+pub async fn put_settings(state: Data, caller: Caller, body: web::Json<CenterSettings>) -> Result<HttpResponse, ApiError> {
+    let s = state.services.clone();
+    let actor = caller.actor();
+    Ok(HttpResponse::Ok().json(blocking(move || s.save_settings(&actor, body.into_inner())).await?))
+}
+
+pub async fn list_services(state: Data) -> Result<HttpResponse, ApiError> {
+    let s = state.services.clone();
+    Ok(HttpResponse::Ok().json(blocking(move || s.services()).await?))
+}
+
+#[derive(Deserialize)]
+pub struct ServiceBody {
+    name: String,
+    series: Series,
+    #[serde(default)]
+    daily_cap: Option<u32>,
+    #[serde(default)]
+    windows: Vec<Window>,
+    #[serde(default = "yes")]
+    active: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl ServiceBody {
+    fn into_area(self, id: ServiceId) -> ServiceArea {
+        ServiceArea { id, name: self.name, series: self.series, daily_cap: self.daily_cap, windows: self.windows, active: self.active }
+    }
+}
+
+pub async fn create_service(state: Data, caller: Caller, body: web::Json<ServiceBody>) -> Result<HttpResponse, ApiError> {
+    let s = state.services.clone();
+    let actor = caller.actor();
+    let area = body.into_inner().into_area(0);
+    Ok(HttpResponse::Created().json(blocking(move || s.save_service(&actor, area)).await?))
+}
+
+pub async fn update_service(
+    state: Data,
+    caller: Caller,
+    path: web::Path<u32>,
+    body: web::Json<ServiceBody>,
+) -> Result<HttpResponse, ApiError> {
+    let s = state.services.clone();
+    let actor = caller.actor();
+    let id = path.into_inner();
+    if id == 0 {
+        return Err(ApiError::not_found("lĩnh vực"));
+    }
+    let area = body.into_inner().into_area(id);
+    Ok(HttpResponse::Ok().json(blocking(move || s.save_service(&actor, area)).await?))
+}
+
+pub async fn list_counters(state: Data) -> Result<HttpResponse, ApiError> {
+    let s = state.services.clone();
+    Ok(HttpResponse::Ok().json(blocking(move || s.counters()).await?))
+}
+
+#[derive(Deserialize)]
+pub struct CounterBody {
+    number: u32,
+    name: String,
+    services: Vec<ServiceId>,
+}
+
+pub async fn create_counter(state: Data, caller: Caller, body: web::Json<CounterBody>) -> Result<HttpResponse, ApiError> {
+    let s = state.services.clone();
+    let actor = caller.actor();
+    let b = body.into_inner();
+    Ok(HttpResponse::Created().json(blocking(move || s.save_counter(&actor, b.number, &b.name, b.services, 0)).await?))
+}
+
+pub async fn update_counter(
+    state: Data,
+    caller: Caller,
+    path: web::Path<u32>,
+    body: web::Json<CounterBody>,
+) -> Result<HttpResponse, ApiError> {
+    let s = state.services.clone();
+    let actor = caller.actor();
+    let id = path.into_inner();
+    if id == 0 {
+        return Err(ApiError::not_found("quầy"));
+    }
+    let b = body.into_inner();
+    Ok(HttpResponse::Ok().json(blocking(move || s.save_counter(&actor, b.number, &b.name, b.services, id)).await?))
+}
+
+pub async fn open_counter(state: Data, caller: Caller, path: web::Path<u32>) -> Result<HttpResponse, ApiError> {
+    let s = state.services.clone();
+    let actor = caller.actor();
+    let id = path.into_inner();
+    Ok(HttpResponse::Ok().json(blocking(move || s.open_counter(&actor, id)).await?))
+}
+
+#[derive(Deserialize)]
+pub struct PauseBody {
+    reason: String,
+}
+
+pub async fn pause_counter(
+    state: Data,
+    caller: Caller,
+    path: web::Path<u32>,
+    body: web::Json<PauseBody>,
+) -> Result<HttpResponse, ApiError> {
+    let s = state.services.clone();
+    let actor = caller.actor();
+    let id = path.into_inner();
+    Ok(HttpResponse::Ok().json(blocking(move || s.pause_counter(&actor, id, &body.reason)).await?))
+}
+
+pub async fn close_counter(state: Data, caller: Caller, path: web::Path<u32>) -> Result<HttpResponse, ApiError> {
+    let s = state.services.clone();
+    let actor = caller.actor();
+    let id = path.into_inner();
+    Ok(HttpResponse::Ok().json(blocking(move || s.close_counter(&actor, id)).await?))
+}
+
+/// 200 with the called ticket, 204 when nobody waits.
+pub async fn call_next(state: Data, caller: Caller, path: web::Path<u32>) -> Result<HttpResponse, ApiError> {
+    let s = state.services.clone();
+    let actor = caller.actor();
+    let id = path.into_inner();
+    Ok(match blocking(move || s.call_next(&actor, id)).await? {
+        Some(t) => HttpResponse::Ok().json(t),
+        None => HttpResponse::NoContent().finish(),
+    })
+}
+
+pub async fn call_ticket(state: Data, caller: Caller, path: web::Path<(u32, u64)>) -> Result<HttpResponse, ApiError> {
+    let s = state.services.clone();
+    let actor = caller.actor();
+    let (counter, ticket) = path.into_inner();
+    Ok(HttpResponse::Ok().json(blocking(move || s.call_ticket(&actor, counter, ticket)).await?))
+}
+
+#[derive(Deserialize)]
+pub struct IssueBody {
+    service: ServiceId,
+    #[serde(default)]
+    priority: Option<String>,
+    #[serde(default)]
+    print: bool,
+}
+
+#[derive(Serialize)]
+struct IssuedOut {
+    #[serde(flatten)]
+    ticket: Ticket,
+    waiting_ahead: u32,
+    estimated_wait_secs: u32,
+    printed: Option<bool>,
+}
+
+pub async fn issue_ticket(state: Data, caller: Caller, body: web::Json<IssueBody>) -> Result<HttpResponse, ApiError> {
+    let s = state.services.clone();
+    let actor = caller.actor();
+    let b = body.into_inner();
+    let priority = b.priority.filter(|p| !p.is_empty());
+    let issued = blocking(move || s.issue_ticket(&actor, b.service, priority)).await?;
+    // Printing arrives with the ticket-printer issue; until then `printed` says no
+    // printer took the job, and the kiosk shows the number on screen.
+    let printed = if b.print { Some(false) } else { None };
+    Ok(HttpResponse::Created().json(IssuedOut {
+        ticket: issued.ticket,
+        waiting_ahead: issued.waiting_ahead,
+        estimated_wait_secs: issued.estimated_wait_secs,
+        printed,
+    }))
+}
+
+pub async fn get_ticket(state: Data, path: web::Path<u64>) -> Result<HttpResponse, ApiError> {
+    let s = state.services.clone();
+    let id = path.into_inner();
+    Ok(HttpResponse::Ok().json(blocking(move || s.ticket(id)).await?))
+}
+
+/// `POST /api/v1/tickets/{id}/{recall|start|finish|no-show|reactivate|transfer|cancel}`;
+/// transfer takes `{"service": ID?, "counter": ID?, "to_back": bool}`.
+pub async fn ticket_action(
+    state: Data,
+    caller: Caller,
+    path: web::Path<(u64, String)>,
+    body: Option<web::Json<serde_json::Value>>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, action) = path.into_inner();
+    let mut value = body.map(|b| b.into_inner()).unwrap_or_else(|| serde_json::json!({}));
+    let known = ["recall", "start", "finish", "no-show", "reactivate", "transfer", "cancel"];
+    if !known.contains(&action.as_str()) {
+        return Err(ApiError::not_found("thao tác"));
+    }
+    let Some(obj) = value.as_object_mut() else {
+        return Err(ApiError::bad_request("malformed_json", "Dữ liệu phải là một đối tượng JSON"));
+    };
+    obj.insert("action".into(), serde_json::Value::String(action));
+    let action: TicketAction = serde_json::from_value(value)
+        .map_err(|e| ApiError::bad_request("malformed_json", format!("Dữ liệu không hợp lệ: {e}")))?;
+    let s = state.services.clone();
+    let actor = caller.actor();
+    Ok(HttpResponse::Ok().json(blocking(move || s.ticket_action(&actor, id, action)).await?))
+}
+
+pub async fn queue_snapshot(state: Data) -> Result<HttpResponse, ApiError> {
+    let s = state.services.clone();
+    Ok(HttpResponse::Ok().json(blocking(move || s.snapshot()).await?))
+}
+
+#[derive(Serialize)]
+pub struct CallView {
+    pub seq: u64,
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub number: String,
+    pub counter: u32,
+    pub counter_number: u32,
+    pub counter_name: String,
+    pub priority: bool,
+    pub recall: bool,
+}
+
+pub fn call_view(e: &crate::events::Event) -> Option<CallView> {
+    match &e.kind {
+        EventKind::TicketCalled { ticket, counter, counter_number, counter_name, recall } => Some(CallView {
+            seq: e.seq,
+            at: e.at,
+            number: ticket.number.clone(),
+            counter: *counter,
+            counter_number: *counter_number,
+            counter_name: counter_name.clone(),
+            priority: ticket.is_priority(),
+            recall: *recall,
+        }),
+        _ => None,
+    }
+}
+
+pub async fn recent_calls(state: Data) -> Result<HttpResponse, ApiError> {
+    let s = state.services.clone();
+    let calls = blocking(move || s.recent_calls(8)).await?;
+    Ok(HttpResponse::Ok().json(calls.iter().filter_map(call_view).collect::<Vec<_>>()))
+}
+
+/// The spoken announcement of one call as a single WAV: chime, then the phrase.
+pub async fn announcement_audio(state: Data, path: web::Path<u64>) -> Result<HttpResponse, ApiError> {
+    let seq = path.into_inner();
+    let s = state.services.clone();
+    let data_dir = state.data_dir.clone();
+    let wav = blocking(move || {
+        let event = s.store.read()?.events_after(seq.saturating_sub(1), 1)?.into_iter().next();
+        let call = event.as_ref().filter(|e| e.seq == seq).and_then(call_view);
+        let Some(call) = call else {
+            return Err(crate::service::ServiceError::NotFound("lượt gọi"));
+        };
+        let settings = s.settings()?;
+        crate::voice::VoiceBank::load(&data_dir)
+            .announce(&call.number, call.counter_number, &call.counter_name, &settings.speech)
+            .map_err(crate::service::ServiceError::Invalid)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().content_type("audio/wav").insert_header(("Cache-Control", "private, max-age=3600")).body(wav))
+}
+
+#[derive(Serialize)]
+struct UserView {
+    username: String,
+    display_name: String,
+    role: Role,
+    disabled: bool,
+}
+
+pub async fn list_users(state: Data) -> Result<HttpResponse, ApiError> {
+    let s = state.services.clone();
+    let users = blocking(move || s.users()).await?;
+    Ok(HttpResponse::Ok().json(
+        users
+            .into_iter()
+            .map(|u| UserView { username: u.username, display_name: u.display_name, role: u.role, disabled: u.disabled })
+            .collect::<Vec<_>>(),
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct NewUser {
+    username: String,
+    display_name: String,
+    role: Role,
+    password: String,
+}
+
+pub async fn create_user(state: Data, caller: Caller, body: web::Json<NewUser>) -> Result<HttpResponse, ApiError> {
+    let s = state.services.clone();
+    let actor = caller.actor();
+    let b = body.into_inner();
+    let u = blocking(move || s.create_user(&actor, &b.username, &b.display_name, b.role, &b.password, true)).await?;
+    Ok(HttpResponse::Created().json(UserView { username: u.username, display_name: u.display_name, role: u.role, disabled: u.disabled }))
+}

@@ -1,0 +1,151 @@
+//! The only module that speaks HTTP, HTML and JSON. Handlers are thin: extract, call a
+//! service function on a blocking thread, shape the answer.
+
+pub mod api;
+pub mod assets;
+pub mod pages;
+pub mod routes;
+pub mod sse;
+
+use std::future::{ready, Ready};
+use std::path::PathBuf;
+
+use actix_web::http::StatusCode;
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError};
+use serde::Serialize;
+
+use crate::events::Actor;
+use crate::service::auth::Principal;
+use crate::service::{ServiceError, Services};
+
+/// Shared by all handlers.
+pub struct AppState {
+    pub services: Services,
+    /// Changes whenever the binary or its embedded UI changes: screens reload on it.
+    pub build_id: String,
+    pub data_dir: PathBuf,
+}
+
+/// Bodies larger than this are refused before parsing.
+pub const JSON_LIMIT: usize = 64 * 1024;
+
+/// The API's error: a stable `code` and a Vietnamese `message`.
+#[derive(Debug, Serialize)]
+pub struct ApiError {
+    #[serde(skip)]
+    pub status: StatusCode,
+    pub code: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        HttpResponse::build(self.status).json(self)
+    }
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
+        ApiError { status, code: code.into(), message: message.into() }
+    }
+
+    pub fn unauthorized() -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", "Cần đăng nhập hoặc ghép nối thiết bị")
+    }
+
+    pub fn forbidden() -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", "Tài khoản của bạn không có quyền thực hiện thao tác này")
+    }
+
+    pub fn not_found(what: &str) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", format!("Không tìm thấy {what}"))
+    }
+
+    pub fn bad_request(code: &str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, message)
+    }
+
+    pub fn internal(detail: String) -> Self {
+        tracing::error!(%detail, "internal error");
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "Lỗi hệ thống, vui lòng thử lại")
+    }
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(e: ServiceError) -> Self {
+        let status = match &e {
+            ServiceError::Queue(_) => StatusCode::CONFLICT,
+            ServiceError::NotFound(_) => StatusCode::NOT_FOUND,
+            ServiceError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ServiceError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ServiceError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ServiceError::Store(_) => return ApiError::internal(e.to_string()),
+        };
+        ApiError::new(status, e.code(), e.to_string())
+    }
+}
+
+/// Runs blocking service work (redb fsync, argon2) off the async workers.
+pub async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, ServiceError> + Send + 'static,
+) -> Result<T, ApiError> {
+    web::block(f).await.map_err(|e| ApiError::internal(e.to_string()))?.map_err(ApiError::from)
+}
+
+/// The signed-in principal (set by the access middleware) and the request's address.
+pub struct Caller {
+    pub principal: Principal,
+    pub addr: Option<String>,
+}
+
+impl Caller {
+    pub fn actor(&self) -> Actor {
+        Actor { name: self.principal.name.clone(), role: self.principal.role.as_str().into(), addr: self.addr.clone() }
+    }
+}
+
+impl FromRequest for Caller {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let principal = req.extensions().get::<Principal>().cloned();
+        ready(principal.map(|principal| Caller { principal, addr: peer(req) }).ok_or_else(ApiError::unauthorized))
+    }
+}
+
+pub fn peer(req: &HttpRequest) -> Option<String> {
+    req.peer_addr().map(|a| a.ip().to_string())
+}
+
+/// JSON and path extractor errors become our JSON errors.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(web::JsonConfig::default().limit(JSON_LIMIT).error_handler(|err, _| {
+        let (code, msg) = match &err {
+            actix_web::error::JsonPayloadError::Overflow { .. }
+            | actix_web::error::JsonPayloadError::OverflowKnownLength { .. } => {
+                ("payload_too_large", "Dữ liệu gửi lên quá lớn".to_string())
+            }
+            actix_web::error::JsonPayloadError::ContentType => {
+                ("unsupported_media_type", "Cần gửi dữ liệu dạng application/json".to_string())
+            }
+            other => ("malformed_json", format!("Dữ liệu JSON không hợp lệ: {other}")),
+        };
+        let status = if code == "payload_too_large" { StatusCode::PAYLOAD_TOO_LARGE } else { StatusCode::BAD_REQUEST };
+        ApiError::new(status, code, msg).into()
+    }))
+    .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::not_found("đối tượng").into()))
+    .app_data(web::QueryConfig::default().error_handler(|e, _| ApiError::bad_request("invalid_query", e.to_string()).into()))
+    .app_data(web::FormConfig::default().limit(16 * 1024));
+    routes::register(cfg);
+}

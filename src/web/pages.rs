@@ -1,0 +1,229 @@
+//! Server-rendered pages (askama templates under `assets/templates/`). Each page carries
+//! its first data inline so it is useful at first paint; our own small scripts keep it
+//! live over SSE.
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+use super::api::session_cookie;
+use super::routes::{request_token, SESSION_COOKIE};
+use super::{blocking, peer, ApiError, AppState, Caller};
+use crate::domain::center::Role;
+use crate::domain::queue::{Counter, PriorityCategory, ServiceArea};
+
+type Data = web::Data<AppState>;
+
+fn html(t: impl Template) -> Result<HttpResponse, ApiError> {
+    let body = t.render().map_err(|e| ApiError::internal(e.to_string()))?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header(("X-Frame-Options", "DENY"))
+        .body(body))
+}
+
+/// JSON for a `<script type="application/json">` island; `<` is escaped so the data
+/// can never close the script element.
+fn island<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "null".into()).replace('<', "\\u003c")
+}
+
+#[derive(Template)]
+#[template(path = "index.html")]
+struct IndexPage {
+    center: String,
+    user: Option<String>,
+}
+
+pub async fn index(state: Data, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let s = state.services.clone();
+    let token = request_token(&req);
+    let (center, user) = blocking(move || {
+        let user = match token {
+            Some(t) => s.authenticate(&t)?.map(|p| p.display_name),
+            None => None,
+        };
+        Ok((s.settings()?.name, user))
+    })
+    .await?;
+    html(IndexPage { center, user })
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    center: String,
+    next: String,
+    error: Option<String>,
+    username: String,
+}
+
+#[derive(Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+/// Only local paths are followed after login (no open redirect).
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        _ => "/".to_string(),
+    }
+}
+
+pub async fn login_page(state: Data, q: web::Query<NextQuery>) -> Result<HttpResponse, ApiError> {
+    let s = state.services.clone();
+    let center = blocking(move || Ok(s.settings()?.name)).await?;
+    html(LoginPage { center, next: safe_next(q.next.as_deref()), error: None, username: String::new() })
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    username: String,
+    password: String,
+    next: Option<String>,
+}
+
+pub async fn login_submit(state: Data, req: HttpRequest, form: web::Form<LoginForm>) -> Result<HttpResponse, ApiError> {
+    let s = state.services.clone();
+    let LoginForm { username, password, next } = form.into_inner();
+    let next = safe_next(next.as_deref());
+    let addr = peer(&req);
+    let user = username.clone();
+    let result = web::block(move || s.login(&user, &password, addr)).await.map_err(|e| ApiError::internal(e.to_string()))?;
+    match result {
+        Ok((token, _)) => Ok(HttpResponse::SeeOther().cookie(session_cookie(&token)).insert_header((header::LOCATION, next)).finish()),
+        Err(e) => {
+            let s = state.services.clone();
+            let center = blocking(move || Ok(s.settings()?.name)).await?;
+            let mut resp = html(LoginPage { center, next, error: Some(e.to_string()), username })?;
+            *resp.status_mut() = actix_web::http::StatusCode::UNAUTHORIZED;
+            Ok(resp)
+        }
+    }
+}
+
+pub async fn logout(state: Data, req: HttpRequest, caller: Caller) -> Result<HttpResponse, ApiError> {
+    if let Some(token) = request_token(&req) {
+        let s = state.services.clone();
+        let actor = caller.actor();
+        blocking(move || s.logout(&actor, &token)).await?;
+    }
+    let mut gone = actix_web::cookie::Cookie::build(SESSION_COOKIE, "").path("/").finish();
+    gone.make_removal();
+    Ok(HttpResponse::SeeOther().cookie(gone).insert_header((header::LOCATION, "/login")).finish())
+}
+
+/// A paired device's link: remembers the device token as its cookie and opens its screen.
+pub async fn pair_device(state: Data, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let token = path.into_inner();
+    let s = state.services.clone();
+    let t = token.clone();
+    let principal = blocking(move || s.authenticate(&t)).await?;
+    match principal {
+        Some(p) if p.device => {
+            let home = match p.role {
+                Role::Kiosk => "/kiosk",
+                Role::Display => "/display",
+                _ => "/",
+            };
+            Ok(HttpResponse::SeeOther().cookie(session_cookie(&token)).insert_header((header::LOCATION, home)).finish())
+        }
+        _ => Err(ApiError::not_found("mã ghép nối")),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "kiosk.html")]
+struct KioskPage {
+    center: String,
+    areas: Vec<ServiceArea>,
+    categories: Vec<PriorityCategory>,
+    build: String,
+}
+
+pub async fn kiosk(state: Data) -> Result<HttpResponse, ApiError> {
+    let s = state.services.clone();
+    let (settings, areas) = blocking(move || Ok((s.settings()?, s.services()?))).await?;
+    html(KioskPage {
+        center: settings.name,
+        areas: areas.into_iter().filter(|a| a.active).collect(),
+        categories: settings.queue.priority_categories,
+        build: state.build_id.clone(),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "counter.html")]
+struct CounterPage {
+    center: String,
+    user: String,
+    username: String,
+    counters: Vec<Counter>,
+    boot: String,
+    build: String,
+}
+
+pub async fn counter(state: Data, caller: Caller) -> Result<HttpResponse, ApiError> {
+    let s = state.services.clone();
+    let (settings, counters, areas) = blocking(move || Ok((s.settings()?, s.counters()?, s.services()?))).await?;
+    let boot = island(&serde_json::json!({
+        "me": caller.principal.name,
+        "areas": areas,
+        "counters": counters,
+        "categories": settings.queue.priority_categories,
+        "allow_call_specific": settings.queue.allow_call_specific,
+    }));
+    html(CounterPage {
+        center: settings.name,
+        user: caller.principal.display_name,
+        username: caller.principal.name,
+        counters,
+        boot,
+        build: state.build_id.clone(),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "display.html")]
+struct DisplayPage {
+    center: String,
+    notice: String,
+    counters: Vec<Counter>,
+    boot: String,
+    build: String,
+}
+
+pub async fn display(state: Data) -> Result<HttpResponse, ApiError> {
+    let s = state.services.clone();
+    let (settings, counters, snapshot, calls) =
+        blocking(move || Ok((s.settings()?, s.counters()?, s.snapshot()?, s.recent_calls(8)?))).await?;
+    let calls: Vec<_> = calls.iter().filter_map(super::api::call_view).collect();
+    let mut counters = counters;
+    counters.sort_by_key(|c| c.number);
+    let boot = island(&serde_json::json!({
+        "counters": counters,
+        "called": snapshot.called,
+        "serving": snapshot.serving,
+        "calls": calls,
+        "last_event_id": snapshot.last_event_seq,
+    }));
+    html(DisplayPage { center: settings.name, notice: settings.notice, counters, boot, build: state.build_id.clone() })
+}
+
+#[derive(Template)]
+#[template(path = "admin.html")]
+struct AdminPage {
+    center: String,
+    user: String,
+    boot: String,
+}
+
+pub async fn admin(state: Data, caller: Caller) -> Result<HttpResponse, ApiError> {
+    let s = state.services.clone();
+    let (settings, counters, areas) = blocking(move || Ok((s.settings()?, s.counters()?, s.services()?))).await?;
+    let boot = island(&serde_json::json!({ "settings": settings, "areas": areas, "counters": counters }));
+    html(AdminPage { center: settings.name, user: caller.principal.display_name, boot })
+}

@@ -1,0 +1,165 @@
+//! The route table: every route is registered from here and declares who may call it, so
+//! a route without a rule cannot exist. The access middleware enforces the rule before
+//! any handler runs, and a test walks the whole table × every role.
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::{header, Method};
+use actix_web::middleware::Next;
+use actix_web::{web, HttpMessage, HttpResponse};
+
+use super::{api, assets, pages, sse, ApiError, AppState};
+use crate::domain::center::Role;
+use crate::service::auth::Principal;
+
+/// Who may call a route.
+#[derive(Debug, Clone, Copy)]
+pub enum Access {
+    /// Anyone on the LAN, no login.
+    Public,
+    /// Any signed-in user or paired device.
+    Authenticated,
+    /// Only these roles.
+    Roles(&'static [Role]),
+}
+
+impl Access {
+    pub fn allows(&self, role: Option<Role>) -> bool {
+        match (self, role) {
+            (Access::Public, _) => true,
+            (Access::Authenticated, r) => r.is_some(),
+            (Access::Roles(rs), Some(r)) => rs.contains(&r),
+            (Access::Roles(_), None) => false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct RouteSpec {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub access: Access,
+}
+
+const ADMIN: Access = Access::Roles(&[Role::Admin]);
+const STAFF: Access = Access::Roles(&[Role::Admin, Role::Leader, Role::Officer]);
+const OPERATE: Access = Access::Roles(&[Role::Admin, Role::Officer]);
+const ISSUE: Access = Access::Roles(&[Role::Admin, Role::Officer, Role::Kiosk]);
+const BOARD: Access = Access::Roles(&[Role::Admin, Role::Leader, Role::Officer, Role::Display]);
+const LIVE: Access = Access::Authenticated;
+
+macro_rules! routes {
+    ($( $method:ident $path:literal => $handler:path, $access:expr; )*) => {
+        pub const ROUTES: &[RouteSpec] = &[
+            $( RouteSpec { method: stringify!($method), path: $path, access: $access } ),*
+        ];
+
+        pub fn register(cfg: &mut web::ServiceConfig) {
+            $( cfg.route($path, web::method(Method::$method).to($handler)); )*
+        }
+    };
+}
+
+routes! {
+    GET  "/" => pages::index, Access::Public;
+    GET  "/healthz" => api::healthz, Access::Public;
+    GET  "/login" => pages::login_page, Access::Public;
+    POST "/login" => pages::login_submit, Access::Public;
+    POST "/logout" => pages::logout, Access::Authenticated;
+    GET  "/pair/{token}" => pages::pair_device, Access::Public;
+    GET  "/static/{file:.*}" => assets::static_file, Access::Public;
+    GET  "/kiosk" => pages::kiosk, ISSUE;
+    GET  "/counter" => pages::counter, OPERATE;
+    GET  "/display" => pages::display, BOARD;
+    GET  "/admin" => pages::admin, ADMIN;
+
+    GET  "/api/v1/openapi.json" => assets::openapi, Access::Public;
+    POST "/api/v1/session" => api::create_session, Access::Public;
+    DELETE "/api/v1/session" => api::delete_session, Access::Authenticated;
+    GET  "/api/v1/me" => api::me, Access::Authenticated;
+    GET  "/api/v1/settings" => api::get_settings, LIVE;
+    PUT  "/api/v1/settings" => api::put_settings, ADMIN;
+    GET  "/api/v1/services" => api::list_services, LIVE;
+    POST "/api/v1/services" => api::create_service, ADMIN;
+    PUT  "/api/v1/services/{id}" => api::update_service, ADMIN;
+    GET  "/api/v1/counters" => api::list_counters, LIVE;
+    POST "/api/v1/counters" => api::create_counter, ADMIN;
+    PUT  "/api/v1/counters/{id}" => api::update_counter, ADMIN;
+    POST "/api/v1/counters/{id}/open" => api::open_counter, OPERATE;
+    POST "/api/v1/counters/{id}/pause" => api::pause_counter, OPERATE;
+    POST "/api/v1/counters/{id}/close" => api::close_counter, OPERATE;
+    POST "/api/v1/counters/{id}/call-next" => api::call_next, OPERATE;
+    POST "/api/v1/counters/{id}/call/{ticket}" => api::call_ticket, OPERATE;
+    POST "/api/v1/tickets" => api::issue_ticket, ISSUE;
+    GET  "/api/v1/tickets/{id}" => api::get_ticket, STAFF;
+    POST "/api/v1/tickets/{id}/{action}" => api::ticket_action, OPERATE;
+    GET  "/api/v1/queue" => api::queue_snapshot, BOARD;
+    GET  "/api/v1/calls" => api::recent_calls, BOARD;
+    GET  "/api/v1/events" => sse::events, LIVE;
+    GET  "/api/v1/announcements/{seq}/audio" => api::announcement_audio, BOARD;
+    GET  "/api/v1/users" => api::list_users, ADMIN;
+    POST "/api/v1/users" => api::create_user, ADMIN;
+}
+
+/// The rule for a request's matched route, if the route exists.
+pub fn rule_for(method: &Method, pattern: &str) -> Option<Access> {
+    ROUTES.iter().find(|r| r.method == method.as_str() && r.path == pattern).map(|r| r.access)
+}
+
+pub const SESSION_COOKIE: &str = "motcua_session";
+
+/// The session token of a request: the HttpOnly cookie of a browser, or a bearer token.
+pub fn request_token(req: &actix_web::HttpRequest) -> Option<String> {
+    if let Some(h) = req.headers().get(header::AUTHORIZATION) {
+        return h.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")).map(|t| t.trim().to_string());
+    }
+    req.cookie(SESSION_COOKIE).map(|c| c.value().to_string())
+}
+
+/// Authenticates the request and enforces the route's declared access.
+pub async fn access(req: ServiceRequest, next: Next<impl MessageBody + 'static>) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let Some(pattern) = req.match_pattern() else {
+        // No route: the router answers 404.
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    };
+    let Some(rule) = rule_for(req.method(), &pattern) else {
+        // The path exists for another method: let the router answer 404/405.
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    };
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let principal: Option<Principal> = match (request_token(req.request()), state) {
+        (Some(token), Some(state)) => {
+            let services = state.services.clone();
+            web::block(move || services.authenticate(&token))
+                .await
+                .map_err(|e| ApiError::internal(e.to_string()))?
+                .map_err(ApiError::from)?
+        }
+        _ => None,
+    };
+    let role = principal.as_ref().map(|p| p.role);
+    if !rule.allows(role) {
+        let is_page = !pattern.starts_with("/api/");
+        let resp = match (&principal, is_page) {
+            (None, true) => HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, format!("/login?next={}", urlencode(req.path()))))
+                .finish(),
+            (None, false) => actix_web::ResponseError::error_response(&ApiError::unauthorized()),
+            (Some(_), _) => actix_web::ResponseError::error_response(&ApiError::forbidden()),
+        };
+        return Ok(req.into_response(resp));
+    }
+    if let Some(p) = principal {
+        req.extensions_mut().insert(p);
+    }
+    Ok(next.call(req).await?.map_into_boxed_body())
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

@@ -1,0 +1,6 @@
+//! Integration tests: one binary, the real app on a random port, HTTP only.
+
+mod helpers;
+mod pages;
+mod queue_api;
+mod security;
