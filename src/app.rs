@@ -9,7 +9,9 @@ use anyhow::Context;
 
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::devices::printer::kiosk::{KioskPrinter, PrinterTarget};
 use crate::events::Hub;
+use crate::render::ticket::TicketLayout;
 use crate::service::Services;
 use crate::store::Store;
 use crate::web::{routes, AppState};
@@ -28,10 +30,20 @@ pub fn server(
     config: &Config,
     listener: std::net::TcpListener,
 ) -> anyhow::Result<actix_web::dev::Server> {
+    let target = PrinterTarget::parse(&config.printer).map_err(|e| anyhow::anyhow!(e))?;
+    let printer = match target {
+        PrinterTarget::None => None,
+        t => Some(Arc::new(KioskPrinter::new(
+            t,
+            &config.data_dir,
+            TicketLayout::default(),
+        )?)),
+    };
     let state = web::Data::new(AppState {
         services,
         build_id: crate::web::assets::build_id(),
         data_dir: config.data_dir.clone(),
+        printer,
     });
     let mut http = HttpServer::new(move || {
         App::new()
@@ -70,7 +82,9 @@ impl Running {
     fn shutdown(&mut self) {
         if let Some(t) = self.thread.take() {
             let h = self.handle.clone();
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build();
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build();
             if let Ok(rt) = rt {
                 rt.block_on(h.stop(true));
             }
@@ -93,7 +107,11 @@ pub fn spawn(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Running> {
     let (tx, rx) = std::sync::mpsc::channel();
     let svc = services.clone();
     let thread = std::thread::spawn(move || {
-        let rt = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        let rt = match tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+        {
             Ok(rt) => rt,
             Err(e) => {
                 let _ = tx.send(Err(anyhow::anyhow!(e)));
@@ -113,5 +131,10 @@ pub fn spawn(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Running> {
         });
     });
     let handle = rx.recv().context("server thread died")??;
-    Ok(Running { addr, services, handle, thread: Some(thread) })
+    Ok(Running {
+        addr,
+        services,
+        handle,
+        thread: Some(thread),
+    })
 }

@@ -31,7 +31,11 @@ pub enum BenchCmd {
 
 pub fn run(cmd: BenchCmd) -> anyhow::Result<()> {
     match cmd {
-        BenchCmd::Queue { tickets, boards, calls } => queue(tickets, boards, calls),
+        BenchCmd::Queue {
+            tickets,
+            boards,
+            calls,
+        } => queue(tickets, boards, calls),
     }
 }
 
@@ -51,7 +55,11 @@ struct Stats {
 
 fn stats(mut lat_ms: Vec<f64>, elapsed: Duration) -> Stats {
     lat_ms.sort_by(|a, b| a.total_cmp(b));
-    Stats { rate: lat_ms.len() as f64 / elapsed.as_secs_f64(), p50_ms: pct(&lat_ms, 0.5), p99_ms: pct(&lat_ms, 0.99) }
+    Stats {
+        rate: lat_ms.len() as f64 / elapsed.as_secs_f64(),
+        p50_ms: pct(&lat_ms, 0.5),
+        p99_ms: pct(&lat_ms, 0.99),
+    }
 }
 
 fn login(base: &str, user: &str) -> anyhow::Result<String> {
@@ -73,27 +81,42 @@ fn queue(tickets: usize, boards: usize, calls: usize) -> anyhow::Result<()> {
     let raw_rate = n_raw as f64 / t.elapsed().as_secs_f64();
     drop(raw);
 
-    let cfg = Config { workers: 4, ..Config::defaults(&dir.join("data"), "127.0.0.1:0") };
+    let cfg = Config {
+        workers: 4,
+        ..Config::defaults(&dir.join("data"), "127.0.0.1:0")
+    };
     let running = app::spawn(cfg, Arc::new(SystemClock))?;
     let devices = running.services.seed_demo()?;
     let base = format!("http://{}", running.addr);
     let kiosk = devices.kiosk.clone();
-    let services: Vec<serde_json::Value> =
-        ureq::get(&format!("{base}/api/v1/services")).set("Authorization", &format!("Bearer {kiosk}")).call()?.into_json()?;
+    let services: Vec<serde_json::Value> = ureq::get(&format!("{base}/api/v1/services"))
+        .set("Authorization", &format!("Bearer {kiosk}"))
+        .call()?
+        .into_json()?;
     let area_ids: Vec<u64> = services.iter().filter_map(|s| s["id"].as_u64()).collect();
 
     // In-process, no HTTP: the cost of the command itself.
-    let actor = crate::events::Actor { name: "bench".into(), role: "kiosk".into(), addr: None };
+    let actor = crate::events::Actor {
+        name: "bench".into(),
+        role: "kiosk".into(),
+        addr: None,
+    };
     let t = Instant::now();
     let mut lat = Vec::new();
     for i in 0..tickets {
         let s = Instant::now();
-        running.services.issue_ticket(&actor, area_ids[i % area_ids.len()] as u32, None)?;
+        running
+            .services
+            .issue_ticket(&actor, area_ids[i % area_ids.len()] as u32, None)?;
         lat.push(s.elapsed().as_secs_f64() * 1e3);
     }
     let inproc = stats(lat, t.elapsed());
 
-    println!("motcua bench queue — {tickets} tickets per level, {} ({} cores)", std::env::consts::ARCH, num_cpus());
+    println!(
+        "motcua bench queue — {tickets} tickets per level, {} ({} cores)",
+        std::env::consts::ARCH,
+        num_cpus()
+    );
     println!("raw redb durable commits:         {:8.1} /s", raw_rate);
     println!(
         "issue_ticket in-process (1):      {:8.1} /s  p50 {:6.2} ms  p99 {:6.2} ms  ratio {:.2}",
@@ -107,7 +130,12 @@ fn queue(tickets: usize, boards: usize, calls: usize) -> anyhow::Result<()> {
         let barrier = Arc::new(Barrier::new(clients + 1));
         let mut handles = Vec::new();
         for c in 0..clients {
-            let (b, base, kiosk, ids) = (barrier.clone(), base.clone(), kiosk.clone(), area_ids.clone());
+            let (b, base, kiosk, ids) = (
+                barrier.clone(),
+                base.clone(),
+                kiosk.clone(),
+                area_ids.clone(),
+            );
             handles.push(std::thread::spawn(move || -> anyhow::Result<Vec<f64>> {
                 let agent = ureq::AgentBuilder::new().build();
                 b.wait();
@@ -127,7 +155,10 @@ fn queue(tickets: usize, boards: usize, calls: usize) -> anyhow::Result<()> {
         let t = Instant::now();
         let mut all = Vec::new();
         for h in handles {
-            all.extend(h.join().map_err(|_| anyhow::anyhow!("client thread panicked"))??);
+            all.extend(
+                h.join()
+                    .map_err(|_| anyhow::anyhow!("client thread panicked"))??,
+            );
         }
         let s = stats(all, t.elapsed());
         println!(
@@ -183,7 +214,10 @@ fn queue(tickets: usize, boards: usize, calls: usize) -> anyhow::Result<()> {
     let admin = login(&base, "admin")?;
     let agent = ureq::AgentBuilder::new().build();
     let counter_id = 1;
-    agent.post(&format!("{base}/api/v1/counters/{counter_id}/open")).set("Authorization", &format!("Bearer {officer}")).call()?;
+    agent
+        .post(&format!("{base}/api/v1/counters/{counter_id}/open"))
+        .set("Authorization", &format!("Bearer {officer}"))
+        .call()?;
     let mut sent = Vec::new();
     for _ in 0..calls {
         let t0 = Instant::now();
@@ -197,16 +231,27 @@ fn queue(tickets: usize, boards: usize, calls: usize) -> anyhow::Result<()> {
         let v: serde_json::Value = resp.into_json()?;
         let id = v["id"].as_u64().unwrap_or_default();
         sent.push((v["number"].as_str().unwrap_or_default().to_string(), t0));
-        agent.post(&format!("{base}/api/v1/tickets/{id}/finish")).set("Authorization", &format!("Bearer {officer}")).call()?;
+        agent
+            .post(&format!("{base}/api/v1/tickets/{id}/finish"))
+            .set("Authorization", &format!("Bearer {officer}"))
+            .call()?;
     }
     // Any settings change ends the board readers.
-    let settings: serde_json::Value =
-        agent.get(&format!("{base}/api/v1/settings")).set("Authorization", &format!("Bearer {admin}")).call()?.into_json()?;
-    agent.put(&format!("{base}/api/v1/settings")).set("Authorization", &format!("Bearer {admin}")).send_json(settings)?;
+    let settings: serde_json::Value = agent
+        .get(&format!("{base}/api/v1/settings"))
+        .set("Authorization", &format!("Bearer {admin}"))
+        .call()?
+        .into_json()?;
+    agent
+        .put(&format!("{base}/api/v1/settings"))
+        .set("Authorization", &format!("Bearer {admin}"))
+        .send_json(settings)?;
     let mut lat = Vec::new();
     let mut missing = 0usize;
     for r in readers {
-        let got = r.join().map_err(|_| anyhow::anyhow!("board thread panicked"))??;
+        let got = r
+            .join()
+            .map_err(|_| anyhow::anyhow!("board thread panicked"))??;
         for (n, t0) in &sent {
             match got.iter().find(|(g, _)| g == n) {
                 Some((_, at)) => lat.push(at.duration_since(*t0).as_secs_f64() * 1e3),
@@ -228,7 +273,9 @@ fn queue(tickets: usize, boards: usize, calls: usize) -> anyhow::Result<()> {
 }
 
 fn num_cpus() -> usize {
-    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
 }
 
 fn tempdir() -> anyhow::Result<std::path::PathBuf> {

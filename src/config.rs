@@ -14,6 +14,8 @@ pub struct Config {
     pub log: String,
     /// HTTP worker threads (0 = one per core).
     pub workers: usize,
+    /// The kiosk's ticket printer: `none`, `sim`, `tcp:HOST:PORT`, `file:/dev/usb/lp0`.
+    pub printer: String,
 }
 
 /// What a config file may set (all optional).
@@ -24,6 +26,7 @@ pub struct FileConfig {
     pub listen: Option<String>,
     pub log: Option<String>,
     pub workers: Option<usize>,
+    pub printer: Option<String>,
 }
 
 /// What the command line set.
@@ -36,16 +39,28 @@ pub struct Flags {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read config file {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("config file {path}: {source}")]
-    Parse { path: PathBuf, source: toml::de::Error },
+    Parse {
+        path: PathBuf,
+        source: toml::de::Error,
+    },
     #[error("{name}: {message}")]
     Env { name: String, message: String },
 }
 
 impl Config {
     pub fn defaults(data_dir: &Path, listen: &str) -> Config {
-        Config { data_dir: data_dir.to_path_buf(), listen: listen.to_string(), log: "info".into(), workers: 0 }
+        Config {
+            data_dir: data_dir.to_path_buf(),
+            listen: listen.to_string(),
+            log: "info".into(),
+            workers: 0,
+            printer: "none".into(),
+        }
     }
 
     pub fn resolve(
@@ -68,6 +83,9 @@ impl Config {
             if let Some(v) = f.workers {
                 c.workers = v;
             }
+            if let Some(v) = f.printer {
+                c.printer = v;
+            }
         }
         if let Some(v) = env.get("MOTCUA_DATA") {
             c.data_dir = PathBuf::from(v);
@@ -84,6 +102,9 @@ impl Config {
                 message: format!("not a number: {v}"),
             })?;
         }
+        if let Some(v) = env.get("MOTCUA_PRINTER") {
+            c.printer = v.clone();
+        }
         if let Some(v) = &flags.data_dir {
             c.data_dir = v.clone();
         }
@@ -94,8 +115,14 @@ impl Config {
     }
 
     pub fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.into(), source })?;
-        toml::from_str(&text).map_err(|source| ConfigError::Parse { path: path.into(), source })
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.into(),
+            source,
+        })?;
+        toml::from_str(&text).map_err(|source| ConfigError::Parse {
+            path: path.into(),
+            source,
+        })
     }
 
     pub fn db_path(&self) -> PathBuf {
@@ -110,17 +137,35 @@ mod tests {
     #[test]
     fn precedence_defaults_file_env_flags() {
         let d = Config::defaults(Path::new("/var/lib/motcua"), "0.0.0.0:8080");
-        let file = FileConfig { listen: Some("0.0.0.0:80".into()), log: Some("debug".into()), ..Default::default() };
+        let file = FileConfig {
+            listen: Some("0.0.0.0:80".into()),
+            log: Some("debug".into()),
+            ..Default::default()
+        };
         let mut env = HashMap::new();
         env.insert("MOTCUA_LISTEN".to_string(), "127.0.0.1:9000".to_string());
-        let flags = Flags { data_dir: Some("/tmp/x".into()), ..Default::default() };
+        let flags = Flags {
+            data_dir: Some("/tmp/x".into()),
+            ..Default::default()
+        };
         let c = Config::resolve(d.clone(), Some(file.clone()), &env, &flags).unwrap();
         assert_eq!(c.listen, "127.0.0.1:9000"); // env beats file
         assert_eq!(c.log, "debug"); // file beats default
         assert_eq!(c.data_dir, PathBuf::from("/tmp/x")); // flag beats all
-        let flags = Flags { listen: Some("1.2.3.4:1".into()), ..Default::default() };
-        assert_eq!(Config::resolve(d.clone(), Some(file), &env, &flags).unwrap().listen, "1.2.3.4:1");
-        assert_eq!(Config::resolve(d.clone(), None, &HashMap::new(), &Flags::default()).unwrap(), d);
+        let flags = Flags {
+            listen: Some("1.2.3.4:1".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            Config::resolve(d.clone(), Some(file), &env, &flags)
+                .unwrap()
+                .listen,
+            "1.2.3.4:1"
+        );
+        assert_eq!(
+            Config::resolve(d.clone(), None, &HashMap::new(), &Flags::default()).unwrap(),
+            d
+        );
         env.insert("MOTCUA_WORKERS".into(), "x".into());
         assert!(Config::resolve(d, None, &env, &Flags::default()).is_err());
     }

@@ -22,7 +22,11 @@ pub struct Actor {
 impl Actor {
     /// The appliance itself (seeding, migrations, schedules).
     pub fn system() -> Self {
-        Actor { name: "system".into(), role: "system".into(), addr: None }
+        Actor {
+            name: "system".into(),
+            role: "system".into(),
+            addr: None,
+        }
     }
 }
 
@@ -82,7 +86,10 @@ impl EventKind {
 
     /// Whether live screens (board, kiosk, counters) care about it.
     pub fn is_live(&self) -> bool {
-        !matches!(self, EventKind::UserChanged { .. } | EventKind::SessionOpened { .. })
+        !matches!(
+            self,
+            EventKind::UserChanged { .. } | EventKind::SessionOpened { .. }
+        )
     }
 }
 
@@ -103,7 +110,13 @@ pub const GENESIS_HASH: &str = "000000000000000000000000000000000000000000000000
 
 /// The chained hash of an event's content, so that editing or deleting one stored event
 /// is detected by re-walking the chain.
-pub fn chain_hash(prev_hash: &str, seq: u64, at: &DateTime<Utc>, actor: &Actor, kind: &EventKind) -> String {
+pub fn chain_hash(
+    prev_hash: &str,
+    seq: u64,
+    at: &DateTime<Utc>,
+    actor: &Actor,
+    kind: &EventKind,
+) -> String {
     let mut h = Sha256::new();
     h.update(prev_hash.as_bytes());
     h.update(seq.to_be_bytes());

@@ -11,7 +11,11 @@ use motcua::clock::SystemClock;
 use motcua::config::{Config, Flags};
 
 #[derive(Parser)]
-#[command(name = "motcua", version, about = "Trung tâm Phục vụ hành chính công — máy chủ một cửa")]
+#[command(
+    name = "motcua",
+    version,
+    about = "Trung tâm Phục vụ hành chính công — máy chủ một cửa"
+)]
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
@@ -60,33 +64,66 @@ enum AuditCmd {
 const DEFAULT_CONFIG: &str = "/etc/motcua/config.toml";
 
 fn env_map() -> HashMap<String, String> {
-    std::env::vars().filter(|(k, _)| k.starts_with("MOTCUA_")).collect()
+    std::env::vars()
+        .filter(|(k, _)| k.starts_with("MOTCUA_"))
+        .collect()
 }
 
 fn init_logs(filter: &str) {
-    let f = tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt().with_env_filter(f).with_target(false).try_init();
+    let f = tracing_subscriber::EnvFilter::try_new(filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(f)
+        .with_target(false)
+        .try_init();
 }
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.cmd {
-        Cmd::Serve { data, listen, config } => {
+        Cmd::Serve {
+            data,
+            listen,
+            config,
+        } => {
             let file = match &config {
                 Some(p) => Some(Config::read_file(p)?),
-                None if std::path::Path::new(DEFAULT_CONFIG).exists() => Some(Config::read_file(DEFAULT_CONFIG.as_ref())?),
+                None if std::path::Path::new(DEFAULT_CONFIG).exists() => {
+                    Some(Config::read_file(DEFAULT_CONFIG.as_ref())?)
+                }
                 None => None,
             };
             let defaults = Config::defaults("/var/lib/motcua".as_ref(), "0.0.0.0:8080");
-            let cfg = Config::resolve(defaults, file, &env_map(), &Flags { data_dir: data, listen })?;
+            let cfg = Config::resolve(
+                defaults,
+                file,
+                &env_map(),
+                &Flags {
+                    data_dir: data,
+                    listen,
+                },
+            )?;
             serve(cfg, false)
         }
         Cmd::Demo { data, listen } => {
-            let defaults = Config::defaults(&data, &listen);
-            let cfg = Config::resolve(defaults, None, &env_map(), &Flags { data_dir: Some(data), listen: Some(listen) })?;
+            let defaults = Config {
+                printer: "sim".into(),
+                ..Config::defaults(&data, &listen)
+            };
+            let cfg = Config::resolve(
+                defaults,
+                None,
+                &env_map(),
+                &Flags {
+                    data_dir: Some(data),
+                    listen: Some(listen),
+                },
+            )?;
             serve(cfg, true)
         }
-        Cmd::Audit { cmd: AuditCmd::Verify { data } } => {
+        Cmd::Audit {
+            cmd: AuditCmd::Verify { data },
+        } => {
             let store = motcua::store::Store::open(&data.join("motcua.redb"))?;
             match motcua::store::verify_chain(&store)? {
                 None => {
@@ -105,7 +142,9 @@ fn main() -> anyhow::Result<()> {
 
 fn serve(cfg: Config, demo: bool) -> anyhow::Result<()> {
     init_logs(&cfg.log);
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     rt.block_on(async move {
         let services = motcua::app::open_services(&cfg, Arc::new(SystemClock))?;
         if demo {
@@ -115,10 +154,39 @@ fn serve(cfg: Config, demo: bool) -> anyhow::Result<()> {
         }
         let listener = std::net::TcpListener::bind(&cfg.listen).with_context(|| format!("cannot listen on {}", cfg.listen))?;
         tracing::info!(listen = %cfg.listen, data = %cfg.data_dir.display(), "motcua {} ready", env!("CARGO_PKG_VERSION"));
-        motcua::app::server(services, &cfg, listener)?.await?;
+        let server = motcua::app::server(services.clone(), &cfg, listener)?;
+        notify_systemd(services);
+        server.await?;
         tracing::info!("stopped");
         Ok(())
     })
+}
+
+/// Under systemd (Type=notify): READY once listening, then watchdog pings while the
+/// database answers, so a wedged process is restarted. Outside systemd these are no-ops.
+fn notify_systemd(services: motcua::service::Services) {
+    let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Ready]);
+    let mut usec = 0u64;
+    if sd_notify::watchdog_enabled(false, &mut usec) && usec > 0 {
+        let every = std::time::Duration::from_micros(usec / 2);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            loop {
+                tick.tick().await;
+                let s = services.clone();
+                let healthy = tokio::task::spawn_blocking(move || {
+                    s.store.read().and_then(|r| r.last_event_seq()).is_ok()
+                })
+                .await
+                .unwrap_or(false);
+                if healthy {
+                    let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Watchdog]);
+                } else {
+                    tracing::error!("database check failed: withholding the watchdog ping");
+                }
+            }
+        });
+    }
 }
 
 fn print_demo(cfg: &Config, d: &motcua::service::demo::DemoDevices) {
@@ -136,6 +204,10 @@ fn print_demo(cfg: &Config, d: &motcua::service::demo::DemoDevices) {
     println!(" Màn hình TV (board, paired):   {base}/pair/{}", d.display);
     println!(" Quầy giao dịch (counter):      {base}/counter   (canbo1..canbo4 / demo)");
     println!(" Quản trị (admin):              {base}/admin     (admin / demo)");
+    println!(
+        " Simulated printer output:      {}/sim-printer/ (and on the admin page)",
+        cfg.data_dir.display()
+    );
     println!(" Health:                        {base}/healthz");
     println!(" API description:               {base}/api/v1/openapi.json");
     println!(" Data directory:                {}", cfg.data_dir.display());

@@ -25,8 +25,10 @@
       const c = counters.get(id);
       const cur = current.get(id);
       const num = tile.querySelector(".tile-number");
+      const prio = tile.querySelector(".tile-prio");
       tile.classList.remove("paused", "closed");
       num.textContent = "";
+      prio.hidden = !(cur && cur.priority);
       if (c && c.state && c.state.state === "paused") {
         tile.classList.add("paused");
         num.textContent = "Tạm ngưng";
@@ -35,7 +37,6 @@
         num.textContent = "—";
       } else if (cur) {
         num.textContent = cur.number;
-        if (cur.priority) num.append(" ", Motcua.el("span", { class: "prio-mark" }, "Ưu tiên"));
       } else {
         num.textContent = "—";
       }

@@ -69,7 +69,14 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 6] = [Role::Admin, Role::Leader, Role::Officer, Role::Kiosk, Role::Display, Role::Rating];
+    pub const ALL: [Role; 6] = [
+        Role::Admin,
+        Role::Leader,
+        Role::Officer,
+        Role::Kiosk,
+        Role::Display,
+        Role::Rating,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {

@@ -23,11 +23,21 @@ pub struct Series {
 
 impl Series {
     pub fn letter(prefix: &str) -> Self {
-        Series { prefix: prefix.to_string(), start: 1, end: 999, width: 3 }
+        Series {
+            prefix: prefix.to_string(),
+            start: 1,
+            end: 999,
+            width: 3,
+        }
     }
 
     pub fn block(start: u32, end: u32) -> Self {
-        Series { prefix: String::new(), start, end, width: 4 }
+        Series {
+            prefix: String::new(),
+            start,
+            end,
+            width: 4,
+        }
     }
 
     /// The `k`-th (0-based) number of the day, or `None` when the series is used up.
@@ -36,7 +46,12 @@ impl Series {
         if n > self.end {
             return None;
         }
-        Some(format!("{}{:0width$}", self.prefix, n, width = self.width as usize))
+        Some(format!(
+            "{}{:0width$}",
+            self.prefix,
+            n,
+            width = self.width as usize
+        ))
     }
 
     /// How many numbers a day holds.
@@ -48,8 +63,11 @@ impl Series {
         if self.start > self.end || self.width == 0 || self.width > 6 {
             return Err(QueueError::InvalidSetting("dãy số không hợp lệ".into()));
         }
-        if self.prefix.chars().count() > 3 || !self.prefix.chars().all(|c| c.is_ascii_alphabetic()) {
-            return Err(QueueError::InvalidSetting("tiền tố phải là 1–3 chữ cái không dấu".into()));
+        if self.prefix.chars().count() > 3 || !self.prefix.chars().all(|c| c.is_ascii_alphabetic())
+        {
+            return Err(QueueError::InvalidSetting(
+                "tiền tố phải là 1–3 chữ cái không dấu".into(),
+            ));
         }
         Ok(())
     }
@@ -125,7 +143,14 @@ pub struct Counter {
 
 impl Counter {
     pub fn new(id: CounterId, number: u32, name: &str, services: Vec<ServiceId>) -> Self {
-        Counter { id, number, name: name.to_string(), services, state: CounterState::Closed, normals_since_priority: None }
+        Counter {
+            id,
+            number,
+            name: name.to_string(),
+            services,
+            state: CounterState::Closed,
+            normals_since_priority: None,
+        }
     }
 
     pub fn is_open(&self) -> bool {
@@ -149,7 +174,9 @@ impl Counter {
                 return Err(QueueError::CounterTaken(o.clone()));
             }
         }
-        self.state = CounterState::Open { officer: officer.to_string() };
+        self.state = CounterState::Open {
+            officer: officer.to_string(),
+        };
         Ok(())
     }
 
@@ -160,7 +187,10 @@ impl Counter {
         }
         match &self.state {
             CounterState::Open { officer } | CounterState::Paused { officer, .. } => {
-                self.state = CounterState::Paused { officer: officer.clone(), reason: reason.to_string() };
+                self.state = CounterState::Paused {
+                    officer: officer.clone(),
+                    reason: reason.to_string(),
+                };
                 Ok(())
             }
             CounterState::Closed => Err(QueueError::CounterNotOpen),
@@ -188,7 +218,10 @@ pub fn default_priority_categories() -> Vec<PriorityCategory> {
         ("tre_em", "Trẻ em dưới 6 tuổi / người bế con nhỏ"),
     ]
     .into_iter()
-    .map(|(code, name)| PriorityCategory { code: code.into(), name: name.into() })
+    .map(|(code, name)| PriorityCategory {
+        code: code.into(),
+        name: name.into(),
+    })
     .collect()
 }
 
@@ -253,7 +286,10 @@ pub enum TicketState {
 impl TicketState {
     /// Still in the live queue (waiting, at a counter).
     pub fn is_open(self) -> bool {
-        matches!(self, TicketState::Waiting | TicketState::Called | TicketState::Serving)
+        matches!(
+            self,
+            TicketState::Waiting | TicketState::Called | TicketState::Serving
+        )
     }
 
     pub fn label(self) -> &'static str {
@@ -307,12 +343,20 @@ impl Ticket {
         if allowed.contains(&self.state) {
             Ok(())
         } else {
-            Err(QueueError::IllegalTransition { action, state: self.state })
+            Err(QueueError::IllegalTransition {
+                action,
+                state: self.state,
+            })
         }
     }
 
     /// Waiting → called at `counter`.
-    pub fn call(&mut self, counter: &Counter, officer: &str, now: DateTime<Utc>) -> Result<(), QueueError> {
+    pub fn call(
+        &mut self,
+        counter: &Counter,
+        officer: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), QueueError> {
         self.require(&[TicketState::Waiting], "call")?;
         self.state = TicketState::Called;
         self.counter = Some(counter.id);
@@ -387,8 +431,16 @@ impl Ticket {
         to_back: bool,
         now: DateTime<Utc>,
     ) -> Result<(), QueueError> {
-        self.require(&[TicketState::Waiting, TicketState::Called, TicketState::Serving], "transfer")?;
-        if service == self.service && target_counter.is_none() && self.state == TicketState::Waiting {
+        self.require(
+            &[
+                TicketState::Waiting,
+                TicketState::Called,
+                TicketState::Serving,
+            ],
+            "transfer",
+        )?;
+        if service == self.service && target_counter.is_none() && self.state == TicketState::Waiting
+        {
             return Err(QueueError::NothingToTransfer);
         }
         self.service = service;
@@ -436,7 +488,11 @@ fn queue_order(a: &&Ticket, b: &&Ticket) -> std::cmp::Ordering {
 }
 
 /// The ticket `counter` gets on "call next", per the center's priority policy.
-pub fn pick_next<'a>(counter: &Counter, tickets: &'a [Ticket], policy: PriorityPolicy) -> Option<&'a Ticket> {
+pub fn pick_next<'a>(
+    counter: &Counter,
+    tickets: &'a [Ticket],
+    policy: PriorityPolicy,
+) -> Option<&'a Ticket> {
     let mut callable: Vec<&Ticket> = tickets.iter().filter(|t| callable_by(t, counter)).collect();
     callable.sort_by(queue_order);
     let first_priority = callable.iter().find(|t| t.is_priority()).copied();
@@ -462,12 +518,24 @@ pub fn pick_next<'a>(counter: &Counter, tickets: &'a [Ticket], policy: PriorityP
 
 /// Keep the interleave count after `counter` called `t`.
 pub fn note_called(counter: &mut Counter, t: &Ticket) {
-    counter.normals_since_priority =
-        if t.is_priority() { Some(0) } else { Some(counter.normals_since_priority.map_or(1, |n| n.saturating_add(1))) };
+    counter.normals_since_priority = if t.is_priority() {
+        Some(0)
+    } else {
+        Some(
+            counter
+                .normals_since_priority
+                .map_or(1, |n| n.saturating_add(1)),
+        )
+    };
 }
 
 /// Waiting tickets that will be served before a new ticket of `service` with `priority`.
-pub fn waiting_ahead(tickets: &[Ticket], service: ServiceId, priority: bool, policy: PriorityPolicy) -> u32 {
+pub fn waiting_ahead(
+    tickets: &[Ticket],
+    service: ServiceId,
+    priority: bool,
+    policy: PriorityPolicy,
+) -> u32 {
     tickets
         .iter()
         .filter(|t| t.state == TicketState::Waiting && t.service == service)
@@ -496,7 +564,10 @@ pub fn mean_service_secs(durations: &[u32], default: u32) -> u32 {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum QueueError {
     #[error("Không thể {} khi phiếu đang ở trạng thái \"{}\"", action_label(action), state.label())]
-    IllegalTransition { action: &'static str, state: TicketState },
+    IllegalTransition {
+        action: &'static str,
+        state: TicketState,
+    },
     #[error("Lĩnh vực này đang tạm ngừng cấp số")]
     AreaClosed,
     #[error("Ngoài giờ cấp số thứ tự")]
@@ -609,7 +680,14 @@ mod tests {
     }
 
     fn area(windows: Vec<Window>, cap: Option<u32>) -> ServiceArea {
-        ServiceArea { id: 1, name: "Tư pháp".into(), series: Series::letter("A"), daily_cap: cap, windows, active: true }
+        ServiceArea {
+            id: 1,
+            name: "Tư pháp".into(),
+            series: Series::letter("A"),
+            daily_cap: cap,
+            windows,
+            active: true,
+        }
     }
 
     fn open_counter(id: CounterId, services: Vec<ServiceId>) -> Counter {
@@ -634,7 +712,12 @@ mod tests {
         assert_eq!(s.nth(0).as_deref(), Some("1001"));
         assert_eq!(s.nth(998).as_deref(), Some("1999"));
         assert_eq!(s.nth(999), None);
-        assert!(Series { prefix: "A1".into(), ..Series::letter("A") }.validate().is_err());
+        assert!(Series {
+            prefix: "A1".into(),
+            ..Series::letter("A")
+        }
+        .validate()
+        .is_err());
         assert!(Series::block(5, 4).validate().is_err());
         assert!(Series::letter("B").validate().is_ok());
     }
@@ -647,8 +730,14 @@ mod tests {
         };
         let a = area(vec![morning], Some(200));
         assert_eq!(a.check_issue(t0(), 0), Ok(())); // 08:00 local
-        assert_eq!(a.check_issue(t0() + Duration::hours(4), 0), Err(QueueError::OutsideWindow)); // 12:00
-        assert_eq!(a.check_issue(t0(), 200), Err(QueueError::DailyCapReached(200)));
+        assert_eq!(
+            a.check_issue(t0() + Duration::hours(4), 0),
+            Err(QueueError::OutsideWindow)
+        ); // 12:00
+        assert_eq!(
+            a.check_issue(t0(), 200),
+            Err(QueueError::DailyCapReached(200))
+        );
         let b = area(vec![], None);
         assert_eq!(b.check_issue(t0(), 999), Err(QueueError::SeriesExhausted));
         let closed = ServiceArea { active: false, ..b };
@@ -667,8 +756,14 @@ mod tests {
         assert_eq!(t.state, TicketState::Done);
         assert_eq!(t.started_at, Some(t0() + Duration::minutes(6)));
         // Done is terminal.
-        assert!(matches!(t.start(t0()), Err(QueueError::IllegalTransition { .. })));
-        assert!(matches!(t.call(&c, "x", t0()), Err(QueueError::IllegalTransition { .. })));
+        assert!(matches!(
+            t.start(t0()),
+            Err(QueueError::IllegalTransition { .. })
+        ));
+        assert!(matches!(
+            t.call(&c, "x", t0()),
+            Err(QueueError::IllegalTransition { .. })
+        ));
     }
 
     #[test]
@@ -682,9 +777,15 @@ mod tests {
         t.recall(&s, first + Duration::minutes(2)).unwrap();
         assert_eq!(t.first_called_at, Some(first));
         assert_eq!(t.calls.len(), 3);
-        assert_eq!(t.recall(&s, first + Duration::minutes(3)), Err(QueueError::TooManyCalls(3)));
+        assert_eq!(
+            t.recall(&s, first + Duration::minutes(3)),
+            Err(QueueError::TooManyCalls(3))
+        );
         let mut w = ticket(2, 1, false, 0);
-        assert!(matches!(w.recall(&s, t0()), Err(QueueError::IllegalTransition { .. })));
+        assert!(matches!(
+            w.recall(&s, t0()),
+            Err(QueueError::IllegalTransition { .. })
+        ));
     }
 
     #[test]
@@ -692,7 +793,10 @@ mod tests {
         let s = QueueSettings::default();
         let c = open_counter(1, vec![1]);
         let mut t = ticket(1, 1, false, 0);
-        assert!(matches!(t.no_show(&s, t0()), Err(QueueError::IllegalTransition { .. })));
+        assert!(matches!(
+            t.no_show(&s, t0()),
+            Err(QueueError::IllegalTransition { .. })
+        ));
         t.call(&c, "canbo1", t0()).unwrap();
         assert_eq!(t.no_show(&s, t0()), Err(QueueError::CallAgainFirst(2)));
         t.recall(&s, t0()).unwrap();
@@ -702,7 +806,10 @@ mod tests {
 
     #[test]
     fn reactivate_goes_to_the_back_and_is_capped() {
-        let s = QueueSettings { calls_before_no_show: 1, ..QueueSettings::default() };
+        let s = QueueSettings {
+            calls_before_no_show: 1,
+            ..QueueSettings::default()
+        };
         let c = open_counter(1, vec![1]);
         let mut t = ticket(1, 1, false, 0);
         for round in 0..2 {
@@ -719,7 +826,10 @@ mod tests {
         // A ticket of yesterday cannot come back.
         let mut old = ticket(9, 1, false, 0);
         old.cancel(t0()).unwrap();
-        assert_eq!(old.reactivate(&s, t0() + Duration::days(1)), Err(QueueError::ExpiredTicket));
+        assert_eq!(
+            old.reactivate(&s, t0() + Duration::days(1)),
+            Err(QueueError::ExpiredTicket)
+        );
     }
 
     #[test]
@@ -730,16 +840,25 @@ mod tests {
         t.start(t0()).unwrap();
         let later = t0() + Duration::minutes(20);
         t.transfer(2, None, false, later).unwrap();
-        assert_eq!((t.state, t.service, t.queue_at, t.waiting_since), (TicketState::Waiting, 2, t0(), later));
+        assert_eq!(
+            (t.state, t.service, t.queue_at, t.waiting_since),
+            (TicketState::Waiting, 2, t0(), later)
+        );
         assert_eq!(t.started_at, None);
         let mut u = ticket(2, 1, false, 0);
         u.transfer(3, None, true, later).unwrap();
         assert_eq!(u.queue_at, later);
         let mut v = ticket(3, 1, false, 0);
-        assert_eq!(v.transfer(1, None, false, later), Err(QueueError::NothingToTransfer));
+        assert_eq!(
+            v.transfer(1, None, false, later),
+            Err(QueueError::NothingToTransfer)
+        );
         let mut done = ticket(4, 1, false, 0);
         done.cancel(t0()).unwrap();
-        assert!(matches!(done.transfer(2, None, false, later), Err(QueueError::IllegalTransition { .. })));
+        assert!(matches!(
+            done.transfer(2, None, false, later),
+            Err(QueueError::IllegalTransition { .. })
+        ));
     }
 
     #[test]
@@ -748,10 +867,17 @@ mod tests {
         let c2 = open_counter(2, vec![1]);
         let early = ticket(1, 1, false, 0);
         let mut sent = ticket(2, 1, false, 10);
-        sent.transfer(1, Some(2), false, t0() + Duration::minutes(15)).unwrap();
+        sent.transfer(1, Some(2), false, t0() + Duration::minutes(15))
+            .unwrap();
         let tickets = vec![early, sent];
-        assert_eq!(pick_next(&c1, &tickets, PriorityPolicy::Strict).map(|t| t.id), Some(1));
-        assert_eq!(pick_next(&c2, &tickets, PriorityPolicy::Strict).map(|t| t.id), Some(2));
+        assert_eq!(
+            pick_next(&c1, &tickets, PriorityPolicy::Strict).map(|t| t.id),
+            Some(1)
+        );
+        assert_eq!(
+            pick_next(&c2, &tickets, PriorityPolicy::Strict).map(|t| t.id),
+            Some(2)
+        );
     }
 
     #[test]
@@ -760,7 +886,10 @@ mod tests {
         let mut t = ticket(1, 1, false, 0);
         t.call(&c, "canbo1", t0()).unwrap();
         t.start(t0()).unwrap();
-        assert!(matches!(t.cancel(t0()), Err(QueueError::IllegalTransition { .. })));
+        assert!(matches!(
+            t.cancel(t0()),
+            Err(QueueError::IllegalTransition { .. })
+        ));
         let mut w = ticket(2, 1, false, 0);
         w.cancel(t0()).unwrap();
         assert_eq!(w.state, TicketState::Cancelled);
@@ -769,8 +898,15 @@ mod tests {
     #[test]
     fn pick_next_takes_oldest_of_served_areas() {
         let c = open_counter(1, vec![1, 2]);
-        let tickets = vec![ticket(1, 3, false, 0), ticket(2, 2, false, 5), ticket(3, 1, false, 3)];
-        assert_eq!(pick_next(&c, &tickets, PriorityPolicy::Strict).map(|t| t.id), Some(3));
+        let tickets = vec![
+            ticket(1, 3, false, 0),
+            ticket(2, 2, false, 5),
+            ticket(3, 1, false, 3),
+        ];
+        assert_eq!(
+            pick_next(&c, &tickets, PriorityPolicy::Strict).map(|t| t.id),
+            Some(3)
+        );
         let other = open_counter(2, vec![4]);
         assert!(pick_next(&other, &tickets, PriorityPolicy::Strict).is_none());
     }
@@ -778,8 +914,15 @@ mod tests {
     #[test]
     fn strict_priority_goes_first() {
         let c = open_counter(1, vec![1]);
-        let tickets = vec![ticket(1, 1, false, 0), ticket(2, 1, false, 1), ticket(3, 1, true, 2)];
-        assert_eq!(pick_next(&c, &tickets, PriorityPolicy::Strict).map(|t| t.id), Some(3));
+        let tickets = vec![
+            ticket(1, 1, false, 0),
+            ticket(2, 1, false, 1),
+            ticket(3, 1, true, 2),
+        ];
+        assert_eq!(
+            pick_next(&c, &tickets, PriorityPolicy::Strict).map(|t| t.id),
+            Some(3)
+        );
     }
 
     #[test]
@@ -817,10 +960,17 @@ mod tests {
 
     #[test]
     fn waiting_ahead_and_estimate() {
-        let tickets = vec![ticket(1, 1, false, 0), ticket(2, 1, true, 1), ticket(3, 2, false, 2)];
+        let tickets = vec![
+            ticket(1, 1, false, 0),
+            ticket(2, 1, true, 1),
+            ticket(3, 2, false, 2),
+        ];
         assert_eq!(waiting_ahead(&tickets, 1, false, PriorityPolicy::Strict), 2);
         assert_eq!(waiting_ahead(&tickets, 1, true, PriorityPolicy::Strict), 1);
-        assert_eq!(waiting_ahead(&tickets, 1, true, PriorityPolicy::Interleave { every: 3 }), 2);
+        assert_eq!(
+            waiting_ahead(&tickets, 1, true, PriorityPolicy::Interleave { every: 3 }),
+            2
+        );
         assert_eq!(estimate_wait_secs(4, 2, 300), 600);
         assert_eq!(estimate_wait_secs(4, 0, 300), 1200);
         assert_eq!(mean_service_secs(&[], 300), 300);
@@ -832,7 +982,10 @@ mod tests {
         let mut c = Counter::new(1, 1, "Quầy 1", vec![1]);
         assert_eq!(c.pause("nghỉ"), Err(QueueError::CounterNotOpen));
         c.open("canbo1").unwrap();
-        assert_eq!(c.open("canbo2"), Err(QueueError::CounterTaken("canbo1".into())));
+        assert_eq!(
+            c.open("canbo2"),
+            Err(QueueError::CounterTaken("canbo1".into()))
+        );
         assert_eq!(c.pause("  "), Err(QueueError::ReasonRequired));
         c.pause("Họp giao ban").unwrap();
         assert!(!c.is_open());
@@ -845,8 +998,14 @@ mod tests {
 
     #[test]
     fn errors_have_vietnamese_messages_and_stable_codes() {
-        let e = QueueError::IllegalTransition { action: "start", state: TicketState::Done };
+        let e = QueueError::IllegalTransition {
+            action: "start",
+            state: TicketState::Done,
+        };
         assert_eq!(e.code(), "illegal_transition");
-        assert_eq!(e.to_string(), "Không thể bắt đầu phục vụ khi phiếu đang ở trạng thái \"Đã xong\"");
+        assert_eq!(
+            e.to_string(),
+            "Không thể bắt đầu phục vụ khi phiếu đang ở trạng thái \"Đã xong\""
+        );
     }
 }

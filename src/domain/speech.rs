@@ -194,7 +194,9 @@ fn is_combining(c: char) -> bool {
 /// (base, modifier, tone column) of a Vietnamese vowel, precomposed or not.
 fn vowel_parts(c: char) -> Option<(char, Option<char>, usize)> {
     VOWEL_ROWS.iter().find_map(|(row, base, modifier)| {
-        row.chars().position(|x| x == c).map(|col| (*base, *modifier, col))
+        row.chars()
+            .position(|x| x == c)
+            .map(|col| (*base, *modifier, col))
     })
 }
 
@@ -864,7 +866,10 @@ mod tests {
         assert_eq!(read_ticket("B7", &s), ws("bê bảy"));
         assert_eq!(read_ticket("A-025", &s), ws("a hai mươi lăm"));
         assert_eq!(read_ticket("A000", &s), ws("a không"));
-        assert_eq!(read_ticket("A1-001", &s), ws("a một nghìn không trăm linh một"));
+        assert_eq!(
+            read_ticket("A1-001", &s),
+            ws("a một nghìn không trăm linh một")
+        );
         // Too long for u64: falls back to digits, never panics.
         let long = "9".repeat(30);
         assert_eq!(read_ticket(&long, &s).len(), 30);
@@ -926,10 +931,7 @@ mod tests {
 
     #[test]
     fn counter_number_always_full() {
-        let s = SpeechSettings {
-            repeat: 1,
-            ..d()
-        };
+        let s = SpeechSettings { repeat: 1, ..d() };
         let w = announcement_words("1005", 12, "", &s);
         assert_eq!(
             w,
@@ -988,10 +990,7 @@ mod tests {
 
     #[test]
     fn template_odd_inputs() {
-        let base = SpeechSettings {
-            repeat: 1,
-            ..d()
-        };
+        let base = SpeechSettings { repeat: 1, ..d() };
         // ASCII placeholder aliases, uppercase, extra spaces.
         let s = SpeechSettings {
             template: "Mời {SO} tới {  Ten   Quay }, quầy {quay}.".into(),
@@ -1018,10 +1017,7 @@ mod tests {
     #[test]
     fn repeat_counts() {
         for (r, times) in [(0u8, 1usize), (1, 1), (2, 2), (3, 3)] {
-            let s = SpeechSettings {
-                repeat: r,
-                ..d()
-            };
+            let s = SpeechSettings { repeat: r, ..d() };
             let w = announcement_words("A1", 1, "", &s);
             assert_eq!(w.len(), times * 14, "repeat {r}");
         }
@@ -1146,7 +1142,10 @@ mod tests {
         // "MƯỜI" typed decomposed, uppercase, padded.
         let nfd = vec![" MU\u{31b}O\u{31b}\u{300}I ".to_string()];
         assert_eq!(clip_sequence(&nfd, &avail).expect("nfc"), vec!["mười"]);
-        assert_eq!(clip_sequence(&[], &avail).expect("empty"), Vec::<String>::new());
+        assert_eq!(
+            clip_sequence(&[], &avail).expect("empty"),
+            Vec::<String>::new()
+        );
     }
 
     #[test]

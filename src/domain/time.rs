@@ -49,8 +49,14 @@ mod tests {
         // 16:59:59 UTC = 23:59:59 local, still the same day.
         let before = Utc.with_ymd_and_hms(2026, 3, 5, 16, 59, 59).unwrap();
         let after = Utc.with_ymd_and_hms(2026, 3, 5, 17, 0, 0).unwrap();
-        assert_eq!(local_day(before), NaiveDate::from_ymd_opt(2026, 3, 5).unwrap());
-        assert_eq!(local_day(after), NaiveDate::from_ymd_opt(2026, 3, 6).unwrap());
+        assert_eq!(
+            local_day(before),
+            NaiveDate::from_ymd_opt(2026, 3, 5).unwrap()
+        );
+        assert_eq!(
+            local_day(after),
+            NaiveDate::from_ymd_opt(2026, 3, 6).unwrap()
+        );
     }
 
     #[test]

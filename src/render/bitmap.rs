@@ -25,7 +25,12 @@ pub const COVERAGE_THRESHOLD: u8 = 128;
 #[derive(Debug, thiserror::Error)]
 pub enum RenderError {
     #[error("bitmap data has {got} bytes, {width}x{height} needs {expected}")]
-    BadBitmapData { width: u32, height: u32, expected: usize, got: usize },
+    BadBitmapData {
+        width: u32,
+        height: u32,
+        expected: usize,
+        got: usize,
+    },
     #[error("bitmap hex data is not valid hex")]
     BadHex,
     #[error("cannot make a PNG of an empty ({width}x{height}) bitmap")]
@@ -35,7 +40,11 @@ pub enum RenderError {
     #[error("QR code cannot be built: {0}")]
     Qr(String),
     #[error("QR code of {modules} modules (with quiet zone) does not fit in {width} dots at {min_module} dots per module")]
-    QrTooLarge { modules: u32, width: u32, min_module: u32 },
+    QrTooLarge {
+        modules: u32,
+        width: u32,
+        min_module: u32,
+    },
 }
 
 // ---------------------------------------------------------------------------
@@ -75,13 +84,17 @@ impl From<Bitmap> for BitmapRepr {
         for byte in &b.data {
             rows_hex.push_str(&format!("{byte:02x}"));
         }
-        BitmapRepr { width: b.width, height: b.height, rows_hex }
+        BitmapRepr {
+            width: b.width,
+            height: b.height,
+            rows_hex,
+        }
     }
 }
 
 fn hex_decode(s: &str) -> Option<Vec<u8>> {
     let digits: Vec<u8> = s.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
-    if digits.len() % 2 != 0 {
+    if !digits.len().is_multiple_of(2) {
         return None;
     }
     let nibble = |c: u8| -> Option<u8> {
@@ -92,12 +105,21 @@ fn hex_decode(s: &str) -> Option<Vec<u8>> {
             _ => None,
         }
     };
-    digits.chunks(2).map(|p| Some(nibble(p[0])? << 4 | nibble(p[1])?)).collect()
+    digits
+        .chunks(2)
+        .map(|p| Some(nibble(p[0])? << 4 | nibble(p[1])?))
+        .collect()
 }
 
 impl std::fmt::Debug for Bitmap {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Bitmap({}x{}, {} black)", self.width, self.height, self.count_black())
+        write!(
+            f,
+            "Bitmap({}x{}, {} black)",
+            self.width,
+            self.height,
+            self.count_black()
+        )
     }
 }
 
@@ -105,7 +127,11 @@ impl Bitmap {
     /// An all-white bitmap.
     pub fn new(width: u32, height: u32) -> Self {
         let stride = Self::stride_for(width);
-        Bitmap { width, height, data: vec![0; stride * height as usize] }
+        Bitmap {
+            width,
+            height,
+            data: vec![0; stride * height as usize],
+        }
     }
 
     /// Bytes per row for a given width in dots.
@@ -118,9 +144,18 @@ impl Bitmap {
     pub fn from_packed(width: u32, height: u32, data: Vec<u8>) -> Result<Self, RenderError> {
         let expected = Self::stride_for(width) * height as usize;
         if data.len() != expected {
-            return Err(RenderError::BadBitmapData { width, height, expected, got: data.len() });
+            return Err(RenderError::BadBitmapData {
+                width,
+                height,
+                expected,
+                got: data.len(),
+            });
         }
-        let mut b = Bitmap { width, height, data };
+        let mut b = Bitmap {
+            width,
+            height,
+            data,
+        };
         b.clear_padding();
         Ok(b)
     }
@@ -253,7 +288,10 @@ impl Bitmap {
     /// Encodes the bitmap as a 1-bit grayscale PNG (black on white).
     pub fn to_png(&self) -> Result<Vec<u8>, RenderError> {
         if self.width == 0 || self.height == 0 {
-            return Err(RenderError::EmptyImage { width: self.width, height: self.height });
+            return Err(RenderError::EmptyImage {
+                width: self.width,
+                height: self.height,
+            });
         }
         let mut out = Vec::new();
         {
@@ -344,7 +382,12 @@ pub struct TextStyle {
 
 impl TextStyle {
     pub fn new(px: f32, weight: Weight, align: Align) -> Self {
-        TextStyle { px, weight, align, tight: false }
+        TextStyle {
+            px,
+            weight,
+            align,
+            tight: false,
+        }
     }
     pub fn tight(mut self) -> Self {
         self.tight = true;
@@ -428,12 +471,20 @@ fn layout_line(text: &str, px: f32, weight: Weight) -> LineLayout {
         }
         p
     };
-    LineLayout { glyphs, width: trimmed_pen.max(right), ink_top, ink_bottom: -ink_bottom }
+    LineLayout {
+        glyphs,
+        width: trimmed_pen.max(right),
+        ink_top,
+        ink_bottom: -ink_bottom,
+    }
 }
 
 /// Width in dots of a single line of text (no wrapping).
 pub fn measure_text(text: &str, px: f32, weight: Weight) -> u32 {
-    layout_line(&normalize_text(text), px, weight).width.ceil().max(0.0) as u32
+    layout_line(&normalize_text(text), px, weight)
+        .width
+        .ceil()
+        .max(0.0) as u32
 }
 
 /// Splits text into lines no wider than `max_width` dots. Words are kept
@@ -446,8 +497,11 @@ pub fn wrap_text(text: &str, px: f32, weight: Weight, max_width: u32) -> Vec<Str
     for paragraph in text.split('\n') {
         let mut current = String::new();
         for word in paragraph.split_whitespace() {
-            let candidate =
-                if current.is_empty() { word.to_string() } else { format!("{current} {word}") };
+            let candidate = if current.is_empty() {
+                word.to_string()
+            } else {
+                format!("{current} {word}")
+            };
             if fits(&candidate) {
                 current = candidate;
                 continue;
@@ -478,12 +532,45 @@ pub fn wrap_text(text: &str, px: f32, weight: Weight, max_width: u32) -> Vec<Str
     lines
 }
 
+/// For centered text: the narrowest wrap with the same number of lines as
+/// `greedy`, so a two-line name doesn't end in one orphan word.
+fn balance_lines(
+    text: &str,
+    px: f32,
+    weight: Weight,
+    max_width: u32,
+    greedy: Vec<String>,
+) -> Vec<String> {
+    let target = greedy.len();
+    let (mut lo, mut hi) = (max_width / 2, max_width);
+    let mut best = greedy;
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        let lines = wrap_text(text, px, weight, mid);
+        if lines.len() <= target && lines.iter().all(|l| measure_norm(l, px, weight) <= mid) {
+            best = lines;
+            hi = mid;
+        } else {
+            lo = mid + 1;
+        }
+    }
+    best
+}
+
 fn measure_norm(s: &str, px: f32, weight: Weight) -> u32 {
     layout_line(s, px, weight).width.ceil().max(0.0) as u32
 }
 
 /// Draws one laid-out line with its origin at (x, baseline).
-fn draw_line(bmp: &mut Bitmap, line: &LineLayout, px: f32, weight: Weight, x: i64, baseline: i64, black: bool) {
+fn draw_line(
+    bmp: &mut Bitmap,
+    line: &LineLayout,
+    px: f32,
+    weight: Weight,
+    x: i64,
+    baseline: i64,
+    black: bool,
+) {
     let f = font(weight);
     for &(c, pen) in &line.glyphs {
         if c.is_whitespace() {
@@ -500,7 +587,8 @@ fn draw_line(bmp: &mut Bitmap, line: &LineLayout, px: f32, weight: Weight, x: i6
                 if coverage[row * m.width + col] >= COVERAGE_THRESHOLD {
                     let px_x = gx + col as i64;
                     let px_y = gy + row as i64;
-                    if px_x >= 0 && px_y >= 0 && px_x <= u32::MAX as i64 && px_y <= u32::MAX as i64 {
+                    if px_x >= 0 && px_y >= 0 && px_x <= u32::MAX as i64 && px_y <= u32::MAX as i64
+                    {
                         bmp.set(px_x as u32, px_y as u32, black);
                     }
                 }
@@ -531,7 +619,10 @@ impl Canvas {
     /// `margin` dots are left blank on the left and right.
     pub fn new(width: u32, margin: u32) -> Self {
         let margin = margin.min(width / 4);
-        Canvas { bmp: Bitmap::new(width, 0), margin }
+        Canvas {
+            bmp: Bitmap::new(width, 0),
+            margin,
+        }
     }
 
     pub fn width(&self) -> u32 {
@@ -561,9 +652,16 @@ impl Canvas {
         let f = font(style.weight);
         let (asc, desc) = match f.horizontal_line_metrics(style.px) {
             Some(lm) => (lm.ascent.ceil() as i32, (-lm.descent).ceil() as i32),
-            None => ((style.px * 0.93).ceil() as i32, (style.px * 0.24).ceil() as i32),
+            None => (
+                (style.px * 0.93).ceil() as i32,
+                (style.px * 0.24).ceil() as i32,
+            ),
         };
-        wrap_text(text, style.px, style.weight, max_width)
+        let mut lines = wrap_text(text, style.px, style.weight, max_width);
+        if style.align == Align::Center && lines.len() > 1 {
+            lines = balance_lines(text, style.px, style.weight, max_width, lines);
+        }
+        lines
             .into_iter()
             .map(|l| {
                 let layout = layout_line(&l, style.px, style.weight);
@@ -574,7 +672,11 @@ impl Canvas {
                     // the font's ascent: extend the box so nothing is clipped.
                     (asc.max(layout.ink_top), desc.max(layout.ink_bottom))
                 };
-                LineBox { layout, ascent: a.max(0) as u32, descent: d.max(0) as u32 }
+                LineBox {
+                    layout,
+                    ascent: a.max(0) as u32,
+                    descent: d.max(0) as u32,
+                }
             })
             .collect()
     }
@@ -582,7 +684,9 @@ impl Canvas {
     fn line_x(&self, width: f32, align: Align, area_x: u32, area_w: u32) -> i64 {
         match align {
             Align::Left => area_x as i64,
-            Align::Center => area_x as i64 + ((area_w as f32 - width) / 2.0).round().max(0.0) as i64,
+            Align::Center => {
+                area_x as i64 + ((area_w as f32 - width) / 2.0).round().max(0.0) as i64
+            }
         }
     }
 
@@ -592,8 +696,21 @@ impl Canvas {
         for b in &boxes {
             let top = self.grow(b.ascent + b.descent);
             let baseline = top as i64 + b.ascent as i64;
-            let x = self.line_x(b.layout.width, style.align, self.margin, self.content_width());
-            draw_line(&mut self.bmp, &b.layout, style.px, style.weight, x, baseline, true);
+            let x = self.line_x(
+                b.layout.width,
+                style.align,
+                self.margin,
+                self.content_width(),
+            );
+            draw_line(
+                &mut self.bmp,
+                &b.layout,
+                style.px,
+                style.weight,
+                x,
+                baseline,
+                true,
+            );
         }
         boxes.len()
     }
@@ -604,17 +721,30 @@ impl Canvas {
         let pad = pad.min(self.content_width() / 4);
         let inner_w = self.content_width() - 2 * pad;
         let boxes = self.line_boxes(text, style, inner_w);
-        let text_w = boxes.iter().map(|b| b.layout.width.ceil() as u32).max().unwrap_or(0);
+        let text_w = boxes
+            .iter()
+            .map(|b| b.layout.width.ceil() as u32)
+            .max()
+            .unwrap_or(0);
         let box_w = (text_w + 2 * pad).min(self.content_width());
         let box_h: u32 = boxes.iter().map(|b| b.ascent + b.descent).sum::<u32>() + 2 * pad;
-        let box_x = self.line_x(box_w as f32, style.align, self.margin, self.content_width()) as u32;
+        let box_x =
+            self.line_x(box_w as f32, style.align, self.margin, self.content_width()) as u32;
         let top = self.grow(box_h);
         self.bmp.fill_rect(box_x, top, box_w, box_h, true);
         let mut y = top + pad;
         for b in &boxes {
             let baseline = y as i64 + b.ascent as i64;
             let x = self.line_x(b.layout.width, style.align, box_x + pad, box_w - 2 * pad);
-            draw_line(&mut self.bmp, &b.layout, style.px, style.weight, x, baseline, false);
+            draw_line(
+                &mut self.bmp,
+                &b.layout,
+                style.px,
+                style.weight,
+                x,
+                baseline,
+                false,
+            );
             y += b.ascent + b.descent;
         }
         boxes.len()
@@ -652,7 +782,11 @@ impl Canvas {
         let module = (min_module..=max_module.max(min_module))
             .rev()
             .find(|m| total * m <= avail)
-            .ok_or(RenderError::QrTooLarge { modules: total, width: avail, min_module })?;
+            .ok_or(RenderError::QrTooLarge {
+                modules: total,
+                width: avail,
+                min_module,
+            })?;
         let colors = code.to_colors();
         let side = total * module;
         let x0 = (self.width() - side) / 2;
@@ -660,7 +794,13 @@ impl Canvas {
         for my in 0..n {
             for mx in 0..n {
                 if colors[(my * n + mx) as usize] == qrcode::Color::Dark {
-                    self.bmp.fill_rect(x0 + (mx + 4) * module, top + (my + 4) * module, module, module, true);
+                    self.bmp.fill_rect(
+                        x0 + (mx + 4) * module,
+                        top + (my + 4) * module,
+                        module,
+                        module,
+                        true,
+                    );
                 }
             }
         }
@@ -694,7 +834,9 @@ mod tests {
 
     #[test]
     fn embedded_fonts_parse() {
-        assert!(fontdue::Font::from_bytes(FONT_REGULAR_TTF, fontdue::FontSettings::default()).is_ok());
+        assert!(
+            fontdue::Font::from_bytes(FONT_REGULAR_TTF, fontdue::FontSettings::default()).is_ok()
+        );
         assert!(fontdue::Font::from_bytes(FONT_BOLD_TTF, fontdue::FontSettings::default()).is_ok());
     }
 
@@ -721,13 +863,26 @@ mod tests {
         let repr: BitmapRepr = b.clone().into();
         let back = Bitmap::try_from(repr).unwrap();
         assert_eq!(back, b);
-        assert!(Bitmap::try_from(BitmapRepr { width: 8, height: 1, rows_hex: "zz".into() }).is_err());
-        assert!(Bitmap::try_from(BitmapRepr { width: 8, height: 2, rows_hex: "ff".into() }).is_err());
+        assert!(Bitmap::try_from(BitmapRepr {
+            width: 8,
+            height: 1,
+            rows_hex: "zz".into()
+        })
+        .is_err());
+        assert!(Bitmap::try_from(BitmapRepr {
+            width: 8,
+            height: 2,
+            rows_hex: "ff".into()
+        })
+        .is_err());
     }
 
     fn serde_json_like(b: &Bitmap) -> String {
         let r: BitmapRepr = b.clone().into();
-        format!("width={} height={} rows_hex={}", r.width, r.height, r.rows_hex)
+        format!(
+            "width={} height={} rows_hex={}",
+            r.width, r.height, r.rows_hex
+        )
     }
 
     #[test]
@@ -749,7 +904,12 @@ mod tests {
 
     #[test]
     fn wrap_keeps_words_and_breaks_long_ones() {
-        let lines = wrap_text("Đăng ký khai sinh, kết hôn, khai tử", 30.0, Weight::Regular, 200);
+        let lines = wrap_text(
+            "Đăng ký khai sinh, kết hôn, khai tử",
+            30.0,
+            Weight::Regular,
+            200,
+        );
         assert!(lines.len() > 1);
         for l in &lines {
             assert!(measure_text(l, 30.0, Weight::Regular) <= 200, "{l}");
@@ -762,8 +922,32 @@ mod tests {
         for l in &lines {
             assert!(measure_text(l, 30.0, Weight::Bold) <= 200);
         }
-        assert_eq!(wrap_text("", 20.0, Weight::Regular, 100), vec![String::new()]);
-        assert_eq!(wrap_text("a\nb", 20.0, Weight::Regular, 100), vec!["a".to_string(), "b".to_string()]);
+        assert_eq!(
+            wrap_text("", 20.0, Weight::Regular, 100),
+            vec![String::new()]
+        );
+        assert_eq!(
+            wrap_text("a\nb", 20.0, Weight::Regular, 100),
+            vec!["a".to_string(), "b".to_string()]
+        );
+    }
+
+    #[test]
+    fn centered_text_is_balanced() {
+        let style = TextStyle::new(30.0, Weight::Bold, Align::Center);
+        let c = Canvas::new(576, 9);
+        let text = "Lao động - Thương binh và Xã hội";
+        let greedy = wrap_text(text, 30.0, Weight::Bold, c.content_width());
+        assert_eq!(greedy.len(), 2);
+        assert_eq!(greedy[1], "hội");
+        let boxes = c.line_boxes(text, &style, c.content_width());
+        let lines: Vec<String> = boxes
+            .iter()
+            .map(|b| b.layout.glyphs.iter().map(|g| g.0).collect())
+            .collect();
+        assert_eq!(lines.len(), 2);
+        assert!(lines.iter().all(|l| l.contains(' ')), "{lines:?}");
+        assert_eq!(lines.join(" "), text);
     }
 
     #[test]
@@ -782,7 +966,11 @@ mod tests {
     #[test]
     fn text_inverted_has_white_text_in_black_box() {
         let mut c = Canvas::new(384, 8);
-        c.text_inverted("Ưu tiên", &TextStyle::new(28.0, Weight::Bold, Align::Center), 8);
+        c.text_inverted(
+            "Ưu tiên",
+            &TextStyle::new(28.0, Weight::Bold, Align::Center),
+            8,
+        );
         let b = c.finish();
         let black = b.count_black();
         let total = b.width() as u64 * b.height() as u64;

@@ -109,7 +109,10 @@ pub fn ticket_lines(t: &TicketPrint, layout: &TicketLayout) -> Vec<String> {
     }
     v.push(format!("{WAITING_PREFIX}{}", t.waiting_ahead));
     v.push(format!("{TIME_PREFIX}{}", format_time(&t.issued_local)));
-    v.push(format!("{SESSION_PREFIX}{}", session_label(&t.issued_local)));
+    v.push(format!(
+        "{SESSION_PREFIX}{}",
+        session_label(&t.issued_local)
+    ));
     if !layout.footer.trim().is_empty() {
         v.push(layout.footer.clone());
     }
@@ -130,7 +133,11 @@ struct Metrics {
 impl Metrics {
     fn new(width: u32) -> Self {
         let s = width as f32 / 576.0;
-        Metrics { margin: (width / 64).max(2), s, ts: 0.55 + 0.45 * s }
+        Metrics {
+            margin: (width / 64).max(2),
+            s,
+            ts: 0.55 + 0.45 * s,
+        }
     }
     fn d(&self, dots: f32) -> u32 {
         (dots * self.s).round().max(1.0) as u32
@@ -166,7 +173,7 @@ pub fn render_ticket(t: &TicketPrint, layout: &TicketLayout) -> Bitmap {
 
     // 2. title
     c.text(TITLE, &m.text(36.0, Weight::Bold, Align::Center));
-    c.space(m.d(14.0));
+    c.space(m.d(20.0));
 
     // 3. the number, as large as fits on one line
     let number = t.number.trim();
@@ -175,8 +182,11 @@ pub fn render_ticket(t: &TicketPrint, layout: &TicketLayout) -> Bitmap {
     while px > target * 0.35 && measure_text(number, px, Weight::Bold) > c.content_width() {
         px -= 2.0;
     }
-    c.text(number, &TextStyle::new(px, Weight::Bold, Align::Center).tight());
-    c.space(m.d(18.0));
+    c.text(
+        number,
+        &TextStyle::new(px, Weight::Bold, Align::Center).tight(),
+    );
+    c.space(m.d(22.0));
 
     // 4. service area
     if !t.service_name.trim().is_empty() {
@@ -198,9 +208,15 @@ pub fn render_ticket(t: &TicketPrint, layout: &TicketLayout) -> Bitmap {
     let detail = m.text(26.0, Weight::Regular, Align::Left);
     c.text(&format!("{WAITING_PREFIX}{}", t.waiting_ahead), &detail);
     c.space(m.d(4.0));
-    c.text(&format!("{TIME_PREFIX}{}", format_time(&t.issued_local)), &detail);
+    c.text(
+        &format!("{TIME_PREFIX}{}", format_time(&t.issued_local)),
+        &detail,
+    );
     c.space(m.d(4.0));
-    c.text(&format!("{SESSION_PREFIX}{}", session_label(&t.issued_local)), &detail);
+    c.text(
+        &format!("{SESSION_PREFIX}{}", session_label(&t.issued_local)),
+        &detail,
+    );
 
     // 9. QR (its quiet zone provides the spacing)
     if layout.show_qr {
@@ -222,7 +238,10 @@ pub fn render_ticket(t: &TicketPrint, layout: &TicketLayout) -> Bitmap {
         c.space(m.d(12.0));
         c.dashed_rule(m.d(2.0), m.d(8.0), m.d(6.0));
         c.space(m.d(10.0));
-        c.text(&layout.footer, &m.text(22.0, Weight::Regular, Align::Center));
+        c.text(
+            &layout.footer,
+            &m.text(22.0, Weight::Regular, Align::Center),
+        );
     }
     c.space(m.d(8.0));
     c.finish()
@@ -237,8 +256,19 @@ pub(crate) mod tests {
     /// The 67 lowercase Vietnamese letters that are not plain ASCII: the
     /// twelve vowels in every tone (minus a e i o u y) plus đ.
     pub const VIETNAMESE_LOWER: &str = concat!(
-        "àáảãạ", "ăằắẳẵặ", "âầấẩẫậ", "èéẻẽẹ", "êềếểễệ", "ìíỉĩị", "òóỏõọ", "ôồốổỗộ",
-        "ơờớởỡợ", "ùúủũụ", "ưừứửữự", "ỳýỷỹỵ", "đ",
+        "àáảãạ",
+        "ăằắẳẵặ",
+        "âầấẩẫậ",
+        "èéẻẽẹ",
+        "êềếểễệ",
+        "ìíỉĩị",
+        "òóỏõọ",
+        "ôồốổỗộ",
+        "ơờớởỡợ",
+        "ùúủũụ",
+        "ưừứửữự",
+        "ỳýỷỹỵ",
+        "đ",
     );
 
     pub fn vietnamese_letters() -> Vec<char> {
@@ -253,14 +283,22 @@ pub(crate) mod tests {
         all
     }
 
-    pub fn sample(number: &str, service: &str, priority: Option<&str>, qr: Option<&str>) -> TicketPrint {
+    pub fn sample(
+        number: &str,
+        service: &str,
+        priority: Option<&str>,
+        qr: Option<&str>,
+    ) -> TicketPrint {
         TicketPrint {
             center_name: "Bộ phận Một cửa UBND xã Tân Phú".into(),
             service_name: service.into(),
             number: number.into(),
             priority: priority.map(Into::into),
             waiting_ahead: 3,
-            issued_local: NaiveDate::from_ymd_opt(2026, 3, 5).unwrap().and_hms_opt(8, 42, 17).unwrap(),
+            issued_local: NaiveDate::from_ymd_opt(2026, 3, 5)
+                .unwrap()
+                .and_hms_opt(8, 42, 17)
+                .unwrap(),
             qr_url: qr.map(Into::into),
         }
     }
@@ -303,15 +341,24 @@ pub(crate) mod tests {
         let t = sample("A001", "Tư pháp", None, None);
         assert_eq!(format_time(&t.issued_local), "08:42:17 05/03/2026");
         assert_eq!(session_label(&t.issued_local), "Sáng");
-        let noon = NaiveDate::from_ymd_opt(2026, 3, 5).unwrap().and_hms_opt(12, 0, 0).unwrap();
+        let noon = NaiveDate::from_ymd_opt(2026, 3, 5)
+            .unwrap()
+            .and_hms_opt(12, 0, 0)
+            .unwrap();
         assert_eq!(session_label(&noon), "Chiều");
-        let before = NaiveDate::from_ymd_opt(2026, 3, 5).unwrap().and_hms_opt(11, 59, 59).unwrap();
+        let before = NaiveDate::from_ymd_opt(2026, 3, 5)
+            .unwrap()
+            .and_hms_opt(11, 59, 59)
+            .unwrap();
         assert_eq!(session_label(&before), "Sáng");
     }
 
     #[test]
     fn lines_in_order() {
-        let layout = TicketLayout { header_lines: vec!["UBND XÃ TÂN PHÚ".into()], ..Default::default() };
+        let layout = TicketLayout {
+            header_lines: vec!["UBND XÃ TÂN PHÚ".into()],
+            ..Default::default()
+        };
         let t = sample("A015", "Tư pháp - Hộ tịch", Some("Người cao tuổi"), None);
         assert_eq!(
             ticket_lines(&t, &layout),
@@ -342,7 +389,10 @@ pub(crate) mod tests {
     #[test]
     fn render_widths_and_number_size() {
         for w in [384u32, 512, 576] {
-            let layout = TicketLayout { width_dots: w, ..Default::default() };
+            let layout = TicketLayout {
+                width_dots: w,
+                ..Default::default()
+            };
             let b = render_ticket(&sample("A001", "Tư pháp", None, None), &layout);
             assert_eq!(b.width(), w);
             assert!(b.height() > 300 && b.height() < 2000, "{w}: {}", b.height());
@@ -351,8 +401,14 @@ pub(crate) mod tests {
 
     #[test]
     fn long_number_shrinks_instead_of_clipping() {
-        let layout = TicketLayout { width_dots: 384, ..Default::default() };
-        let b = render_ticket(&sample("ĐKKD-99999", "Đăng ký kinh doanh", None, None), &layout);
+        let layout = TicketLayout {
+            width_dots: 384,
+            ..Default::default()
+        };
+        let b = render_ticket(
+            &sample("ĐKKD-99999", "Đăng ký kinh doanh", None, None),
+            &layout,
+        );
         // nothing is drawn in the outer 2 dots (margins hold)
         for y in 0..b.height() {
             assert!(!b.get(0, y) && !b.get(383, y));
@@ -362,8 +418,14 @@ pub(crate) mod tests {
     #[test]
     fn logo_is_printed() {
         let logo = Bitmap::from_fn(64, 32, |x, y| (x / 8 + y / 8) % 2 == 0);
-        let with = TicketLayout { logo: Some(logo), ..Default::default() };
-        let a = render_ticket(&sample("A001", "Tư pháp", None, None), &TicketLayout::default());
+        let with = TicketLayout {
+            logo: Some(logo),
+            ..Default::default()
+        };
+        let a = render_ticket(
+            &sample("A001", "Tư pháp", None, None),
+            &TicketLayout::default(),
+        );
         let b = render_ticket(&sample("A001", "Tư pháp", None, None), &with);
         assert!(b.height() > a.height() + 32);
         assert!(b.get(256, 4));
@@ -372,7 +434,10 @@ pub(crate) mod tests {
     #[test]
     fn nothing_goes_past_the_paper() {
         // A name of one endless word must wrap by characters, never clip.
-        let layout = TicketLayout { width_dots: 384, ..Default::default() };
+        let layout = TicketLayout {
+            width_dots: 384,
+            ..Default::default()
+        };
         let long = "Ủyban".repeat(30);
         let b = render_ticket(&sample("A001", &long, Some(&long), None), &layout);
         for y in 0..b.height() {

@@ -216,12 +216,10 @@ pub fn parse_wav_indexed(bytes: &[u8], clip: usize) -> Result<WavClip<'_>, WavEr
         let id = &bytes[pos..pos + 4];
         let size = u32_at(bytes, pos + 4).unwrap_or(0) as usize;
         let body_start = pos + 8;
-        let body_end = body_start
-            .checked_add(size)
-            .ok_or(WavError::Malformed {
-                clip,
-                reason: "chunk size overflows",
-            })?;
+        let body_end = body_start.checked_add(size).ok_or(WavError::Malformed {
+            clip,
+            reason: "chunk size overflows",
+        })?;
         if body_end > end {
             let what = match id {
                 b"data" => "data chunk",
@@ -434,10 +432,7 @@ mod tests {
     #[test]
     fn malformed_inputs() {
         assert_eq!(concat_wav(&[], 0), Err(WavError::NoClips));
-        assert!(matches!(
-            parse_wav(b""),
-            Err(WavError::Truncated { .. })
-        ));
+        assert!(matches!(parse_wav(b""), Err(WavError::Truncated { .. })));
         assert!(matches!(
             parse_wav(b"RIFX\0\0\0\0WAVEfmt "),
             Err(WavError::Malformed { .. })
@@ -567,7 +562,7 @@ mod tests {
         for _ in 0..500 {
             let len = (rng.next() % 80) as usize;
             let mut w: Vec<u8> = (0..len).map(|_| rng.next() as u8).collect();
-            if len >= 12 && rng.next() % 2 == 0 {
+            if len >= 12 && rng.next() & 1 == 0 {
                 w[0..4].copy_from_slice(b"RIFF");
                 w[8..12].copy_from_slice(b"WAVE");
             }

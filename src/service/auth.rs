@@ -64,29 +64,55 @@ pub fn hash_password(password: &str) -> Result<String> {
 }
 
 fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+    PasswordHash::new(hash).is_ok_and(|h| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok()
+    })
 }
 
 fn valid_username(name: &str) -> bool {
-    (2..=32).contains(&name.len()) && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.')
+    (2..=32).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.')
 }
 
 impl Services {
     /// Username + password → a new session token.
-    pub fn login(&self, username: &str, password: &str, addr: Option<String>) -> Result<(String, Principal)> {
+    pub fn login(
+        &self,
+        username: &str,
+        password: &str,
+        addr: Option<String>,
+    ) -> Result<(String, Principal)> {
         let bad = || ServiceError::Unauthorized("Tên đăng nhập hoặc mật khẩu không đúng".into());
         let user: User = self.store.read()?.user(username)?.ok_or_else(bad)?;
         if user.disabled || !verify_password(password, &user.password_hash) {
             return Err(bad());
         }
-        let principal =
-            Principal { name: user.username.clone(), display_name: user.display_name.clone(), role: user.role, device: false };
-        let actor = Actor { name: user.username.clone(), role: user.role.as_str().into(), addr };
+        let principal = Principal {
+            name: user.username.clone(),
+            display_name: user.display_name.clone(),
+            role: user.role,
+            device: false,
+        };
+        let actor = Actor {
+            name: user.username.clone(),
+            role: user.role.as_str().into(),
+            addr,
+        };
         let token = new_token();
         self.run(&actor, |tx, now| {
-            let s = Session { principal: principal.clone(), created_at: now, expires_at: now + Duration::hours(USER_SESSION_HOURS) };
+            let s = Session {
+                principal: principal.clone(),
+                created_at: now,
+                expires_at: now + Duration::hours(USER_SESSION_HOURS),
+            };
             tx.put_session(&hash_token(&token), &s)?;
-            tx.emit(EventKind::SessionOpened { username: user.username.clone() });
+            tx.emit(EventKind::SessionOpened {
+                username: user.username.clone(),
+            });
             Ok(())
         })?;
         Ok((token, principal))
@@ -98,7 +124,8 @@ impl Services {
             return Ok(None);
         }
         let s: Option<Session> = self.store.read()?.session(&hash_token(token))?;
-        Ok(s.filter(|s| s.expires_at > self.clock.now()).map(|s| s.principal))
+        Ok(s.filter(|s| s.expires_at > self.clock.now())
+            .map(|s| s.principal))
     }
 
     pub fn logout(&self, actor: &Actor, token: &str) -> Result<()> {
@@ -115,13 +142,19 @@ impl Services {
         must_change_password: bool,
     ) -> Result<User> {
         if !valid_username(username) {
-            return Err(ServiceError::Invalid("Tên đăng nhập gồm 2–32 chữ cái không dấu, số, '.', '-' hoặc '_'".into()));
+            return Err(ServiceError::Invalid(
+                "Tên đăng nhập gồm 2–32 chữ cái không dấu, số, '.', '-' hoặc '_'".into(),
+            ));
         }
         if role.is_device() {
-            return Err(ServiceError::Invalid("Vai trò thiết bị không dùng cho tài khoản người".into()));
+            return Err(ServiceError::Invalid(
+                "Vai trò thiết bị không dùng cho tài khoản người".into(),
+            ));
         }
         if password.chars().count() < MIN_PASSWORD_LEN {
-            return Err(ServiceError::Invalid(format!("Mật khẩu cần ít nhất {MIN_PASSWORD_LEN} ký tự")));
+            return Err(ServiceError::Invalid(format!(
+                "Mật khẩu cần ít nhất {MIN_PASSWORD_LEN} ký tự"
+            )));
         }
         let user = User {
             username: username.to_string(),
@@ -133,10 +166,16 @@ impl Services {
         };
         self.run(actor, |tx, _| {
             if tx.user::<User>(username)?.is_some() {
-                return Err(ServiceError::Invalid(format!("Tài khoản {username} đã tồn tại")));
+                return Err(ServiceError::Invalid(format!(
+                    "Tài khoản {username} đã tồn tại"
+                )));
             }
             tx.put_user(username, &user)?;
-            tx.emit(EventKind::UserChanged { username: username.into(), role: role.as_str().into(), action: "create".into() });
+            tx.emit(EventKind::UserChanged {
+                username: username.into(),
+                role: role.as_str().into(),
+                action: "create".into(),
+            });
             Ok(user)
         })
     }
@@ -148,14 +187,29 @@ impl Services {
     /// A long-lived token for a device (kiosk, TV, rating tablet).
     pub fn create_device_session(&self, actor: &Actor, name: &str, role: Role) -> Result<String> {
         if !role.is_device() {
-            return Err(ServiceError::Invalid("Vai trò không phải của thiết bị".into()));
+            return Err(ServiceError::Invalid(
+                "Vai trò không phải của thiết bị".into(),
+            ));
         }
         let token = new_token();
-        let principal = Principal { name: format!("device:{name}"), display_name: name.to_string(), role, device: true };
+        let principal = Principal {
+            name: format!("device:{name}"),
+            display_name: name.to_string(),
+            role,
+            device: true,
+        };
         self.run(actor, |tx, now| {
-            let s = Session { principal, created_at: now, expires_at: now + Duration::days(DEVICE_SESSION_DAYS) };
+            let s = Session {
+                principal,
+                created_at: now,
+                expires_at: now + Duration::days(DEVICE_SESSION_DAYS),
+            };
             tx.put_session(&hash_token(&token), &s)?;
-            tx.emit(EventKind::UserChanged { username: format!("device:{name}"), role: role.as_str().into(), action: "pair".into() });
+            tx.emit(EventKind::UserChanged {
+                username: format!("device:{name}"),
+                role: role.as_str().into(),
+                action: "pair".into(),
+            });
             Ok(())
         })?;
         Ok(token)

@@ -2,9 +2,8 @@
 
 use super::{Result, Services};
 use crate::domain::center::{CenterSettings, Role};
-use crate::domain::queue::{Series, ServiceArea, Window};
+use crate::domain::queue::{Series, ServiceArea};
 use crate::events::Actor;
-use chrono::NaiveTime;
 
 pub const DEMO_PASSWORD: &str = "demo";
 
@@ -29,15 +28,13 @@ impl Services {
             return Ok(d);
         }
         let sys = Actor::system();
-        let settings = CenterSettings { name: "Trung tâm Phục vụ hành chính công xã Tân Phú".into(), ..CenterSettings::default() };
-        self.save_settings(&sys, settings)?;
-        let hours = |a: (u32, u32), b: (u32, u32)| Window {
-            start: NaiveTime::from_hms_opt(a.0, a.1, 0).unwrap_or_default(),
-            end: NaiveTime::from_hms_opt(b.0, b.1, 0).unwrap_or_default(),
+        let settings = CenterSettings {
+            name: "Trung tâm Phục vụ hành chính công xã Tân Phú".into(),
+            ..CenterSettings::default()
         };
+        self.save_settings(&sys, settings)?;
         // The demo issues all day so it can be tried at any hour; a real center sets
         // windows such as 07:15–11:15 and 13:15–16:30 on the admin page.
-        let _typical = [hours((7, 15), (11, 15)), hours((13, 15), (16, 30))];
         for (i, (name, letter)) in DEMO_AREAS.iter().enumerate() {
             let area = ServiceArea {
                 id: 0,
@@ -48,11 +45,26 @@ impl Services {
                 active: true,
             };
             let area = self.save_service(&sys, area)?;
-            self.save_counter(&sys, (i + 1) as u32, &format!("Quầy số {}", i + 1), vec![area.id], 0)?;
+            // Counters carry the label of their domain, as on the center's signs.
+            self.save_counter(&sys, (i + 1) as u32, name, vec![area.id], 0)?;
         }
-        self.create_user(&sys, "admin", "Quản trị viên", Role::Admin, DEMO_PASSWORD, false)?;
+        self.create_user(
+            &sys,
+            "admin",
+            "Quản trị viên",
+            Role::Admin,
+            DEMO_PASSWORD,
+            false,
+        )?;
         for i in 1..=4 {
-            self.create_user(&sys, &format!("canbo{i}"), &format!("Cán bộ {i}"), Role::Officer, DEMO_PASSWORD, false)?;
+            self.create_user(
+                &sys,
+                &format!("canbo{i}"),
+                &format!("Cán bộ {i}"),
+                Role::Officer,
+                DEMO_PASSWORD,
+                false,
+            )?;
         }
         let devices = DemoDevices {
             kiosk: self.create_device_session(&sys, "Ki-ốt sảnh chờ", Role::Kiosk)?,

@@ -61,7 +61,11 @@ impl Services {
     }
 
     /// One command: one durable transaction, then its events go live.
-    pub fn run<T>(&self, actor: &Actor, f: impl FnOnce(&mut Tx, chrono::DateTime<chrono::Utc>) -> Result<T>) -> Result<T> {
+    pub fn run<T>(
+        &self,
+        actor: &Actor,
+        f: impl FnOnce(&mut Tx, chrono::DateTime<chrono::Utc>) -> Result<T>,
+    ) -> Result<T> {
         let now = self.clock.now();
         let (out, events): (T, Vec<Event>) = self.store.write(actor, now, |tx| f(tx, now))?;
         self.hub.publish(&events);
@@ -76,7 +80,9 @@ impl Services {
         s.validate().map_err(ServiceError::Invalid)?;
         self.run(actor, |tx, _| {
             tx.put_meta("settings", &s)?;
-            tx.emit(crate::events::EventKind::SettingsChanged { what: "center".into() });
+            tx.emit(crate::events::EventKind::SettingsChanged {
+                what: "center".into(),
+            });
             Ok(s)
         })
     }

@@ -78,7 +78,10 @@ fn check_operator(actor: &Actor, counter: &Counter) -> Result<()> {
     if is_admin(actor) || counter.officer() == Some(actor.name.as_str()) {
         Ok(())
     } else {
-        Err(ServiceError::Forbidden(format!("Bạn chưa mở {} nên không thể thao tác tại quầy này", counter.name)))
+        Err(ServiceError::Forbidden(format!(
+            "Bạn chưa mở {} nên không thể thao tác tại quầy này",
+            counter.name
+        )))
     }
 }
 
@@ -86,7 +89,13 @@ fn settings(tx: &Tx) -> Result<CenterSettings> {
     Ok(tx.meta("settings")?.unwrap_or_default())
 }
 
-fn estimate(tx: &Tx, service: ServiceId, ahead: u32, now: DateTime<Utc>, s: &CenterSettings) -> Result<u32> {
+fn estimate(
+    tx: &Tx,
+    service: ServiceId,
+    ahead: u32,
+    now: DateTime<Utc>,
+    s: &CenterSettings,
+) -> Result<u32> {
     let today = local_day(now);
     let recent = tx.recent_tickets(400, |t| t.day == today)?;
     let durations: Vec<u32> = recent
@@ -95,16 +104,27 @@ fn estimate(tx: &Tx, service: ServiceId, ahead: u32, now: DateTime<Utc>, s: &Cen
         .filter_map(|t| Some((t.finished_at? - t.started_at?).num_seconds().max(0) as u32))
         .take(RECENT_FOR_ESTIMATE)
         .collect();
-    let open = tx.counters()?.iter().filter(|c| c.is_open() && c.serves(service)).count() as u32;
+    let open = tx
+        .counters()?
+        .iter()
+        .filter(|c| c.is_open() && c.serves(service))
+        .count() as u32;
     let mean = queue::mean_service_secs(&durations, s.queue.default_service_secs);
     Ok(queue::estimate_wait_secs(ahead, open, mean))
 }
 
 impl Services {
-    pub fn issue_ticket(&self, actor: &Actor, service: ServiceId, priority: Option<String>) -> Result<IssuedTicket> {
+    pub fn issue_ticket(
+        &self,
+        actor: &Actor,
+        service: ServiceId,
+        priority: Option<String>,
+    ) -> Result<IssuedTicket> {
         self.run(actor, |tx, now| {
             let s = settings(tx)?;
-            let area = tx.service(service)?.ok_or(ServiceError::NotFound("lĩnh vực"))?;
+            let area = tx
+                .service(service)?
+                .ok_or(ServiceError::NotFound("lĩnh vực"))?;
             if let Some(p) = &priority {
                 s.queue.category(p).ok_or(QueueError::UnknownPriority)?;
             }
@@ -114,7 +134,8 @@ impl Services {
             let k = tx.bump_issued(service, day)? - 1;
             let number = area.series.nth(k).ok_or(QueueError::SeriesExhausted)?;
             let open = tx.open_tickets()?;
-            let ahead = queue::waiting_ahead(&open, service, priority.is_some(), s.queue.priority_policy);
+            let ahead =
+                queue::waiting_ahead(&open, service, priority.is_some(), s.queue.priority_policy);
             let ticket = Ticket {
                 id: tx.next_id("ticket")?,
                 number,
@@ -138,8 +159,15 @@ impl Services {
             };
             let wait = estimate(tx, service, ahead, now, &s)?;
             tx.put_ticket(&ticket)?;
-            tx.emit(EventKind::TicketIssued { ticket: ticket.clone(), estimated_wait_secs: wait });
-            Ok(IssuedTicket { ticket, waiting_ahead: ahead, estimated_wait_secs: wait })
+            tx.emit(EventKind::TicketIssued {
+                ticket: ticket.clone(),
+                estimated_wait_secs: wait,
+            });
+            Ok(IssuedTicket {
+                ticket,
+                waiting_ahead: ahead,
+                estimated_wait_secs: wait,
+            })
         })
     }
 
@@ -169,7 +197,12 @@ impl Services {
     }
 
     /// Call one specific waiting ticket out of order (a center setting; audited).
-    pub fn call_ticket(&self, actor: &Actor, counter_id: CounterId, ticket_id: TicketId) -> Result<Ticket> {
+    pub fn call_ticket(
+        &self,
+        actor: &Actor,
+        counter_id: CounterId,
+        ticket_id: TicketId,
+    ) -> Result<Ticket> {
         self.run(actor, |tx, now| {
             let s = settings(tx)?;
             if !s.queue.allow_call_specific {
@@ -193,12 +226,19 @@ impl Services {
         })
     }
 
-    pub fn ticket_action(&self, actor: &Actor, ticket_id: TicketId, action: TicketAction) -> Result<Ticket> {
+    pub fn ticket_action(
+        &self,
+        actor: &Actor,
+        ticket_id: TicketId,
+        action: TicketAction,
+    ) -> Result<Ticket> {
         self.run(actor, |tx, now| {
             let s = settings(tx)?;
             let mut t = load_ticket(tx, ticket_id)?;
             let at_counter = match t.counter {
-                Some(c) if matches!(t.state, TicketState::Called | TicketState::Serving) => Some(load_counter(tx, c)?),
+                Some(c) if matches!(t.state, TicketState::Called | TicketState::Serving) => {
+                    Some(load_counter(tx, c)?)
+                }
                 _ => None,
             };
             if let Some(c) = &at_counter {
@@ -211,9 +251,14 @@ impl Services {
                 TicketAction::NoShow => t.no_show(&s.queue, now)?,
                 TicketAction::Reactivate => t.reactivate(&s.queue, now)?,
                 TicketAction::Cancel => t.cancel(now)?,
-                TicketAction::Transfer { service, counter, to_back } => {
+                TicketAction::Transfer {
+                    service,
+                    counter,
+                    to_back,
+                } => {
                     let service = service.unwrap_or(t.service);
-                    tx.service(service)?.ok_or(ServiceError::NotFound("lĩnh vực"))?;
+                    tx.service(service)?
+                        .ok_or(ServiceError::NotFound("lĩnh vực"))?;
                     if let Some(c) = counter {
                         let target = load_counter(tx, *c)?;
                         if !target.serves(service) {
@@ -226,7 +271,10 @@ impl Services {
             tx.put_ticket(&t)?;
             match (&action, &at_counter) {
                 (TicketAction::Recall, Some(c)) => emit_called(tx, &t, c, true),
-                _ => tx.emit(EventKind::TicketChanged { action: action.name().into(), ticket: t.clone() }),
+                _ => tx.emit(EventKind::TicketChanged {
+                    action: action.name().into(),
+                    ticket: t.clone(),
+                }),
             }
             Ok(t)
         })
@@ -236,7 +284,12 @@ impl Services {
         self.counter_command(actor, counter_id, |c, actor| Ok(c.open(&actor.name)?))
     }
 
-    pub fn pause_counter(&self, actor: &Actor, counter_id: CounterId, reason: &str) -> Result<Counter> {
+    pub fn pause_counter(
+        &self,
+        actor: &Actor,
+        counter_id: CounterId,
+        reason: &str,
+    ) -> Result<Counter> {
         self.counter_command(actor, counter_id, |c, actor| {
             check_operator(actor, c)?;
             Ok(c.pause(reason)?)
@@ -273,7 +326,9 @@ impl Services {
         area.series.validate()?;
         let name = area.name.trim().to_string();
         if name.is_empty() || name.chars().count() > 120 {
-            return Err(ServiceError::Invalid("Tên lĩnh vực phải có từ 1 đến 120 ký tự".into()));
+            return Err(ServiceError::Invalid(
+                "Tên lĩnh vực phải có từ 1 đến 120 ký tự".into(),
+            ));
         }
         area.name = name;
         self.run(actor, |tx, _| {
@@ -283,13 +338,22 @@ impl Services {
                 return Err(ServiceError::NotFound("lĩnh vực"));
             }
             tx.put_service(&area)?;
-            tx.emit(EventKind::ServiceChanged { service: area.clone() });
+            tx.emit(EventKind::ServiceChanged {
+                service: area.clone(),
+            });
             Ok(area)
         })
     }
 
     /// Create (id 0) or edit a counter's number, name and areas; its open state is kept.
-    pub fn save_counter(&self, actor: &Actor, number: u32, name: &str, services: Vec<ServiceId>, id: CounterId) -> Result<Counter> {
+    pub fn save_counter(
+        &self,
+        actor: &Actor,
+        number: u32,
+        name: &str,
+        services: Vec<ServiceId>,
+        id: CounterId,
+    ) -> Result<Counter> {
         let name = name.trim();
         if name.is_empty() || number == 0 || number > 999 {
             return Err(ServiceError::Invalid("Quầy cần số (1–999) và tên".into()));
@@ -317,7 +381,12 @@ impl Services {
         let rx = self.store.read()?;
         let mut open = rx.open_tickets()?;
         open.sort_by(|a, b| a.queue_at.cmp(&b.queue_at).then(a.id.cmp(&b.id)));
-        let pick = |st: TicketState| open.iter().filter(|t| t.state == st).cloned().collect::<Vec<_>>();
+        let pick = |st: TicketState| {
+            open.iter()
+                .filter(|t| t.state == st)
+                .cloned()
+                .collect::<Vec<_>>()
+        };
         Ok(QueueSnapshot {
             waiting: pick(TicketState::Waiting),
             called: pick(TicketState::Called),
@@ -327,7 +396,10 @@ impl Services {
     }
 
     pub fn ticket(&self, id: TicketId) -> Result<Ticket> {
-        self.store.read()?.ticket(id)?.ok_or(ServiceError::NotFound("phiếu"))
+        self.store
+            .read()?
+            .ticket(id)?
+            .ok_or(ServiceError::NotFound("phiếu"))
     }
 
     pub fn services(&self) -> Result<Vec<ServiceArea>> {
@@ -357,7 +429,12 @@ impl Services {
 
 /// "Call next" ends the service in progress at this counter; a ticket only called (the
 /// citizen has not come yet) must be started, recalled or marked absent first.
-fn finish_current(tx: &mut Tx, counter: &Counter, open: &[Ticket], now: DateTime<Utc>) -> Result<()> {
+fn finish_current(
+    tx: &mut Tx,
+    counter: &Counter,
+    open: &[Ticket],
+    now: DateTime<Utc>,
+) -> Result<()> {
     for t in open.iter().filter(|t| t.counter == Some(counter.id)) {
         match t.state {
             TicketState::Called => return Err(QueueError::CounterBusy(t.number.clone()).into()),
@@ -365,7 +442,10 @@ fn finish_current(tx: &mut Tx, counter: &Counter, open: &[Ticket], now: DateTime
                 let mut done = t.clone();
                 done.finish(now)?;
                 tx.put_ticket(&done)?;
-                tx.emit(EventKind::TicketChanged { action: "finish".into(), ticket: done });
+                tx.emit(EventKind::TicketChanged {
+                    action: "finish".into(),
+                    ticket: done,
+                });
             }
             _ => {}
         }

@@ -41,7 +41,13 @@ mod tests {
         assert_eq!(b[0], RECORD_VERSION);
         assert_eq!(decode::<Vec<u32>>(&b).unwrap(), vec![1, 2]);
         assert!(matches!(decode::<u32>(&[]), Err(CodecError::Empty)));
-        assert!(matches!(decode::<u32>(&[9, b'1']), Err(CodecError::UnknownVersion(9))));
-        assert!(matches!(decode::<u32>(&[1, b'x']), Err(CodecError::Json(_))));
+        assert!(matches!(
+            decode::<u32>(&[9, b'1']),
+            Err(CodecError::UnknownVersion(9))
+        ));
+        assert!(matches!(
+            decode::<u32>(&[1, b'x']),
+            Err(CodecError::Json(_))
+        ));
     }
 }

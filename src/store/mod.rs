@@ -8,7 +8,9 @@ mod codec;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use redb::{Database, Durability, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
+use redb::{
+    Database, Durability, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition,
+};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
@@ -42,7 +44,10 @@ pub enum StoreError {
     #[error("the database file has schema version {found}, newer than this program's {supported}; refusing to open it")]
     TooNew { found: u32, supported: u32 },
     #[error("cannot open {path}: {source}")]
-    Open { path: PathBuf, source: redb::DatabaseError },
+    Open {
+        path: PathBuf,
+        source: redb::DatabaseError,
+    },
 }
 
 macro_rules! from_redb {
@@ -52,7 +57,12 @@ macro_rules! from_redb {
         }
     )*};
 }
-from_redb!(redb::TransactionError, redb::TableError, redb::StorageError, redb::CommitError);
+from_redb!(
+    redb::TransactionError,
+    redb::TableError,
+    redb::StorageError,
+    redb::CommitError
+);
 
 pub struct Store {
     db: Database,
@@ -62,8 +72,14 @@ pub struct Store {
 impl Store {
     /// Opens (or creates) the database file, creates missing tables and migrates.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
-        let db = Database::create(path).map_err(|source| StoreError::Open { path: path.to_path_buf(), source })?;
-        let store = Store { db, path: path.to_path_buf() };
+        let db = Database::create(path).map_err(|source| StoreError::Open {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let store = Store {
+            db,
+            path: path.to_path_buf(),
+        };
         store.migrate()?;
         Ok(store)
     }
@@ -81,7 +97,10 @@ impl Store {
                 None => 0,
             };
             if found > SCHEMA_VERSION {
-                return Err(StoreError::TooNew { found, supported: SCHEMA_VERSION });
+                return Err(StoreError::TooNew {
+                    found,
+                    supported: SCHEMA_VERSION,
+                });
             }
             // Version 0 = empty file. Future migrations go here, one step per version.
             if found < SCHEMA_VERSION {
@@ -113,8 +132,12 @@ impl Store {
         E: From<StoreError>,
     {
         let mut txn = self.db.begin_write().map_err(StoreError::from)?;
-        txn.set_durability(Durability::Immediate).map_err(|e| StoreError::Db(e.into()))?;
-        let mut tx = Tx { txn, pending: Vec::new() };
+        txn.set_durability(Durability::Immediate)
+            .map_err(|e| StoreError::Db(e.into()))?;
+        let mut tx = Tx {
+            txn,
+            pending: Vec::new(),
+        };
         let out = f(&mut tx)?;
         let Tx { txn, pending } = tx;
         let events = append_events(&txn, actor, now, pending)?;
@@ -123,7 +146,9 @@ impl Store {
     }
 
     pub fn read(&self) -> Result<Rx, StoreError> {
-        Ok(Rx { txn: self.db.begin_read()? })
+        Ok(Rx {
+            txn: self.db.begin_read()?,
+        })
     }
 
     /// A raw redb write with one insert and nothing else: the baseline the benchmark
@@ -155,7 +180,14 @@ fn append_events(
     for kind in pending {
         seq += 1;
         let hash = chain_hash(&prev_hash, seq, &now, actor, &kind);
-        let event = Event { seq, at: now, actor: actor.clone(), kind, prev_hash, hash: hash.clone() };
+        let event = Event {
+            seq,
+            at: now,
+            actor: actor.clone(),
+            kind,
+            prev_hash,
+            hash: hash.clone(),
+        };
         table.insert(seq, codec::encode(&event)?.as_slice())?;
         prev_hash = hash;
         out.push(event);
@@ -260,7 +292,10 @@ macro_rules! reads {
                 Ok(out)
             }
 
-            pub fn session<T: DeserializeOwned>(&self, token_hash: &str) -> Result<Option<T>, StoreError> {
+            pub fn session<T: DeserializeOwned>(
+                &self,
+                token_hash: &str,
+            ) -> Result<Option<T>, StoreError> {
                 let t = self.txn.open_table(SESSIONS)?;
                 let v = t.get(token_hash)?;
                 Ok(match v {
@@ -308,7 +343,9 @@ fn get_value<T: DeserializeOwned>(
     })
 }
 
-fn all_values<T: DeserializeOwned>(t: &impl ReadableTable<u32, &'static [u8]>) -> Result<Vec<T>, StoreError> {
+fn all_values<T: DeserializeOwned>(
+    t: &impl ReadableTable<u32, &'static [u8]>,
+) -> Result<Vec<T>, StoreError> {
     let mut out = Vec::new();
     for row in t.iter()? {
         out.push(codec::decode(row?.1.value())?);
@@ -337,7 +374,9 @@ impl Tx {
     }
 
     pub fn put_ticket(&mut self, t: &Ticket) -> Result<(), StoreError> {
-        self.txn.open_table(TICKETS)?.insert(t.id, codec::encode(t)?.as_slice())?;
+        self.txn
+            .open_table(TICKETS)?
+            .insert(t.id, codec::encode(t)?.as_slice())?;
         let mut open = self.txn.open_table(OPEN)?;
         if t.state.is_open() {
             open.insert(t.id, ())?;
@@ -348,27 +387,37 @@ impl Tx {
     }
 
     pub fn put_service(&mut self, s: &ServiceArea) -> Result<(), StoreError> {
-        self.txn.open_table(SERVICES)?.insert(s.id, codec::encode(s)?.as_slice())?;
+        self.txn
+            .open_table(SERVICES)?
+            .insert(s.id, codec::encode(s)?.as_slice())?;
         Ok(())
     }
 
     pub fn put_counter(&mut self, c: &Counter) -> Result<(), StoreError> {
-        self.txn.open_table(COUNTERS)?.insert(c.id, codec::encode(c)?.as_slice())?;
+        self.txn
+            .open_table(COUNTERS)?
+            .insert(c.id, codec::encode(c)?.as_slice())?;
         Ok(())
     }
 
     pub fn put_meta<T: Serialize>(&mut self, key: &str, v: &T) -> Result<(), StoreError> {
-        self.txn.open_table(META)?.insert(key, codec::encode(v)?.as_slice())?;
+        self.txn
+            .open_table(META)?
+            .insert(key, codec::encode(v)?.as_slice())?;
         Ok(())
     }
 
     pub fn put_user<T: Serialize>(&mut self, name: &str, v: &T) -> Result<(), StoreError> {
-        self.txn.open_table(USERS)?.insert(name, codec::encode(v)?.as_slice())?;
+        self.txn
+            .open_table(USERS)?
+            .insert(name, codec::encode(v)?.as_slice())?;
         Ok(())
     }
 
     pub fn put_session<T: Serialize>(&mut self, token_hash: &str, v: &T) -> Result<(), StoreError> {
-        self.txn.open_table(SESSIONS)?.insert(token_hash, codec::encode(v)?.as_slice())?;
+        self.txn
+            .open_table(SESSIONS)?
+            .insert(token_hash, codec::encode(v)?.as_slice())?;
         Ok(())
     }
 

@@ -35,7 +35,10 @@ pub async fn healthz(state: Data) -> HttpResponse {
     let services = state.services.clone();
     let probe = web::block(move || -> Result<(u64, u64), String> {
         let rx = services.store.read().map_err(|e| e.to_string())?;
-        Ok((rx.ticket_count().map_err(|e| e.to_string())?, rx.last_event_seq().map_err(|e| e.to_string())?))
+        Ok((
+            rx.ticket_count().map_err(|e| e.to_string())?,
+            rx.last_event_seq().map_err(|e| e.to_string())?,
+        ))
     })
     .await
     .map_err(|e| e.to_string())
@@ -63,7 +66,11 @@ pub async fn healthz(state: Data) -> HttpResponse {
         ),
     };
     HttpResponse::build(status).json(Health {
-        status: if status == StatusCode::OK { "ok" } else { "degraded" },
+        status: if status == StatusCode::OK {
+            "ok"
+        } else {
+            "degraded"
+        },
         version: env!("CARGO_PKG_VERSION"),
         build: state.build_id.clone(),
         database: db,
@@ -85,24 +92,38 @@ struct SessionOut {
 }
 
 /// Username + password → token (JSON) and the same token as an HttpOnly cookie.
-pub async fn create_session(state: Data, req: HttpRequest, body: web::Json<LoginBody>) -> Result<HttpResponse, ApiError> {
+pub async fn create_session(
+    state: Data,
+    req: HttpRequest,
+    body: web::Json<LoginBody>,
+) -> Result<HttpResponse, ApiError> {
     let services = state.services.clone();
     let LoginBody { username, password } = body.into_inner();
     let addr = peer(&req);
     let (token, p) = blocking(move || services.login(&username, &password, addr)).await?;
-    Ok(HttpResponse::Created().cookie(session_cookie(&token)).json(SessionOut {
-        token,
-        username: p.name,
-        display_name: p.display_name,
-        role: p.role,
-    }))
+    Ok(HttpResponse::Created()
+        .cookie(session_cookie(&token))
+        .json(SessionOut {
+            token,
+            username: p.name,
+            display_name: p.display_name,
+            role: p.role,
+        }))
 }
 
 pub fn session_cookie(token: &str) -> Cookie<'static> {
-    Cookie::build(SESSION_COOKIE, token.to_string()).path("/").http_only(true).same_site(SameSite::Strict).finish()
+    Cookie::build(SESSION_COOKIE, token.to_string())
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .finish()
 }
 
-pub async fn delete_session(state: Data, req: HttpRequest, caller: Caller) -> Result<HttpResponse, ApiError> {
+pub async fn delete_session(
+    state: Data,
+    req: HttpRequest,
+    caller: Caller,
+) -> Result<HttpResponse, ApiError> {
     if let Some(token) = request_token(&req) {
         let services = state.services.clone();
         let actor = caller.actor();
@@ -122,10 +143,17 @@ pub async fn get_settings(state: Data) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(blocking(move || s.settings()).await?))
 }
 
-pub async fn put_settings(state: Data, caller: Caller, body: web::Json<CenterSettings>) -> Result<HttpResponse, ApiError> {
+pub async fn put_settings(
+    state: Data,
+    caller: Caller,
+    body: web::Json<CenterSettings>,
+) -> Result<HttpResponse, ApiError> {
     let s = state.services.clone();
     let actor = caller.actor();
-    Ok(HttpResponse::Ok().json(blocking(move || s.save_settings(&actor, body.into_inner())).await?))
+    Ok(
+        HttpResponse::Ok()
+            .json(blocking(move || s.save_settings(&actor, body.into_inner())).await?),
+    )
 }
 
 pub async fn list_services(state: Data) -> Result<HttpResponse, ApiError> {
@@ -151,11 +179,22 @@ fn yes() -> bool {
 
 impl ServiceBody {
     fn into_area(self, id: ServiceId) -> ServiceArea {
-        ServiceArea { id, name: self.name, series: self.series, daily_cap: self.daily_cap, windows: self.windows, active: self.active }
+        ServiceArea {
+            id,
+            name: self.name,
+            series: self.series,
+            daily_cap: self.daily_cap,
+            windows: self.windows,
+            active: self.active,
+        }
     }
 }
 
-pub async fn create_service(state: Data, caller: Caller, body: web::Json<ServiceBody>) -> Result<HttpResponse, ApiError> {
+pub async fn create_service(
+    state: Data,
+    caller: Caller,
+    body: web::Json<ServiceBody>,
+) -> Result<HttpResponse, ApiError> {
     let s = state.services.clone();
     let actor = caller.actor();
     let area = body.into_inner().into_area(0);
@@ -190,11 +229,16 @@ pub struct CounterBody {
     services: Vec<ServiceId>,
 }
 
-pub async fn create_counter(state: Data, caller: Caller, body: web::Json<CounterBody>) -> Result<HttpResponse, ApiError> {
+pub async fn create_counter(
+    state: Data,
+    caller: Caller,
+    body: web::Json<CounterBody>,
+) -> Result<HttpResponse, ApiError> {
     let s = state.services.clone();
     let actor = caller.actor();
     let b = body.into_inner();
-    Ok(HttpResponse::Created().json(blocking(move || s.save_counter(&actor, b.number, &b.name, b.services, 0)).await?))
+    Ok(HttpResponse::Created()
+        .json(blocking(move || s.save_counter(&actor, b.number, &b.name, b.services, 0)).await?))
 }
 
 pub async fn update_counter(
@@ -210,10 +254,15 @@ pub async fn update_counter(
         return Err(ApiError::not_found("quầy"));
     }
     let b = body.into_inner();
-    Ok(HttpResponse::Ok().json(blocking(move || s.save_counter(&actor, b.number, &b.name, b.services, id)).await?))
+    Ok(HttpResponse::Ok()
+        .json(blocking(move || s.save_counter(&actor, b.number, &b.name, b.services, id)).await?))
 }
 
-pub async fn open_counter(state: Data, caller: Caller, path: web::Path<u32>) -> Result<HttpResponse, ApiError> {
+pub async fn open_counter(
+    state: Data,
+    caller: Caller,
+    path: web::Path<u32>,
+) -> Result<HttpResponse, ApiError> {
     let s = state.services.clone();
     let actor = caller.actor();
     let id = path.into_inner();
@@ -237,7 +286,11 @@ pub async fn pause_counter(
     Ok(HttpResponse::Ok().json(blocking(move || s.pause_counter(&actor, id, &body.reason)).await?))
 }
 
-pub async fn close_counter(state: Data, caller: Caller, path: web::Path<u32>) -> Result<HttpResponse, ApiError> {
+pub async fn close_counter(
+    state: Data,
+    caller: Caller,
+    path: web::Path<u32>,
+) -> Result<HttpResponse, ApiError> {
     let s = state.services.clone();
     let actor = caller.actor();
     let id = path.into_inner();
@@ -245,7 +298,11 @@ pub async fn close_counter(state: Data, caller: Caller, path: web::Path<u32>) ->
 }
 
 /// 200 with the called ticket, 204 when nobody waits.
-pub async fn call_next(state: Data, caller: Caller, path: web::Path<u32>) -> Result<HttpResponse, ApiError> {
+pub async fn call_next(
+    state: Data,
+    caller: Caller,
+    path: web::Path<u32>,
+) -> Result<HttpResponse, ApiError> {
     let s = state.services.clone();
     let actor = caller.actor();
     let id = path.into_inner();
@@ -255,7 +312,11 @@ pub async fn call_next(state: Data, caller: Caller, path: web::Path<u32>) -> Res
     })
 }
 
-pub async fn call_ticket(state: Data, caller: Caller, path: web::Path<(u32, u64)>) -> Result<HttpResponse, ApiError> {
+pub async fn call_ticket(
+    state: Data,
+    caller: Caller,
+    path: web::Path<(u32, u64)>,
+) -> Result<HttpResponse, ApiError> {
     let s = state.services.clone();
     let actor = caller.actor();
     let (counter, ticket) = path.into_inner();
@@ -278,22 +339,75 @@ struct IssuedOut {
     waiting_ahead: u32,
     estimated_wait_secs: u32,
     printed: Option<bool>,
+    print_error: Option<String>,
 }
 
-pub async fn issue_ticket(state: Data, caller: Caller, body: web::Json<IssueBody>) -> Result<HttpResponse, ApiError> {
+async fn print_ticket(
+    state: &AppState,
+    issued: &crate::service::IssuedTicket,
+) -> (Option<bool>, Option<String>) {
+    let Some(printer) = state.printer.clone() else {
+        return (Some(false), Some("Chưa cấu hình máy in phiếu".into()));
+    };
+    let s = state.services.clone();
+    let t = issued.ticket.clone();
+    let ahead = issued.waiting_ahead;
+    let r = web::block(move || -> Result<(), String> {
+        let settings = s.settings().map_err(|e| e.to_string())?;
+        let area = s
+            .store
+            .read()
+            .and_then(|r| r.service(t.service))
+            .map_err(|e| e.to_string())?;
+        let category = t
+            .priority
+            .as_deref()
+            .and_then(|p| settings.queue.category(p))
+            .map(|c| c.name.clone());
+        let job = crate::render::ticket::TicketPrint {
+            center_name: settings.name,
+            service_name: area.map(|a| a.name).unwrap_or_default(),
+            number: t.number.clone(),
+            priority: category,
+            waiting_ahead: ahead,
+            issued_local: crate::domain::time::local(t.issued_at).naive_local(),
+            qr_url: None,
+        };
+        printer.print(&job).map_err(|e| e.to_string())
+    })
+    .await;
+    match r {
+        Ok(Ok(())) => (Some(true), None),
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "ticket not printed");
+            (Some(false), Some(e))
+        }
+        Err(e) => (Some(false), Some(e.to_string())),
+    }
+}
+
+pub async fn issue_ticket(
+    state: Data,
+    caller: Caller,
+    body: web::Json<IssueBody>,
+) -> Result<HttpResponse, ApiError> {
     let s = state.services.clone();
     let actor = caller.actor();
     let b = body.into_inner();
     let priority = b.priority.filter(|p| !p.is_empty());
     let issued = blocking(move || s.issue_ticket(&actor, b.service, priority)).await?;
-    // Printing arrives with the ticket-printer issue; until then `printed` says no
-    // printer took the job, and the kiosk shows the number on screen.
-    let printed = if b.print { Some(false) } else { None };
+    // The ticket is committed; printing comes after and can only fail on its own.
+    let (printed, print_error) = if b.print {
+        print_ticket(&state, &issued).await
+    } else {
+        (None, None)
+    };
     Ok(HttpResponse::Created().json(IssuedOut {
         ticket: issued.ticket,
         waiting_ahead: issued.waiting_ahead,
         estimated_wait_secs: issued.estimated_wait_secs,
         printed,
+        print_error,
     }))
 }
 
@@ -312,17 +426,31 @@ pub async fn ticket_action(
     body: Option<web::Json<serde_json::Value>>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, action) = path.into_inner();
-    let mut value = body.map(|b| b.into_inner()).unwrap_or_else(|| serde_json::json!({}));
-    let known = ["recall", "start", "finish", "no-show", "reactivate", "transfer", "cancel"];
+    let mut value = body
+        .map(|b| b.into_inner())
+        .unwrap_or_else(|| serde_json::json!({}));
+    let known = [
+        "recall",
+        "start",
+        "finish",
+        "no-show",
+        "reactivate",
+        "transfer",
+        "cancel",
+    ];
     if !known.contains(&action.as_str()) {
         return Err(ApiError::not_found("thao tác"));
     }
     let Some(obj) = value.as_object_mut() else {
-        return Err(ApiError::bad_request("malformed_json", "Dữ liệu phải là một đối tượng JSON"));
+        return Err(ApiError::bad_request(
+            "malformed_json",
+            "Dữ liệu phải là một đối tượng JSON",
+        ));
     };
     obj.insert("action".into(), serde_json::Value::String(action));
-    let action: TicketAction = serde_json::from_value(value)
-        .map_err(|e| ApiError::bad_request("malformed_json", format!("Dữ liệu không hợp lệ: {e}")))?;
+    let action: TicketAction = serde_json::from_value(value).map_err(|e| {
+        ApiError::bad_request("malformed_json", format!("Dữ liệu không hợp lệ: {e}"))
+    })?;
     let s = state.services.clone();
     let actor = caller.actor();
     Ok(HttpResponse::Ok().json(blocking(move || s.ticket_action(&actor, id, action)).await?))
@@ -347,7 +475,13 @@ pub struct CallView {
 
 pub fn call_view(e: &crate::events::Event) -> Option<CallView> {
     match &e.kind {
-        EventKind::TicketCalled { ticket, counter, counter_number, counter_name, recall } => Some(CallView {
+        EventKind::TicketCalled {
+            ticket,
+            counter,
+            counter_number,
+            counter_name,
+            recall,
+        } => Some(CallView {
             seq: e.seq,
             at: e.at,
             number: ticket.number.clone(),
@@ -368,23 +502,39 @@ pub async fn recent_calls(state: Data) -> Result<HttpResponse, ApiError> {
 }
 
 /// The spoken announcement of one call as a single WAV: chime, then the phrase.
-pub async fn announcement_audio(state: Data, path: web::Path<u64>) -> Result<HttpResponse, ApiError> {
+pub async fn announcement_audio(
+    state: Data,
+    path: web::Path<u64>,
+) -> Result<HttpResponse, ApiError> {
     let seq = path.into_inner();
     let s = state.services.clone();
     let data_dir = state.data_dir.clone();
     let wav = blocking(move || {
-        let event = s.store.read()?.events_after(seq.saturating_sub(1), 1)?.into_iter().next();
+        let event = s
+            .store
+            .read()?
+            .events_after(seq.saturating_sub(1), 1)?
+            .into_iter()
+            .next();
         let call = event.as_ref().filter(|e| e.seq == seq).and_then(call_view);
         let Some(call) = call else {
             return Err(crate::service::ServiceError::NotFound("lượt gọi"));
         };
         let settings = s.settings()?;
         crate::voice::VoiceBank::load(&data_dir)
-            .announce(&call.number, call.counter_number, &call.counter_name, &settings.speech)
+            .announce(
+                &call.number,
+                call.counter_number,
+                &call.counter_name,
+                &settings.speech,
+            )
             .map_err(crate::service::ServiceError::Invalid)
     })
     .await?;
-    Ok(HttpResponse::Ok().content_type("audio/wav").insert_header(("Cache-Control", "private, max-age=3600")).body(wav))
+    Ok(HttpResponse::Ok()
+        .content_type("audio/wav")
+        .insert_header(("Cache-Control", "private, max-age=3600"))
+        .body(wav))
 }
 
 #[derive(Serialize)]
@@ -401,7 +551,12 @@ pub async fn list_users(state: Data) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(
         users
             .into_iter()
-            .map(|u| UserView { username: u.username, display_name: u.display_name, role: u.role, disabled: u.disabled })
+            .map(|u| UserView {
+                username: u.username,
+                display_name: u.display_name,
+                role: u.role,
+                disabled: u.disabled,
+            })
             .collect::<Vec<_>>(),
     ))
 }
@@ -414,10 +569,29 @@ pub struct NewUser {
     password: String,
 }
 
-pub async fn create_user(state: Data, caller: Caller, body: web::Json<NewUser>) -> Result<HttpResponse, ApiError> {
+pub async fn create_user(
+    state: Data,
+    caller: Caller,
+    body: web::Json<NewUser>,
+) -> Result<HttpResponse, ApiError> {
     let s = state.services.clone();
     let actor = caller.actor();
     let b = body.into_inner();
-    let u = blocking(move || s.create_user(&actor, &b.username, &b.display_name, b.role, &b.password, true)).await?;
-    Ok(HttpResponse::Created().json(UserView { username: u.username, display_name: u.display_name, role: u.role, disabled: u.disabled }))
+    let u = blocking(move || {
+        s.create_user(
+            &actor,
+            &b.username,
+            &b.display_name,
+            b.role,
+            &b.password,
+            true,
+        )
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(UserView {
+        username: u.username,
+        display_name: u.display_name,
+        role: u.role,
+        disabled: u.disabled,
+    }))
 }

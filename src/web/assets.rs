@@ -12,11 +12,19 @@ pub struct Static;
 
 fn serve(req: &HttpRequest, path: &str) -> HttpResponse {
     let Some(file) = Static::get(path) else {
-        return HttpResponse::NotFound().json(serde_json::json!({"code": "not_found", "message": "Không tìm thấy tệp"}));
+        return HttpResponse::NotFound()
+            .json(serde_json::json!({"code": "not_found", "message": "Không tìm thấy tệp"}));
     };
     let etag = format!("\"{}\"", hex::encode(&file.metadata.sha256_hash()[..12]));
-    if req.headers().get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
-        return HttpResponse::NotModified().insert_header((header::ETAG, etag)).finish();
+    if req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        == Some(etag.as_str())
+    {
+        return HttpResponse::NotModified()
+            .insert_header((header::ETAG, etag))
+            .finish();
     }
     HttpResponse::Ok()
         .content_type(file.metadata.mimetype())
@@ -45,5 +53,9 @@ pub fn build_id() -> String {
             h.update(f.metadata.sha256_hash());
         }
     }
-    format!("{}-{}", env!("CARGO_PKG_VERSION"), &hex::encode(h.finalize())[..10])
+    format!(
+        "{}-{}",
+        env!("CARGO_PKG_VERSION"),
+        &hex::encode(h.finalize())[..10]
+    )
 }

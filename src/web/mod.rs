@@ -24,6 +24,8 @@ pub struct AppState {
     /// Changes whenever the binary or its embedded UI changes: screens reload on it.
     pub build_id: String,
     pub data_dir: PathBuf,
+    /// The kiosk's ticket printer, if configured.
+    pub printer: Option<std::sync::Arc<crate::devices::printer::kiosk::KioskPrinter>>,
 }
 
 /// Bodies larger than this are refused before parsing.
@@ -56,19 +58,35 @@ impl ResponseError for ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
-        ApiError { status, code: code.into(), message: message.into() }
+        ApiError {
+            status,
+            code: code.into(),
+            message: message.into(),
+        }
     }
 
     pub fn unauthorized() -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", "Cần đăng nhập hoặc ghép nối thiết bị")
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "Cần đăng nhập hoặc ghép nối thiết bị",
+        )
     }
 
     pub fn forbidden() -> Self {
-        Self::new(StatusCode::FORBIDDEN, "forbidden", "Tài khoản của bạn không có quyền thực hiện thao tác này")
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "Tài khoản của bạn không có quyền thực hiện thao tác này",
+        )
     }
 
     pub fn not_found(what: &str) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", format!("Không tìm thấy {what}"))
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("Không tìm thấy {what}"),
+        )
     }
 
     pub fn bad_request(code: &str, message: impl Into<String>) -> Self {
@@ -77,7 +95,11 @@ impl ApiError {
 
     pub fn internal(detail: String) -> Self {
         tracing::error!(%detail, "internal error");
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "Lỗi hệ thống, vui lòng thử lại")
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal_error",
+            "Lỗi hệ thống, vui lòng thử lại",
+        )
     }
 }
 
@@ -99,7 +121,10 @@ impl From<ServiceError> for ApiError {
 pub async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, ServiceError> + Send + 'static,
 ) -> Result<T, ApiError> {
-    web::block(f).await.map_err(|e| ApiError::internal(e.to_string()))?.map_err(ApiError::from)
+    web::block(f)
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))?
+        .map_err(ApiError::from)
 }
 
 /// The signed-in principal (set by the access middleware) and the request's address.
@@ -110,7 +135,11 @@ pub struct Caller {
 
 impl Caller {
     pub fn actor(&self) -> Actor {
-        Actor { name: self.principal.name.clone(), role: self.principal.role.as_str().into(), addr: self.addr.clone() }
+        Actor {
+            name: self.principal.name.clone(),
+            role: self.principal.role.as_str().into(),
+            addr: self.addr.clone(),
+        }
     }
 }
 
@@ -120,7 +149,14 @@ impl FromRequest for Caller {
 
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
         let principal = req.extensions().get::<Principal>().cloned();
-        ready(principal.map(|principal| Caller { principal, addr: peer(req) }).ok_or_else(ApiError::unauthorized))
+        ready(
+            principal
+                .map(|principal| Caller {
+                    principal,
+                    addr: peer(req),
+                })
+                .ok_or_else(ApiError::unauthorized),
+        )
     }
 }
 
@@ -130,22 +166,39 @@ pub fn peer(req: &HttpRequest) -> Option<String> {
 
 /// JSON and path extractor errors become our JSON errors.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.app_data(web::JsonConfig::default().limit(JSON_LIMIT).error_handler(|err, _| {
-        let (code, msg) = match &err {
-            actix_web::error::JsonPayloadError::Overflow { .. }
-            | actix_web::error::JsonPayloadError::OverflowKnownLength { .. } => {
-                ("payload_too_large", "Dữ liệu gửi lên quá lớn".to_string())
-            }
-            actix_web::error::JsonPayloadError::ContentType => {
-                ("unsupported_media_type", "Cần gửi dữ liệu dạng application/json".to_string())
-            }
-            other => ("malformed_json", format!("Dữ liệu JSON không hợp lệ: {other}")),
-        };
-        let status = if code == "payload_too_large" { StatusCode::PAYLOAD_TOO_LARGE } else { StatusCode::BAD_REQUEST };
-        ApiError::new(status, code, msg).into()
-    }))
-    .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::not_found("đối tượng").into()))
-    .app_data(web::QueryConfig::default().error_handler(|e, _| ApiError::bad_request("invalid_query", e.to_string()).into()))
+    cfg.app_data(
+        web::JsonConfig::default()
+            .limit(JSON_LIMIT)
+            .error_handler(|err, _| {
+                let (code, msg) = match &err {
+                    actix_web::error::JsonPayloadError::Overflow { .. }
+                    | actix_web::error::JsonPayloadError::OverflowKnownLength { .. } => {
+                        ("payload_too_large", "Dữ liệu gửi lên quá lớn".to_string())
+                    }
+                    actix_web::error::JsonPayloadError::ContentType => (
+                        "unsupported_media_type",
+                        "Cần gửi dữ liệu dạng application/json".to_string(),
+                    ),
+                    other => (
+                        "malformed_json",
+                        format!("Dữ liệu JSON không hợp lệ: {other}"),
+                    ),
+                };
+                let status = if code == "payload_too_large" {
+                    StatusCode::PAYLOAD_TOO_LARGE
+                } else {
+                    StatusCode::BAD_REQUEST
+                };
+                ApiError::new(status, code, msg).into()
+            }),
+    )
+    .app_data(
+        web::PathConfig::default().error_handler(|_, _| ApiError::not_found("đối tượng").into()),
+    )
+    .app_data(
+        web::QueryConfig::default()
+            .error_handler(|e, _| ApiError::bad_request("invalid_query", e.to_string()).into()),
+    )
     .app_data(web::FormConfig::default().limit(16 * 1024));
     routes::register(cfg);
 }

@@ -27,7 +27,9 @@ fn html(t: impl Template) -> Result<HttpResponse, ApiError> {
 /// JSON for a `<script type="application/json">` island; `<` is escaped so the data
 /// can never close the script element.
 fn island<T: serde::Serialize>(v: &T) -> String {
-    serde_json::to_string(v).unwrap_or_else(|_| "null".into()).replace('<', "\\u003c")
+    serde_json::to_string(v)
+        .unwrap_or_else(|_| "null".into())
+        .replace('<', "\\u003c")
 }
 
 #[derive(Template)]
@@ -76,7 +78,12 @@ fn safe_next(next: Option<&str>) -> String {
 pub async fn login_page(state: Data, q: web::Query<NextQuery>) -> Result<HttpResponse, ApiError> {
     let s = state.services.clone();
     let center = blocking(move || Ok(s.settings()?.name)).await?;
-    html(LoginPage { center, next: safe_next(q.next.as_deref()), error: None, username: String::new() })
+    html(LoginPage {
+        center,
+        next: safe_next(q.next.as_deref()),
+        error: None,
+        username: String::new(),
+    })
 }
 
 #[derive(Deserialize)]
@@ -86,34 +93,61 @@ pub struct LoginForm {
     next: Option<String>,
 }
 
-pub async fn login_submit(state: Data, req: HttpRequest, form: web::Form<LoginForm>) -> Result<HttpResponse, ApiError> {
+pub async fn login_submit(
+    state: Data,
+    req: HttpRequest,
+    form: web::Form<LoginForm>,
+) -> Result<HttpResponse, ApiError> {
     let s = state.services.clone();
-    let LoginForm { username, password, next } = form.into_inner();
+    let LoginForm {
+        username,
+        password,
+        next,
+    } = form.into_inner();
     let next = safe_next(next.as_deref());
     let addr = peer(&req);
     let user = username.clone();
-    let result = web::block(move || s.login(&user, &password, addr)).await.map_err(|e| ApiError::internal(e.to_string()))?;
+    let result = web::block(move || s.login(&user, &password, addr))
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))?;
     match result {
-        Ok((token, _)) => Ok(HttpResponse::SeeOther().cookie(session_cookie(&token)).insert_header((header::LOCATION, next)).finish()),
+        Ok((token, _)) => Ok(HttpResponse::SeeOther()
+            .cookie(session_cookie(&token))
+            .insert_header((header::LOCATION, next))
+            .finish()),
         Err(e) => {
             let s = state.services.clone();
             let center = blocking(move || Ok(s.settings()?.name)).await?;
-            let mut resp = html(LoginPage { center, next, error: Some(e.to_string()), username })?;
+            let mut resp = html(LoginPage {
+                center,
+                next,
+                error: Some(e.to_string()),
+                username,
+            })?;
             *resp.status_mut() = actix_web::http::StatusCode::UNAUTHORIZED;
             Ok(resp)
         }
     }
 }
 
-pub async fn logout(state: Data, req: HttpRequest, caller: Caller) -> Result<HttpResponse, ApiError> {
+pub async fn logout(
+    state: Data,
+    req: HttpRequest,
+    caller: Caller,
+) -> Result<HttpResponse, ApiError> {
     if let Some(token) = request_token(&req) {
         let s = state.services.clone();
         let actor = caller.actor();
         blocking(move || s.logout(&actor, &token)).await?;
     }
-    let mut gone = actix_web::cookie::Cookie::build(SESSION_COOKIE, "").path("/").finish();
+    let mut gone = actix_web::cookie::Cookie::build(SESSION_COOKIE, "")
+        .path("/")
+        .finish();
     gone.make_removal();
-    Ok(HttpResponse::SeeOther().cookie(gone).insert_header((header::LOCATION, "/login")).finish())
+    Ok(HttpResponse::SeeOther()
+        .cookie(gone)
+        .insert_header((header::LOCATION, "/login"))
+        .finish())
 }
 
 /// A paired device's link: remembers the device token as its cookie and opens its screen.
@@ -129,7 +163,10 @@ pub async fn pair_device(state: Data, path: web::Path<String>) -> Result<HttpRes
                 Role::Display => "/display",
                 _ => "/",
             };
-            Ok(HttpResponse::SeeOther().cookie(session_cookie(&token)).insert_header((header::LOCATION, home)).finish())
+            Ok(HttpResponse::SeeOther()
+                .cookie(session_cookie(&token))
+                .insert_header((header::LOCATION, home))
+                .finish())
         }
         _ => Err(ApiError::not_found("mã ghép nối")),
     }
@@ -168,7 +205,8 @@ struct CounterPage {
 
 pub async fn counter(state: Data, caller: Caller) -> Result<HttpResponse, ApiError> {
     let s = state.services.clone();
-    let (settings, counters, areas) = blocking(move || Ok((s.settings()?, s.counters()?, s.services()?))).await?;
+    let (settings, counters, areas) =
+        blocking(move || Ok((s.settings()?, s.counters()?, s.services()?))).await?;
     let boot = island(&serde_json::json!({
         "me": caller.principal.name,
         "areas": areas,
@@ -198,8 +236,15 @@ struct DisplayPage {
 
 pub async fn display(state: Data) -> Result<HttpResponse, ApiError> {
     let s = state.services.clone();
-    let (settings, counters, snapshot, calls) =
-        blocking(move || Ok((s.settings()?, s.counters()?, s.snapshot()?, s.recent_calls(8)?))).await?;
+    let (settings, counters, snapshot, calls) = blocking(move || {
+        Ok((
+            s.settings()?,
+            s.counters()?,
+            s.snapshot()?,
+            s.recent_calls(8)?,
+        ))
+    })
+    .await?;
     let calls: Vec<_> = calls.iter().filter_map(super::api::call_view).collect();
     let mut counters = counters;
     counters.sort_by_key(|c| c.number);
@@ -210,7 +255,13 @@ pub async fn display(state: Data) -> Result<HttpResponse, ApiError> {
         "calls": calls,
         "last_event_id": snapshot.last_event_seq,
     }));
-    html(DisplayPage { center: settings.name, notice: settings.notice, counters, boot, build: state.build_id.clone() })
+    html(DisplayPage {
+        center: settings.name,
+        notice: settings.notice,
+        counters,
+        boot,
+        build: state.build_id.clone(),
+    })
 }
 
 #[derive(Template)]
@@ -223,7 +274,13 @@ struct AdminPage {
 
 pub async fn admin(state: Data, caller: Caller) -> Result<HttpResponse, ApiError> {
     let s = state.services.clone();
-    let (settings, counters, areas) = blocking(move || Ok((s.settings()?, s.counters()?, s.services()?))).await?;
-    let boot = island(&serde_json::json!({ "settings": settings, "areas": areas, "counters": counters }));
-    html(AdminPage { center: settings.name, user: caller.principal.display_name, boot })
+    let (settings, counters, areas) =
+        blocking(move || Ok((s.settings()?, s.counters()?, s.services()?))).await?;
+    let boot =
+        island(&serde_json::json!({ "settings": settings, "areas": areas, "counters": counters }));
+    html(AdminPage {
+        center: settings.name,
+        user: caller.principal.display_name,
+        boot,
+    })
 }

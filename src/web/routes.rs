@@ -103,7 +103,10 @@ routes! {
 
 /// The rule for a request's matched route, if the route exists.
 pub fn rule_for(method: &Method, pattern: &str) -> Option<Access> {
-    ROUTES.iter().find(|r| r.method == method.as_str() && r.path == pattern).map(|r| r.access)
+    ROUTES
+        .iter()
+        .find(|r| r.method == method.as_str() && r.path == pattern)
+        .map(|r| r.access)
 }
 
 pub const SESSION_COOKIE: &str = "motcua_session";
@@ -111,13 +114,20 @@ pub const SESSION_COOKIE: &str = "motcua_session";
 /// The session token of a request: the HttpOnly cookie of a browser, or a bearer token.
 pub fn request_token(req: &actix_web::HttpRequest) -> Option<String> {
     if let Some(h) = req.headers().get(header::AUTHORIZATION) {
-        return h.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")).map(|t| t.trim().to_string());
+        return h
+            .to_str()
+            .ok()
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(|t| t.trim().to_string());
     }
     req.cookie(SESSION_COOKIE).map(|c| c.value().to_string())
 }
 
 /// Authenticates the request and enforces the route's declared access.
-pub async fn access(req: ServiceRequest, next: Next<impl MessageBody + 'static>) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+pub async fn access(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let Some(pattern) = req.match_pattern() else {
         // No route: the router answers 404.
         return Ok(next.call(req).await?.map_into_boxed_body());
@@ -142,7 +152,10 @@ pub async fn access(req: ServiceRequest, next: Next<impl MessageBody + 'static>)
         let is_page = !pattern.starts_with("/api/");
         let resp = match (&principal, is_page) {
             (None, true) => HttpResponse::SeeOther()
-                .insert_header((header::LOCATION, format!("/login?next={}", urlencode(req.path()))))
+                .insert_header((
+                    header::LOCATION,
+                    format!("/login?next={}", urlencode(req.path())),
+                ))
                 .finish(),
             (None, false) => actix_web::ResponseError::error_response(&ApiError::unauthorized()),
             (Some(_), _) => actix_web::ResponseError::error_response(&ApiError::forbidden()),
@@ -158,7 +171,9 @@ pub async fn access(req: ServiceRequest, next: Next<impl MessageBody + 'static>)
 fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'-' | b'_' | b'.' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()

@@ -39,11 +39,20 @@ struct Feed {
 
 pub fn frame(e: &Event) -> Bytes {
     let data = serde_json::to_string(e).unwrap_or_else(|_| "{}".into());
-    Bytes::from(format!("id: {}\nevent: {}\ndata: {}\n\n", e.seq, e.kind.name(), data))
+    Bytes::from(format!(
+        "id: {}\nevent: {}\ndata: {}\n\n",
+        e.seq,
+        e.kind.name(),
+        data
+    ))
 }
 
 fn load_after(services: &Services, after: u64) -> Result<Vec<Event>, ApiError> {
-    services.store.read().and_then(|rx| rx.events_after(after, BACKLOG_LIMIT)).map_err(|e| ApiError::internal(e.to_string()))
+    services
+        .store
+        .read()
+        .and_then(|rx| rx.events_after(after, BACKLOG_LIMIT))
+        .map_err(|e| ApiError::internal(e.to_string()))
 }
 
 pub async fn events(
@@ -64,7 +73,9 @@ pub async fn events(
     let (backlog, last) = match resume {
         Some(after) => {
             let s = services.clone();
-            let events = web::block(move || load_after(&s, after)).await.map_err(|e| ApiError::internal(e.to_string()))??;
+            let events = web::block(move || load_after(&s, after))
+                .await
+                .map_err(|e| ApiError::internal(e.to_string()))??;
             (events, after)
         }
         None => {

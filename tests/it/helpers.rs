@@ -27,7 +27,10 @@ pub fn morning() -> chrono::DateTime<Utc> {
 }
 
 pub fn config(dir: &Path) -> Config {
-    Config { workers: 2, ..Config::defaults(dir, "127.0.0.1:0") }
+    Config {
+        workers: 2,
+        ..Config::defaults(dir, "127.0.0.1:0")
+    }
 }
 
 impl TestApp {
@@ -41,7 +44,13 @@ impl TestApp {
     pub fn boot(dir: tempfile::TempDir, clock: Arc<ManualClock>) -> TestApp {
         let running = app::spawn(config(dir.path()), clock.clone()).unwrap();
         let devices = running.services.seed_demo().unwrap();
-        TestApp { app: Some(running), clock, dir, kiosk: devices.kiosk, display: devices.display }
+        TestApp {
+            app: Some(running),
+            clock,
+            dir,
+            kiosk: devices.kiosk,
+            display: devices.display,
+        }
     }
 
     /// Graceful stop and start again on the same data directory.
@@ -66,19 +75,46 @@ impl TestApp {
     }
 
     pub fn login(&self, user: &str) -> String {
-        let (s, v) = self.call("POST", "/api/v1/session", None, Some(serde_json::json!({"username": user, "password": "demo"})));
+        let (s, v) = self.call(
+            "POST",
+            "/api/v1/session",
+            None,
+            Some(serde_json::json!({"username": user, "password": "demo"})),
+        );
         assert_eq!(s, 201, "login {user}: {v}");
         v["token"].as_str().unwrap().to_string()
     }
 
     /// Any method; returns the status and the JSON body (Null when empty or not JSON).
-    pub fn call(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> (u16, Value) {
-        let (s, text) = self.raw(method, path, token, body.map(|b| b.to_string()), "application/json");
+    pub fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let (s, text) = self.raw(
+            method,
+            path,
+            token,
+            body.map(|b| b.to_string()),
+            "application/json",
+        );
         (s, serde_json::from_str(&text).unwrap_or(Value::Null))
     }
 
-    pub fn raw(&self, method: &str, path: &str, token: Option<&str>, body: Option<String>, ctype: &str) -> (u16, String) {
-        let agent = ureq::AgentBuilder::new().redirects(0).timeout(Duration::from_secs(30)).build();
+    pub fn raw(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<String>,
+        ctype: &str,
+    ) -> (u16, String) {
+        let agent = ureq::AgentBuilder::new()
+            .redirects(0)
+            .timeout(Duration::from_secs(30))
+            .build();
         let mut req = agent.request(method, &self.url(path));
         if let Some(t) = token {
             req = req.set("Authorization", &format!("Bearer {t}"));
@@ -99,7 +135,11 @@ impl TestApp {
     }
 
     pub fn issue(&self, service: u32, priority: Option<&str>) -> Value {
-        let (s, v) = self.post("/api/v1/tickets", &self.kiosk, serde_json::json!({"service": service, "priority": priority}));
+        let (s, v) = self.post(
+            "/api/v1/tickets",
+            &self.kiosk,
+            serde_json::json!({"service": service, "priority": priority}),
+        );
         assert_eq!(s, 201, "issue: {v}");
         v
     }
@@ -114,7 +154,9 @@ impl Sse {
     pub fn connect(app: &TestApp, token: &str, last_event_id: Option<u64>) -> Sse {
         let mut s = TcpStream::connect(app.running().addr).unwrap();
         s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-        let extra = last_event_id.map(|id| format!("Last-Event-ID: {id}\r\n")).unwrap_or_default();
+        let extra = last_event_id
+            .map(|id| format!("Last-Event-ID: {id}\r\n"))
+            .unwrap_or_default();
         write!(s, "GET /api/v1/events HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer {token}\r\n{extra}Accept: text/event-stream\r\n\r\n")
             .unwrap();
         let mut reader = BufReader::new(s);
@@ -136,7 +178,10 @@ impl Sse {
         let mut line = String::new();
         loop {
             line.clear();
-            let n = self.reader.read_line(&mut line).expect("SSE read timed out");
+            let n = self
+                .reader
+                .read_line(&mut line)
+                .expect("SSE read timed out");
             assert!(n > 0, "SSE stream closed");
             let l = line.trim_end_matches(['\r', '\n']);
             if let Some(v) = l.strip_prefix("id: ") {
@@ -146,7 +191,11 @@ impl Sse {
             } else if let Some(v) = l.strip_prefix("data: ") {
                 data = v.to_string();
             } else if l.is_empty() && !event.is_empty() {
-                return (id, event, serde_json::from_str(&data).unwrap_or(Value::Null));
+                return (
+                    id,
+                    event,
+                    serde_json::from_str(&data).unwrap_or(Value::Null),
+                );
             }
         }
     }

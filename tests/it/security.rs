@@ -22,12 +22,20 @@ fn status_only(app: &TestApp, method: &str, path: &str, token: Option<&str>) -> 
     if let Some(t) = token {
         req = req.set("Authorization", &format!("Bearer {t}"));
     }
-    let res = if method == "GET" { req.call() } else { req.send_json(json!({})) };
+    let res = if method == "GET" {
+        req.call()
+    } else {
+        req.send_json(json!({}))
+    };
     match res {
         Ok(r) => {
             let s = r.status();
             let ctype = r.content_type().to_string();
-            let body = if ctype.starts_with("application/json") { r.into_string().unwrap_or_default() } else { String::new() };
+            let body = if ctype.starts_with("application/json") {
+                r.into_string().unwrap_or_default()
+            } else {
+                String::new()
+            };
             (s, body)
         }
         Err(ureq::Error::Status(code, r)) => (code, r.into_string().unwrap_or_default()),
@@ -46,7 +54,11 @@ fn route_table_times_roles() {
     );
     assert_eq!(s, 201);
     let sys = motcua::events::Actor::system();
-    let rating = app.running().services.create_device_session(&sys, "Đánh giá quầy 1", Role::Rating).unwrap();
+    let rating = app
+        .running()
+        .services
+        .create_device_session(&sys, "Đánh giá quầy 1", Role::Rating)
+        .unwrap();
     let principals: Vec<(Option<Role>, Option<String>)> = vec![
         (None, None),
         (Some(Role::Admin), Some(admin.clone())),
@@ -58,7 +70,9 @@ fn route_table_times_roles() {
     ];
     // Session-ending routes go last so they do not log the others out.
     let mut routes: Vec<_> = ROUTES.iter().collect();
-    routes.sort_by_key(|r| r.path == "/logout" || (r.path == "/api/v1/session" && r.method == "DELETE"));
+    routes.sort_by_key(|r| {
+        r.path == "/logout" || (r.path == "/api/v1/session" && r.method == "DELETE")
+    });
     let mut checked = 0;
     for r in routes {
         let path = concrete(r.path);
@@ -67,38 +81,64 @@ fn route_table_times_roles() {
             let (status, body) = status_only(&app, r.method, &path, token.as_deref());
             let denied_by_table = match (role, r.path.starts_with("/api/")) {
                 (None, true) => status == 401 && body.contains("\"unauthorized\""),
-                (None, false) => status == 303 || (status == 401 && body.contains("\"unauthorized\"")),
+                (None, false) => {
+                    status == 303 || (status == 401 && body.contains("\"unauthorized\""))
+                }
                 (Some(_), _) => status == 403 && body.contains("\"forbidden\""),
             };
             assert_eq!(
-                !allowed,
-                denied_by_table,
+                !allowed, denied_by_table,
                 "{} {} as {:?}: status {status}, body {body}",
+                r.method, r.path, role
+            );
+            assert!(
+                status < 500,
+                "{} {} as {:?}: {status} {body}",
                 r.method,
                 r.path,
                 role
             );
-            assert!(status < 500, "{} {} as {:?}: {status} {body}", r.method, r.path, role);
             checked += 1;
         }
     }
     assert_eq!(checked, ROUTES.len() * 7);
     // Public routes stay few and deliberate.
-    let public: Vec<_> = ROUTES.iter().filter(|r| matches!(r.access, Access::Public)).map(|r| r.path).collect();
+    let public: Vec<_> = ROUTES
+        .iter()
+        .filter(|r| matches!(r.access, Access::Public))
+        .map(|r| r.path)
+        .collect();
     insta::assert_debug_snapshot!("public_routes", public);
 }
 
 #[test]
 fn forged_or_malformed_tokens_are_401_not_500() {
     let app = TestApp::start();
-    for token in ["", "abc", &"f".repeat(64), &"zz".repeat(32), "Bearer x y", &"0".repeat(10_000)] {
+    for token in [
+        "",
+        "abc",
+        &"f".repeat(64),
+        &"zz".repeat(32),
+        "Bearer x y",
+        &"0".repeat(10_000),
+    ] {
         let (s, e) = app.call("GET", "/api/v1/queue", Some(token), None);
         assert_eq!(s, 401, "token {token:.20}");
         assert_eq!(e["code"], "unauthorized");
     }
-    let (s, e) = app.call("POST", "/api/v1/session", None, Some(json!({"username": "admin", "password": "sai"})));
+    let (s, e) = app.call(
+        "POST",
+        "/api/v1/session",
+        None,
+        Some(json!({"username": "admin", "password": "sai"})),
+    );
     assert_eq!((s, e["code"].as_str()), (401, Some("unauthorized")));
-    let (s, _) = app.call("POST", "/api/v1/session", None, Some(json!({"username": "khongco", "password": "demo"})));
+    let (s, _) = app.call(
+        "POST",
+        "/api/v1/session",
+        None,
+        Some(json!({"username": "khongco", "password": "demo"})),
+    );
     assert_eq!(s, 401);
 }
 
@@ -115,6 +155,26 @@ fn logout_ends_the_session() {
 fn sessions_expire() {
     let app = TestApp::start();
     let t = app.login("canbo1");
-    app.clock.advance(chrono::Duration::hours(motcua::service::auth::USER_SESSION_HOURS) + chrono::Duration::seconds(1));
+    app.clock.advance(
+        chrono::Duration::hours(motcua::service::auth::USER_SESSION_HOURS)
+            + chrono::Duration::seconds(1),
+    );
     assert_eq!(app.call("GET", "/api/v1/me", Some(&t), None).0, 401);
+}
+
+#[test]
+fn openapi_documents_every_api_route() {
+    let app = TestApp::start();
+    let (s, doc) = app.call("GET", "/api/v1/openapi.json", None, None);
+    assert_eq!(s, 200);
+    assert_eq!(doc["openapi"], "3.0.3");
+    for r in ROUTES.iter().filter(|r| r.path.starts_with("/api/v1/")) {
+        let op = &doc["paths"][r.path][r.method.to_lowercase()];
+        assert!(
+            op.is_object(),
+            "{} {} is missing from openapi.json",
+            r.method,
+            r.path
+        );
+    }
 }

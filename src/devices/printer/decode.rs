@@ -42,13 +42,30 @@ pub(crate) enum Token<'a> {
     FeedLines(u8),
     FeedDots(u8),
     /// `GS V`: function (m) and optional feed (n).
-    Cut { m: u8, n: Option<u8> },
-    Raster { mode: u8, x_bytes: u16, rows: u16, data: &'a [u8] },
-    DleEot { n: u8, arg: Option<u8> },
+    Cut {
+        m: u8,
+        n: Option<u8>,
+    },
+    Raster {
+        mode: u8,
+        x_bytes: u16,
+        rows: u16,
+        data: &'a [u8],
+    },
+    DleEot {
+        n: u8,
+        arg: Option<u8>,
+    },
     /// `GS ( f pL pH data`.
-    GsParen { f: u8, data: &'a [u8] },
+    GsParen {
+        f: u8,
+        data: &'a [u8],
+    },
     /// `ESC * m nL nH data`.
-    BitImage { m: u8, columns: u16 },
+    BitImage {
+        m: u8,
+        columns: u16,
+    },
     /// A known command with simple parameters, already described.
     Simple(String),
     Text(&'a [u8]),
@@ -58,7 +75,11 @@ pub(crate) enum Token<'a> {
 }
 
 fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02X}")).collect::<Vec<_>>().join(" ")
+    bytes
+        .iter()
+        .map(|b| format!("{b:02X}"))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn is_text_byte(b: u8) -> bool {
@@ -73,7 +94,15 @@ pub(crate) fn next_token(buf: &[u8], pos: usize) -> (Token<'_>, usize) {
     let Some(&first) = rest.first() else {
         return (Token::Truncated("[EMPTY]".into()), 0);
     };
-    let truncated = |what: &str| (Token::Truncated(format!("[TRUNCATED {what}: {}]", hex(&rest[..rest.len().min(16)]))), rest.len());
+    let truncated = |what: &str| {
+        (
+            Token::Truncated(format!(
+                "[TRUNCATED {what}: {}]",
+                hex(&rest[..rest.len().min(16)])
+            )),
+            rest.len(),
+        )
+    };
     let need = |n: usize| rest.len() >= n;
     match first {
         0x0A => (Token::Lf, 1),
@@ -93,7 +122,13 @@ pub(crate) fn next_token(buf: &[u8], pos: usize) -> (Token<'_>, usize) {
                         if !need(4) {
                             return truncated("DLE EOT");
                         }
-                        (Token::DleEot { n, arg: Some(rest[3]) }, 4)
+                        (
+                            Token::DleEot {
+                                n,
+                                arg: Some(rest[3]),
+                            },
+                            4,
+                        )
                     } else {
                         (Token::DleEot { n, arg: None }, 3)
                     }
@@ -108,7 +143,10 @@ pub(crate) fn next_token(buf: &[u8], pos: usize) -> (Token<'_>, usize) {
             let cmd = rest[1];
             let one_param = |name: &str| -> (Token<'_>, usize) {
                 if rest.len() < 3 {
-                    (Token::Truncated(format!("[TRUNCATED ESC {}: {}]", name, hex(rest))), rest.len())
+                    (
+                        Token::Truncated(format!("[TRUNCATED ESC {}: {}]", name, hex(rest))),
+                        rest.len(),
+                    )
                 } else {
                     (Token::Simple(format!("[{name} {}]", rest[2])), 3)
                 }
@@ -144,7 +182,15 @@ pub(crate) fn next_token(buf: &[u8], pos: usize) -> (Token<'_>, usize) {
                     if !need(5) {
                         return truncated("ESC p");
                     }
-                    (Token::Simple(format!("[DRAWER pin {} {}ms/{}ms]", rest[2], rest[3] as u32 * 2, rest[4] as u32 * 2)), 5)
+                    (
+                        Token::Simple(format!(
+                            "[DRAWER pin {} {}ms/{}ms]",
+                            rest[2],
+                            rest[3] as u32 * 2,
+                            rest[4] as u32 * 2
+                        )),
+                        5,
+                    )
                 }
                 0x2A => {
                     if !need(5) {
@@ -156,7 +202,10 @@ pub(crate) fn next_token(buf: &[u8], pos: usize) -> (Token<'_>, usize) {
                     let len = columns as usize * per_col;
                     if rest.len() - 5 < len {
                         return (
-                            Token::Truncated(format!("[TRUNCATED BIT IMAGE: need {len} bytes, have {}]", rest.len() - 5)),
+                            Token::Truncated(format!(
+                                "[TRUNCATED BIT IMAGE: need {len} bytes, have {}]",
+                                rest.len() - 5
+                            )),
                             rest.len(),
                         );
                     }
@@ -179,7 +228,13 @@ pub(crate) fn next_token(buf: &[u8], pos: usize) -> (Token<'_>, usize) {
                         if !need(4) {
                             return truncated("GS V");
                         }
-                        (Token::Cut { m, n: Some(rest[3]) }, 4)
+                        (
+                            Token::Cut {
+                                m,
+                                n: Some(rest[3]),
+                            },
+                            4,
+                        )
                     } else {
                         (Token::Cut { m, n: None }, 3)
                     }
@@ -203,12 +258,22 @@ pub(crate) fn next_token(buf: &[u8], pos: usize) -> (Token<'_>, usize) {
                     let have = (rest.len() - 8) as u64;
                     if len > have {
                         return (
-                            Token::Truncated(format!("[TRUNCATED RASTER: need {len} bytes, have {have}]")),
+                            Token::Truncated(format!(
+                                "[TRUNCATED RASTER: need {len} bytes, have {have}]"
+                            )),
                             rest.len(),
                         );
                     }
                     let len = len as usize; // <= have, which is a usize
-                    (Token::Raster { mode, x_bytes, rows, data: &rest[8..8 + len] }, 8 + len)
+                    (
+                        Token::Raster {
+                            mode,
+                            x_bytes,
+                            rows,
+                            data: &rest[8..8 + len],
+                        },
+                        8 + len,
+                    )
                 }
                 0x28 => {
                     if !need(5) {
@@ -226,14 +291,23 @@ pub(crate) fn next_token(buf: &[u8], pos: usize) -> (Token<'_>, usize) {
                             rest.len(),
                         );
                     }
-                    (Token::GsParen { f, data: &rest[5..5 + len] }, 5 + len)
+                    (
+                        Token::GsParen {
+                            f,
+                            data: &rest[5..5 + len],
+                        },
+                        5 + len,
+                    )
                 }
                 0x21 => {
                     if !need(3) {
                         return truncated("GS !");
                     }
                     let n = rest[2];
-                    (Token::Simple(format!("[CHAR SIZE {}x{}]", (n >> 4) + 1, (n & 0x0F) + 1)), 3)
+                    (
+                        Token::Simple(format!("[CHAR SIZE {}x{}]", (n >> 4) + 1, (n & 0x0F) + 1)),
+                        3,
+                    )
                 }
                 0x42 => {
                     if !need(3) {
@@ -246,7 +320,11 @@ pub(crate) fn next_token(buf: &[u8], pos: usize) -> (Token<'_>, usize) {
                         return truncated("GS L/W");
                     }
                     let v = u16::from_le_bytes([rest[2], rest[3]]);
-                    let name = if rest[1] == 0x4C { "LEFT MARGIN" } else { "PRINT AREA WIDTH" };
+                    let name = if rest[1] == 0x4C {
+                        "LEFT MARGIN"
+                    } else {
+                        "PRINT AREA WIDTH"
+                    };
                     (Token::Simple(format!("[{name} {v}]")), 4)
                 }
                 _ => (Token::Unknown(&rest[..2]), 2),
@@ -284,7 +362,12 @@ pub(crate) fn describe(t: &Token<'_>) -> String {
                 _ => format!("[CUT {kind}{func}]"),
             }
         }
-        Token::Raster { mode, x_bytes, rows, .. } => {
+        Token::Raster {
+            mode,
+            x_bytes,
+            rows,
+            ..
+        } => {
             let w = *x_bytes as u32 * 8;
             let suffix = match mode {
                 0 | 0x30 => String::new(),
@@ -308,9 +391,19 @@ pub(crate) fn describe(t: &Token<'_>) -> String {
                 let payload = String::from_utf8_lossy(&data[3..]);
                 format!("[QR STORE {:?}]", shorten(&payload))
             } else if data.len() >= 2 {
-                format!("[GS ( {} cn={:02X} fn={:02X} ({} bytes)]", char::from(*f).escape_default(), data[0], data[1], data.len())
+                format!(
+                    "[GS ( {} cn={:02X} fn={:02X} ({} bytes)]",
+                    char::from(*f).escape_default(),
+                    data[0],
+                    data[1],
+                    data.len()
+                )
             } else {
-                format!("[GS ( {} ({} bytes)]", char::from(*f).escape_default(), data.len())
+                format!(
+                    "[GS ( {} ({} bytes)]",
+                    char::from(*f).escape_default(),
+                    data.len()
+                )
             }
         }
         Token::BitImage { m, columns } => format!("[BIT IMAGE m={m} {columns} columns]"),
@@ -339,7 +432,13 @@ pub fn decode(bytes: &[u8]) -> Decoded {
     let mut pos = 0;
     while pos < bytes.len() {
         let (tok, len) = next_token(bytes, pos);
-        if let Token::Raster { x_bytes, rows, data, .. } = &tok {
+        if let Token::Raster {
+            x_bytes,
+            rows,
+            data,
+            ..
+        } = &tok
+        {
             if *x_bytes > 0 && *rows > 0 && !image_full {
                 let band = Bitmap::from_packed(*x_bytes as u32 * 8, *rows as u32, data.to_vec());
                 if let Ok(band) = band {
@@ -347,10 +446,22 @@ pub fn decode(bytes: &[u8]) -> Decoded {
                     let new_size = img.stride() * (img.height() as usize + band.height() as usize);
                     if new_size > MAX_IMAGE_BYTES {
                         image_full = true;
-                        push(&mut listing, format!("[IMAGE LIMIT: {MAX_IMAGE_BYTES} bytes, later bands not drawn]"));
+                        push(
+                            &mut listing,
+                            format!(
+                                "[IMAGE LIMIT: {MAX_IMAGE_BYTES} bytes, later bands not drawn]"
+                            ),
+                        );
                     } else {
                         if band.width() != img.width() {
-                            push(&mut listing, format!("[WIDTH MISMATCH: band {} dots, image {} dots]", band.width(), img.width()));
+                            push(
+                                &mut listing,
+                                format!(
+                                    "[WIDTH MISMATCH: band {} dots, image {} dots]",
+                                    band.width(),
+                                    img.width()
+                                ),
+                            );
                         }
                         img.push_rows(&band);
                     }
@@ -383,10 +494,15 @@ mod tests {
 
     #[test]
     fn basic_commands() {
-        let mut b = vec![0x1B, 0x40, 0x1D, 0x76, 0x30, 0x00, 0x01, 0x00, 0x02, 0x00, 0xF0, 0x0F];
+        let mut b = vec![
+            0x1B, 0x40, 0x1D, 0x76, 0x30, 0x00, 0x01, 0x00, 0x02, 0x00, 0xF0, 0x0F,
+        ];
         b.extend_from_slice(&[0x1B, 0x64, 0x04, 0x1D, 0x56, 0x42, 0x00]);
         let d = decode(&b);
-        assert_eq!(d.listing, vec!["[INIT]", "[RASTER 8x2]", "[FEED 4 lines]", "[CUT partial]"]);
+        assert_eq!(
+            d.listing,
+            vec!["[INIT]", "[RASTER 8x2]", "[FEED 4 lines]", "[CUT partial]"]
+        );
         let img = d.image.unwrap();
         assert_eq!((img.width(), img.height()), (8, 2));
         assert_eq!(img.data(), &[0xF0, 0x0F]);
@@ -399,20 +515,35 @@ mod tests {
         assert_eq!(l(&[0x1D, 0x56, 0x41, 0x00]), vec!["[CUT full]"]);
         assert_eq!(l(&[0x1D, 0x56, 0x42, 0x03]), vec!["[CUT partial +3]"]);
         // m = 0x30 has no n: the 0x41 after it is text "A"
-        assert_eq!(l(&[0x1D, 0x56, 0x30, 0x41]), vec!["[CUT full]", "[TEXT \"A\"]"]);
+        assert_eq!(
+            l(&[0x1D, 0x56, 0x30, 0x41]),
+            vec!["[CUT full]", "[TEXT \"A\"]"]
+        );
         assert_eq!(l(&[0x1D, 0x56, 0x67, 0x05]), vec!["[CUT full reserved +5]"]);
         assert_eq!(l(&[0x1D, 0x56, 0x99]), vec!["[CUT unknown m=99]"]);
     }
 
     #[test]
     fn dle_eot_rules() {
-        assert_eq!(l(&[0x10, 0x04, 0x01, 0x10, 0x04, 0x04]), vec!["[DLE EOT 1]", "[DLE EOT 4]"]);
+        assert_eq!(
+            l(&[0x10, 0x04, 0x01, 0x10, 0x04, 0x04]),
+            vec!["[DLE EOT 1]", "[DLE EOT 4]"]
+        );
         // n = 7, 8, 18 take a 4th byte
         assert_eq!(l(&[0x10, 0x04, 0x07, 0x01]), vec!["[DLE EOT 7 01]"]);
-        assert_eq!(l(&[0x10, 0x04, 0x12, 0x01, 0x0A]), vec!["[DLE EOT 18 01]", "[LF]"]);
+        assert_eq!(
+            l(&[0x10, 0x04, 0x12, 0x01, 0x0A]),
+            vec!["[DLE EOT 18 01]", "[LF]"]
+        );
         // the escpos crate's stray 00 after n=1 is just an unknown byte
-        assert_eq!(l(&[0x10, 0x04, 0x01, 0x00]), vec!["[DLE EOT 1]", "[UNKNOWN 00]"]);
-        assert_eq!(l(&[0x10, 0x04, 0x08]), vec!["[TRUNCATED DLE EOT: 10 04 08]"]);
+        assert_eq!(
+            l(&[0x10, 0x04, 0x01, 0x00]),
+            vec!["[DLE EOT 1]", "[UNKNOWN 00]"]
+        );
+        assert_eq!(
+            l(&[0x10, 0x04, 0x08]),
+            vec!["[TRUNCATED DLE EOT: 10 04 08]"]
+        );
     }
 
     #[test]
@@ -420,7 +551,16 @@ mod tests {
         let s = "Số 1".as_bytes();
         let mut b = s.to_vec();
         b.extend_from_slice(&[0x0A, 0x1B, 0x7A, 0x07, 0x1B, 0x74, 0x1B]);
-        assert_eq!(l(&b), vec!["[TEXT \"Số 1\"]", "[LF]", "[UNKNOWN 1B 7A]", "[UNKNOWN 07]", "[CODE PAGE 27]"]);
+        assert_eq!(
+            l(&b),
+            vec![
+                "[TEXT \"Số 1\"]",
+                "[LF]",
+                "[UNKNOWN 1B 7A]",
+                "[UNKNOWN 07]",
+                "[CODE PAGE 27]"
+            ]
+        );
     }
 
     #[test]
@@ -439,7 +579,10 @@ mod tests {
                 "[GS ( L cn=30 fn=32 (2 bytes)]",
             ]
         );
-        assert_eq!(l(&[0x1D, 0x28, 0x6B, 0xFF, 0xFF, 0x31]), vec!["[TRUNCATED GS ( k: need 65535 bytes, have 1]"]);
+        assert_eq!(
+            l(&[0x1D, 0x28, 0x6B, 0xFF, 0xFF, 0x31]),
+            vec!["[TRUNCATED GS ( k: need 65535 bytes, have 1]"]
+        );
     }
 
     #[test]
@@ -447,22 +590,37 @@ mod tests {
         let mut b = vec![0x1B, 0x40, 0x1D, 0x76, 0x30, 0x00, 0x48, 0x00, 0x80, 0x00];
         b.extend(std::iter::repeat_n(0xAA, 100));
         let d = decode(&b);
-        assert_eq!(d.listing, vec!["[INIT]", "[TRUNCATED RASTER: need 9216 bytes, have 100]"]);
+        assert_eq!(
+            d.listing,
+            vec!["[INIT]", "[TRUNCATED RASTER: need 9216 bytes, have 100]"]
+        );
         assert!(d.image.is_none());
         // header itself cut short
-        assert_eq!(l(&[0x1D, 0x76, 0x30, 0x00, 0x48]), vec!["[TRUNCATED RASTER HEADER: 1D 76 30 00 48]"]);
+        assert_eq!(
+            l(&[0x1D, 0x76, 0x30, 0x00, 0x48]),
+            vec!["[TRUNCATED RASTER HEADER: 1D 76 30 00 48]"]
+        );
         assert_eq!(l(&[0x1D]), vec!["[TRUNCATED GS: 1D]"]);
         assert_eq!(l(&[0x1B]), vec!["[TRUNCATED ESC: 1B]"]);
     }
 
     #[test]
     fn zero_size_and_huge_rasters() {
-        let d = decode(&[0x1D, 0x76, 0x30, 0x00, 0x00, 0x00, 0x05, 0x00, 0x1D, 0x76, 0x30, 0x00, 0x48, 0x00, 0x00, 0x00]);
-        assert_eq!(d.listing, vec!["[RASTER 0x5 empty]", "[RASTER 576x0 empty]"]);
+        let d = decode(&[
+            0x1D, 0x76, 0x30, 0x00, 0x00, 0x00, 0x05, 0x00, 0x1D, 0x76, 0x30, 0x00, 0x48, 0x00,
+            0x00, 0x00,
+        ]);
+        assert_eq!(
+            d.listing,
+            vec!["[RASTER 0x5 empty]", "[RASTER 576x0 empty]"]
+        );
         assert!(d.image.is_none());
         // declares 65535 x 65535 (4 GiB) with 3 bytes present: refused
         let d = decode(&[0x1D, 0x76, 0x30, 0x00, 0xFF, 0xFF, 0xFF, 0xFF, 1, 2, 3]);
-        assert_eq!(d.listing, vec!["[TRUNCATED RASTER: need 4294836225 bytes, have 3]"]);
+        assert_eq!(
+            d.listing,
+            vec!["[TRUNCATED RASTER: need 4294836225 bytes, have 3]"]
+        );
     }
 
     #[test]
@@ -494,7 +652,10 @@ mod tests {
     struct Lcg(u64);
     impl Lcg {
         fn next(&mut self) -> u32 {
-            self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            self.0 = self
+                .0
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             (self.0 >> 33) as u32
         }
         fn below(&mut self, n: u32) -> u32 {
@@ -512,10 +673,15 @@ mod tests {
     /// A valid ticket-like stream to truncate and mutate.
     fn valid_stream() -> Vec<u8> {
         let bmp = Bitmap::from_fn(64, 300, |x, y| (x ^ y) % 5 == 0);
-        let mut b = crate::devices::printer::encode::encode_ticket(&bmp, crate::devices::printer::encode::CutMode::Partial);
+        let mut b = crate::devices::printer::encode::encode_ticket(
+            &bmp,
+            crate::devices::printer::encode::CutMode::Partial,
+        );
         b.extend_from_slice(&[0x10, 0x04, 0x01, 0x10, 0x04, 0x07, 0x01, 0x1B, 0x61, 0x01]);
         b.extend_from_slice("Xin cảm ơn\n".as_bytes());
-        b.extend_from_slice(&[0x1D, 0x28, 0x6B, 0x06, 0x00, 0x31, 0x50, 0x30, b'A', b'0', b'1']);
+        b.extend_from_slice(&[
+            0x1D, 0x28, 0x6B, 0x06, 0x00, 0x31, 0x50, 0x30, b'A', b'0', b'1',
+        ]);
         b
     }
 

@@ -34,7 +34,8 @@ pub enum CutMode {
 /// bitmap.
 pub fn encode_raster(bmp: &Bitmap) -> Vec<u8> {
     let stride = bmp.stride();
-    let mut out = Vec::with_capacity(bmp.data().len() + 8 * (bmp.height() / MAX_BAND_ROWS + 1) as usize);
+    let mut out =
+        Vec::with_capacity(bmp.data().len() + 8 * (bmp.height() / MAX_BAND_ROWS + 1) as usize);
     // A row wider than 65535 bytes can't be expressed; such a bitmap (half a
     // million dots wide) is not a ticket, so send nothing rather than garbage.
     if stride == 0 || stride > u16::MAX as usize {
@@ -97,11 +98,20 @@ mod tests {
         let bmp = Bitmap::from_fn(576, 300, |x, y| (x + y) % 7 == 0);
         let bytes = encode_raster(&bmp);
         // 128 + 128 + 44
-        assert_eq!(&bytes[..8], &[0x1D, 0x76, 0x30, 0x00, 0x48, 0x00, 0x80, 0x00]);
+        assert_eq!(
+            &bytes[..8],
+            &[0x1D, 0x76, 0x30, 0x00, 0x48, 0x00, 0x80, 0x00]
+        );
         let second = 8 + 72 * 128;
-        assert_eq!(&bytes[second..second + 8], &[0x1D, 0x76, 0x30, 0x00, 0x48, 0x00, 0x80, 0x00]);
+        assert_eq!(
+            &bytes[second..second + 8],
+            &[0x1D, 0x76, 0x30, 0x00, 0x48, 0x00, 0x80, 0x00]
+        );
         let third = second + 8 + 72 * 128;
-        assert_eq!(&bytes[third..third + 8], &[0x1D, 0x76, 0x30, 0x00, 0x48, 0x00, 44, 0x00]);
+        assert_eq!(
+            &bytes[third..third + 8],
+            &[0x1D, 0x76, 0x30, 0x00, 0x48, 0x00, 44, 0x00]
+        );
         assert_eq!(bytes.len(), third + 8 + 72 * 44);
         assert!(encode_raster(&Bitmap::new(576, 0)).is_empty());
     }
@@ -126,7 +136,8 @@ mod tests {
         assert_eq!(&img, bmp, "decoded raster equals the rendered bitmap");
         if let Ok(dir) = std::env::var("MOTCUA_TICKET_PNG_DIR") {
             let _ = std::fs::create_dir_all(&dir);
-            std::fs::write(format!("{dir}/{name}.png"), img.to_png().expect("png")).expect("write png");
+            std::fs::write(format!("{dir}/{name}.png"), img.to_png().expect("png"))
+                .expect("write png");
         }
         let cell_w = if img.width() > 400 { 6 } else { 4 };
         format!(
@@ -142,19 +153,30 @@ mod tests {
     }
 
     fn layout(w: u32) -> TicketLayout {
-        TicketLayout { width_dots: w, ..Default::default() }
+        TicketLayout {
+            width_dots: w,
+            ..Default::default()
+        }
     }
 
     #[test]
     fn snapshot_ticket_576() {
         let t = sample("A001", "Tư pháp - Hộ tịch", None, None);
-        insta::assert_snapshot!(snapshot_text("ticket_576", &render_ticket(&t, &layout(576)), CutMode::Partial));
+        insta::assert_snapshot!(snapshot_text(
+            "ticket_576",
+            &render_ticket(&t, &layout(576)),
+            CutMode::Partial
+        ));
     }
 
     #[test]
     fn snapshot_ticket_384() {
         let t = sample("A001", "Tư pháp - Hộ tịch", None, None);
-        insta::assert_snapshot!(snapshot_text("ticket_384", &render_ticket(&t, &layout(384)), CutMode::Partial));
+        insta::assert_snapshot!(snapshot_text(
+            "ticket_384",
+            &render_ticket(&t, &layout(384)),
+            CutMode::Partial
+        ));
     }
 
     #[test]
@@ -165,21 +187,45 @@ mod tests {
             None,
             None,
         );
-        insta::assert_snapshot!(snapshot_text("ticket_long_name_576", &render_ticket(&t, &layout(576)), CutMode::Partial));
+        insta::assert_snapshot!(snapshot_text(
+            "ticket_long_name_576",
+            &render_ticket(&t, &layout(576)),
+            CutMode::Partial
+        ));
     }
 
     #[test]
     fn snapshot_ticket_priority_384() {
         let mut t = sample("B-025", "Đất đai - Xây dựng", Some("Người cao tuổi"), None);
-        t.issued_local = t.issued_local.date().and_hms_opt(14, 5, 9).expect("valid time");
+        t.issued_local = t
+            .issued_local
+            .date()
+            .and_hms_opt(14, 5, 9)
+            .expect("valid time");
         t.waiting_ahead = 0;
-        insta::assert_snapshot!(snapshot_text("ticket_priority_384", &render_ticket(&t, &layout(384)), CutMode::Full));
+        insta::assert_snapshot!(snapshot_text(
+            "ticket_priority_384",
+            &render_ticket(&t, &layout(384)),
+            CutMode::Full
+        ));
     }
 
     #[test]
     fn snapshot_ticket_qr_576() {
-        let t = sample("C012", "Lao động - Thương binh và Xã hội", None, Some("https://motcua.invalid/t/2026-03-05/C012"));
-        let l = TicketLayout { header_lines: vec!["ỦY BAN NHÂN DÂN XÃ TÂN PHÚ".into()], ..layout(576) };
-        insta::assert_snapshot!(snapshot_text("ticket_qr_576", &render_ticket(&t, &l), CutMode::Partial));
+        let t = sample(
+            "C012",
+            "Lao động - Thương binh và Xã hội",
+            None,
+            Some("https://motcua.invalid/t/2026-03-05/C012"),
+        );
+        let l = TicketLayout {
+            header_lines: vec!["ỦY BAN NHÂN DÂN XÃ TÂN PHÚ".into()],
+            ..layout(576)
+        };
+        insta::assert_snapshot!(snapshot_text(
+            "ticket_qr_576",
+            &render_ticket(&t, &l),
+            CutMode::Partial
+        ));
     }
 }

@@ -21,7 +21,9 @@ pub const FIXED_VALUE: u8 = 0x12;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StatusError {
-    #[error("DLE EOT {n}: reply byte {byte:#04x} does not have the fixed bits (b & 0x93 must be 0x12)")]
+    #[error(
+        "DLE EOT {n}: reply byte {byte:#04x} does not have the fixed bits (b & 0x93 must be 0x12)"
+    )]
     InvalidByte { n: u8, byte: u8 },
     #[error("DLE EOT {0} is not a status query we understand")]
     UnsupportedQuery(u8),
@@ -42,11 +44,26 @@ pub enum PaperState {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StatusReply {
     /// n = 1.
-    Printer { drawer_pin3: bool, offline: bool, waiting_recovery: bool, feed_button: bool },
+    Printer {
+        drawer_pin3: bool,
+        offline: bool,
+        waiting_recovery: bool,
+        feed_button: bool,
+    },
     /// n = 2.
-    OfflineCause { cover_open: bool, fed_by_button: bool, paper_end_stop: bool, error: bool },
+    OfflineCause {
+        cover_open: bool,
+        fed_by_button: bool,
+        paper_end_stop: bool,
+        error: bool,
+    },
     /// n = 3.
-    ErrorCause { recoverable: bool, autocutter: bool, unrecoverable: bool, auto_recoverable: bool },
+    ErrorCause {
+        recoverable: bool,
+        autocutter: bool,
+        unrecoverable: bool,
+        auto_recoverable: bool,
+    },
     /// n = 4.
     RollSensor { near_end: bool, paper_end: bool },
 }
@@ -89,7 +106,10 @@ pub fn parse_status(n: u8, byte: u8) -> Result<StatusReply, StatusError> {
             auto_recoverable: bit(0x40),
         },
         // n == 4 (range checked above)
-        _ => StatusReply::RollSensor { near_end: byte & 0x0C != 0, paper_end: byte & 0x60 != 0 },
+        _ => StatusReply::RollSensor {
+            near_end: byte & 0x0C != 0,
+            paper_end: byte & 0x60 != 0,
+        },
     })
 }
 
@@ -103,18 +123,31 @@ impl PrinterStatus {
     pub fn apply(&mut self, reply: StatusReply) {
         match reply {
             StatusReply::Printer { offline, .. } => self.online = Some(!offline),
-            StatusReply::OfflineCause { cover_open, paper_end_stop, error, .. } => {
+            StatusReply::OfflineCause {
+                cover_open,
+                paper_end_stop,
+                error,
+                ..
+            } => {
                 self.cover_open = Some(cover_open);
                 self.error = Some(self.error.unwrap_or(false) || error);
                 if paper_end_stop {
                     self.paper = PaperState::Out;
                 }
             }
-            StatusReply::ErrorCause { recoverable, autocutter, unrecoverable, auto_recoverable } => {
+            StatusReply::ErrorCause {
+                recoverable,
+                autocutter,
+                unrecoverable,
+                auto_recoverable,
+            } => {
                 let any = recoverable || autocutter || unrecoverable || auto_recoverable;
                 self.error = Some(self.error.unwrap_or(false) || any);
             }
-            StatusReply::RollSensor { near_end, paper_end } => {
+            StatusReply::RollSensor {
+                near_end,
+                paper_end,
+            } => {
                 self.paper = if paper_end || self.paper == PaperState::Out {
                     PaperState::Out
                 } else if near_end {
@@ -127,7 +160,11 @@ impl PrinterStatus {
     }
 
     /// Combines the replies to n = 1, 2 and 4 (any may be missing).
-    pub fn from_replies(n1: Option<u8>, n2: Option<u8>, n4: Option<u8>) -> Result<Self, StatusError> {
+    pub fn from_replies(
+        n1: Option<u8>,
+        n2: Option<u8>,
+        n4: Option<u8>,
+    ) -> Result<Self, StatusError> {
         let mut s = PrinterStatus::unknown();
         for (n, b) in [(1, n1), (2, n2), (4, n4)] {
             if let Some(b) = b {
@@ -180,7 +217,15 @@ mod tests {
     #[test]
     fn healthy() {
         let s = PrinterStatus::from_replies(Some(0x12), Some(0x12), Some(0x12)).unwrap();
-        assert_eq!(s, PrinterStatus { online: Some(true), paper: PaperState::Ok, cover_open: Some(false), error: Some(false) });
+        assert_eq!(
+            s,
+            PrinterStatus {
+                online: Some(true),
+                paper: PaperState::Ok,
+                cover_open: Some(false),
+                error: Some(false)
+            }
+        );
         assert!(s.is_ready());
         assert_eq!(s.describe_vi(), "Máy in sẵn sàng");
     }
@@ -194,8 +239,19 @@ mod tests {
         assert!(!s.is_ready());
         assert_eq!(s.describe_vi(), "Hết giấy");
         // n2 alone already says paper-end stop
-        assert_eq!(PrinterStatus::from_replies(None, Some(0x32), None).unwrap().paper, PaperState::Out);
-        assert_eq!(parse_status(4, 0x7E).unwrap(), StatusReply::RollSensor { near_end: true, paper_end: true });
+        assert_eq!(
+            PrinterStatus::from_replies(None, Some(0x32), None)
+                .unwrap()
+                .paper,
+            PaperState::Out
+        );
+        assert_eq!(
+            parse_status(4, 0x7E).unwrap(),
+            StatusReply::RollSensor {
+                near_end: true,
+                paper_end: true
+            }
+        );
     }
 
     #[test]
@@ -218,7 +274,11 @@ mod tests {
     #[test]
     fn invalid_bytes_rejected() {
         for b in [0x00u8, 0xFF, 0x13, 0x92, 0x02, 0x10, 0x93] {
-            assert_eq!(parse_status(1, b), Err(StatusError::InvalidByte { n: 1, byte: b }), "{b:#x}");
+            assert_eq!(
+                parse_status(1, b),
+                Err(StatusError::InvalidByte { n: 1, byte: b }),
+                "{b:#x}"
+            );
         }
         assert_eq!(parse_status(5, 0x12), Err(StatusError::UnsupportedQuery(5)));
         assert_eq!(parse_status(0, 0x12), Err(StatusError::UnsupportedQuery(0)));

@@ -1,0 +1,244 @@
+//! The kiosk's ticket printer: where it is (simulated, LAN port 9100 or a device file),
+//! and one print = status check → render → encode → chunked write → status check.
+//! A job runs after the ticket is committed; a failed print never loses the ticket
+//! (the kiosk shows the number and asks the citizen to see the counter).
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use super::encode::{encode_ticket, CutMode};
+use super::sim::SimPrinter;
+use super::status::PrinterStatus;
+use super::transport::{
+    query_status, write_all_chunked, DeviceFileTransport, PrinterTransport, TcpTransport,
+    TransportError,
+};
+use crate::render::ticket::{render_ticket, TicketLayout, TicketPrint};
+
+/// Where the ticket printer is, as written in the config (`printer = "..."`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PrinterTarget {
+    None,
+    /// The simulated printer: jobs land in `<data>/sim-printer/` as .escpos/.txt/.png.
+    Sim,
+    /// Raw TCP, usually port 9100.
+    Tcp(String),
+    /// A device file such as `/dev/usb/lp0`.
+    File(PathBuf),
+}
+
+impl PrinterTarget {
+    /// `none`, `sim`, `tcp:HOST:PORT` or `file:/dev/usb/lp0`.
+    pub fn parse(s: &str) -> Result<PrinterTarget, String> {
+        let s = s.trim();
+        match s {
+            "" | "none" => Ok(PrinterTarget::None),
+            "sim" => Ok(PrinterTarget::Sim),
+            _ => {
+                if let Some(addr) = s.strip_prefix("tcp:") {
+                    if addr
+                        .rsplit_once(':')
+                        .is_some_and(|(h, p)| !h.is_empty() && p.parse::<u16>().is_ok())
+                    {
+                        return Ok(PrinterTarget::Tcp(addr.to_string()));
+                    }
+                    return Err(format!("printer: expected tcp:HOST:PORT, got {s}"));
+                }
+                if let Some(path) = s.strip_prefix("file:") {
+                    return Ok(PrinterTarget::File(PathBuf::from(path)));
+                }
+                Err(format!(
+                    "printer: expected none, sim, tcp:HOST:PORT or file:PATH, got {s}"
+                ))
+            }
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PrintError {
+    #[error("Chưa cấu hình máy in phiếu")]
+    NoPrinter,
+    #[error("Máy in chưa sẵn sàng: {0}")]
+    NotReady(String),
+    #[error("Lỗi kết nối máy in: {0}")]
+    Transport(#[from] TransportError),
+    #[error("Lỗi máy in mô phỏng: {0}")]
+    Sim(String),
+}
+
+pub struct KioskPrinter {
+    target: PrinterTarget,
+    layout: TicketLayout,
+    cut: CutMode,
+    /// The simulated printer keeps its state (fault switches, job numbering).
+    sim: Option<Mutex<SimPrinter>>,
+    last_status: Mutex<Option<PrinterStatus>>,
+}
+
+const IO_TIMEOUT: Duration = Duration::from_secs(3);
+
+impl KioskPrinter {
+    pub fn new(
+        target: PrinterTarget,
+        data_dir: &std::path::Path,
+        layout: TicketLayout,
+    ) -> Result<KioskPrinter, PrintError> {
+        let sim = match &target {
+            PrinterTarget::Sim => {
+                let dir = data_dir.join("sim-printer");
+                std::fs::create_dir_all(&dir).map_err(|e| PrintError::Sim(e.to_string()))?;
+                Some(Mutex::new(
+                    SimPrinter::new(dir).map_err(|e| PrintError::Sim(e.to_string()))?,
+                ))
+            }
+            _ => None,
+        };
+        Ok(KioskPrinter {
+            target,
+            layout,
+            cut: CutMode::Partial,
+            sim,
+            last_status: Mutex::new(None),
+        })
+    }
+
+    pub fn target(&self) -> &PrinterTarget {
+        &self.target
+    }
+
+    pub fn sim_dir(&self) -> Option<PathBuf> {
+        let sim = self.sim.as_ref()?;
+        let g = sim.lock().unwrap_or_else(|p| p.into_inner());
+        g.dir().map(|d| d.to_path_buf())
+    }
+
+    /// The simulated printer's fault switches (tests, the admin page).
+    pub fn sim_faults(&self) -> Option<super::sim::SharedFaults> {
+        let sim = self.sim.as_ref()?;
+        Some(sim.lock().unwrap_or_else(|p| p.into_inner()).faults())
+    }
+
+    pub fn last_status(&self) -> Option<PrinterStatus> {
+        self.last_status
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Prints one ticket. Blocking: call from a blocking thread.
+    pub fn print(&self, ticket: &TicketPrint) -> Result<(), PrintError> {
+        let bytes = encode_ticket(&render_ticket(ticket, &self.layout), self.cut);
+        match &self.target {
+            PrinterTarget::None => Err(PrintError::NoPrinter),
+            PrinterTarget::Sim => {
+                let Some(sim) = &self.sim else {
+                    return Err(PrintError::NoPrinter);
+                };
+                let mut p = sim.lock().unwrap_or_else(|e| e.into_inner());
+                let r = self.send(&mut *p, &bytes);
+                if r.is_err() {
+                    // A half-received job is discarded, as a reconnecting printer would.
+                    let _ = p.finish_job();
+                }
+                r
+            }
+            PrinterTarget::Tcp(addr) => {
+                let mut t = TcpTransport::connect(addr, IO_TIMEOUT)?;
+                self.send(&mut t, &bytes)
+            }
+            PrinterTarget::File(path) => {
+                let mut t = DeviceFileTransport::open(path)?;
+                self.send(&mut t, &bytes)
+            }
+        }
+    }
+
+    fn send(&self, t: &mut dyn PrinterTransport, bytes: &[u8]) -> Result<(), PrintError> {
+        // Printers that cannot answer (one-way) give no status: print anyway.
+        if let Ok(status) = query_status(t) {
+            *self.last_status.lock().unwrap_or_else(|p| p.into_inner()) = Some(status.clone());
+            if !status.is_ready() {
+                return Err(PrintError::NotReady(status.describe_vi()));
+            }
+        }
+        write_all_chunked(t, bytes, 4096)?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ticket() -> TicketPrint {
+        TicketPrint {
+            center_name: "Trung tâm Phục vụ hành chính công xã Tân Phú".into(),
+            service_name: "Tư pháp - Hộ tịch - Chứng thực".into(),
+            number: "A015".into(),
+            priority: None,
+            waiting_ahead: 3,
+            issued_local: chrono::NaiveDate::from_ymd_opt(2026, 3, 5)
+                .unwrap()
+                .and_hms_opt(8, 42, 17)
+                .unwrap(),
+            qr_url: None,
+        }
+    }
+
+    #[test]
+    fn targets_parse() {
+        assert_eq!(PrinterTarget::parse("sim"), Ok(PrinterTarget::Sim));
+        assert_eq!(PrinterTarget::parse("none"), Ok(PrinterTarget::None));
+        assert_eq!(
+            PrinterTarget::parse("tcp:192.0.2.5:9100"),
+            Ok(PrinterTarget::Tcp("192.0.2.5:9100".into()))
+        );
+        assert_eq!(
+            PrinterTarget::parse("file:/dev/usb/lp0"),
+            Ok(PrinterTarget::File("/dev/usb/lp0".into()))
+        );
+        assert!(PrinterTarget::parse("tcp:nohost").is_err());
+        assert!(PrinterTarget::parse("usb").is_err());
+    }
+
+    #[test]
+    fn sim_prints_a_png_and_paper_out_is_refused_without_output() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = KioskPrinter::new(PrinterTarget::Sim, dir.path(), TicketLayout::default()).unwrap();
+        p.print(&ticket()).unwrap();
+        let sim_dir = p.sim_dir().unwrap();
+        assert!(sim_dir.join("000001.png").exists());
+        assert!(sim_dir.join("000001.escpos").exists());
+        p.sim_faults().unwrap().lock().unwrap().paper_out = true;
+        let e = p.print(&ticket()).unwrap_err();
+        assert!(matches!(e, PrintError::NotReady(_)), "{e}");
+        assert!(!sim_dir.join("000002.png").exists());
+        p.sim_faults().unwrap().lock().unwrap().paper_out = false;
+        p.print(&ticket()).unwrap();
+        assert!(
+            sim_dir.join("000002.png").exists(),
+            "numbering continues after a refusal"
+        );
+    }
+
+    #[test]
+    fn tcp_printer_refusing_connections_is_a_clear_error() {
+        // Bind then drop to get a port nobody listens on.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let p = KioskPrinter::new(
+            PrinterTarget::Tcp(format!("127.0.0.1:{port}")),
+            std::path::Path::new("/nonexistent"),
+            TicketLayout::default(),
+        )
+        .unwrap();
+        let e = p.print(&ticket()).unwrap_err();
+        assert!(matches!(e, PrintError::Transport(_)));
+        assert!(e.to_string().starts_with("Lỗi kết nối máy in"));
+    }
+}

@@ -1,0 +1,23 @@
+//! The ticket printer: ESC/POS encoding, decoding (for tests and the
+//! simulator), DLE EOT status, transports and the simulated printer.
+//!
+//! Flow: `render::ticket::render_ticket` → [`encode::encode_ticket`] →
+//! [`transport::write_all_chunked`] over a [`transport::PrinterTransport`]
+//! (TCP 9100, `/dev/usb/lpN`, [`sim::SimPrinter`]; USB via rusb is to come
+//! in `usb.rs`), with [`transport::query_status`] before and after.
+
+pub mod decode;
+pub mod encode;
+pub mod kiosk;
+pub mod sim;
+pub mod status;
+pub mod transport;
+
+pub use decode::{decode, Decoded};
+pub use encode::{encode_ticket, CutMode};
+pub use sim::{SharedFaults, SimFaults, SimJob, SimPrinter};
+pub use status::{parse_status, PaperState, PrinterStatus, StatusError, StatusReply};
+pub use transport::{
+    query_status, write_all_chunked, DeviceFileTransport, PrinterTransport, TcpTransport,
+    TransportError,
+};
