@@ -29,6 +29,7 @@ pub fn server(
     services: Services,
     config: &Config,
     listener: std::net::TcpListener,
+    shutdown: tokio::sync::watch::Receiver<bool>,
 ) -> anyhow::Result<actix_web::dev::Server> {
     let target = PrinterTarget::parse(&config.printer).map_err(|e| anyhow::anyhow!(e))?;
     let printer = match target {
@@ -44,6 +45,7 @@ pub fn server(
         build_id: crate::web::assets::build_id(),
         data_dir: config.data_dir.clone(),
         printer,
+        shutdown,
     });
     let mut http = HttpServer::new(move || {
         App::new()
@@ -52,7 +54,9 @@ pub fn server(
             .wrap(middleware::DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
             .configure(crate::web::configure)
     })
-    // SIGTERM/SIGINT: stop accepting, let in-flight requests (and their commits) finish.
+    // Signals are ours (see `serve_until_signal`): first end the endless SSE streams, then
+    // stop accepting and let in-flight requests (and their commits) finish.
+    .disable_signals()
     .shutdown_timeout(10)
     .listen(listener)?;
     if config.workers > 0 {
@@ -61,10 +65,49 @@ pub fn server(
     Ok(http.run())
 }
 
+/// Runs the server until SIGTERM or SIGINT, then shuts down gracefully: live feeds end,
+/// requests in flight complete (no commit is cut), and the function returns.
+pub async fn serve_until_signal(
+    services: Services,
+    config: &Config,
+    listener: std::net::TcpListener,
+) -> anyhow::Result<()> {
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    let server = server(services, config, listener, rx)?;
+    let handle = server.handle();
+    tokio::spawn(async move {
+        wait_for_signal().await;
+        tracing::info!("stopping: finishing requests in flight");
+        let _ = tx.send(true);
+        handle.stop(true).await;
+    });
+    server.await?;
+    Ok(())
+}
+
+async fn wait_for_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    match (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) {
+        (Ok(mut term), Ok(mut int)) => {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+            }
+        }
+        _ => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}
+
 /// A server running on its own thread (tests, benchmarks).
 pub struct Running {
     pub addr: SocketAddr,
     pub services: Services,
+    shutdown: tokio::sync::watch::Sender<bool>,
     handle: actix_web::dev::ServerHandle,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -81,6 +124,7 @@ impl Running {
 
     fn shutdown(&mut self) {
         if let Some(t) = self.thread.take() {
+            let _ = self.shutdown.send(true);
             let h = self.handle.clone();
             let rt = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -89,6 +133,15 @@ impl Running {
                 rt.block_on(h.stop(true));
             }
             let _ = t.join();
+            // Worker threads drop their copies of the app state a moment after the server
+            // future resolves; wait (bounded) until only ours holds the database, so a
+            // restart on the same file can open it.
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+            while Arc::strong_count(&self.services.store) > 1
+                && std::time::Instant::now() < deadline
+            {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
         }
     }
 }
@@ -105,6 +158,7 @@ pub fn spawn(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Running> {
     let listener = std::net::TcpListener::bind(&config.listen)?;
     let addr = listener.local_addr()?;
     let (tx, rx) = std::sync::mpsc::channel();
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let svc = services.clone();
     let thread = std::thread::spawn(move || {
         let rt = match tokio::runtime::Builder::new_multi_thread()
@@ -119,7 +173,7 @@ pub fn spawn(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Running> {
             }
         };
         rt.block_on(async move {
-            match server(svc, &config, listener) {
+            match server(svc, &config, listener, stop_rx) {
                 Ok(srv) => {
                     let _ = tx.send(Ok(srv.handle()));
                     let _ = srv.await;
@@ -134,6 +188,7 @@ pub fn spawn(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Running> {
     Ok(Running {
         addr,
         services,
+        shutdown: stop_tx,
         handle,
         thread: Some(thread),
     })

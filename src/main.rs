@@ -151,12 +151,16 @@ fn serve(cfg: Config, demo: bool) -> anyhow::Result<()> {
             let s = services.clone();
             let devices = tokio::task::spawn_blocking(move || s.seed_demo()).await??;
             print_demo(&cfg, &devices);
+        } else {
+            let s = services.clone();
+            if let Some(pw) = tokio::task::spawn_blocking(move || s.ensure_first_admin()).await?? {
+                tracing::warn!("FIRST START: created user \"admin\" with one-time password \"{pw}\" — log in and change it");
+            }
         }
         let listener = std::net::TcpListener::bind(&cfg.listen).with_context(|| format!("cannot listen on {}", cfg.listen))?;
         tracing::info!(listen = %cfg.listen, data = %cfg.data_dir.display(), "motcua {} ready", env!("CARGO_PKG_VERSION"));
-        let server = motcua::app::server(services.clone(), &cfg, listener)?;
-        notify_systemd(services);
-        server.await?;
+        notify_systemd(services.clone());
+        motcua::app::serve_until_signal(services, &cfg, listener).await?;
         tracing::info!("stopped");
         Ok(())
     })

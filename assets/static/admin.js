@@ -124,6 +124,29 @@
     $("counters").append(counterRow({ id: 0, number: counters.length + 1, name: "Quầy số " + (counters.length + 1), services: [], state: null }));
   });
 
+  async function loadPrinter() {
+    let p;
+    try { p = await Motcua.api("GET", "/api/v1/printer"); } catch (e) { say(e.message); return; }
+    $("printer-state").textContent = !p.configured
+      ? "Chưa cấu hình máy in phiếu (khóa printer trong tệp cấu hình)."
+      : "Máy in: " + (p.simulated ? "mô phỏng (lưu ảnh phiếu)" : p.target) + " — " + (p.status_text || "chưa có trạng thái");
+    $("sim-faults").hidden = !p.simulated;
+    if (p.sim_faults) for (const k of ["paper_out", "cover_open", "near_end"]) $("sim-faults").querySelector('[name="' + k + '"]').checked = p.sim_faults[k];
+    $("printer-jobs").replaceChildren(...p.recent_jobs.map((seq) =>
+      Motcua.el("figure", {}, Motcua.el("img", { src: "/api/v1/printer/jobs/" + seq + "/png", alt: "Phiếu in số " + seq }), Motcua.el("figcaption", {}, "Lệnh in #" + seq))));
+  }
+  $("sim-faults").addEventListener("change", async () => {
+    const body = { offline: false };
+    for (const k of ["paper_out", "cover_open", "near_end"]) body[k] = $("sim-faults").querySelector('[name="' + k + '"]').checked;
+    try { await Motcua.api("PUT", "/api/v1/printer/sim-faults", body); } catch (e) { say(e.message); }
+    loadPrinter();
+  });
+  $("printer-test").addEventListener("click", async () => {
+    try { await Motcua.api("POST", "/api/v1/printer/test"); say("Đã in thử.", true); } catch (e) { say(e.message); }
+    loadPrinter();
+  });
+  loadPrinter();
+
   fillCenter();
   renderAreas();
   renderCounters();

@@ -180,6 +180,30 @@ impl Services {
         })
     }
 
+    /// First start of a real center: with no account at all, create `admin` with a random
+    /// one-time password (returned, to be shown once in the journal) that must be changed.
+    pub fn ensure_first_admin(&self) -> Result<Option<String>> {
+        if !self.users()?.is_empty() {
+            return Ok(None);
+        }
+        const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
+        let mut b = [0u8; 12];
+        rand::rngs::OsRng.fill_bytes(&mut b);
+        let password: String = b
+            .iter()
+            .map(|x| ALPHABET[*x as usize % ALPHABET.len()] as char)
+            .collect();
+        self.create_user(
+            &Actor::system(),
+            "admin",
+            "Quản trị viên",
+            Role::Admin,
+            &password,
+            true,
+        )?;
+        Ok(Some(password))
+    }
+
     pub fn users(&self) -> Result<Vec<User>> {
         Ok(self.store.read()?.users()?)
     }

@@ -595,3 +595,144 @@ pub async fn create_user(
         disabled: u.disabled,
     }))
 }
+
+#[derive(Serialize)]
+struct PrinterView {
+    configured: bool,
+    target: String,
+    status: Option<crate::devices::printer::PrinterStatus>,
+    status_text: Option<String>,
+    simulated: bool,
+    sim_faults: Option<SimFaultsView>,
+    recent_jobs: Vec<u64>,
+}
+
+#[derive(Serialize, Deserialize, Default)]
+pub struct SimFaultsView {
+    paper_out: bool,
+    cover_open: bool,
+    near_end: bool,
+    offline: bool,
+}
+
+fn printer_view(state: &AppState) -> PrinterView {
+    let Some(p) = &state.printer else {
+        return PrinterView {
+            configured: false,
+            target: "none".into(),
+            status: None,
+            status_text: None,
+            simulated: false,
+            sim_faults: None,
+            recent_jobs: vec![],
+        };
+    };
+    let status = p.last_status();
+    let faults = p.sim_faults().map(|f| {
+        let f = f.lock().unwrap_or_else(|e| e.into_inner());
+        SimFaultsView {
+            paper_out: f.paper_out,
+            cover_open: f.cover_open,
+            near_end: f.near_end,
+            offline: f.offline,
+        }
+    });
+    PrinterView {
+        configured: true,
+        target: format!("{:?}", p.target()),
+        status_text: status.map(|s| s.describe_vi()),
+        status,
+        simulated: faults.is_some(),
+        sim_faults: faults,
+        recent_jobs: p.recent_sim_jobs(6),
+    }
+}
+
+/// The kiosk printer: where it is, its last status, the simulated printer's last tickets.
+pub async fn printer_info(state: Data) -> HttpResponse {
+    let s = state.clone();
+    match web::block(move || printer_view(&s)).await {
+        Ok(v) => HttpResponse::Ok().json(v),
+        Err(e) => ApiError::internal(e.to_string()).error_response_json(),
+    }
+}
+
+/// A simulated job's image, so anyone can see what a real printer would print.
+pub async fn printer_job_png(state: Data, path: web::Path<u64>) -> Result<HttpResponse, ApiError> {
+    let seq = path.into_inner();
+    let p = state
+        .printer
+        .clone()
+        .ok_or_else(|| ApiError::not_found("máy in"))?;
+    let png = web::block(move || p.sim_png(seq))
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))?;
+    match png {
+        Some(b) => Ok(HttpResponse::Ok().content_type("image/png").body(b)),
+        None => Err(ApiError::not_found("phiếu đã in")),
+    }
+}
+
+/// Switches the simulated printer's faults (demo and tests): paper out, cover open…
+pub async fn printer_sim_faults(
+    state: Data,
+    body: web::Json<SimFaultsView>,
+) -> Result<HttpResponse, ApiError> {
+    let p = state
+        .printer
+        .clone()
+        .ok_or_else(|| ApiError::not_found("máy in"))?;
+    let f = p.sim_faults().ok_or_else(|| {
+        ApiError::bad_request("not_simulated", "Máy in này không phải máy in mô phỏng")
+    })?;
+    {
+        let mut g = f.lock().unwrap_or_else(|e| e.into_inner());
+        g.paper_out = body.paper_out;
+        g.cover_open = body.cover_open;
+        g.near_end = body.near_end;
+        g.offline = body.offline;
+    }
+    let s = state.clone();
+    Ok(HttpResponse::Ok().json(
+        web::block(move || printer_view(&s))
+            .await
+            .map_err(|e| ApiError::internal(e.to_string()))?,
+    ))
+}
+
+/// Prints a sample ticket (admin's test page).
+pub async fn printer_test(state: Data) -> Result<HttpResponse, ApiError> {
+    let p = state
+        .printer
+        .clone()
+        .ok_or_else(|| ApiError::not_found("máy in"))?;
+    let s = state.services.clone();
+    let now = s.clock.now();
+    let r = web::block(move || -> Result<(), String> {
+        let settings = s.settings().map_err(|e| e.to_string())?;
+        let job = crate::render::ticket::TicketPrint {
+            center_name: settings.name,
+            service_name: "IN THỬ — Kiểm tra máy in phiếu".into(),
+            number: "A000".into(),
+            priority: Some("In thử".into()),
+            waiting_ahead: 0,
+            issued_local: crate::domain::time::local(now).naive_local(),
+            qr_url: None,
+        };
+        p.print(&job).map_err(|e| e.to_string())
+    })
+    .await
+    .map_err(|e| ApiError::internal(e.to_string()))?;
+    let s = state.clone();
+    let view = web::block(move || printer_view(&s))
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))?;
+    match r {
+        Ok(()) => Ok(HttpResponse::Ok().json(view)),
+        Err(e) => Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "printer_unavailable",
+            e,
+        )),
+    }
+}

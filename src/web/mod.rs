@@ -26,6 +26,8 @@ pub struct AppState {
     pub data_dir: PathBuf,
     /// The kiosk's ticket printer, if configured.
     pub printer: Option<std::sync::Arc<crate::devices::printer::kiosk::KioskPrinter>>,
+    /// Becomes true when the server stops: live feeds end so shutdown does not wait on them.
+    pub shutdown: tokio::sync::watch::Receiver<bool>,
 }
 
 /// Bodies larger than this are refused before parsing.
@@ -100,6 +102,12 @@ impl ApiError {
             "internal_error",
             "Lỗi hệ thống, vui lòng thử lại",
         )
+    }
+}
+
+impl ApiError {
+    pub fn error_response_json(&self) -> HttpResponse {
+        ResponseError::error_response(self)
     }
 }
 

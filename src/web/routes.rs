@@ -97,6 +97,10 @@ routes! {
     GET  "/api/v1/calls" => api::recent_calls, BOARD;
     GET  "/api/v1/events" => sse::events, LIVE;
     GET  "/api/v1/announcements/{seq}/audio" => api::announcement_audio, BOARD;
+    GET  "/api/v1/printer" => api::printer_info, ADMIN;
+    GET  "/api/v1/printer/jobs/{seq}/png" => api::printer_job_png, ADMIN;
+    PUT  "/api/v1/printer/sim-faults" => api::printer_sim_faults, ADMIN;
+    POST "/api/v1/printer/test" => api::printer_test, ADMIN;
     GET  "/api/v1/users" => api::list_users, ADMIN;
     POST "/api/v1/users" => api::create_user, ADMIN;
 }

@@ -35,6 +35,7 @@ struct Feed {
     admin: bool,
     keepalive: tokio::time::Interval,
     hello: Option<String>,
+    shutdown: tokio::sync::watch::Receiver<bool>,
 }
 
 pub fn frame(e: &Event) -> Bytes {
@@ -101,6 +102,7 @@ pub async fn events(
         admin: caller.principal.role == Role::Admin,
         keepalive,
         hello: Some(hello),
+        shutdown: state.shutdown.clone(),
     };
     let body = stream::unfold(feed, |mut f| async move {
         if let Some(h) = f.hello.take() {
@@ -146,6 +148,7 @@ pub async fn events(
                     Err(RecvError::Closed) => return None,
                 },
                 _ = f.keepalive.tick() => return Some((Ok(Bytes::from_static(b": keepalive\n\n")), f)),
+                _ = async { f.shutdown.wait_for(|stop| *stop).await.is_ok() } => return None,
             }
         }
     });

@@ -29,6 +29,7 @@ pub fn morning() -> chrono::DateTime<Utc> {
 pub fn config(dir: &Path) -> Config {
     Config {
         workers: 2,
+        printer: "sim".into(),
         ..Config::defaults(dir, "127.0.0.1:0")
     }
 }

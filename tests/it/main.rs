@@ -2,5 +2,6 @@
 
 mod helpers;
 mod pages;
+mod printing;
 mod queue_api;
 mod security;

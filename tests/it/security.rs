@@ -178,3 +178,25 @@ fn openapi_documents_every_api_route() {
         );
     }
 }
+
+#[test]
+fn first_start_creates_one_admin_with_a_one_time_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = std::sync::Arc::new(motcua::clock::ManualClock::new(crate::helpers::morning()));
+    let running = motcua::app::spawn(crate::helpers::config(dir.path()), clock).unwrap();
+    let pw = running
+        .services
+        .ensure_first_admin()
+        .unwrap()
+        .expect("created");
+    assert_eq!(pw.len(), 12);
+    assert_eq!(
+        running.services.ensure_first_admin().unwrap(),
+        None,
+        "only once"
+    );
+    let users = running.services.users().unwrap();
+    assert_eq!(users.len(), 1);
+    assert!(users[0].must_change_password);
+    assert!(running.services.login("admin", &pw, None).is_ok());
+}

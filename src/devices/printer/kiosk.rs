@@ -120,6 +120,27 @@ impl KioskPrinter {
         Some(sim.lock().unwrap_or_else(|p| p.into_inner()).faults())
     }
 
+    /// Sequence numbers of the simulated printer's latest jobs that have an image, newest first.
+    pub fn recent_sim_jobs(&self, limit: usize) -> Vec<u64> {
+        let Some(dir) = self.sim_dir() else {
+            return Vec::new();
+        };
+        let mut seqs: Vec<u64> = std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|e| e.file_name().to_str()?.strip_suffix(".png")?.parse().ok())
+            .collect();
+        seqs.sort_unstable_by(|a, b| b.cmp(a));
+        seqs.truncate(limit);
+        seqs
+    }
+
+    /// The PNG a simulated job printed.
+    pub fn sim_png(&self, seq: u64) -> Option<Vec<u8>> {
+        std::fs::read(self.sim_dir()?.join(format!("{seq:06}.png"))).ok()
+    }
+
     pub fn last_status(&self) -> Option<PrinterStatus> {
         self.last_status
             .lock()
