@@ -40,6 +40,11 @@ enum Cmd {
         #[arg(long, default_value = "0.0.0.0:8080")]
         listen: String,
     },
+    /// Accounts from the shell (first admin, locked-out admin).
+    User {
+        #[command(subcommand)]
+        cmd: UserCmd,
+    },
     /// Check the audit chain of the event log.
     Audit {
         #[command(subcommand)]
@@ -49,6 +54,29 @@ enum Cmd {
     Bench {
         #[command(subcommand)]
         cmd: motcua::bench::BenchCmd,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCmd {
+    /// Create an account; the password is read from standard input.
+    Add {
+        name: String,
+        #[arg(long, default_value = "officer")]
+        role: String,
+        #[arg(long)]
+        display_name: Option<String>,
+        /// Read the password from stdin (required: passwords never go on the command line).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+        #[arg(long, default_value = "/var/lib/motcua")]
+        data: PathBuf,
+    },
+    /// Set a new one-time password (must be changed at next login); read from stdin.
+    ResetPassword {
+        name: String,
+        #[arg(long, default_value = "/var/lib/motcua")]
+        data: PathBuf,
     },
 }
 
@@ -137,7 +165,60 @@ fn main() -> anyhow::Result<()> {
             }
         }
         Cmd::Bench { cmd } => motcua::bench::run(cmd),
+        Cmd::User { cmd } => user_cmd(cmd),
     }
+}
+
+fn read_password() -> anyhow::Result<String> {
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line)?;
+    let pw = line.trim_end_matches(['\r', '\n']).to_string();
+    anyhow::ensure!(!pw.is_empty(), "no password on standard input");
+    Ok(pw)
+}
+
+/// Works on the database file directly; the server must be stopped (redb locks the file).
+fn user_cmd(cmd: UserCmd) -> anyhow::Result<()> {
+    let open = |data: &PathBuf| -> anyhow::Result<motcua::service::Services> {
+        let cfg = Config::defaults(data, "127.0.0.1:0");
+        motcua::app::open_services(&cfg, Arc::new(SystemClock))
+            .context("is the motcua service still running? stop it first")
+    };
+    let shell = motcua::events::Actor {
+        name: "shell".into(),
+        role: "admin".into(),
+        addr: None,
+    };
+    match cmd {
+        UserCmd::Add {
+            name,
+            role,
+            display_name,
+            data,
+            ..
+        } => {
+            let role = motcua::domain::center::Role::parse(&role)
+                .context("role must be admin, leader or officer")?;
+            let pw = read_password()?;
+            let s = open(&data)?;
+            s.create_user(
+                &shell,
+                &name,
+                display_name.as_deref().unwrap_or(&name),
+                role,
+                &pw,
+                false,
+            )?;
+            println!("created {name} ({})", role.as_str());
+        }
+        UserCmd::ResetPassword { name, data } => {
+            let pw = read_password()?;
+            let s = open(&data)?;
+            s.reset_password(&shell, &name, &pw)?;
+            println!("password of {name} reset; it must be changed at the next login");
+        }
+    }
+    Ok(())
 }
 
 fn serve(cfg: Config, demo: bool) -> anyhow::Result<()> {

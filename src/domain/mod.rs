@@ -5,4 +5,5 @@
 pub mod center;
 pub mod queue;
 pub mod speech;
+pub mod throttle;
 pub mod time;

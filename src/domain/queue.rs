@@ -529,21 +529,34 @@ pub fn note_called(counter: &mut Counter, t: &Ticket) {
     };
 }
 
-/// Waiting tickets that will be served before a new ticket of `service` with `priority`.
-pub fn waiting_ahead(
-    tickets: &[Ticket],
-    service: ServiceId,
-    priority: bool,
-    policy: PriorityPolicy,
-) -> u32 {
-    tickets
-        .iter()
-        .filter(|t| t.state == TicketState::Waiting && t.service == service)
-        .filter(|t| match policy {
-            PriorityPolicy::Strict if priority => t.is_priority(),
-            _ => true,
-        })
-        .count() as u32
+/// How many tickets wait in one area, and how many of them are priority ones.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WaitingCounts {
+    pub total: u32,
+    pub priority: u32,
+}
+
+impl WaitingCounts {
+    pub fn of(tickets: &[Ticket], service: ServiceId) -> Self {
+        let mut c = WaitingCounts::default();
+        for t in tickets
+            .iter()
+            .filter(|t| t.state == TicketState::Waiting && t.service == service)
+        {
+            c.total += 1;
+            c.priority += t.is_priority() as u32;
+        }
+        c
+    }
+
+    /// Waiting tickets that will be served before a new ticket (`priority` or not): under
+    /// strict priority a priority ticket only waits behind other priority ones.
+    pub fn ahead_of_new(&self, priority: bool, policy: PriorityPolicy) -> u32 {
+        match policy {
+            PriorityPolicy::Strict if priority => self.priority,
+            _ => self.total,
+        }
+    }
 }
 
 /// Estimated wait in seconds: the people ahead plus this one, shared over the open
@@ -965,10 +978,18 @@ mod tests {
             ticket(2, 1, true, 1),
             ticket(3, 2, false, 2),
         ];
-        assert_eq!(waiting_ahead(&tickets, 1, false, PriorityPolicy::Strict), 2);
-        assert_eq!(waiting_ahead(&tickets, 1, true, PriorityPolicy::Strict), 1);
+        let c = WaitingCounts::of(&tickets, 1);
         assert_eq!(
-            waiting_ahead(&tickets, 1, true, PriorityPolicy::Interleave { every: 3 }),
+            c,
+            WaitingCounts {
+                total: 2,
+                priority: 1
+            }
+        );
+        assert_eq!(c.ahead_of_new(false, PriorityPolicy::Strict), 2);
+        assert_eq!(c.ahead_of_new(true, PriorityPolicy::Strict), 1);
+        assert_eq!(
+            c.ahead_of_new(true, PriorityPolicy::Interleave { every: 3 }),
             2
         );
         assert_eq!(estimate_wait_secs(4, 2, 300), 600);

@@ -11,9 +11,15 @@ use sha2::{Digest, Sha256};
 
 use super::{Result, ServiceError, Services};
 use crate::domain::center::Role;
+use crate::domain::throttle::ThrottlePolicy;
 use crate::events::{Actor, EventKind};
 
 pub const MIN_PASSWORD_LEN: usize = 4;
+/// A real argon2id hash verified against for unknown usernames (same cost as a real check).
+fn dummy_hash() -> &'static str {
+    static H: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    H.get_or_init(|| hash_password("motcua-dummy").unwrap_or_default())
+}
 /// Browser and API sessions of people.
 pub const USER_SESSION_HOURS: i64 = 12;
 /// Paired devices stay paired until revoked (or a year passes).
@@ -36,6 +42,9 @@ pub struct Principal {
     pub display_name: String,
     pub role: Role,
     pub device: bool,
+    /// Seeded or reset accounts must set their own password before anything else.
+    #[serde(default)]
+    pub must_change_password: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -87,15 +96,46 @@ impl Services {
         addr: Option<String>,
     ) -> Result<(String, Principal)> {
         let bad = || ServiceError::Unauthorized("Tên đăng nhập hoặc mật khẩu không đúng".into());
-        let user: User = self.store.read()?.user(username)?.ok_or_else(bad)?;
-        if user.disabled || !verify_password(password, &user.password_hash) {
-            return Err(bad());
+        let now = self.clock.now();
+        let addr_key = format!("a:{}", addr.as_deref().unwrap_or("-"));
+        let pair_key = format!("u:{username}|{}", addr.as_deref().unwrap_or("-"));
+        {
+            let th = self.throttle.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(wait) = th
+                .locked(&pair_key, now)
+                .or_else(|| th.locked(&addr_key, now))
+            {
+                return Err(ServiceError::Throttled(wait));
+            }
         }
+        let user: Option<User> = self.store.read()?.user(username)?;
+        let ok = match &user {
+            Some(u) => !u.disabled && verify_password(password, &u.password_hash),
+            None => {
+                // Same work for unknown names, so timing does not reveal which exist.
+                let _ = verify_password(password, dummy_hash());
+                false
+            }
+        };
+        {
+            let mut th = self.throttle.lock().unwrap_or_else(|p| p.into_inner());
+            if ok {
+                th.success(&pair_key);
+            } else {
+                th.failure(&pair_key, &ThrottlePolicy::per_user_and_address(), now);
+                th.failure(&addr_key, &ThrottlePolicy::per_address(), now);
+            }
+        }
+        let user = match (ok, user) {
+            (true, Some(u)) => u,
+            _ => return Err(bad()),
+        };
         let principal = Principal {
             name: user.username.clone(),
             display_name: user.display_name.clone(),
             role: user.role,
             device: false,
+            must_change_password: user.must_change_password,
         };
         let actor = Actor {
             name: user.username.clone(),
@@ -204,6 +244,78 @@ impl Services {
         Ok(Some(password))
     }
 
+    /// A user sets a new password (knowing the current one). Clears the must-change flag
+    /// on the user and on the calling session.
+    pub fn change_password(
+        &self,
+        actor: &Actor,
+        token: &str,
+        current: &str,
+        new: &str,
+    ) -> Result<()> {
+        if new.chars().count() < MIN_PASSWORD_LEN.max(8) {
+            return Err(ServiceError::Invalid(
+                "Mật khẩu mới cần ít nhất 8 ký tự".into(),
+            ));
+        }
+        if new == current {
+            return Err(ServiceError::Invalid(
+                "Mật khẩu mới phải khác mật khẩu cũ".into(),
+            ));
+        }
+        let mut user: User = self
+            .store
+            .read()?
+            .user(&actor.name)?
+            .ok_or(ServiceError::NotFound("tài khoản"))?;
+        if !verify_password(current, &user.password_hash) {
+            return Err(ServiceError::Unauthorized(
+                "Mật khẩu hiện tại không đúng".into(),
+            ));
+        }
+        user.password_hash = hash_password(new)?;
+        user.must_change_password = false;
+        self.run(actor, |tx, _| {
+            tx.put_user(&user.username, &user)?;
+            let key = hash_token(token);
+            if let Some(mut s) = tx.session::<Session>(&key)? {
+                s.principal.must_change_password = false;
+                tx.put_session(&key, &s)?;
+            }
+            tx.emit(EventKind::UserChanged {
+                username: user.username.clone(),
+                role: user.role.as_str().into(),
+                action: "password".into(),
+            });
+            Ok(())
+        })
+    }
+
+    /// An admin (or the shell, for a locked-out admin) sets a new one-time password.
+    pub fn reset_password(&self, actor: &Actor, username: &str, new: &str) -> Result<()> {
+        if new.chars().count() < MIN_PASSWORD_LEN {
+            return Err(ServiceError::Invalid(format!(
+                "Mật khẩu cần ít nhất {MIN_PASSWORD_LEN} ký tự"
+            )));
+        }
+        let hash = hash_password(new)?;
+        self.run(actor, |tx, _| {
+            let mut user: User = tx
+                .user(username)?
+                .ok_or(ServiceError::NotFound("tài khoản"))?;
+            user.password_hash = hash;
+            user.must_change_password = true;
+            user.disabled = false;
+            tx.put_user(username, &user)?;
+            tx.emit(EventKind::UserChanged {
+                username: username.into(),
+                role: user.role.as_str().into(),
+                action: "reset_password".into(),
+            });
+            Ok(())
+        })
+    }
+
     pub fn users(&self) -> Result<Vec<User>> {
         Ok(self.store.read()?.users()?)
     }
@@ -221,6 +333,7 @@ impl Services {
             display_name: name.to_string(),
             role,
             device: true,
+            must_change_password: false,
         };
         self.run(actor, |tx, now| {
             let s = Session {

@@ -28,6 +28,8 @@ pub enum ServiceError {
     Invalid(String),
     #[error("{0}")]
     Unauthorized(String),
+    #[error("Đăng nhập sai quá nhiều lần; vui lòng thử lại sau {0} giây")]
+    Throttled(i64),
     #[error("Lỗi lưu trữ: {0}")]
     Store(#[from] StoreError),
 }
@@ -40,6 +42,7 @@ impl ServiceError {
             ServiceError::Forbidden(_) => "not_operator",
             ServiceError::Invalid(_) => "invalid_input",
             ServiceError::Unauthorized(_) => "unauthorized",
+            ServiceError::Throttled(_) => "too_many_attempts",
             ServiceError::Store(_) => "storage_error",
         }
     }
@@ -53,11 +56,25 @@ pub struct Services {
     pub store: Arc<Store>,
     pub hub: Hub,
     pub clock: Arc<dyn Clock>,
+    /// Login failures (memory only: a restart forgets them, which is fine for throttling).
+    pub throttle: Arc<std::sync::Mutex<crate::domain::throttle::Throttle>>,
+    /// Paired devices' last request (memory only; writing it per request would fsync).
+    pub device_seen: Arc<
+        std::sync::Mutex<
+            std::collections::HashMap<String, (chrono::DateTime<chrono::Utc>, Option<String>)>,
+        >,
+    >,
 }
 
 impl Services {
     pub fn new(store: Arc<Store>, hub: Hub, clock: Arc<dyn Clock>) -> Self {
-        Services { store, hub, clock }
+        Services {
+            store,
+            hub,
+            clock,
+            throttle: Default::default(),
+            device_seen: Default::default(),
+        }
     }
 
     /// One command: one durable transaction, then its events go live.

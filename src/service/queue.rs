@@ -12,9 +12,6 @@ use crate::domain::time::local_day;
 use crate::events::{Actor, EventKind};
 use crate::store::Tx;
 
-/// How many finished tickets feed the service-time mean of an estimate.
-const RECENT_FOR_ESTIMATE: usize = 20;
-
 #[derive(Debug, Clone, Serialize)]
 pub struct IssuedTicket {
     pub ticket: Ticket,
@@ -96,14 +93,7 @@ fn estimate(
     now: DateTime<Utc>,
     s: &CenterSettings,
 ) -> Result<u32> {
-    let today = local_day(now);
-    let recent = tx.recent_tickets(400, |t| t.day == today)?;
-    let durations: Vec<u32> = recent
-        .iter()
-        .filter(|t| t.service == service && t.state == TicketState::Done)
-        .filter_map(|t| Some((t.finished_at? - t.started_at?).num_seconds().max(0) as u32))
-        .take(RECENT_FOR_ESTIMATE)
-        .collect();
+    let durations = tx.service_times(service, local_day(now))?;
     let open = tx
         .counters()?
         .iter()
@@ -133,9 +123,9 @@ impl Services {
             area.check_issue(now, issued)?;
             let k = tx.bump_issued(service, day)? - 1;
             let number = area.series.nth(k).ok_or(QueueError::SeriesExhausted)?;
-            let open = tx.open_tickets()?;
-            let ahead =
-                queue::waiting_ahead(&open, service, priority.is_some(), s.queue.priority_policy);
+            let ahead = tx
+                .waiting_counts(service)?
+                .ahead_of_new(priority.is_some(), s.queue.priority_policy);
             let ticket = Ticket {
                 id: tx.next_id("ticket")?,
                 number,

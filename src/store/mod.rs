@@ -14,7 +14,12 @@ use redb::{
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::domain::queue::{Counter, CounterId, ServiceArea, ServiceId, Ticket, TicketId};
+use crate::domain::queue::{
+    Counter, CounterId, ServiceArea, ServiceId, Ticket, TicketId, TicketState, WaitingCounts,
+};
+
+/// How many recent service durations per area feed wait estimates.
+const SERVICE_TIME_RING: usize = 20;
 use crate::events::{chain_hash, Actor, Event, EventKind, GENESIS_HASH};
 
 pub use codec::CodecError;
@@ -172,9 +177,16 @@ fn append_events(
         return Ok(Vec::new());
     }
     let mut table = txn.open_table(EVENTS)?;
-    let (mut seq, mut prev_hash) = match table.last()? {
-        Some((k, v)) => (k.value(), codec::decode::<Event>(v.value())?.hash),
-        None => (0, GENESIS_HASH.to_string()),
+    let mut meta = txn.open_table(META)?;
+    // The chain head is kept beside the log so appending does not decode the last event.
+    let head: Option<(u64, String)> = match meta.get("chain_head")? {
+        Some(v) => Some(codec::decode(v.value())?),
+        None => None,
+    };
+    let (mut seq, mut prev_hash) = match (head, table.last()?) {
+        (Some((s, h)), Some((k, _))) if s == k.value() => (s, h),
+        (_, Some((k, v))) => (k.value(), codec::decode::<Event>(v.value())?.hash),
+        (_, None) => (0, GENESIS_HASH.to_string()),
     };
     let mut out = Vec::with_capacity(pending.len());
     for kind in pending {
@@ -192,6 +204,7 @@ fn append_events(
         prev_hash = hash;
         out.push(event);
     }
+    meta.insert("chain_head", codec::encode(&(seq, &prev_hash))?.as_slice())?;
     Ok(out)
 }
 
@@ -304,6 +317,33 @@ macro_rules! reads {
                 })
             }
 
+            pub fn waiting_counts(&self, service: ServiceId) -> Result<WaitingCounts, StoreError> {
+                let t = self.txn.open_table(SEQS)?;
+                let get = |k: String| -> Result<u32, StoreError> {
+                    Ok(t.get(k.as_str())?.map(|v| v.value()).unwrap_or(0) as u32)
+                };
+                Ok(WaitingCounts {
+                    total: get(format!("wait:{service}"))?,
+                    priority: get(format!("waitp:{service}"))?,
+                })
+            }
+
+            /// Service durations (seconds) of the area's latest finished tickets on `day`.
+            pub fn service_times(
+                &self,
+                service: ServiceId,
+                day: NaiveDate,
+            ) -> Result<Vec<u32>, StoreError> {
+                let ring: Vec<(NaiveDate, u32)> = self
+                    .meta(&format!("svc_times:{service}"))?
+                    .unwrap_or_default();
+                Ok(ring
+                    .into_iter()
+                    .filter(|(d, _)| *d == day)
+                    .map(|(_, s)| s)
+                    .collect())
+            }
+
             pub fn issued_on(&self, service: ServiceId, day: NaiveDate) -> Result<u32, StoreError> {
                 let t = self.txn.open_table(SEQS)?;
                 let v = t.get(day_key(service, day).as_str())?;
@@ -373,7 +413,27 @@ impl Tx {
         self.pending.push(kind);
     }
 
+    /// Writes a ticket and keeps the derived indexes in the same transaction: the open
+    /// set, per-area waiting counts, and the recent service times of each area.
     pub fn put_ticket(&mut self, t: &Ticket) -> Result<(), StoreError> {
+        let old = self.ticket(t.id)?;
+        if let Some(o) = old.as_ref().filter(|o| o.state == TicketState::Waiting) {
+            self.add_waiting(o.service, o.is_priority(), -1)?;
+        }
+        if t.state == TicketState::Waiting {
+            self.add_waiting(t.service, t.is_priority(), 1)?;
+        }
+        let newly_done = t.state == TicketState::Done
+            && old.as_ref().is_none_or(|o| o.state != TicketState::Done);
+        if let (true, Some(start), Some(end)) = (newly_done, t.started_at, t.finished_at) {
+            let key = format!("svc_times:{}", t.service);
+            let mut ring: Vec<(NaiveDate, u32)> = self.meta(&key)?.unwrap_or_default();
+            ring.push((t.day, (end - start).num_seconds().max(0) as u32));
+            if ring.len() > SERVICE_TIME_RING {
+                ring.remove(0);
+            }
+            self.put_meta(&key, &ring)?;
+        }
         self.txn
             .open_table(TICKETS)?
             .insert(t.id, codec::encode(t)?.as_slice())?;
@@ -423,6 +483,24 @@ impl Tx {
 
     pub fn delete_session(&mut self, token_hash: &str) -> Result<(), StoreError> {
         self.txn.open_table(SESSIONS)?.remove(token_hash)?;
+        Ok(())
+    }
+
+    fn add_waiting(
+        &mut self,
+        service: ServiceId,
+        priority: bool,
+        delta: i64,
+    ) -> Result<(), StoreError> {
+        let mut t = self.txn.open_table(SEQS)?;
+        let mut keys = vec![format!("wait:{service}")];
+        if priority {
+            keys.push(format!("waitp:{service}"));
+        }
+        for key in keys {
+            let v = t.get(key.as_str())?.map(|v| v.value()).unwrap_or(0) as i64;
+            t.insert(key.as_str(), (v + delta).max(0) as u64)?;
+        }
         Ok(())
     }
 

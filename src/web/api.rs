@@ -736,3 +736,41 @@ pub async fn printer_test(state: Data) -> Result<HttpResponse, ApiError> {
         )),
     }
 }
+
+#[derive(Deserialize)]
+pub struct PasswordBody {
+    current: String,
+    new: String,
+}
+
+pub async fn change_password(
+    state: Data,
+    req: HttpRequest,
+    caller: Caller,
+    body: web::Json<PasswordBody>,
+) -> Result<HttpResponse, ApiError> {
+    let token = request_token(&req).ok_or_else(ApiError::unauthorized)?;
+    let s = state.services.clone();
+    let actor = caller.actor();
+    let b = body.into_inner();
+    blocking(move || s.change_password(&actor, &token, &b.current, &b.new)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Deserialize)]
+pub struct ResetBody {
+    password: String,
+}
+
+pub async fn reset_password(
+    state: Data,
+    caller: Caller,
+    path: web::Path<String>,
+    body: web::Json<ResetBody>,
+) -> Result<HttpResponse, ApiError> {
+    let s = state.services.clone();
+    let actor = caller.actor();
+    let name = path.into_inner();
+    blocking(move || s.reset_password(&actor, &name, &body.password)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

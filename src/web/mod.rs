@@ -119,6 +119,7 @@ impl From<ServiceError> for ApiError {
             ServiceError::Forbidden(_) => StatusCode::FORBIDDEN,
             ServiceError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ServiceError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ServiceError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
             ServiceError::Store(_) => return ApiError::internal(e.to_string()),
         };
         ApiError::new(status, e.code(), e.to_string())

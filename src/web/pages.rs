@@ -284,3 +284,60 @@ pub async fn admin(state: Data, caller: Caller) -> Result<HttpResponse, ApiError
         boot,
     })
 }
+
+#[derive(Template)]
+#[template(path = "password.html")]
+struct PasswordPage {
+    user: String,
+    forced: bool,
+    error: Option<String>,
+}
+
+pub async fn password_page(caller: Caller) -> Result<HttpResponse, ApiError> {
+    html(PasswordPage {
+        user: caller.principal.display_name,
+        forced: caller.principal.must_change_password,
+        error: None,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    current: String,
+    new: String,
+    confirm: String,
+}
+
+pub async fn password_submit(
+    state: Data,
+    req: HttpRequest,
+    caller: Caller,
+    form: web::Form<PasswordForm>,
+) -> Result<HttpResponse, ApiError> {
+    let f = form.into_inner();
+    let forced = caller.principal.must_change_password;
+    let user = caller.principal.display_name.clone();
+    if f.new != f.confirm {
+        return html(PasswordPage {
+            user,
+            forced,
+            error: Some("Hai lần nhập mật khẩu mới không khớp".into()),
+        });
+    }
+    let token = request_token(&req).ok_or_else(ApiError::unauthorized)?;
+    let s = state.services.clone();
+    let actor = caller.actor();
+    match web::block(move || s.change_password(&actor, &token, &f.current, &f.new))
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))?
+    {
+        Ok(()) => Ok(HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, "/"))
+            .finish()),
+        Err(e) => html(PasswordPage {
+            user,
+            forced,
+            error: Some(e.to_string()),
+        }),
+    }
+}

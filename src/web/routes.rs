@@ -66,6 +66,8 @@ routes! {
     GET  "/login" => pages::login_page, Access::Public;
     POST "/login" => pages::login_submit, Access::Public;
     POST "/logout" => pages::logout, Access::Authenticated;
+    GET  "/password" => pages::password_page, Access::Authenticated;
+    POST "/password" => pages::password_submit, Access::Authenticated;
     GET  "/pair/{token}" => pages::pair_device, Access::Public;
     GET  "/static/{file:.*}" => assets::static_file, Access::Public;
     GET  "/kiosk" => pages::kiosk, ISSUE;
@@ -77,6 +79,7 @@ routes! {
     POST "/api/v1/session" => api::create_session, Access::Public;
     DELETE "/api/v1/session" => api::delete_session, Access::Authenticated;
     GET  "/api/v1/me" => api::me, Access::Authenticated;
+    POST "/api/v1/me/password" => api::change_password, Access::Authenticated;
     GET  "/api/v1/settings" => api::get_settings, LIVE;
     PUT  "/api/v1/settings" => api::put_settings, ADMIN;
     GET  "/api/v1/services" => api::list_services, LIVE;
@@ -103,6 +106,7 @@ routes! {
     POST "/api/v1/printer/test" => api::printer_test, ADMIN;
     GET  "/api/v1/users" => api::list_users, ADMIN;
     POST "/api/v1/users" => api::create_user, ADMIN;
+    POST "/api/v1/users/{username}/reset-password" => api::reset_password, ADMIN;
 }
 
 /// The rule for a request's matched route, if the route exists.
@@ -114,6 +118,53 @@ pub fn rule_for(method: &Method, pattern: &str) -> Option<Access> {
 }
 
 pub const SESSION_COOKIE: &str = "motcua_session";
+
+/// What an account that must change its password may still reach.
+const WHILE_MUST_CHANGE: &[&str] = &[
+    "/password",
+    "/logout",
+    "/api/v1/session",
+    "/api/v1/me",
+    "/api/v1/me/password",
+    "/static/{file:.*}",
+];
+
+/// Cross-site request check for cookie-authenticated (browser) writes: the request must
+/// come from a page of this appliance. Browsers send `Origin` on every POST/PUT/DELETE;
+/// SameSite=Strict cookies are the second line. Bearer-token API clients are not
+/// browsers riding on ambient credentials, so they are exempt.
+fn cross_site(req: &ServiceRequest) -> bool {
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return false;
+    }
+    if req.headers().contains_key(header::AUTHORIZATION) {
+        return false;
+    }
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default();
+    match req
+        .headers()
+        .get(header::ORIGIN)
+        .and_then(|o| o.to_str().ok())
+    {
+        Some(origin) => {
+            let origin_host = origin
+                .split_once("://")
+                .map(|(_, rest)| rest)
+                .unwrap_or(origin);
+            origin_host != host
+        }
+        None => matches!(
+            req.headers()
+                .get("Sec-Fetch-Site")
+                .and_then(|v| v.to_str().ok()),
+            Some("cross-site") | Some("same-site")
+        ),
+    }
+}
 
 /// The session token of a request: the HttpOnly cookie of a browser, or a bearer token.
 pub fn request_token(req: &actix_web::HttpRequest) -> Option<String> {
@@ -151,7 +202,45 @@ pub async fn access(
         }
         _ => None,
     };
+    if cross_site(&req) {
+        let e = ApiError::new(
+            actix_web::http::StatusCode::FORBIDDEN,
+            "csrf",
+            "Yêu cầu đến từ trang khác, đã bị từ chối",
+        );
+        return Ok(req.into_response(actix_web::ResponseError::error_response(&e)));
+    }
     let role = principal.as_ref().map(|p| p.role);
+    if let Some(p) = principal.as_ref().filter(|p| p.must_change_password) {
+        if rule.allows(role) && !WHILE_MUST_CHANGE.contains(&pattern.as_str()) {
+            let resp = if pattern.starts_with("/api/") {
+                let e = ApiError::new(
+                    actix_web::http::StatusCode::FORBIDDEN,
+                    "password_change_required",
+                    format!("Tài khoản {} cần đổi mật khẩu trước khi làm việc", p.name),
+                );
+                actix_web::ResponseError::error_response(&e)
+            } else {
+                HttpResponse::SeeOther()
+                    .insert_header((header::LOCATION, "/password"))
+                    .finish()
+            };
+            return Ok(req.into_response(resp));
+        }
+    }
+    if let (Some(p), Some(state)) = (
+        principal.as_ref().filter(|p| p.device),
+        req.app_data::<web::Data<AppState>>(),
+    ) {
+        let now = state.services.clock.now();
+        let addr = req.peer_addr().map(|a| a.ip().to_string());
+        state
+            .services
+            .device_seen
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(p.name.clone(), (now, addr));
+    }
     if !rule.allows(role) {
         let is_page = !pattern.starts_with("/api/");
         let resp = match (&principal, is_page) {

@@ -13,6 +13,8 @@ fn concrete(path: &str) -> String {
         .replace("{ticket}", "1")
         .replace("{seq}", "1")
         .replace("{id}", "1")
+        .replace("{username}", "canbo4")
+        .replace("{code}", "000000")
 }
 
 /// Status of a request without reading a (possibly endless) body.
@@ -199,4 +201,126 @@ fn first_start_creates_one_admin_with_a_one_time_password() {
     assert_eq!(users.len(), 1);
     assert!(users[0].must_change_password);
     assert!(running.services.login("admin", &pw, None).is_ok());
+}
+
+#[test]
+fn brute_force_is_throttled_and_the_real_user_still_gets_in() {
+    let app = TestApp::start();
+    let mut throttled = 0;
+    for i in 0..40 {
+        let (s, e) = app.call(
+            "POST",
+            "/api/v1/session",
+            None,
+            Some(json!({"username": "canbo1", "password": format!("sai{i}")})),
+        );
+        match s {
+            401 => {}
+            429 => {
+                throttled += 1;
+                assert_eq!(e["code"], "too_many_attempts");
+            }
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert!(throttled >= 30, "most guesses bounce: {throttled}");
+    // Even the right password is refused from the attacking address while locked…
+    let (s, _) = app.call(
+        "POST",
+        "/api/v1/session",
+        None,
+        Some(json!({"username": "canbo1", "password": "demo"})),
+    );
+    assert_eq!(s, 429);
+    // …but not for ever, and the service layer from another address is unaffected.
+    assert!(app
+        .running()
+        .services
+        .login("canbo1", "demo", Some("192.0.2.7".into()))
+        .is_ok());
+    app.clock.advance(chrono::Duration::minutes(16));
+    let (s, _) = app.call(
+        "POST",
+        "/api/v1/session",
+        None,
+        Some(json!({"username": "canbo1", "password": "demo"})),
+    );
+    assert_eq!(s, 201);
+}
+
+#[test]
+fn cross_site_browser_writes_are_refused() {
+    let app = TestApp::start();
+    let token = app.login("admin");
+    let agent = ureq::AgentBuilder::new().redirects(0).build();
+    let cookie = format!("motcua_session={token}");
+    let post = |origin: Option<&str>| {
+        let mut r = agent
+            .post(&app.url("/api/v1/services"))
+            .set("Cookie", &cookie);
+        if let Some(o) = origin {
+            r = r.set("Origin", o);
+        }
+        match r.send_json(json!({"name": "Lĩnh vực mới", "series": {"prefix": "E", "start": 1, "end": 999, "width": 3}})) {
+            Ok(r) => (r.status(), String::new()),
+            Err(ureq::Error::Status(c, r)) => (c, r.into_string().unwrap_or_default()),
+            Err(e) => panic!("{e}"),
+        }
+    };
+    let (s, body) = post(Some("http://evil.example"));
+    assert_eq!(s, 403);
+    assert!(body.contains("\"csrf\""), "{body}");
+    let same = format!("http://{}", app.running().addr);
+    assert_eq!(post(Some(&same)).0, 201);
+    // The login form is protected too.
+    let r = agent
+        .post(&app.url("/login"))
+        .set("Origin", "http://evil.example")
+        .send_form(&[("username", "admin"), ("password", "demo")]);
+    assert!(matches!(r, Err(ureq::Error::Status(403, _))));
+}
+
+#[test]
+fn a_reset_password_must_be_changed_before_anything_else() {
+    let app = TestApp::start();
+    let admin = app.login("admin");
+    let (s, _) = app.post(
+        "/api/v1/users/canbo2/reset-password",
+        &admin,
+        json!({"password": "tam1234"}),
+    );
+    assert_eq!(s, 204);
+    let (s, v) = app.call(
+        "POST",
+        "/api/v1/session",
+        None,
+        Some(json!({"username": "canbo2", "password": "tam1234"})),
+    );
+    assert_eq!(s, 201);
+    let t = v["token"].as_str().unwrap().to_string();
+    let (s, e) = app.call("GET", "/api/v1/queue", Some(&t), None);
+    assert_eq!(
+        (s, e["code"].as_str()),
+        (403, Some("password_change_required"))
+    );
+    let (s, _) = app.raw("GET", "/counter", Some(&t), None, "");
+    assert_eq!(s, 303, "pages send the user to /password");
+    let (s, e) = app.post(
+        "/api/v1/me/password",
+        &t,
+        json!({"current": "tam1234", "new": "ngan"}),
+    );
+    assert_eq!((s, e["code"].as_str()), (422, Some("invalid_input")));
+    let (s, _) = app.post(
+        "/api/v1/me/password",
+        &t,
+        json!({"current": "tam1234", "new": "mat-khau-moi-2026"}),
+    );
+    assert_eq!(s, 204);
+    assert_eq!(app.call("GET", "/api/v1/queue", Some(&t), None).0, 200);
+    assert!(app
+        .running()
+        .services
+        .login("canbo2", "mat-khau-moi-2026", None)
+        .is_ok());
 }

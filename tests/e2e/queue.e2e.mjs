@@ -1,0 +1,456 @@
+// motcua — real-browser end-to-end test: kiosk → printer → counter desk → TV board.
+//
+// Starts `motcua demo` on a free loopback port with a fresh data dir, opens ONE system
+// Chromium with three contexts (kiosk 1080×1920, counter 1366×768, board 1920×1080) and
+// walks a citizen through the whole queue. Screenshots land in tests/e2e/artifacts/.
+//
+// Env: MOTCUA_BIN (default /work/target/debug/motcua), CHROMIUM (default /usr/bin/chromium),
+//      E2E_ARTIFACTS (default tests/e2e/artifacts next to this file).
+// Run:  node --test tests/e2e/        (or tests/e2e/run.sh)
+import { describe, test as nodeTest, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import fsp from "node:fs/promises";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const MOTCUA_BIN = process.env.MOTCUA_BIN || "/work/target/debug/motcua";
+const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
+const ARTIFACTS = process.env.E2E_ARTIFACTS || path.join(HERE, "artifacts");
+const OVERALL_MS = 120_000;
+const AREA_A = "Tư pháp - Hộ tịch - Chứng thực";
+
+const CHROMIUM_ARGS = [
+  "--no-sandbox", // we run as root in CI
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--autoplay-policy=no-user-gesture-required", // the board speaks each call
+];
+
+// ---------- small bounded helpers ----------
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `fn` until it returns a truthy value; throws after `timeout` ms (measured from `since`). */
+async function poll(what, fn, { timeout = 5000, interval = 50, since = Date.now() } = {}) {
+  const deadline = since + timeout;
+  let last;
+  let lastErr;
+  for (;;) {
+    try {
+      last = await fn();
+      if (last) return last;
+    } catch (e) {
+      lastErr = e;
+    }
+    if (Date.now() >= deadline) {
+      const detail = lastErr ? ` (last error: ${lastErr.message})` : ` (last value: ${JSON.stringify(last)})`;
+      throw new Error(`timed out after ${Date.now() - since} ms waiting for ${what}${detail}`);
+    }
+    await sleep(Math.max(0, Math.min(interval, deadline - Date.now())));
+  }
+}
+
+/** expect(locator).toHaveText-style: trimmed text equals / matches, within `timeout`. */
+async function expectText(locator, expected, opts = {}) {
+  const ok = (t) => (expected instanceof RegExp ? expected.test(t) : t === expected);
+  let seen;
+  await poll(`${locator} to have text ${expected}`, async () => {
+    seen = ((await locator.textContent({ timeout: 250 })) ?? "").trim();
+    return ok(seen);
+  }, opts).catch((e) => {
+    throw new Error(`${e.message}; last text: ${JSON.stringify(seen)}`);
+  });
+  return seen;
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function withTimeout(promise, ms, what) {
+  let t;
+  return Promise.race([
+    promise.finally(() => clearTimeout(t)),
+    new Promise((_, reject) => { t = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms); }),
+  ]);
+}
+
+// ---------- the server ----------
+
+const children = new Set(); // every motcua we started, killed on exit whatever happens
+
+class Server {
+  constructor(bin, dataDir, port) {
+    this.base = `http://127.0.0.1:${port}`;
+    this.dataDir = dataDir;
+    this.stdout = "";
+    this.log = fs.createWriteStream(path.join(ARTIFACTS, "server.log"));
+    this.proc = spawn(bin, ["demo", "--data", dataDir, "--listen", `127.0.0.1:${port}`], {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, NO_COLOR: "1", RUST_LOG: process.env.RUST_LOG || "info" },
+    });
+    children.add(this.proc);
+    this.exited = new Promise((resolve) => {
+      this.proc.on("exit", (code, signal) => resolve({ code, signal }));
+      this.proc.on("error", (err) => resolve({ code: null, signal: null, err }));
+    });
+    this.proc.stdout.on("data", (b) => { this.stdout += b.toString("utf8"); this.log.write(b); });
+    this.proc.stderr.on("data", (b) => this.log.write(b));
+  }
+
+  /** Waits for both pairing links on stdout and for /healthz to answer. */
+  async ready(timeout = 20_000) {
+    const since = Date.now();
+    const links = await poll("the pairing links on motcua's stdout", async () => {
+      if (this.proc.exitCode !== null) throw new Error(`motcua exited early (${this.proc.exitCode}); see ${ARTIFACTS}/server.log`);
+      const kiosk = this.stdout.match(/\(kiosk, paired\):\s+(http:\/\/\S+\/pair\/[0-9a-f]{64})\s*$/m);
+      const board = this.stdout.match(/\(board, paired\):\s+(http:\/\/\S+\/pair\/[0-9a-f]{64})\s*$/m);
+      return kiosk && board ? { kiosk: kiosk[1], board: board[1] } : null;
+    }, { timeout, interval: 100, since });
+    await poll("GET /healthz", async () => {
+      if (this.proc.exitCode !== null) throw new Error(`motcua exited early (${this.proc.exitCode})`);
+      const r = await fetch(this.base + "/healthz", { signal: AbortSignal.timeout(1000) });
+      return r.ok;
+    }, { timeout, interval: 100, since });
+    return links;
+  }
+
+  /** SIGTERM, then wait (bounded) for the exit; SIGKILL if it hangs. */
+  async stop(timeout = 15_000) {
+    if (this.proc.exitCode !== null || this.proc.signalCode !== null) return this.exited;
+    this.proc.kill("SIGTERM");
+    try {
+      return await withTimeout(this.exited, timeout, "motcua to exit after SIGTERM");
+    } catch (e) {
+      this.proc.kill("SIGKILL");
+      await withTimeout(this.exited, 5000, "motcua to exit after SIGKILL").catch(() => {});
+      throw e;
+    } finally {
+      this.log.end();
+    }
+  }
+}
+
+// ---------- the test ----------
+
+describe("motcua queue end to end (real Chromium)", { timeout: OVERALL_MS }, () => {
+  let server;
+  let dataDir;
+  let links;
+  let browser;
+  const ctx = {};
+  const page = {};
+  const pageErrors = [];
+  const shot = async (p, name) => p.screenshot({ path: path.join(ARTIFACTS, name), timeout: 10_000 });
+  const t0 = Date.now();
+  const timings = [];
+  const mark = (what) => timings.push(`${what}: ${((Date.now() - t0) / 1000).toFixed(2)} s`);
+
+  // A setup failure (no Chromium, no binary, server won't start) is recorded here and
+  // thrown by every test, so the run reports real failures — not cancellations or skips.
+  let setupError = null;
+  const test = (name, fn) => nodeTest(name, async (t) => {
+    if (setupError) throw setupError;
+    return fn(t);
+  });
+
+  before(async () => {
+    try {
+      await setup();
+    } catch (e) {
+      setupError = e;
+    }
+  });
+
+  async function setup() {
+    await fsp.rm(ARTIFACTS, { recursive: true, force: true });
+    await fsp.mkdir(ARTIFACTS, { recursive: true });
+    // A missing browser or binary is a failure, never a skip.
+    assert.ok(fs.existsSync(CHROMIUM), `Chromium not found at ${CHROMIUM} (set CHROMIUM or install it: apt-get install -y chromium)`);
+    assert.ok(fs.existsSync(MOTCUA_BIN), `motcua binary not found at ${MOTCUA_BIN} (set MOTCUA_BIN or run cargo build)`);
+    const { chromium } = await import("playwright-core");
+
+    dataDir = await fsp.mkdtemp(path.join(os.tmpdir(), "motcua-e2e-"));
+
+    // A free port can be taken between probing and binding: retry a few times.
+    for (let attempt = 1; ; attempt++) {
+      server = new Server(MOTCUA_BIN, dataDir, await freePort());
+      try {
+        links = await server.ready();
+        break;
+      } catch (e) {
+        await server.stop().catch(() => {});
+        if (attempt >= 3) throw e;
+      }
+    }
+    mark("server ready");
+
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: 30_000 });
+    const sizes = { kiosk: [1080, 1920], counter: [1366, 768], board: [1920, 1080] };
+    for (const [name, [width, height]] of Object.entries(sizes)) {
+      ctx[name] = await browser.newContext({ viewport: { width, height }, locale: "vi-VN", timezoneId: "Asia/Ho_Chi_Minh" });
+      ctx[name].setDefaultTimeout(10_000);
+      ctx[name].setDefaultNavigationTimeout(15_000);
+      page[name] = await ctx[name].newPage();
+      page[name].on("pageerror", (err) => pageErrors.push(`${name}: ${err.message}`));
+      page[name].on("console", (m) => { if (m.type() === "error") fs.appendFileSync(path.join(ARTIFACTS, "console-errors.log"), `${name}: ${m.text()}\n`); });
+      page[name].on("response", (r) => { if (r.status() >= 400) fs.appendFileSync(path.join(ARTIFACTS, "console-errors.log"), `${name}: HTTP ${r.status()} ${r.request().method()} ${r.url()}\n`); });
+    }
+    mark("browser ready");
+  }
+
+  after(async () => {
+    // Safety net only; the graceful stop is asserted in its own test below.
+    if (browser) await withTimeout(browser.close(), 10_000, "browser.close()").catch(() => {});
+    if (server) await server.stop().catch(() => {});
+    if (dataDir) await fsp.rm(dataDir, { recursive: true, force: true });
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    fs.writeFileSync(path.join(ARTIFACTS, "timings.txt"), timings.join("\n") + "\n");
+    console.log("# timings\n# " + timings.join("\n# "));
+  });
+
+  test("board pairs and shows every counter", async () => {
+    const b = page.board;
+    await b.goto(links.board);
+    assert.match(new URL(b.url()).pathname, /^\/display$/);
+    await b.locator('.tile[data-counter]').first().waitFor();
+    assert.equal(await b.locator(".tile").count() >= 1, true);
+    await expectText(b.locator(".tile").first().locator(".tile-name"), "QUẦY 1");
+    // With --autoplay-policy the sound button should stay hidden; click it if it shows.
+    if (await b.locator("#sound").isVisible()) await b.locator("#sound").click();
+    await shot(b, "board-start.png");
+    mark("board paired");
+  });
+
+  test("kiosk issues A001 and the simulated printer prints it", async () => {
+    const k = page.kiosk;
+    await k.goto(links.kiosk);
+    assert.match(new URL(k.url()).pathname, /^\/kiosk$/);
+    const first = k.locator("#start .area-btn").first();
+    await expectText(first.locator(".area-name"), AREA_A);
+    await shot(k, "kiosk-start.png");
+
+    await first.click();
+    await k.locator("#done").waitFor({ state: "visible", timeout: 5000 });
+    await expectText(k.locator("#done-number"), "A001");
+    await expectText(k.locator("#done .done-ahead"), "Số người chờ trước: 0");
+    await expectText(k.locator("#done-area"), AREA_A);
+    assert.equal(await k.locator("#done-prio").isVisible(), false, "a normal ticket shows no priority badge");
+    await expectText(k.locator("#done-print"), "Mời nhận phiếu in bên dưới.");
+    await shot(k, "kiosk-issued.png");
+
+    const png = path.join(dataDir, "sim-printer", "000001.png");
+    await poll(`${png} to exist`, () => fs.existsSync(png) && fs.statSync(png).size > 0, { timeout: 5000 });
+    const head = fs.readFileSync(png).subarray(0, 8);
+    assert.deepEqual([...head], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], "000001.png is a PNG");
+    fs.copyFileSync(png, path.join(ARTIFACTS, "ticket-000001.png"));
+    const txtPath = path.join(dataDir, "sim-printer", "000001.txt");
+    const txt = await poll(`${txtPath} to hold the job listing`, () => fs.existsSync(txtPath) && fs.readFileSync(txtPath, "utf8"), { timeout: 5000 });
+    assert.ok(txt.includes("[RASTER"), "the ESC/POS listing has a raster image:\n" + txt);
+    assert.ok(txt.includes("[CUT"), "the ESC/POS listing ends with a cut:\n" + txt);
+    mark("kiosk issued A001 + printed");
+  });
+
+  let calledAt;
+  let boardVerdict = async () => { throw new Error("the counter never called"); };
+  /** Runs a promise now; returns a function that yields its value or rethrows its error. */
+  const settle = (p) => {
+    const r = p.then((v) => ({ v }), (e) => ({ e }));
+    return async () => { const { v, e } = await r; if (e) throw e; return v; };
+  };
+  test("counter 1 logs in and calls A001", async () => {
+    const c = page.counter;
+    await c.goto(server.base + "/counter");
+    assert.match(new URL(c.url()).pathname, /^\/login$/);
+    await c.locator('input[name="username"]').fill("canbo1");
+    await c.locator('input[name="password"]').fill("demo");
+    await shot(c, "counter-login.png");
+    await Promise.all([
+      c.waitForURL((u) => u.pathname === "/counter", { timeout: 10_000 }),
+      c.locator('form[action="/login"] button[type="submit"]').click(),
+    ]);
+    const pick = c.locator("#pick button.pick", { hasText: /^\s*Quầy 1 — / });
+    await pick.waitFor();
+    await shot(c, "counter-pick.png");
+    await pick.click();
+    await c.locator("#desk").waitFor({ state: "visible" });
+    await expectText(c.locator("#desk-state"), "Đang mở");
+    await expectText(c.locator("#wait-count"), "1 người");
+    await expectText(c.locator("#cur-number"), "—");
+    await shot(c, "counter-desk.png");
+
+    const next = c.locator("#act-next");
+    await poll("the call button to be enabled", () => next.isEnabled());
+    // Diagnostics: when the board's own feed delivers the call, and when its tile changes.
+    await page.board.evaluate(() => {
+      window.__e2e = {};
+      const es = new EventSource("/api/v1/events");
+      es.addEventListener("ticket_called", () => { window.__e2e.sse ??= Date.now(); es.close(); });
+      const num = document.querySelector('.tile[data-counter="1"] .tile-number');
+      new MutationObserver((_, obs) => {
+        if (num.textContent.trim() === "A001") { window.__e2e.dom = Date.now(); obs.disconnect(); }
+      }).observe(num, { childList: true, characterData: true, subtree: true });
+    });
+    calledAt = Date.now();
+    const answered = c.waitForResponse((r) => r.url().endsWith("/api/v1/counters/1/call-next"), { timeout: 5000 });
+    // The board is watched from the click on, concurrently (1000 ms budget, expect-style);
+    // the board test below awaits the verdict.
+    const tile = page.board.locator('.tile:has(.tile-name:text-is("QUẦY 1"))');
+    boardVerdict = settle(Promise.all([
+      expectText(tile.locator(".tile-number"), "A001", { timeout: 1000, since: calledAt }),
+      expectText(page.board.locator("#calls li").first(), /^A001\s*→ Quầy 1$/, { timeout: 1000, since: calledAt }),
+    ]).then(() => Date.now() - calledAt));
+    await next.click();
+    assert.equal((await answered).status(), 200);
+    mark(`call-next answered (${Date.now() - calledAt} ms after the click)`);
+    await expectText(c.locator("#cur-number"), "A001");
+    await expectText(c.locator("#msg"), "Đã gọi số A001");
+    await shot(c, "counter-called.png");
+    mark("counter called A001");
+  });
+
+  test("board shows A001 within 1 s and speaks it", async () => {
+    assert.ok(calledAt, "the counter test ran");
+    const b = page.board;
+    const tile = b.locator('.tile:has(.tile-name:text-is("QUẦY 1"))');
+    // expect-style, 1000 ms measured from the click on the counter desk (started there).
+    const latency = await boardVerdict();
+    // And it still shows it now.
+    await expectText(tile.locator(".tile-number"), "A001", { timeout: 1000 });
+    await expectText(b.locator("#calls li").first(), /^A001\s*→ Quầy 1$/, { timeout: 1000 });
+    const seen = await b.evaluate(() => window.__e2e);
+    mark(`board showed A001 (${latency} ms after the click; its feed delivered the call at +${seen.sse - calledAt} ms, the tile changed at +${seen.dom - calledAt} ms)`);
+    assert.ok(await b.locator("#flash").isVisible(), "the call flashes over the board");
+    await expectText(b.locator("#flash-number"), "A001");
+    await shot(b, "board-called.png");
+
+    const played = await poll("window.motcuaPlayed to hold the announcement", async () => {
+      if (await b.locator("#sound").isVisible()) await b.locator("#sound").click();
+      const p = await b.evaluate(() => window.motcuaPlayed.slice());
+      return p.length >= 1 ? p : null;
+    }, { timeout: 10_000, interval: 100 });
+    assert.equal(played.length, 1, `one announcement played: ${JSON.stringify(played)}`);
+    assert.match(played[0], /^\/api\/v1\/announcements\/\d+\/audio$/);
+    mark("board started the announcement");
+
+    const r = await ctx.board.request.get(server.base + played[0], { timeout: 15_000 });
+    assert.equal(r.status(), 200);
+    const wav = await r.body();
+    fs.writeFileSync(path.join(ARTIFACTS, "announcement-A001.wav"), wav);
+    assert.equal(wav.subarray(0, 4).toString("latin1"), "RIFF");
+    assert.equal(wav.subarray(8, 12).toString("latin1"), "WAVE");
+    // Walk the RIFF chunks for fmt and data.
+    let fmt = null;
+    let dataLen = 0;
+    for (let off = 12; off + 8 <= wav.length;) {
+      const id = wav.subarray(off, off + 4).toString("latin1");
+      const len = wav.readUInt32LE(off + 4);
+      if (id === "fmt ") fmt = { channels: wav.readUInt16LE(off + 10), rate: wav.readUInt32LE(off + 12), bits: wav.readUInt16LE(off + 22) };
+      if (id === "data") dataLen = len;
+      off += 8 + len + (len & 1);
+    }
+    assert.ok(fmt, "the WAV has a fmt chunk");
+    assert.deepEqual({ channels: fmt.channels, rate: fmt.rate }, { channels: 1, rate: 16000 }, "16 kHz mono");
+    assert.ok(wav.length > 96_000, `longer than 3 s of 16 kHz mono 16-bit: ${wav.length} bytes`);
+    const secs = dataLen / (fmt.rate * fmt.channels * (fmt.bits / 8));
+    assert.ok(secs > 3, `announcement lasts ${secs.toFixed(2)} s`);
+    mark(`announcement WAV checked (${secs.toFixed(2)} s, ${wav.length} bytes)`);
+  });
+
+  test("counter finishes A001 and the desk is empty", async () => {
+    const c = page.counter;
+    await c.locator("#act-finish").click();
+    await expectText(c.locator("#cur-number"), "—");
+    await expectText(c.locator("#cur-info"), "Chưa có công dân tại quầy");
+    assert.equal(await c.locator("#act-finish").isDisabled(), true);
+    await shot(c, "counter-finished.png");
+    await shot(page.board, "board-finished.png");
+    mark("counter finished A001");
+  });
+
+  test("kiosk priority ticket: priority button → category → area shows Ưu tiên", async () => {
+    const k = page.kiosk;
+    await k.locator("#done [data-back]").click(); // "Xong" returns to the start screen
+    await k.locator("#start").waitFor({ state: "visible" });
+    await k.locator("#priority-open").click();
+    await k.locator("#priority").waitFor({ state: "visible" });
+    const cat = k.locator("#priority .cat-btn").first();
+    const catName = ((await cat.textContent()) ?? "").trim();
+    assert.ok(catName.length > 0, "a priority category is listed");
+    await shot(k, "kiosk-priority-categories.png");
+    await cat.click();
+    await k.locator("#priority-area").waitFor({ state: "visible" });
+    await expectText(k.locator("#chosen-cat"), catName);
+    await shot(k, "kiosk-priority-areas.png");
+    await k.locator("#priority-area .area-btn", { hasText: AREA_A }).click();
+    await k.locator("#done").waitFor({ state: "visible", timeout: 5000 });
+    await expectText(k.locator("#done-number"), "A002");
+    assert.ok(await k.locator("#done-prio").isVisible(), "the priority badge shows");
+    await expectText(k.locator("#done-prio"), `Ưu tiên: ${catName}`);
+    await expectText(k.locator("#done .done-ahead"), "Số người chờ trước: 0");
+    await shot(k, "kiosk-priority-issued.png");
+
+    const png = path.join(dataDir, "sim-printer", "000002.png");
+    await poll(`${png} to exist`, () => fs.existsSync(png) && fs.statSync(png).size > 0, { timeout: 5000 });
+    fs.copyFileSync(png, path.join(ARTIFACTS, "ticket-000002.png"));
+
+    // The counter sees it marked, and calling it puts ƯU TIÊN on the board's tile.
+    const c = page.counter;
+    await expectText(c.locator("#waiting tr").first(), /^A002\s*Ưu tiên/);
+    const calledAt2 = Date.now();
+    await c.locator("#act-next").click();
+    await expectText(c.locator("#cur-number"), "A002");
+    const tile = page.board.locator('.tile:has(.tile-name:text-is("QUẦY 1"))');
+    await expectText(tile.locator(".tile-number"), "A002", { timeout: 1000, since: calledAt2 });
+    await poll("the board tile's ƯU TIÊN badge", () => tile.locator(".tile-prio").isVisible(), { timeout: 1000, since: calledAt2 });
+    await shot(c, "counter-priority-called.png");
+    await shot(page.board, "board-priority-called.png");
+    await c.locator("#act-finish").click();
+    await expectText(c.locator("#cur-number"), "—");
+    // Let the flash end so a calm board can be looked at too.
+    await poll("the flash to close", async () => !(await page.board.locator("#flash").isVisible()), { timeout: 12_000, interval: 250 });
+    await shot(page.board, "board-idle.png");
+    mark("priority ticket A002 issued, called, finished");
+  });
+
+  test("no uncaught errors in the pages", () => {
+    assert.deepEqual(pageErrors, []);
+  });
+
+  test("server stops gracefully on SIGTERM (exit code 0)", async () => {
+    await withTimeout(browser.close(), 10_000, "browser.close()");
+    browser = null;
+    const { code, signal, err } = await server.stop();
+    assert.equal(err, undefined);
+    assert.equal(signal, null, `motcua died by signal ${signal}`);
+    assert.equal(code, 0, `motcua exit code ${code}; see ${ARTIFACTS}/server.log`);
+    mark("server stopped");
+  });
+});
+
+// Last line of defence: never leave motcua running, never hang past the budget.
+process.on("exit", () => {
+  for (const proc of children) if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGKILL");
+});
+const guard = setTimeout(() => {
+  console.error(`e2e: overall budget of ${OVERALL_MS / 1000 + 15} s exceeded, aborting`);
+  process.exit(1);
+}, OVERALL_MS + 15_000);
+guard.unref();
