@@ -140,12 +140,84 @@
     for (const k of ["paper_out", "cover_open", "near_end"]) body[k] = $("sim-faults").querySelector('[name="' + k + '"]').checked;
     try { await Motcua.api("PUT", "/api/v1/printer/sim-faults", body); } catch (e) { say(e.message); }
     loadPrinter();
+
+  const roleName = { kiosk: "Ki-ốt lấy số", display: "Màn hình TV", rating: "Thiết bị đánh giá" };
+  const when = (iso) => iso ? new Date(iso).toLocaleString("vi-VN", { timeZone: "Asia/Ho_Chi_Minh" }) : "—";
+  async function loadDevices() {
+    let ds;
+    try { ds = await Motcua.api("GET", "/api/v1/devices"); } catch (e) { say(e.message); return; }
+    $("devices").replaceChildren(...ds.map((d) => Motcua.el("tr", {},
+      Motcua.el("td", {}, d.name), Motcua.el("td", {}, roleName[d.role] || d.role), Motcua.el("td", {}, when(d.paired_at)),
+      Motcua.el("td", {}, d.revoked ? "Đã thu hồi" : when(d.last_seen)), Motcua.el("td", {}, d.last_addr || ""),
+      Motcua.el("td", {}, d.revoked ? null : Motcua.el("button", { class: "btn small warn", onclick: async () => {
+        if (!confirm("Thu hồi thiết bị " + d.name + "? Thiết bị sẽ phải ghép nối lại.")) return;
+        try { await Motcua.api("DELETE", "/api/v1/devices/" + d.id); } catch (e) { say(e.message); }
+        loadDevices();
+      } }, "Thu hồi")))));
+  }
+  $("pair-form").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const f = ev.target;
+    try {
+      const p = await Motcua.api("POST", "/api/v1/devices/pairings", { name: f.name.value, role: f.role.value });
+      $("pair-code").textContent = "Mã: " + p.code + " — mở " + location.origin + "/pair trên thiết bị, hạn đến " + when(p.expires_at);
+    } catch (e) { say(e.message); }
+  });
+  loadDevices();
   });
   $("printer-test").addEventListener("click", async () => {
     try { await Motcua.api("POST", "/api/v1/printer/test"); say("Đã in thử.", true); } catch (e) { say(e.message); }
     loadPrinter();
+
+  const roleName = { kiosk: "Ki-ốt lấy số", display: "Màn hình TV", rating: "Thiết bị đánh giá" };
+  const when = (iso) => iso ? new Date(iso).toLocaleString("vi-VN", { timeZone: "Asia/Ho_Chi_Minh" }) : "—";
+  async function loadDevices() {
+    let ds;
+    try { ds = await Motcua.api("GET", "/api/v1/devices"); } catch (e) { say(e.message); return; }
+    $("devices").replaceChildren(...ds.map((d) => Motcua.el("tr", {},
+      Motcua.el("td", {}, d.name), Motcua.el("td", {}, roleName[d.role] || d.role), Motcua.el("td", {}, when(d.paired_at)),
+      Motcua.el("td", {}, d.revoked ? "Đã thu hồi" : when(d.last_seen)), Motcua.el("td", {}, d.last_addr || ""),
+      Motcua.el("td", {}, d.revoked ? null : Motcua.el("button", { class: "btn small warn", onclick: async () => {
+        if (!confirm("Thu hồi thiết bị " + d.name + "? Thiết bị sẽ phải ghép nối lại.")) return;
+        try { await Motcua.api("DELETE", "/api/v1/devices/" + d.id); } catch (e) { say(e.message); }
+        loadDevices();
+      } }, "Thu hồi")))));
+  }
+  $("pair-form").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const f = ev.target;
+    try {
+      const p = await Motcua.api("POST", "/api/v1/devices/pairings", { name: f.name.value, role: f.role.value });
+      $("pair-code").textContent = "Mã: " + p.code + " — mở " + location.origin + "/pair trên thiết bị, hạn đến " + when(p.expires_at);
+    } catch (e) { say(e.message); }
+  });
+  loadDevices();
   });
   loadPrinter();
+
+  const roleName = { kiosk: "Ki-ốt lấy số", display: "Màn hình TV", rating: "Thiết bị đánh giá" };
+  const when = (iso) => iso ? new Date(iso).toLocaleString("vi-VN", { timeZone: "Asia/Ho_Chi_Minh" }) : "—";
+  async function loadDevices() {
+    let ds;
+    try { ds = await Motcua.api("GET", "/api/v1/devices"); } catch (e) { say(e.message); return; }
+    $("devices").replaceChildren(...ds.map((d) => Motcua.el("tr", {},
+      Motcua.el("td", {}, d.name), Motcua.el("td", {}, roleName[d.role] || d.role), Motcua.el("td", {}, when(d.paired_at)),
+      Motcua.el("td", {}, d.revoked ? "Đã thu hồi" : when(d.last_seen)), Motcua.el("td", {}, d.last_addr || ""),
+      Motcua.el("td", {}, d.revoked ? null : Motcua.el("button", { class: "btn small warn", onclick: async () => {
+        if (!confirm("Thu hồi thiết bị " + d.name + "? Thiết bị sẽ phải ghép nối lại.")) return;
+        try { await Motcua.api("DELETE", "/api/v1/devices/" + d.id); } catch (e) { say(e.message); }
+        loadDevices();
+      } }, "Thu hồi")))));
+  }
+  $("pair-form").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const f = ev.target;
+    try {
+      const p = await Motcua.api("POST", "/api/v1/devices/pairings", { name: f.name.value, role: f.role.value });
+      $("pair-code").textContent = "Mã: " + p.code + " — mở " + location.origin + "/pair trên thiết bị, hạn đến " + when(p.expires_at);
+    } catch (e) { say(e.message); }
+  });
+  loadDevices();
 
   fillCenter();
   renderAreas();

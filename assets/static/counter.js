@@ -43,10 +43,11 @@
     pill.className = "pill " + st;
     const cur = currentTicket();
     $("cur-number").textContent = cur ? cur.number : "—";
-    $("cur-info").textContent = cur
-      ? (areas.get(cur.service) || {}).name + " · " + (cur.state === "called" ? "Đã gọi " + cur.calls.length + " lần" : "Đang phục vụ") +
-        (cur.priority ? " · Ưu tiên: " + catName(cur.priority) : "")
-      : "Chưa có công dân tại quầy";
+    $("cur-number").classList.toggle("empty", !cur);
+    $("cur-info").replaceChildren(cur
+      ? (areas.get(cur.service) || {}).name + " · " + (cur.state === "called" ? "Đã gọi " + cur.calls.length + " lần" : "Đang phục vụ")
+      : "Chưa có công dân tại quầy");
+    if (cur && cur.priority) $("cur-info").append(" ", Motcua.el("span", { class: "prio-mark" }, "Ưu tiên: " + catName(cur.priority)));
     const open = st === "open";
     $("act-next").disabled = !open || (cur && cur.state === "called");
     $("act-recall").disabled = !cur || cur.state !== "called";

@@ -45,6 +45,7 @@
 
   function renderCalls() {
     const ol = document.getElementById("calls");
+    document.getElementById("no-calls").hidden = calls.length > 0;
     ol.replaceChildren(...calls.slice(0, 8).map((c) =>
       Motcua.el("li", {}, Motcua.el("span", {}, c.number), Motcua.el("span", { class: "to" }, "→ Quầy " + c.counter_number))));
   }

@@ -2,7 +2,10 @@
 //! HTTP, redb, USB or async: every time is a parameter, so every rule a regulation or an
 //! officer can name is unit-tested here.
 
+pub mod calendar;
 pub mod center;
+pub mod citizen;
+pub mod dossier;
 pub mod queue;
 pub mod speech;
 pub mod throttle;

@@ -58,7 +58,7 @@ pub fn hash_token(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-fn new_token() -> String {
+pub(crate) fn new_token() -> String {
     let mut b = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut b);
     hex::encode(b)
@@ -320,36 +320,15 @@ impl Services {
         Ok(self.store.read()?.users()?)
     }
 
-    /// A long-lived token for a device (kiosk, TV, rating tablet).
+    /// A long-lived token for a device (kiosk, TV, rating tablet), recorded as a paired
+    /// device (the demo's devices and tests use this directly, without a code).
     pub fn create_device_session(&self, actor: &Actor, name: &str, role: Role) -> Result<String> {
         if !role.is_device() {
             return Err(ServiceError::Invalid(
                 "Vai trò không phải của thiết bị".into(),
             ));
         }
-        let token = new_token();
-        let principal = Principal {
-            name: format!("device:{name}"),
-            display_name: name.to_string(),
-            role,
-            device: true,
-            must_change_password: false,
-        };
-        self.run(actor, |tx, now| {
-            let s = Session {
-                principal,
-                created_at: now,
-                expires_at: now + Duration::days(DEVICE_SESSION_DAYS),
-            };
-            tx.put_session(&hash_token(&token), &s)?;
-            tx.emit(EventKind::UserChanged {
-                username: format!("device:{name}"),
-                role: role.as_str().into(),
-                action: "pair".into(),
-            });
-            Ok(())
-        })?;
-        Ok(token)
+        self.register_device(actor, name, role)
     }
 }
 

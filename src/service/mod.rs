@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod demo;
+pub mod devices;
 pub mod queue;
 
 use std::sync::Arc;

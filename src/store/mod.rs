@@ -37,6 +37,9 @@ const SERVICES: TableDefinition<u32, &[u8]> = TableDefinition::new("services");
 const COUNTERS: TableDefinition<u32, &[u8]> = TableDefinition::new("counters");
 const USERS: TableDefinition<&str, &[u8]> = TableDefinition::new("users");
 const SESSIONS: TableDefinition<&str, &[u8]> = TableDefinition::new("sessions");
+/// Paired devices (kiosks, TVs, rating tablets) and pending pairing codes.
+const DEVICES: TableDefinition<&str, &[u8]> = TableDefinition::new("devices");
+const PAIRINGS: TableDefinition<&str, &[u8]> = TableDefinition::new("pairings");
 /// Named counters: id sequences and per-day ticket counts.
 const SEQS: TableDefinition<&str, u64> = TableDefinition::new("seqs");
 
@@ -119,6 +122,8 @@ impl Store {
             txn.open_table(USERS)?;
             txn.open_table(SESSIONS)?;
             txn.open_table(SEQS)?;
+            txn.open_table(DEVICES)?;
+            txn.open_table(PAIRINGS)?;
         }
         txn.commit()?;
         Ok(())
@@ -344,6 +349,26 @@ macro_rules! reads {
                     .collect())
             }
 
+            pub fn device<T: DeserializeOwned>(&self, id: &str) -> Result<Option<T>, StoreError> {
+                str_get(&self.txn.open_table(DEVICES)?, id)
+            }
+
+            pub fn devices<T: DeserializeOwned>(&self) -> Result<Vec<T>, StoreError> {
+                let t = self.txn.open_table(DEVICES)?;
+                let mut out = Vec::new();
+                for row in t.iter()? {
+                    out.push(codec::decode(row?.1.value())?);
+                }
+                Ok(out)
+            }
+
+            pub fn pairing<T: DeserializeOwned>(
+                &self,
+                code: &str,
+            ) -> Result<Option<T>, StoreError> {
+                str_get(&self.txn.open_table(PAIRINGS)?, code)
+            }
+
             pub fn issued_on(&self, service: ServiceId, day: NaiveDate) -> Result<u32, StoreError> {
                 let t = self.txn.open_table(SEQS)?;
                 let v = t.get(day_key(service, day).as_str())?;
@@ -377,6 +402,17 @@ fn get_value<T: DeserializeOwned>(
     id: u32,
 ) -> Result<Option<T>, StoreError> {
     let v = t.get(id)?;
+    Ok(match v {
+        Some(v) => Some(codec::decode(v.value())?),
+        None => None,
+    })
+}
+
+fn str_get<T: DeserializeOwned>(
+    t: &impl ReadableTable<&'static str, &'static [u8]>,
+    key: &str,
+) -> Result<Option<T>, StoreError> {
+    let v = t.get(key)?;
     Ok(match v {
         Some(v) => Some(codec::decode(v.value())?),
         None => None,
@@ -478,6 +514,25 @@ impl Tx {
         self.txn
             .open_table(SESSIONS)?
             .insert(token_hash, codec::encode(v)?.as_slice())?;
+        Ok(())
+    }
+
+    pub fn put_device<T: Serialize>(&mut self, id: &str, v: &T) -> Result<(), StoreError> {
+        self.txn
+            .open_table(DEVICES)?
+            .insert(id, codec::encode(v)?.as_slice())?;
+        Ok(())
+    }
+
+    pub fn put_pairing<T: Serialize>(&mut self, code: &str, v: &T) -> Result<(), StoreError> {
+        self.txn
+            .open_table(PAIRINGS)?
+            .insert(code, codec::encode(v)?.as_slice())?;
+        Ok(())
+    }
+
+    pub fn delete_pairing(&mut self, code: &str) -> Result<(), StoreError> {
+        self.txn.open_table(PAIRINGS)?.remove(code)?;
         Ok(())
     }
 

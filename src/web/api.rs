@@ -774,3 +774,38 @@ pub async fn reset_password(
     blocking(move || s.reset_password(&actor, &name, &body.password)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
+
+pub async fn list_devices(state: Data) -> Result<HttpResponse, ApiError> {
+    let s = state.services.clone();
+    Ok(HttpResponse::Ok().json(blocking(move || s.devices()).await?))
+}
+
+#[derive(Deserialize)]
+pub struct PairingBody {
+    name: String,
+    role: Role,
+}
+
+pub async fn create_pairing(
+    state: Data,
+    caller: Caller,
+    body: web::Json<PairingBody>,
+) -> Result<HttpResponse, ApiError> {
+    let s = state.services.clone();
+    let actor = caller.actor();
+    let b = body.into_inner();
+    let (code, expires_at) = blocking(move || s.create_pairing(&actor, &b.name, b.role)).await?;
+    Ok(HttpResponse::Created().json(serde_json::json!({ "code": code, "expires_at": expires_at })))
+}
+
+pub async fn revoke_device(
+    state: Data,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let s = state.services.clone();
+    let actor = caller.actor();
+    let id = path.into_inner();
+    blocking(move || s.revoke_device(&actor, &id)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

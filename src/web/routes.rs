@@ -68,6 +68,8 @@ routes! {
     POST "/logout" => pages::logout, Access::Authenticated;
     GET  "/password" => pages::password_page, Access::Authenticated;
     POST "/password" => pages::password_submit, Access::Authenticated;
+    GET  "/pair" => pages::pair_page, Access::Public;
+    POST "/pair" => pages::pair_submit, Access::Public;
     GET  "/pair/{token}" => pages::pair_device, Access::Public;
     GET  "/static/{file:.*}" => assets::static_file, Access::Public;
     GET  "/kiosk" => pages::kiosk, ISSUE;
@@ -104,6 +106,9 @@ routes! {
     GET  "/api/v1/printer/jobs/{seq}/png" => api::printer_job_png, ADMIN;
     PUT  "/api/v1/printer/sim-faults" => api::printer_sim_faults, ADMIN;
     POST "/api/v1/printer/test" => api::printer_test, ADMIN;
+    GET  "/api/v1/devices" => api::list_devices, ADMIN;
+    POST "/api/v1/devices/pairings" => api::create_pairing, ADMIN;
+    DELETE "/api/v1/devices/{id}" => api::revoke_device, ADMIN;
     GET  "/api/v1/users" => api::list_users, ADMIN;
     POST "/api/v1/users" => api::create_user, ADMIN;
     POST "/api/v1/users/{username}/reset-password" => api::reset_password, ADMIN;

@@ -210,7 +210,7 @@ describe("motcua queue end to end (real Chromium)", { timeout: OVERALL_MS }, () 
       ctx[name].setDefaultNavigationTimeout(15_000);
       page[name] = await ctx[name].newPage();
       page[name].on("pageerror", (err) => pageErrors.push(`${name}: ${err.message}`));
-      page[name].on("console", (m) => { if (m.type() === "error") fs.appendFileSync(path.join(ARTIFACTS, "console-errors.log"), `${name}: ${m.text()}\n`); });
+      page[name].on("console", (m) => { if (m.type() === "error") fs.appendFileSync(path.join(ARTIFACTS, "console-errors.log"), `${name}: ${m.text()} [${m.location().url}]\n`); });
       page[name].on("response", (r) => { if (r.status() >= 400) fs.appendFileSync(path.join(ARTIFACTS, "console-errors.log"), `${name}: HTTP ${r.status()} ${r.request().method()} ${r.url()}\n`); });
     }
     mark("browser ready");
@@ -223,7 +223,7 @@ describe("motcua queue end to end (real Chromium)", { timeout: OVERALL_MS }, () 
     if (dataDir) await fsp.rm(dataDir, { recursive: true, force: true });
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     fs.writeFileSync(path.join(ARTIFACTS, "timings.txt"), timings.join("\n") + "\n");
-    console.log("# timings\n# " + timings.join("\n# "));
+    console.log(`e2e timings (artifacts in ${ARTIFACTS}):\n` + timings.join("\n"));
   });
 
   test("board pairs and shows every counter", async () => {
@@ -231,7 +231,7 @@ describe("motcua queue end to end (real Chromium)", { timeout: OVERALL_MS }, () 
     await b.goto(links.board);
     assert.match(new URL(b.url()).pathname, /^\/display$/);
     await b.locator('.tile[data-counter]').first().waitFor();
-    assert.equal(await b.locator(".tile").count() >= 1, true);
+    assert.equal(await b.locator(".tile").count(), 4, "the demo center has 4 counters");
     await expectText(b.locator(".tile").first().locator(".tile-name"), "QUẦY 1");
     // With --autoplay-policy the sound button should stay hidden; click it if it shows.
     if (await b.locator("#sound").isVisible()) await b.locator("#sound").click();

@@ -324,3 +324,85 @@ fn a_reset_password_must_be_changed_before_anything_else() {
         .login("canbo2", "mat-khau-moi-2026", None)
         .is_ok());
 }
+
+#[test]
+fn pairing_codes_expire_and_devices_can_be_revoked() {
+    let app = TestApp::start();
+    let admin = app.login("admin");
+    let (s, p) = app.post(
+        "/api/v1/devices/pairings",
+        &admin,
+        json!({"name": "Ki-ốt cửa ra vào", "role": "kiosk"}),
+    );
+    assert_eq!(s, 201, "{p}");
+    let code = p["code"].as_str().unwrap().to_string();
+    assert_eq!(code.len(), 6);
+    let (s, _) = app.post(
+        "/api/v1/devices/pairings",
+        &admin,
+        json!({"name": "x", "role": "admin"}),
+    );
+    assert_eq!(s, 422, "only device roles can be paired");
+
+    // A wrong code, then the right one through the /pair form.
+    let agent = ureq::AgentBuilder::new().redirects(0).build();
+    let r = agent
+        .post(&app.url("/pair"))
+        .send_form(&[("code", "000000")]);
+    assert!(matches!(r, Err(ureq::Error::Status(401, _))));
+    let r = agent
+        .post(&app.url("/pair"))
+        .send_form(&[("code", &code)])
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.header("Location"), Some("/kiosk"));
+    let cookie = r.header("Set-Cookie").unwrap().to_string();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    let token = cookie
+        .split(';')
+        .next()
+        .unwrap()
+        .trim_start_matches("motcua_session=")
+        .to_string();
+    let (s, t) = app.post("/api/v1/tickets", &token, json!({"service": 1}));
+    assert_eq!(s, 201, "{t}");
+    // The code was used up.
+    let r = agent.post(&app.url("/pair")).send_form(&[("code", &code)]);
+    assert!(matches!(r, Err(ureq::Error::Status(401, _))));
+
+    // Listed with last-seen and address; revoking ends the session at once.
+    let (_, ds) = app.call("GET", "/api/v1/devices", Some(&admin), None);
+    let d = ds
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["name"] == "Ki-ốt cửa ra vào")
+        .unwrap()
+        .clone();
+    assert!(d["last_seen"].is_string(), "{d}");
+    assert_eq!(d["last_addr"], "127.0.0.1");
+    let (s, _) = app.call(
+        "DELETE",
+        &format!("/api/v1/devices/{}", d["id"].as_str().unwrap()),
+        Some(&admin),
+        None,
+    );
+    assert_eq!(s, 204);
+    let (s, _) = app.post("/api/v1/tickets", &token, json!({"service": 1}));
+    assert_eq!(s, 401);
+
+    // Codes expire after ten minutes.
+    let (_, p) = app.post(
+        "/api/v1/devices/pairings",
+        &admin,
+        json!({"name": "TV sảnh", "role": "display"}),
+    );
+    app.clock.advance(chrono::Duration::minutes(11));
+    let r = agent
+        .post(&app.url("/pair"))
+        .send_form(&[("code", p["code"].as_str().unwrap())]);
+    assert!(matches!(r, Err(ureq::Error::Status(401, _))));
+}
