@@ -153,6 +153,31 @@
         if (!confirm("Thu hồi thiết bị " + d.name + "? Thiết bị sẽ phải ghép nối lại.")) return;
         try { await Motcua.api("DELETE", "/api/v1/devices/" + d.id); } catch (e) { say(e.message); }
         loadDevices();
+
+  function auditDetail(e) {
+    if (e.ticket) return e.ticket.number + (e.action ? " · " + e.action : "") + (e.counter_number ? " → quầy " + e.counter_number : "");
+    if (e.counter) return "Quầy " + e.counter.number + " · " + e.counter.state.state;
+    if (e.service) return e.service.name;
+    if (e.username) return e.username + (e.action ? " · " + e.action : "");
+    return e.what || "";
+  }
+  async function loadAudit() {
+    const f = $("audit-form");
+    const q = new URLSearchParams({ actor: f.actor.value, type: f.type.value, limit: "100" });
+    let es;
+    try { es = await Motcua.api("GET", "/api/v1/audit?" + q); } catch (e) { say(e.message); return; }
+    $("audit").replaceChildren(...es.map((e) => Motcua.el("tr", {},
+      Motcua.el("td", {}, String(e.seq)), Motcua.el("td", {}, when(e.at)), Motcua.el("td", {}, e.actor.name + " (" + e.actor.role + ")"),
+      Motcua.el("td", {}, e.actor.addr || ""), Motcua.el("td", {}, e.type), Motcua.el("td", {}, auditDetail(e)))));
+  }
+  $("audit-form").addEventListener("submit", (ev) => { ev.preventDefault(); loadAudit(); });
+  $("audit-verify").addEventListener("click", async () => {
+    try {
+      const r = await Motcua.api("GET", "/api/v1/audit/verify");
+      $("audit-result").textContent = r.ok ? "Chuỗi nhật ký toàn vẹn." : "CẢNH BÁO: chuỗi bị sửa hoặc xóa tại sự kiện #" + r.broken_at;
+    } catch (e) { say(e.message); }
+  });
+  loadAudit();
       } }, "Thu hồi")))));
   }
   $("pair-form").addEventListener("submit", async (ev) => {
@@ -164,6 +189,31 @@
     } catch (e) { say(e.message); }
   });
   loadDevices();
+
+  function auditDetail(e) {
+    if (e.ticket) return e.ticket.number + (e.action ? " · " + e.action : "") + (e.counter_number ? " → quầy " + e.counter_number : "");
+    if (e.counter) return "Quầy " + e.counter.number + " · " + e.counter.state.state;
+    if (e.service) return e.service.name;
+    if (e.username) return e.username + (e.action ? " · " + e.action : "");
+    return e.what || "";
+  }
+  async function loadAudit() {
+    const f = $("audit-form");
+    const q = new URLSearchParams({ actor: f.actor.value, type: f.type.value, limit: "100" });
+    let es;
+    try { es = await Motcua.api("GET", "/api/v1/audit?" + q); } catch (e) { say(e.message); return; }
+    $("audit").replaceChildren(...es.map((e) => Motcua.el("tr", {},
+      Motcua.el("td", {}, String(e.seq)), Motcua.el("td", {}, when(e.at)), Motcua.el("td", {}, e.actor.name + " (" + e.actor.role + ")"),
+      Motcua.el("td", {}, e.actor.addr || ""), Motcua.el("td", {}, e.type), Motcua.el("td", {}, auditDetail(e)))));
+  }
+  $("audit-form").addEventListener("submit", (ev) => { ev.preventDefault(); loadAudit(); });
+  $("audit-verify").addEventListener("click", async () => {
+    try {
+      const r = await Motcua.api("GET", "/api/v1/audit/verify");
+      $("audit-result").textContent = r.ok ? "Chuỗi nhật ký toàn vẹn." : "CẢNH BÁO: chuỗi bị sửa hoặc xóa tại sự kiện #" + r.broken_at;
+    } catch (e) { say(e.message); }
+  });
+  loadAudit();
   });
   $("printer-test").addEventListener("click", async () => {
     try { await Motcua.api("POST", "/api/v1/printer/test"); say("Đã in thử.", true); } catch (e) { say(e.message); }
@@ -181,6 +231,31 @@
         if (!confirm("Thu hồi thiết bị " + d.name + "? Thiết bị sẽ phải ghép nối lại.")) return;
         try { await Motcua.api("DELETE", "/api/v1/devices/" + d.id); } catch (e) { say(e.message); }
         loadDevices();
+
+  function auditDetail(e) {
+    if (e.ticket) return e.ticket.number + (e.action ? " · " + e.action : "") + (e.counter_number ? " → quầy " + e.counter_number : "");
+    if (e.counter) return "Quầy " + e.counter.number + " · " + e.counter.state.state;
+    if (e.service) return e.service.name;
+    if (e.username) return e.username + (e.action ? " · " + e.action : "");
+    return e.what || "";
+  }
+  async function loadAudit() {
+    const f = $("audit-form");
+    const q = new URLSearchParams({ actor: f.actor.value, type: f.type.value, limit: "100" });
+    let es;
+    try { es = await Motcua.api("GET", "/api/v1/audit?" + q); } catch (e) { say(e.message); return; }
+    $("audit").replaceChildren(...es.map((e) => Motcua.el("tr", {},
+      Motcua.el("td", {}, String(e.seq)), Motcua.el("td", {}, when(e.at)), Motcua.el("td", {}, e.actor.name + " (" + e.actor.role + ")"),
+      Motcua.el("td", {}, e.actor.addr || ""), Motcua.el("td", {}, e.type), Motcua.el("td", {}, auditDetail(e)))));
+  }
+  $("audit-form").addEventListener("submit", (ev) => { ev.preventDefault(); loadAudit(); });
+  $("audit-verify").addEventListener("click", async () => {
+    try {
+      const r = await Motcua.api("GET", "/api/v1/audit/verify");
+      $("audit-result").textContent = r.ok ? "Chuỗi nhật ký toàn vẹn." : "CẢNH BÁO: chuỗi bị sửa hoặc xóa tại sự kiện #" + r.broken_at;
+    } catch (e) { say(e.message); }
+  });
+  loadAudit();
       } }, "Thu hồi")))));
   }
   $("pair-form").addEventListener("submit", async (ev) => {
@@ -192,6 +267,31 @@
     } catch (e) { say(e.message); }
   });
   loadDevices();
+
+  function auditDetail(e) {
+    if (e.ticket) return e.ticket.number + (e.action ? " · " + e.action : "") + (e.counter_number ? " → quầy " + e.counter_number : "");
+    if (e.counter) return "Quầy " + e.counter.number + " · " + e.counter.state.state;
+    if (e.service) return e.service.name;
+    if (e.username) return e.username + (e.action ? " · " + e.action : "");
+    return e.what || "";
+  }
+  async function loadAudit() {
+    const f = $("audit-form");
+    const q = new URLSearchParams({ actor: f.actor.value, type: f.type.value, limit: "100" });
+    let es;
+    try { es = await Motcua.api("GET", "/api/v1/audit?" + q); } catch (e) { say(e.message); return; }
+    $("audit").replaceChildren(...es.map((e) => Motcua.el("tr", {},
+      Motcua.el("td", {}, String(e.seq)), Motcua.el("td", {}, when(e.at)), Motcua.el("td", {}, e.actor.name + " (" + e.actor.role + ")"),
+      Motcua.el("td", {}, e.actor.addr || ""), Motcua.el("td", {}, e.type), Motcua.el("td", {}, auditDetail(e)))));
+  }
+  $("audit-form").addEventListener("submit", (ev) => { ev.preventDefault(); loadAudit(); });
+  $("audit-verify").addEventListener("click", async () => {
+    try {
+      const r = await Motcua.api("GET", "/api/v1/audit/verify");
+      $("audit-result").textContent = r.ok ? "Chuỗi nhật ký toàn vẹn." : "CẢNH BÁO: chuỗi bị sửa hoặc xóa tại sự kiện #" + r.broken_at;
+    } catch (e) { say(e.message); }
+  });
+  loadAudit();
   });
   loadPrinter();
 
@@ -207,6 +307,31 @@
         if (!confirm("Thu hồi thiết bị " + d.name + "? Thiết bị sẽ phải ghép nối lại.")) return;
         try { await Motcua.api("DELETE", "/api/v1/devices/" + d.id); } catch (e) { say(e.message); }
         loadDevices();
+
+  function auditDetail(e) {
+    if (e.ticket) return e.ticket.number + (e.action ? " · " + e.action : "") + (e.counter_number ? " → quầy " + e.counter_number : "");
+    if (e.counter) return "Quầy " + e.counter.number + " · " + e.counter.state.state;
+    if (e.service) return e.service.name;
+    if (e.username) return e.username + (e.action ? " · " + e.action : "");
+    return e.what || "";
+  }
+  async function loadAudit() {
+    const f = $("audit-form");
+    const q = new URLSearchParams({ actor: f.actor.value, type: f.type.value, limit: "100" });
+    let es;
+    try { es = await Motcua.api("GET", "/api/v1/audit?" + q); } catch (e) { say(e.message); return; }
+    $("audit").replaceChildren(...es.map((e) => Motcua.el("tr", {},
+      Motcua.el("td", {}, String(e.seq)), Motcua.el("td", {}, when(e.at)), Motcua.el("td", {}, e.actor.name + " (" + e.actor.role + ")"),
+      Motcua.el("td", {}, e.actor.addr || ""), Motcua.el("td", {}, e.type), Motcua.el("td", {}, auditDetail(e)))));
+  }
+  $("audit-form").addEventListener("submit", (ev) => { ev.preventDefault(); loadAudit(); });
+  $("audit-verify").addEventListener("click", async () => {
+    try {
+      const r = await Motcua.api("GET", "/api/v1/audit/verify");
+      $("audit-result").textContent = r.ok ? "Chuỗi nhật ký toàn vẹn." : "CẢNH BÁO: chuỗi bị sửa hoặc xóa tại sự kiện #" + r.broken_at;
+    } catch (e) { say(e.message); }
+  });
+  loadAudit();
       } }, "Thu hồi")))));
   }
   $("pair-form").addEventListener("submit", async (ev) => {
@@ -218,6 +343,31 @@
     } catch (e) { say(e.message); }
   });
   loadDevices();
+
+  function auditDetail(e) {
+    if (e.ticket) return e.ticket.number + (e.action ? " · " + e.action : "") + (e.counter_number ? " → quầy " + e.counter_number : "");
+    if (e.counter) return "Quầy " + e.counter.number + " · " + e.counter.state.state;
+    if (e.service) return e.service.name;
+    if (e.username) return e.username + (e.action ? " · " + e.action : "");
+    return e.what || "";
+  }
+  async function loadAudit() {
+    const f = $("audit-form");
+    const q = new URLSearchParams({ actor: f.actor.value, type: f.type.value, limit: "100" });
+    let es;
+    try { es = await Motcua.api("GET", "/api/v1/audit?" + q); } catch (e) { say(e.message); return; }
+    $("audit").replaceChildren(...es.map((e) => Motcua.el("tr", {},
+      Motcua.el("td", {}, String(e.seq)), Motcua.el("td", {}, when(e.at)), Motcua.el("td", {}, e.actor.name + " (" + e.actor.role + ")"),
+      Motcua.el("td", {}, e.actor.addr || ""), Motcua.el("td", {}, e.type), Motcua.el("td", {}, auditDetail(e)))));
+  }
+  $("audit-form").addEventListener("submit", (ev) => { ev.preventDefault(); loadAudit(); });
+  $("audit-verify").addEventListener("click", async () => {
+    try {
+      const r = await Motcua.api("GET", "/api/v1/audit/verify");
+      $("audit-result").textContent = r.ok ? "Chuỗi nhật ký toàn vẹn." : "CẢNH BÁO: chuỗi bị sửa hoặc xóa tại sự kiện #" + r.broken_at;
+    } catch (e) { say(e.message); }
+  });
+  loadAudit();
 
   fillCenter();
   renderAreas();

@@ -394,6 +394,29 @@ macro_rules! reads {
                 Ok(out)
             }
 
+            /// Events newest first, starting below `before` (exclusive), that `keep` accepts;
+            /// at most `limit` results and at most `scan` events looked at.
+            pub fn events_back(
+                &self,
+                before: u64,
+                limit: usize,
+                scan: usize,
+                mut keep: impl FnMut(&Event) -> bool,
+            ) -> Result<Vec<Event>, StoreError> {
+                let t = self.txn.open_table(EVENTS)?;
+                let mut out = Vec::new();
+                for row in t.range(..before)?.rev().take(scan) {
+                    let e: Event = codec::decode(row?.1.value())?;
+                    if keep(&e) {
+                        out.push(e);
+                        if out.len() >= limit {
+                            break;
+                        }
+                    }
+                }
+                Ok(out)
+            }
+
             pub fn last_event_seq(&self) -> Result<u64, StoreError> {
                 let t = self.txn.open_table(EVENTS)?;
                 let last = t.last()?;

@@ -406,3 +406,96 @@ fn pairing_codes_expire_and_devices_can_be_revoked() {
         .send_form(&[("code", p["code"].as_str().unwrap())]);
     assert!(matches!(r, Err(ureq::Error::Status(401, _))));
 }
+
+#[test]
+fn audit_trail_records_who_and_where_and_tampering_is_detected() {
+    let app = TestApp::start();
+    let officer = app.login("canbo1");
+    let admin = app.login("admin");
+    app.post("/api/v1/counters/1/open", &officer, json!({}));
+    app.issue(1, None);
+    app.post("/api/v1/counters/1/call-next", &officer, json!({}));
+    let (s, es) = app.call(
+        "GET",
+        "/api/v1/audit?type=ticket_called",
+        Some(&admin),
+        None,
+    );
+    assert_eq!(s, 200);
+    let e = &es.as_array().unwrap()[0];
+    assert_eq!(
+        (
+            e["actor"]["name"].as_str(),
+            e["actor"]["role"].as_str(),
+            e["actor"]["addr"].as_str()
+        ),
+        (Some("canbo1"), Some("officer"), Some("127.0.0.1"))
+    );
+    let (_, mine) = app.call("GET", "/api/v1/audit?actor=canbo1", Some(&admin), None);
+    assert!(mine
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|e| e["actor"]["name"] == "canbo1"));
+    let (_, v) = app.call("GET", "/api/v1/audit/verify", Some(&admin), None);
+    assert_eq!(v["ok"], true);
+    let target = e["seq"].as_u64().unwrap();
+
+    // Stop, copy the file, edit one stored event in the copy: verify names that event.
+    let mut app = app;
+    app.app.take().unwrap().stop();
+    let dir = app.data_dir();
+    let app_dir = dir.clone();
+    let copy = tempfile::tempdir().unwrap();
+    std::fs::copy(app_dir.join("motcua.redb"), copy.path().join("motcua.redb")).unwrap();
+    {
+        const EVENTS: redb::TableDefinition<u64, &[u8]> = redb::TableDefinition::new("events");
+        let db = redb::Database::create(copy.path().join("motcua.redb")).unwrap();
+        let txn = db.begin_write().unwrap();
+        {
+            let mut t = txn.open_table(EVENTS).unwrap();
+            let old = redb::ReadableTable::get(&t, target)
+                .unwrap()
+                .unwrap()
+                .value()
+                .to_vec();
+            let forged = String::from_utf8(old).unwrap().replace("canbo1", "canbo9");
+            t.insert(target, forged.as_bytes()).unwrap();
+        }
+        txn.commit().unwrap();
+    }
+    let verify = |d: &std::path::Path| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_motcua"))
+            .args(["audit", "verify", "--data"])
+            .arg(d)
+            .output()
+            .unwrap()
+    };
+    let ok = verify(&dir);
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let bad = verify(copy.path());
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains(&format!("BROKEN at event {target}")));
+
+    // Deleting an event is detected too.
+    let copy2 = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        app_dir.join("motcua.redb"),
+        copy2.path().join("motcua.redb"),
+    )
+    .unwrap();
+    {
+        const EVENTS: redb::TableDefinition<u64, &[u8]> = redb::TableDefinition::new("events");
+        let db = redb::Database::create(copy2.path().join("motcua.redb")).unwrap();
+        let txn = db.begin_write().unwrap();
+        txn.open_table(EVENTS).unwrap().remove(2).unwrap();
+        txn.commit().unwrap();
+    }
+    let bad = verify(copy2.path());
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("BROKEN at event 3"));
+}
