@@ -40,7 +40,19 @@ pub fn server(
             TicketLayout::default(),
         )?)),
     };
+    let tls = match &config.listen_tls {
+        Some(addr) => Some((
+            addr.clone(),
+            crate::tls::load_or_create(
+                &config.data_dir,
+                config.tls_cert.as_deref(),
+                config.tls_key.as_deref(),
+            )?,
+        )),
+        None => None,
+    };
     let state = web::Data::new(AppState {
+        tls_fingerprint: tls.as_ref().map(|(_, t)| t.fingerprint.clone()),
         services,
         build_id: crate::web::assets::build_id(),
         data_dir: config.data_dir.clone(),
@@ -59,6 +71,12 @@ pub fn server(
     .disable_signals()
     .shutdown_timeout(10)
     .listen(listener)?;
+    if let Some((addr, t)) = tls {
+        http = http
+            .bind_rustls_0_23(&addr, t.config)
+            .with_context(|| format!("cannot listen (TLS) on {addr}"))?;
+        tracing::info!(listen_tls = %addr, fingerprint = %t.fingerprint, cert = %t.cert_path.display(), "HTTPS enabled");
+    }
     if config.workers > 0 {
         http = http.workers(config.workers);
     }

@@ -16,6 +16,11 @@ pub struct Config {
     pub workers: usize,
     /// The kiosk's ticket printer: `none`, `sim`, `tcp:HOST:PORT`, `file:/dev/usb/lp0`.
     pub printer: String,
+    /// Also serve HTTPS on this address (e.g. `0.0.0.0:8443`); off by default.
+    pub listen_tls: Option<String>,
+    /// PEM certificate and key for HTTPS; without them a self-signed pair is generated.
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
 }
 
 /// What a config file may set (all optional).
@@ -27,6 +32,9 @@ pub struct FileConfig {
     pub log: Option<String>,
     pub workers: Option<usize>,
     pub printer: Option<String>,
+    pub listen_tls: Option<String>,
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
 }
 
 /// What the command line set.
@@ -60,6 +68,9 @@ impl Config {
             log: "info".into(),
             workers: 0,
             printer: "none".into(),
+            listen_tls: None,
+            tls_cert: None,
+            tls_key: None,
         }
     }
 
@@ -86,6 +97,15 @@ impl Config {
             if let Some(v) = f.printer {
                 c.printer = v;
             }
+            if f.listen_tls.is_some() {
+                c.listen_tls = f.listen_tls;
+            }
+            if f.tls_cert.is_some() {
+                c.tls_cert = f.tls_cert;
+            }
+            if f.tls_key.is_some() {
+                c.tls_key = f.tls_key;
+            }
         }
         if let Some(v) = env.get("MOTCUA_DATA") {
             c.data_dir = PathBuf::from(v);
@@ -101,6 +121,9 @@ impl Config {
                 name: "MOTCUA_WORKERS".into(),
                 message: format!("not a number: {v}"),
             })?;
+        }
+        if let Some(v) = env.get("MOTCUA_LISTEN_TLS") {
+            c.listen_tls = Some(v.clone());
         }
         if let Some(v) = env.get("MOTCUA_PRINTER") {
             c.printer = v.clone();

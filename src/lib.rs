@@ -13,5 +13,6 @@ pub mod events;
 pub mod render;
 pub mod service;
 pub mod store;
+pub mod tls;
 pub mod voice;
 pub mod web;

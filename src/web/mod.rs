@@ -28,6 +28,8 @@ pub struct AppState {
     pub printer: Option<std::sync::Arc<crate::devices::printer::kiosk::KioskPrinter>>,
     /// Becomes true when the server stops: live feeds end so shutdown does not wait on them.
     pub shutdown: tokio::sync::watch::Receiver<bool>,
+    /// SHA-256 fingerprint of the HTTPS certificate, when HTTPS is on.
+    pub tls_fingerprint: Option<String>,
 }
 
 /// Bodies larger than this are refused before parsing.

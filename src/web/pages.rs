@@ -339,6 +339,7 @@ struct AdminPage {
     center: String,
     user: String,
     boot: String,
+    tls_fingerprint: Option<String>,
 }
 
 pub async fn admin(state: Data, caller: Caller) -> Result<HttpResponse, ApiError> {
@@ -351,6 +352,7 @@ pub async fn admin(state: Data, caller: Caller) -> Result<HttpResponse, ApiError
         center: settings.name,
         user: caller.principal.display_name,
         boot,
+        tls_fingerprint: state.tls_fingerprint.clone(),
     })
 }
 

@@ -499,3 +499,49 @@ fn audit_trail_records_who_and_where_and_tampering_is_detected() {
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("BROKEN at event 3"));
 }
+
+#[test]
+fn optional_https_serves_with_a_generated_certificate() {
+    use std::io::{Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let cfg = motcua::config::Config {
+        listen_tls: Some(format!("127.0.0.1:{port}")),
+        ..crate::helpers::config(dir.path())
+    };
+    let clock = std::sync::Arc::new(motcua::clock::ManualClock::new(crate::helpers::morning()));
+    let running = motcua::app::spawn(cfg, clock).unwrap();
+    // Trust exactly the certificate the appliance generated.
+    let pem = std::fs::read(dir.path().join("tls/cert.pem")).unwrap();
+    let mut roots = rustls::RootCertStore::empty();
+    for c in rustls_pemfile::certs(&mut &pem[..]) {
+        roots.add(c.unwrap()).unwrap();
+    }
+    let client = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+    let mut conn = rustls::ClientConnection::new(std::sync::Arc::new(client), name).unwrap();
+    let mut sock = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let mut tls = rustls::Stream::new(&mut conn, &mut sock);
+    tls.write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut out = String::new();
+    let _ = tls.read_to_string(&mut out);
+    assert!(out.starts_with("HTTP/1.1 200"), "{out}");
+    assert!(out.contains("\"database\""));
+    // Plain HTTP keeps working beside it.
+    assert_eq!(
+        ureq::get(&running.url("/healthz")).call().unwrap().status(),
+        200
+    );
+    running.stop();
+}
