@@ -70,6 +70,9 @@
       Motcua.el("td", {}, boot.allow_call_specific && open && !(cur && cur.state === "called")
         ? Motcua.el("button", { class: "btn small", onclick: () => act(() => Motcua.api("POST", "/api/v1/counters/" + counterId + "/call/" + t.id)) }, "Gọi số này")
         : null))));
+    if (waiting.length === 0) {
+      $("waiting").replaceChildren(Motcua.el("tr", {}, Motcua.el("td", { colspan: "5", class: "empty-row" }, "Không có công dân nào đang chờ")));
+    }
     $("missed").replaceChildren(...missed.filter(mine).map((t) => Motcua.el("tr", {},
       Motcua.el("td", {}, Motcua.el("b", {}, t.number)),
       Motcua.el("td", {}, t.state === "no_show" ? "Vắng mặt" : "Đã hủy"),
