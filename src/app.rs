@@ -51,7 +51,13 @@ pub fn server(
         )),
         None => None,
     };
+    let print_wake = printer.as_ref().map(|p| {
+        let (tx, rx) = std::sync::mpsc::channel();
+        spawn_print_worker(services.clone(), p.clone(), rx);
+        std::sync::Mutex::new(tx)
+    });
     let state = web::Data::new(AppState {
+        print_wake,
         tls_fingerprint: tls.as_ref().map(|(_, t)| t.fingerprint.clone()),
         services,
         build_id: crate::web::assets::build_id(),
@@ -81,6 +87,47 @@ pub fn server(
         http = http.workers(config.workers);
     }
     Ok(http.run())
+}
+
+/// How often the worker looks at the queue when nothing woke it, and retries a failing job.
+const PRINT_POLL: std::time::Duration = std::time::Duration::from_millis(1000);
+
+/// The print worker: one thread that prints the oldest pending job, in order, retrying a
+/// job while the printer is out of paper or away. It ends when the server state is dropped
+/// (the wake channel closes).
+fn spawn_print_worker(
+    services: Services,
+    printer: Arc<KioskPrinter>,
+    wake: std::sync::mpsc::Receiver<()>,
+) {
+    std::thread::spawn(move || loop {
+        let job = match services.next_print_job() {
+            Ok(j) => j,
+            Err(e) => {
+                tracing::error!(error = %e, "print queue unreadable");
+                None
+            }
+        };
+        let pause = match job {
+            Some(job) => match printer.print(&job.ticket) {
+                Ok(()) => {
+                    if let Err(e) = services.print_job_done(job.id) {
+                        tracing::error!(error = %e, job = job.id, "printed but not recorded");
+                    }
+                    continue;
+                }
+                Err(e) => {
+                    let _ = services.print_job_failed(job.id, &e.to_string());
+                    PRINT_POLL
+                }
+            },
+            None => PRINT_POLL,
+        };
+        match wake.recv_timeout(pause) {
+            Ok(()) | Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return,
+        }
+    });
 }
 
 /// Runs the server until SIGTERM or SIGINT, then shuts down gracefully: live feeds end,

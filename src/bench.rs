@@ -118,7 +118,7 @@ fn queue(tickets: usize, boards: usize, calls: usize) -> anyhow::Result<()> {
         let s = Instant::now();
         running
             .services
-            .issue_ticket(&actor, area_ids[i % area_ids.len()] as u32, None)?;
+            .issue_ticket(&actor, area_ids[i % area_ids.len()] as u32, None, false)?;
         lat.push(s.elapsed().as_secs_f64() * 1e3);
     }
     let inproc = stats(lat, t.elapsed());

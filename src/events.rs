@@ -67,6 +67,13 @@ pub enum EventKind {
     SessionOpened {
         username: String,
     },
+    /// A kiosk print job was queued, printed, failed (it stays queued) or cancelled.
+    PrintJobChanged {
+        job: u64,
+        ticket: u64,
+        state: String,
+        error: Option<String>,
+    },
 }
 
 impl EventKind {
@@ -81,6 +88,7 @@ impl EventKind {
             EventKind::SettingsChanged { .. } => "settings_changed",
             EventKind::UserChanged { .. } => "user_changed",
             EventKind::SessionOpened { .. } => "session_opened",
+            EventKind::PrintJobChanged { .. } => "print_job_changed",
         }
     }
 

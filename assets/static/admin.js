@@ -132,6 +132,14 @@
       : "Máy in: " + (p.simulated ? "mô phỏng (lưu ảnh phiếu)" : p.target) + " — " + (p.status_text || "chưa có trạng thái");
     $("sim-faults").hidden = !p.simulated;
     if (p.sim_faults) for (const k of ["paper_out", "cover_open", "near_end"]) $("sim-faults").querySelector('[name="' + k + '"]').checked = p.sim_faults[k];
+    let q = [];
+    try { q = await Motcua.api("GET", "/api/v1/printer/queue"); } catch (_) { q = []; }
+    $("print-queue").replaceChildren(...(q.length ? q.map((j) => Motcua.el("tr", {},
+      Motcua.el("td", {}, "Phiếu " + j.ticket.number), Motcua.el("td", {}, j.last_error || "Đang chờ máy in"),
+      Motcua.el("td", {}, Motcua.el("button", { class: "btn small warn", onclick: async () => {
+        try { await Motcua.api("DELETE", "/api/v1/printer/queue/" + j.id); } catch (e) { say(e.message); }
+        loadPrinter();
+      } }, "Hủy lệnh in")))) : [Motcua.el("tr", {}, Motcua.el("td", { class: "empty-row" }, "Không có lệnh in nào đang chờ"))]));
     $("printer-jobs").replaceChildren(...p.recent_jobs.map((seq) =>
       Motcua.el("figure", {}, Motcua.el("img", { src: "/api/v1/printer/jobs/" + seq + "/png", alt: "Phiếu in số " + seq }), Motcua.el("figcaption", {}, "Lệnh in #" + seq))));
   }

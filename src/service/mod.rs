@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod demo;
 pub mod devices;
+pub mod printing;
 pub mod queue;
 
 use std::sync::Arc;

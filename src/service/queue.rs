@@ -10,6 +10,8 @@ use crate::domain::queue::{
 };
 use crate::domain::time::local_day;
 use crate::events::{Actor, EventKind};
+use crate::render::ticket::TicketPrint;
+use crate::service::printing::{PrintJob, PrintState};
 use crate::store::Tx;
 
 #[derive(Debug, Clone, Serialize)]
@@ -17,6 +19,8 @@ pub struct IssuedTicket {
     pub ticket: Ticket,
     pub waiting_ahead: u32,
     pub estimated_wait_secs: u32,
+    /// The queued print job, when printing was asked for.
+    pub print_job: Option<u64>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -109,6 +113,7 @@ impl Services {
         actor: &Actor,
         service: ServiceId,
         priority: Option<String>,
+        print: bool,
     ) -> Result<IssuedTicket> {
         self.run(actor, |tx, now| {
             let s = settings(tx)?;
@@ -153,10 +158,41 @@ impl Services {
                 ticket: ticket.clone(),
                 estimated_wait_secs: wait,
             });
+            // The print job is part of the same command: durable with the ticket.
+            let print_job = if print {
+                let category = ticket
+                    .priority
+                    .as_deref()
+                    .and_then(|p| s.queue.category(p))
+                    .map(|c| c.name.clone());
+                let job = PrintJob {
+                    id: tx.next_id("print_job")?,
+                    ticket_id: ticket.id,
+                    ticket: TicketPrint {
+                        center_name: s.name.clone(),
+                        service_name: area.name.clone(),
+                        number: ticket.number.clone(),
+                        priority: category,
+                        waiting_ahead: ahead,
+                        issued_local: crate::domain::time::local(now).naive_local(),
+                        qr_url: None,
+                    },
+                    state: PrintState::Pending,
+                    created_at: now,
+                    attempts: 0,
+                    last_error: None,
+                    printed_at: None,
+                };
+                tx.put_print_job(job.id, true, &job)?;
+                Some(job.id)
+            } else {
+                None
+            };
             Ok(IssuedTicket {
                 ticket,
                 waiting_ahead: ahead,
                 estimated_wait_secs: wait,
+                print_job,
             })
         })
     }

@@ -40,6 +40,10 @@ const SESSIONS: TableDefinition<&str, &[u8]> = TableDefinition::new("sessions");
 /// Paired devices (kiosks, TVs, rating tablets) and pending pairing codes.
 const DEVICES: TableDefinition<&str, &[u8]> = TableDefinition::new("devices");
 const PAIRINGS: TableDefinition<&str, &[u8]> = TableDefinition::new("pairings");
+/// The kiosk's print jobs (durable: a job survives a printer fault and a restart) and the
+/// index of those still to print, oldest first.
+const PRINT_JOBS: TableDefinition<u64, &[u8]> = TableDefinition::new("print_jobs");
+const PRINT_PENDING: TableDefinition<u64, ()> = TableDefinition::new("print_pending");
 /// Named counters: id sequences and per-day ticket counts.
 const SEQS: TableDefinition<&str, u64> = TableDefinition::new("seqs");
 
@@ -136,6 +140,8 @@ impl Store {
             txn.open_table(SEQS)?;
             txn.open_table(DEVICES)?;
             txn.open_table(PAIRINGS)?;
+            txn.open_table(PRINT_JOBS)?;
+            txn.open_table(PRINT_PENDING)?;
         }
         txn.commit()?;
         Ok(())
@@ -375,6 +381,32 @@ macro_rules! reads {
                 str_get(&self.txn.open_table(PAIRINGS)?, code)
             }
 
+            pub fn print_job<T: DeserializeOwned>(&self, id: u64) -> Result<Option<T>, StoreError> {
+                let t = self.txn.open_table(PRINT_JOBS)?;
+                let v = t.get(id)?;
+                Ok(match v {
+                    Some(v) => Some(codec::decode(v.value())?),
+                    None => None,
+                })
+            }
+
+            /// Jobs still to print, oldest first.
+            pub fn pending_print_jobs<T: DeserializeOwned>(
+                &self,
+                limit: usize,
+            ) -> Result<Vec<T>, StoreError> {
+                let pending = self.txn.open_table(PRINT_PENDING)?;
+                let jobs = self.txn.open_table(PRINT_JOBS)?;
+                let mut out = Vec::new();
+                for row in pending.iter()?.take(limit) {
+                    let (id, _) = row?;
+                    if let Some(v) = jobs.get(id.value())? {
+                        out.push(codec::decode(v.value())?);
+                    }
+                }
+                Ok(out)
+            }
+
             pub fn issued_on(&self, service: ServiceId, day: NaiveDate) -> Result<u32, StoreError> {
                 let t = self.txn.open_table(SEQS)?;
                 let v = t.get(day_key(service, day).as_str())?;
@@ -543,6 +575,25 @@ impl Tx {
         self.txn
             .open_table(SESSIONS)?
             .insert(token_hash, codec::encode(v)?.as_slice())?;
+        Ok(())
+    }
+
+    /// Writes a print job; `pending` keeps it in the to-print index.
+    pub fn put_print_job<T: Serialize>(
+        &mut self,
+        id: u64,
+        pending: bool,
+        v: &T,
+    ) -> Result<(), StoreError> {
+        self.txn
+            .open_table(PRINT_JOBS)?
+            .insert(id, codec::encode(v)?.as_slice())?;
+        let mut p = self.txn.open_table(PRINT_PENDING)?;
+        if pending {
+            p.insert(id, ())?;
+        } else {
+            p.remove(id)?;
+        }
         Ok(())
     }
 

@@ -342,47 +342,63 @@ struct IssuedOut {
     print_error: Option<String>,
 }
 
-async fn print_ticket(
+/// How long the kiosk waits to learn whether its ticket came out of the printer.
+const PRINT_WAIT: std::time::Duration = std::time::Duration::from_secs(4);
+
+/// Waits for the print worker's first word on `job`: printed, or failed (the job stays
+/// queued and prints when the printer is back).
+async fn print_outcome(
     state: &AppState,
-    issued: &crate::service::IssuedTicket,
+    mut rx: tokio::sync::broadcast::Receiver<std::sync::Arc<crate::events::Event>>,
+    job: u64,
 ) -> (Option<bool>, Option<String>) {
-    let Some(printer) = state.printer.clone() else {
+    if state.printer.is_none() {
         return (Some(false), Some("Chưa cấu hình máy in phiếu".into()));
-    };
+    }
+    // Behind a job the printer keeps refusing, ours cannot come out now: say so at once.
     let s = state.services.clone();
-    let t = issued.ticket.clone();
-    let ahead = issued.waiting_ahead;
-    let r = web::block(move || -> Result<(), String> {
-        let settings = s.settings().map_err(|e| e.to_string())?;
-        let area = s
-            .store
-            .read()
-            .and_then(|r| r.service(t.service))
-            .map_err(|e| e.to_string())?;
-        let category = t
-            .priority
-            .as_deref()
-            .and_then(|p| settings.queue.category(p))
-            .map(|c| c.name.clone());
-        let job = crate::render::ticket::TicketPrint {
-            center_name: settings.name,
-            service_name: area.map(|a| a.name).unwrap_or_default(),
-            number: t.number.clone(),
-            priority: category,
-            waiting_ahead: ahead,
-            issued_local: crate::domain::time::local(t.issued_at).naive_local(),
-            qr_url: None,
-        };
-        printer.print(&job).map_err(|e| e.to_string())
-    })
-    .await;
-    match r {
-        Ok(Ok(())) => (Some(true), None),
-        Ok(Err(e)) => {
-            tracing::warn!(error = %e, "ticket not printed");
-            (Some(false), Some(e))
+    let head = web::block(move || s.next_print_job())
+        .await
+        .ok()
+        .and_then(|r| r.ok())
+        .flatten();
+    if let Some(head) = head.filter(|h| h.id != job) {
+        if let Some(err) = head.last_error {
+            return (Some(false), Some(format!("{err}; phiếu đang chờ in")));
         }
-        Err(e) => (Some(false), Some(e.to_string())),
+    }
+    state.wake_printer();
+    let wait = async {
+        loop {
+            match rx.recv().await {
+                Ok(e) => {
+                    if let EventKind::PrintJobChanged {
+                        job: j,
+                        state,
+                        error,
+                        ..
+                    } = &e.kind
+                    {
+                        if *j == job {
+                            match state.as_str() {
+                                "printed" => return (Some(true), None),
+                                "failed" | "cancelled" => return (Some(false), error.clone()),
+                                _ => {}
+                            }
+                        }
+                    }
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(_) => return (Some(false), Some("Máy chủ đang dừng".into())),
+            }
+        }
+    };
+    match tokio::time::timeout(PRINT_WAIT, wait).await {
+        Ok(r) => r,
+        Err(_) => (
+            Some(false),
+            Some("Máy in chưa phản hồi; phiếu sẽ được in khi máy in sẵn sàng".into()),
+        ),
     }
 }
 
@@ -395,12 +411,15 @@ pub async fn issue_ticket(
     let actor = caller.actor();
     let b = body.into_inner();
     let priority = b.priority.filter(|p| !p.is_empty());
-    let issued = blocking(move || s.issue_ticket(&actor, b.service, priority)).await?;
-    // The ticket is committed; printing comes after and can only fail on its own.
-    let (printed, print_error) = if b.print {
-        print_ticket(&state, &issued).await
-    } else {
-        (None, None)
+    // Listen before committing so the printer's answer cannot slip by.
+    let rx = state.services.hub.subscribe();
+    let print = b.print && state.printer.is_some();
+    let issued = blocking(move || s.issue_ticket(&actor, b.service, priority, print)).await?;
+    // The ticket (and its print job) are committed; printing can only fail on its own.
+    let (printed, print_error) = match (b.print, issued.print_job) {
+        (false, _) => (None, None),
+        (true, Some(job)) => print_outcome(&state, rx, job).await,
+        (true, None) => (Some(false), Some("Chưa cấu hình máy in phiếu".into())),
     };
     Ok(HttpResponse::Created().json(IssuedOut {
         ticket: issued.ticket,
@@ -845,4 +864,20 @@ pub async fn audit_verify(state: Data) -> Result<HttpResponse, ApiError> {
     let s = state.services.clone();
     let broken = blocking(move || Ok(crate::store::verify_chain(&s.store)?)).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "ok": broken.is_none(), "broken_at": broken })))
+}
+
+pub async fn print_jobs(state: Data) -> Result<HttpResponse, ApiError> {
+    let s = state.services.clone();
+    Ok(HttpResponse::Ok().json(blocking(move || s.pending_print_jobs()).await?))
+}
+
+pub async fn cancel_print_job(
+    state: Data,
+    caller: Caller,
+    path: web::Path<u64>,
+) -> Result<HttpResponse, ApiError> {
+    let s = state.services.clone();
+    let actor = caller.actor();
+    let id = path.into_inner();
+    Ok(HttpResponse::Ok().json(blocking(move || s.cancel_print_job(&actor, id)).await?))
 }

@@ -30,6 +30,16 @@ pub struct AppState {
     pub shutdown: tokio::sync::watch::Receiver<bool>,
     /// SHA-256 fingerprint of the HTTPS certificate, when HTTPS is on.
     pub tls_fingerprint: Option<String>,
+    /// Nudges the print worker when a job was queued (it also polls).
+    pub print_wake: Option<std::sync::Mutex<std::sync::mpsc::Sender<()>>>,
+}
+
+impl AppState {
+    pub fn wake_printer(&self) {
+        if let Some(w) = &self.print_wake {
+            let _ = w.lock().unwrap_or_else(|p| p.into_inner()).send(());
+        }
+    }
 }
 
 /// Bodies larger than this are refused before parsing.

@@ -105,6 +105,8 @@ routes! {
     GET  "/api/v1/printer" => api::printer_info, ADMIN;
     GET  "/api/v1/printer/jobs/{seq}/png" => api::printer_job_png, ADMIN;
     PUT  "/api/v1/printer/sim-faults" => api::printer_sim_faults, ADMIN;
+    GET  "/api/v1/printer/queue" => api::print_jobs, ADMIN;
+    DELETE "/api/v1/printer/queue/{id}" => api::cancel_print_job, ADMIN;
     POST "/api/v1/printer/test" => api::printer_test, ADMIN;
     GET  "/api/v1/devices" => api::list_devices, ADMIN;
     POST "/api/v1/devices/pairings" => api::create_pairing, ADMIN;

@@ -1,11 +1,32 @@
-//! The kiosk prints on the simulated printer; a printer fault never loses the ticket.
+//! The kiosk prints through a durable queue on the simulated printer; a printer fault never
+//! loses a ticket, and the job prints (once, in order) when the printer is back.
 
 use serde_json::json;
 
-use crate::helpers::TestApp;
+use crate::helpers::{Sse, TestApp};
+
+const NO_FAULTS: &str =
+    r#"{"paper_out": false, "cover_open": false, "near_end": false, "offline": false}"#;
+
+fn faults(app: &TestApp, admin: &str, paper_out: bool) {
+    let mut f: serde_json::Value = serde_json::from_str(NO_FAULTS).unwrap();
+    f["paper_out"] = paper_out.into();
+    let (s, p) = app.call("PUT", "/api/v1/printer/sim-faults", Some(admin), Some(f));
+    assert_eq!(s, 200, "{p}");
+}
+
+/// Waits (on the live feed, no sleeping) until print job `job` is printed.
+fn until_printed(feed: &mut Sse, job: u64) {
+    loop {
+        let (_, e) = feed.next_named("print_job_changed");
+        if e["job"] == job && e["state"] == "printed" {
+            return;
+        }
+    }
+}
 
 #[test]
-fn kiosk_ticket_is_printed_and_paper_out_keeps_the_ticket() {
+fn kiosk_ticket_is_printed_and_paper_out_keeps_the_job_until_paper_is_back() {
     let app = TestApp::start();
     let admin = app.login("admin");
     let (s, t) = app.post(
@@ -24,13 +45,8 @@ fn kiosk_ticket_is_printed_and_paper_out_keeps_the_ticket() {
     assert_eq!(s, 200);
     assert!(png.len() > 1000);
 
-    let (s, p) = app.call(
-        "PUT",
-        "/api/v1/printer/sim-faults",
-        Some(&admin),
-        Some(json!({"paper_out": true, "cover_open": false, "near_end": false, "offline": false})),
-    );
-    assert_eq!(s, 200, "{p}");
+    faults(&app, &admin, true);
+    let mut feed = Sse::connect(&app, &admin, None);
     let (s, t2) = app.post(
         "/api/v1/tickets",
         &app.kiosk,
@@ -45,24 +61,94 @@ fn kiosk_ticket_is_printed_and_paper_out_keeps_the_ticket() {
         t2["print_error"].as_str().unwrap().contains("Hết giấy"),
         "{t2}"
     );
+    let (_, t3) = app.post(
+        "/api/v1/tickets",
+        &app.kiosk,
+        json!({"service": 2, "print": true}),
+    );
+    assert_eq!(t3["printed"], false);
     assert!(!sim.join("000002.png").exists(), "nothing half-printed");
-    let (_, snap) = app.call("GET", "/api/v1/queue", Some(&admin), None);
+    let (_, queue) = app.call("GET", "/api/v1/printer/queue", Some(&admin), None);
+    let queued: Vec<_> = queue
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| j["ticket"]["number"].clone())
+        .collect();
     assert_eq!(
-        snap["waiting"].as_array().unwrap().len(),
-        2,
-        "both tickets wait"
+        queued,
+        vec![json!("A002"), json!("B001")],
+        "jobs wait in order"
     );
     let (_, info) = app.call("GET", "/api/v1/printer", Some(&admin), None);
     assert_eq!(info["status"]["paper"], "Out");
 
-    // Paper back: printing resumes.
-    app.call(
-        "PUT",
-        "/api/v1/printer/sim-faults",
-        Some(&admin),
-        Some(json!({"paper_out": false, "cover_open": false, "near_end": false, "offline": false})),
+    // Paper back: the queued tickets come out, in order, once each.
+    let ids: Vec<u64> = queue
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| j["id"].as_u64().unwrap())
+        .collect();
+    faults(&app, &admin, false);
+    until_printed(&mut feed, ids[1]);
+    assert!(std::fs::read_to_string(sim.join("000002.txt")).is_ok());
+    assert!(sim.join("000003.png").exists());
+    assert!(!sim.join("000004.png").exists(), "printed once");
+    let (_, queue) = app.call("GET", "/api/v1/printer/queue", Some(&admin), None);
+    assert!(queue.as_array().unwrap().is_empty());
+}
+
+#[test]
+fn a_queued_job_survives_a_restart_and_an_admin_can_cancel_one() {
+    let app = TestApp::start();
+    let admin = app.login("admin");
+    faults(&app, &admin, true);
+    let (_, a) = app.post(
+        "/api/v1/tickets",
+        &app.kiosk,
+        json!({"service": 1, "print": true}),
     );
-    let (s, _) = app.post("/api/v1/printer/test", &admin, json!({}));
-    assert_eq!(s, 200);
-    assert!(sim.join("000002.png").exists());
+    let (_, b) = app.post(
+        "/api/v1/tickets",
+        &app.kiosk,
+        json!({"service": 1, "print": true}),
+    );
+    assert_eq!(
+        (a["printed"].as_bool(), b["printed"].as_bool()),
+        (Some(false), Some(false))
+    );
+    let (_, queue) = app.call("GET", "/api/v1/printer/queue", Some(&admin), None);
+    let first = queue[0]["id"].as_u64().unwrap();
+    let second = queue[1]["id"].as_u64().unwrap();
+    let (s, c) = app.call(
+        "DELETE",
+        &format!("/api/v1/printer/queue/{first}"),
+        Some(&admin),
+        None,
+    );
+    assert_eq!((s, c["state"].as_str()), (200, Some("cancelled")));
+    let (s, _) = app.call(
+        "DELETE",
+        &format!("/api/v1/printer/queue/{first}"),
+        Some(&admin),
+        None,
+    );
+    assert_eq!(s, 422, "cannot cancel twice");
+
+    // A restart (the simulated printer starts healthy): the remaining job prints.
+    let app = app.restart();
+    let admin = app.login("admin");
+    let mut feed = Sse::connect(&app, &admin, None);
+    let (_, queue) = app.call("GET", "/api/v1/printer/queue", Some(&admin), None);
+    if !queue.as_array().unwrap().is_empty() {
+        until_printed(&mut feed, second);
+    }
+    let sim = app.data_dir().join("sim-printer");
+    let listing = std::fs::read_to_string(sim.join("000001.txt")).unwrap();
+    assert!(listing.contains("[RASTER"), "{listing}");
+    assert!(
+        !sim.join("000002.png").exists(),
+        "the cancelled job never printed"
+    );
 }
