@@ -6,6 +6,7 @@ use std::net::TcpStream;
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
+use anyhow::Context;
 use clap::Subcommand;
 
 use crate::app;
@@ -27,6 +28,11 @@ pub enum BenchCmd {
         #[arg(long, default_value_t = 100)]
         calls: usize,
     },
+    /// Ticket render + ESC/POS encode time and stream size, 58 mm and 80 mm.
+    Ticket {
+        #[arg(long, default_value_t = 200)]
+        iterations: usize,
+    },
     /// Kill the server with SIGKILL at random moments under concurrent writes; after each
     /// restart every acknowledged ticket must be there, numbering must continue without
     /// duplicates, and at the end the file passes redb's integrity check and the audit chain.
@@ -47,6 +53,7 @@ pub fn run(cmd: BenchCmd) -> anyhow::Result<()> {
             calls,
         } => queue(tickets, boards, calls),
         BenchCmd::Crash { rounds, seed } => crate::crash::run(rounds, seed),
+        BenchCmd::Ticket { iterations } => ticket(iterations),
     }
 }
 
@@ -280,6 +287,53 @@ fn queue(tickets: usize, boards: usize, calls: usize) -> anyhow::Result<()> {
     );
     running.stop();
     let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
+
+fn ticket(iterations: usize) -> anyhow::Result<()> {
+    use crate::devices::printer::{encode_ticket, CutMode};
+    use crate::render::ticket::{render_ticket, TicketLayout, TicketPrint};
+    let job = TicketPrint {
+        center_name: "Trung tâm Phục vụ hành chính công xã Tân Phú".into(),
+        service_name: "Tư pháp - Hộ tịch - Chứng thực".into(),
+        number: "A015".into(),
+        priority: Some("Người cao tuổi (từ 60 tuổi)".into()),
+        waiting_ahead: 3,
+        issued_local: chrono::NaiveDate::from_ymd_opt(2026, 3, 5)
+            .and_then(|d| d.and_hms_opt(8, 42, 17))
+            .context("fixed date")?,
+        qr_url: Some("http://motcua.local:8080/t/1234/0123456789abcdef".into()),
+    };
+    println!(
+        "motcua bench ticket — {iterations} iterations each, {} ({} cores)",
+        std::env::consts::ARCH,
+        num_cpus()
+    );
+    for width in [384u32, 576] {
+        let layout = TicketLayout {
+            width_dots: width,
+            ..TicketLayout::default()
+        };
+        // Warm the glyph caches once, as a running kiosk has them warm.
+        let bytes = encode_ticket(&render_ticket(&job, &layout), CutMode::Partial);
+        let mut lat = Vec::with_capacity(iterations);
+        let t = Instant::now();
+        for _ in 0..iterations {
+            let s = Instant::now();
+            let b = encode_ticket(&render_ticket(&job, &layout), CutMode::Partial);
+            std::hint::black_box(b);
+            lat.push(s.elapsed().as_secs_f64() * 1e3);
+        }
+        let st = stats(lat, t.elapsed());
+        println!(
+            "{width} dots ({}): render+encode p50 {:6.2} ms  p99 {:6.2} ms  stream {:6} bytes ({:.1} KB)",
+            if width == 384 { "58 mm" } else { "80 mm" },
+            st.p50_ms,
+            st.p99_ms,
+            bytes.len(),
+            bytes.len() as f64 / 1024.0
+        );
+    }
     Ok(())
 }
 

@@ -468,6 +468,14 @@ pub fn decode(bytes: &[u8]) -> Decoded {
                 }
             }
         }
+        // A paper feed between bands is white paper in the picture.
+        if let (Token::FeedDots(n), Some(img)) = (&tok, image.as_mut()) {
+            let n = u32::from(*n);
+            if !image_full && img.stride() * (img.height() as usize + n as usize) <= MAX_IMAGE_BYTES
+            {
+                img.push_rows(&Bitmap::new(img.width(), n));
+            }
+        }
         push(&mut listing, describe(&tok));
         // len >= 1 whenever pos < bytes.len(); max(1) guards the loop anyway.
         pos += len.max(1);

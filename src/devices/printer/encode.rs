@@ -42,9 +42,41 @@ pub fn encode_raster(bmp: &Bitmap) -> Vec<u8> {
         return out;
     }
     let x = stride as u16;
+    let blank = |y: u32| bmp.row(y).iter().all(|&b| b == 0);
     let mut y0 = 0;
     while y0 < bmp.height() {
-        let rows = (bmp.height() - y0).min(MAX_BAND_ROWS);
+        // A run of white rows is sent as a paper feed (`ESC J n`, n dots) instead of
+        // raster bytes: a ticket is mostly white, and every byte costs time on the wire.
+        let mut white = 0;
+        while y0 + white < bmp.height() && blank(y0 + white) {
+            white += 1;
+        }
+        if white >= MIN_FEED_RUN {
+            let mut left = white;
+            while left > 0 {
+                let n = left.min(255);
+                // n <= 255 so it fits in u8.
+                out.extend_from_slice(&[0x1B, 0x4A, n as u8]);
+                left -= n;
+            }
+            y0 += white;
+            continue;
+        }
+        // A band runs until the next long white run (or MAX_BAND_ROWS).
+        let mut rows = 0;
+        let mut run = 0;
+        while y0 + rows < bmp.height() && rows < MAX_BAND_ROWS {
+            if blank(y0 + rows) {
+                run += 1;
+                if run >= MIN_FEED_RUN {
+                    rows -= run - 1;
+                    break;
+                }
+            } else {
+                run = 0;
+            }
+            rows += 1;
+        }
         // rows <= MAX_BAND_ROWS (128) so it fits in u16.
         let y = rows as u16;
         out.extend_from_slice(&[0x1D, 0x76, 0x30, 0x00]);
@@ -55,6 +87,9 @@ pub fn encode_raster(bmp: &Bitmap) -> Vec<u8> {
     }
     out
 }
+
+/// White runs at least this tall become a feed rather than raster rows.
+pub const MIN_FEED_RUN: u32 = 8;
 
 /// A complete ticket job: `ESC @`, raster bands, `ESC d 4`, cut.
 pub fn encode_ticket(bmp: &Bitmap, cut: CutMode) -> Vec<u8> {
