@@ -123,9 +123,13 @@ fn queue(tickets: usize, boards: usize, calls: usize) -> anyhow::Result<()> {
     let mut lat = Vec::new();
     for i in 0..tickets {
         let s = Instant::now();
-        running
-            .services
-            .issue_ticket(&actor, area_ids[i % area_ids.len()] as u32, None, false)?;
+        running.services.issue_ticket(
+            &actor,
+            area_ids[i % area_ids.len()] as u32,
+            None,
+            false,
+            None,
+        )?;
         lat.push(s.elapsed().as_secs_f64() * 1e3);
     }
     let inproc = stats(lat, t.elapsed());

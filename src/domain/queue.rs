@@ -332,6 +332,9 @@ pub struct Ticket {
     pub requeues: u32,
     /// Waiting tickets ahead when it was issued.
     pub waiting_ahead_at_issue: u32,
+    /// Unguessable part of the ticket's public status link (the QR on the paper).
+    #[serde(default)]
+    pub status_token: String,
 }
 
 impl Ticket {
@@ -689,6 +692,7 @@ mod tests {
             transfers: 0,
             requeues: 0,
             waiting_ahead_at_issue: 0,
+            status_token: String::new(),
         }
     }
 

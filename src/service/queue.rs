@@ -114,7 +114,14 @@ impl Services {
         service: ServiceId,
         priority: Option<String>,
         print: bool,
+        status_base: Option<&str>,
     ) -> Result<IssuedTicket> {
+        let status_token = {
+            use rand::RngCore;
+            let mut b = [0u8; 8];
+            rand::rngs::OsRng.fill_bytes(&mut b);
+            hex::encode(b)
+        };
         self.run(actor, |tx, now| {
             let s = settings(tx)?;
             let area = tx
@@ -151,6 +158,7 @@ impl Services {
                 transfers: 0,
                 requeues: 0,
                 waiting_ahead_at_issue: ahead,
+                status_token,
             };
             let wait = estimate(tx, service, ahead, now, &s)?;
             tx.put_ticket(&ticket)?;
@@ -175,7 +183,8 @@ impl Services {
                         priority: category,
                         waiting_ahead: ahead,
                         issued_local: crate::domain::time::local(now).naive_local(),
-                        qr_url: None,
+                        qr_url: status_base
+                            .map(|b| format!("{b}/t/{}/{}", ticket.id, ticket.status_token)),
                     },
                     state: PrintState::Pending,
                     created_at: now,

@@ -404,6 +404,7 @@ async fn print_outcome(
 
 pub async fn issue_ticket(
     state: Data,
+    req: HttpRequest,
     caller: Caller,
     body: web::Json<IssueBody>,
 ) -> Result<HttpResponse, ApiError> {
@@ -414,7 +415,11 @@ pub async fn issue_ticket(
     // Listen before committing so the printer's answer cannot slip by.
     let rx = state.services.hub.subscribe();
     let print = b.print && state.printer.is_some();
-    let issued = blocking(move || s.issue_ticket(&actor, b.service, priority, print)).await?;
+    // The QR on the paper opens the ticket's status page at the address the kiosk uses.
+    let info = req.connection_info();
+    let base = format!("{}://{}", info.scheme(), info.host());
+    let issued =
+        blocking(move || s.issue_ticket(&actor, b.service, priority, print, Some(&base))).await?;
     // The ticket (and its print job) are committed; printing can only fail on its own.
     let (printed, print_error) = match (b.print, issued.print_job) {
         (false, _) => (None, None),

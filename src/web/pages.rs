@@ -412,3 +412,72 @@ pub async fn password_submit(
         }),
     }
 }
+
+#[derive(Template)]
+#[template(path = "ticket_status.html")]
+struct TicketStatusPage {
+    center: String,
+    number: String,
+    area: String,
+    state: String,
+    ahead: Option<u32>,
+    counter: Option<String>,
+    priority: bool,
+}
+
+/// The public status page a ticket's QR opens (no login; the token in the link is the key).
+/// It shows the number and the queue only — nothing personal.
+pub async fn ticket_status(
+    state: Data,
+    path: web::Path<(u64, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, token) = path.into_inner();
+    let s = state.services.clone();
+    let page = blocking(move || {
+        let t = s.ticket(id).ok().filter(|t| {
+            !t.status_token.is_empty()
+                && constant_time_eq(t.status_token.as_bytes(), token.as_bytes())
+        });
+        let Some(t) = t else {
+            return Err(crate::service::ServiceError::NotFound("phiếu"));
+        };
+        let settings = s.settings()?;
+        let area = s
+            .store
+            .read()?
+            .service(t.service)?
+            .map(|a| a.name)
+            .unwrap_or_default();
+        let counters = s.counters()?;
+        let counter = t
+            .counter
+            .and_then(|c| counters.iter().find(|x| x.id == c))
+            .map(|c| format!("Quầy số {}", c.number));
+        let ahead = if t.state == crate::domain::queue::TicketState::Waiting {
+            let snap = s.snapshot()?;
+            Some(
+                snap.waiting
+                    .iter()
+                    .filter(|w| w.service == t.service && (w.queue_at, w.id) < (t.queue_at, t.id))
+                    .count() as u32,
+            )
+        } else {
+            None
+        };
+        Ok(TicketStatusPage {
+            center: settings.name,
+            number: t.number.clone(),
+            area,
+            state: t.state.label().to_string(),
+            ahead,
+            counter,
+            priority: t.priority.is_some(),
+        })
+    })
+    .await?;
+    html(page)
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}

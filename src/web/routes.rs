@@ -71,6 +71,7 @@ routes! {
     GET  "/pair" => pages::pair_page, Access::Public;
     POST "/pair" => pages::pair_submit, Access::Public;
     GET  "/pair/{token}" => pages::pair_device, Access::Public;
+    GET  "/t/{id}/{token}" => pages::ticket_status, Access::Public;
     GET  "/static/{file:.*}" => assets::static_file, Access::Public;
     GET  "/kiosk" => pages::kiosk, ISSUE;
     GET  "/counter" => pages::counter, OPERATE;

@@ -152,3 +152,36 @@ fn a_queued_job_survives_a_restart_and_an_admin_can_cancel_one() {
         "the cancelled job never printed"
     );
 }
+
+#[test]
+fn the_ticket_qr_opens_a_public_status_page_that_needs_the_token() {
+    let app = TestApp::start();
+    let t1 = app.issue(1, None);
+    let t2 = app.issue(1, None);
+    let (id, token) = (
+        t2["id"].as_u64().unwrap(),
+        t2["status_token"].as_str().unwrap(),
+    );
+    assert_eq!(token.len(), 16);
+    let (s, page) = app.raw("GET", &format!("/t/{id}/{token}"), None, None, "");
+    assert_eq!(s, 200);
+    assert!(
+        page.contains("A002") && page.contains("Số người chờ trước: <b>1</b>"),
+        "{page}"
+    );
+    assert!(page.contains("Tư pháp - Hộ tịch - Chứng thực"));
+    let (s, _) = app.raw("GET", &format!("/t/{id}/0000000000000000"), None, None, "");
+    assert_eq!(s, 404, "a guessed token shows nothing");
+    let (s, _) = app.raw("GET", &format!("/t/{}/{token}", t1["id"]), None, None, "");
+    assert_eq!(s, 404, "one ticket's token does not open another");
+    // The printed ticket carries the link as a QR code (drawn into the raster).
+    let admin = app.login("admin");
+    let (_, t3) = app.post(
+        "/api/v1/tickets",
+        &app.kiosk,
+        json!({"service": 1, "print": true}),
+    );
+    assert_eq!(t3["printed"], true);
+    let (_, q) = app.call("GET", "/api/v1/printer", Some(&admin), None);
+    assert_eq!(q["recent_jobs"][0], 1);
+}

@@ -21,6 +21,11 @@ fn redact_ticket(v: &Value) -> Value {
             v[k] = json!("[time]");
         }
     }
+    if v.get("status_token")
+        .is_some_and(|x| x.as_str().is_some_and(|s| s.len() == 16))
+    {
+        v["status_token"] = json!("[token]");
+    }
     if let Some(calls) = v.get_mut("calls").and_then(|c| c.as_array_mut()) {
         for c in calls {
             *c = json!("[time]");
