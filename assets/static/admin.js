@@ -148,84 +148,11 @@
     for (const k of ["paper_out", "cover_open", "near_end"]) body[k] = $("sim-faults").querySelector('[name="' + k + '"]').checked;
     try { await Motcua.api("PUT", "/api/v1/printer/sim-faults", body); } catch (e) { say(e.message); }
     loadPrinter();
-
-  const roleName = { kiosk: "Ki-ốt lấy số", display: "Màn hình TV", rating: "Thiết bị đánh giá" };
-  const when = (iso) => iso ? new Date(iso).toLocaleString("vi-VN", { timeZone: "Asia/Ho_Chi_Minh" }) : "—";
-  async function loadDevices() {
-    let ds;
-    try { ds = await Motcua.api("GET", "/api/v1/devices"); } catch (e) { say(e.message); return; }
-    $("devices").replaceChildren(...ds.map((d) => Motcua.el("tr", {},
-      Motcua.el("td", {}, d.name), Motcua.el("td", {}, roleName[d.role] || d.role), Motcua.el("td", {}, when(d.paired_at)),
-      Motcua.el("td", {}, d.revoked ? "Đã thu hồi" : when(d.last_seen)), Motcua.el("td", {}, d.last_addr || ""),
-      Motcua.el("td", {}, d.revoked ? null : Motcua.el("button", { class: "btn small warn", onclick: async () => {
-        if (!confirm("Thu hồi thiết bị " + d.name + "? Thiết bị sẽ phải ghép nối lại.")) return;
-        try { await Motcua.api("DELETE", "/api/v1/devices/" + d.id); } catch (e) { say(e.message); }
-        loadDevices();
-
-  function auditDetail(e) {
-    if (e.ticket) return e.ticket.number + (e.action ? " · " + e.action : "") + (e.counter_number ? " → quầy " + e.counter_number : "");
-    if (e.counter) return "Quầy " + e.counter.number + " · " + e.counter.state.state;
-    if (e.service) return e.service.name;
-    if (e.username) return e.username + (e.action ? " · " + e.action : "");
-    return e.what || "";
-  }
-  async function loadAudit() {
-    const f = $("audit-form");
-    const q = new URLSearchParams({ actor: f.actor.value, type: f.type.value, limit: "100" });
-    let es;
-    try { es = await Motcua.api("GET", "/api/v1/audit?" + q); } catch (e) { say(e.message); return; }
-    $("audit").replaceChildren(...es.map((e) => Motcua.el("tr", {},
-      Motcua.el("td", {}, String(e.seq)), Motcua.el("td", {}, when(e.at)), Motcua.el("td", {}, e.actor.name + " (" + e.actor.role + ")"),
-      Motcua.el("td", {}, e.actor.addr || ""), Motcua.el("td", {}, e.type), Motcua.el("td", {}, auditDetail(e)))));
-  }
-  $("audit-form").addEventListener("submit", (ev) => { ev.preventDefault(); loadAudit(); });
-  $("audit-verify").addEventListener("click", async () => {
-    try {
-      const r = await Motcua.api("GET", "/api/v1/audit/verify");
-      $("audit-result").textContent = r.ok ? "Chuỗi nhật ký toàn vẹn." : "CẢNH BÁO: chuỗi bị sửa hoặc xóa tại sự kiện #" + r.broken_at;
-    } catch (e) { say(e.message); }
-  });
-  loadAudit();
-      } }, "Thu hồi")))));
-  }
-  $("pair-form").addEventListener("submit", async (ev) => {
-    ev.preventDefault();
-    const f = ev.target;
-    try {
-      const p = await Motcua.api("POST", "/api/v1/devices/pairings", { name: f.name.value, role: f.role.value });
-      $("pair-code").textContent = "Mã: " + p.code + " — mở " + location.origin + "/pair trên thiết bị, hạn đến " + when(p.expires_at);
-    } catch (e) { say(e.message); }
-  });
-  loadDevices();
-
-  function auditDetail(e) {
-    if (e.ticket) return e.ticket.number + (e.action ? " · " + e.action : "") + (e.counter_number ? " → quầy " + e.counter_number : "");
-    if (e.counter) return "Quầy " + e.counter.number + " · " + e.counter.state.state;
-    if (e.service) return e.service.name;
-    if (e.username) return e.username + (e.action ? " · " + e.action : "");
-    return e.what || "";
-  }
-  async function loadAudit() {
-    const f = $("audit-form");
-    const q = new URLSearchParams({ actor: f.actor.value, type: f.type.value, limit: "100" });
-    let es;
-    try { es = await Motcua.api("GET", "/api/v1/audit?" + q); } catch (e) { say(e.message); return; }
-    $("audit").replaceChildren(...es.map((e) => Motcua.el("tr", {},
-      Motcua.el("td", {}, String(e.seq)), Motcua.el("td", {}, when(e.at)), Motcua.el("td", {}, e.actor.name + " (" + e.actor.role + ")"),
-      Motcua.el("td", {}, e.actor.addr || ""), Motcua.el("td", {}, e.type), Motcua.el("td", {}, auditDetail(e)))));
-  }
-  $("audit-form").addEventListener("submit", (ev) => { ev.preventDefault(); loadAudit(); });
-  $("audit-verify").addEventListener("click", async () => {
-    try {
-      const r = await Motcua.api("GET", "/api/v1/audit/verify");
-      $("audit-result").textContent = r.ok ? "Chuỗi nhật ký toàn vẹn." : "CẢNH BÁO: chuỗi bị sửa hoặc xóa tại sự kiện #" + r.broken_at;
-    } catch (e) { say(e.message); }
-  });
-  loadAudit();
   });
   $("printer-test").addEventListener("click", async () => {
     try { await Motcua.api("POST", "/api/v1/printer/test"); say("Đã in thử.", true); } catch (e) { say(e.message); }
     loadPrinter();
+  });
 
   const roleName = { kiosk: "Ki-ốt lấy số", display: "Màn hình TV", rating: "Thiết bị đánh giá" };
   const when = (iso) => iso ? new Date(iso).toLocaleString("vi-VN", { timeZone: "Asia/Ho_Chi_Minh" }) : "—";
@@ -239,31 +166,6 @@
         if (!confirm("Thu hồi thiết bị " + d.name + "? Thiết bị sẽ phải ghép nối lại.")) return;
         try { await Motcua.api("DELETE", "/api/v1/devices/" + d.id); } catch (e) { say(e.message); }
         loadDevices();
-
-  function auditDetail(e) {
-    if (e.ticket) return e.ticket.number + (e.action ? " · " + e.action : "") + (e.counter_number ? " → quầy " + e.counter_number : "");
-    if (e.counter) return "Quầy " + e.counter.number + " · " + e.counter.state.state;
-    if (e.service) return e.service.name;
-    if (e.username) return e.username + (e.action ? " · " + e.action : "");
-    return e.what || "";
-  }
-  async function loadAudit() {
-    const f = $("audit-form");
-    const q = new URLSearchParams({ actor: f.actor.value, type: f.type.value, limit: "100" });
-    let es;
-    try { es = await Motcua.api("GET", "/api/v1/audit?" + q); } catch (e) { say(e.message); return; }
-    $("audit").replaceChildren(...es.map((e) => Motcua.el("tr", {},
-      Motcua.el("td", {}, String(e.seq)), Motcua.el("td", {}, when(e.at)), Motcua.el("td", {}, e.actor.name + " (" + e.actor.role + ")"),
-      Motcua.el("td", {}, e.actor.addr || ""), Motcua.el("td", {}, e.type), Motcua.el("td", {}, auditDetail(e)))));
-  }
-  $("audit-form").addEventListener("submit", (ev) => { ev.preventDefault(); loadAudit(); });
-  $("audit-verify").addEventListener("click", async () => {
-    try {
-      const r = await Motcua.api("GET", "/api/v1/audit/verify");
-      $("audit-result").textContent = r.ok ? "Chuỗi nhật ký toàn vẹn." : "CẢNH BÁO: chuỗi bị sửa hoặc xóa tại sự kiện #" + r.broken_at;
-    } catch (e) { say(e.message); }
-  });
-  loadAudit();
       } }, "Thu hồi")))));
   }
   $("pair-form").addEventListener("submit", async (ev) => {
@@ -272,11 +174,12 @@
     try {
       const p = await Motcua.api("POST", "/api/v1/devices/pairings", { name: f.name.value, role: f.role.value });
       $("pair-code").textContent = "Mã: " + p.code + " — mở " + location.origin + "/pair trên thiết bị, hạn đến " + when(p.expires_at);
+      loadDevices();
     } catch (e) { say(e.message); }
   });
-  loadDevices();
 
   function auditDetail(e) {
+    if (e.job) return "Lệnh in #" + e.job + " · phiếu #" + e.ticket + " · " + e.state + (e.error ? " · " + e.error : "");
     if (e.ticket) return e.ticket.number + (e.action ? " · " + e.action : "") + (e.counter_number ? " → quầy " + e.counter_number : "");
     if (e.counter) return "Quầy " + e.counter.number + " · " + e.counter.state.state;
     if (e.service) return e.service.name;
@@ -299,85 +202,11 @@
       $("audit-result").textContent = r.ok ? "Chuỗi nhật ký toàn vẹn." : "CẢNH BÁO: chuỗi bị sửa hoặc xóa tại sự kiện #" + r.broken_at;
     } catch (e) { say(e.message); }
   });
-  loadAudit();
-  });
-  loadPrinter();
-
-  const roleName = { kiosk: "Ki-ốt lấy số", display: "Màn hình TV", rating: "Thiết bị đánh giá" };
-  const when = (iso) => iso ? new Date(iso).toLocaleString("vi-VN", { timeZone: "Asia/Ho_Chi_Minh" }) : "—";
-  async function loadDevices() {
-    let ds;
-    try { ds = await Motcua.api("GET", "/api/v1/devices"); } catch (e) { say(e.message); return; }
-    $("devices").replaceChildren(...ds.map((d) => Motcua.el("tr", {},
-      Motcua.el("td", {}, d.name), Motcua.el("td", {}, roleName[d.role] || d.role), Motcua.el("td", {}, when(d.paired_at)),
-      Motcua.el("td", {}, d.revoked ? "Đã thu hồi" : when(d.last_seen)), Motcua.el("td", {}, d.last_addr || ""),
-      Motcua.el("td", {}, d.revoked ? null : Motcua.el("button", { class: "btn small warn", onclick: async () => {
-        if (!confirm("Thu hồi thiết bị " + d.name + "? Thiết bị sẽ phải ghép nối lại.")) return;
-        try { await Motcua.api("DELETE", "/api/v1/devices/" + d.id); } catch (e) { say(e.message); }
-        loadDevices();
-
-  function auditDetail(e) {
-    if (e.ticket) return e.ticket.number + (e.action ? " · " + e.action : "") + (e.counter_number ? " → quầy " + e.counter_number : "");
-    if (e.counter) return "Quầy " + e.counter.number + " · " + e.counter.state.state;
-    if (e.service) return e.service.name;
-    if (e.username) return e.username + (e.action ? " · " + e.action : "");
-    return e.what || "";
-  }
-  async function loadAudit() {
-    const f = $("audit-form");
-    const q = new URLSearchParams({ actor: f.actor.value, type: f.type.value, limit: "100" });
-    let es;
-    try { es = await Motcua.api("GET", "/api/v1/audit?" + q); } catch (e) { say(e.message); return; }
-    $("audit").replaceChildren(...es.map((e) => Motcua.el("tr", {},
-      Motcua.el("td", {}, String(e.seq)), Motcua.el("td", {}, when(e.at)), Motcua.el("td", {}, e.actor.name + " (" + e.actor.role + ")"),
-      Motcua.el("td", {}, e.actor.addr || ""), Motcua.el("td", {}, e.type), Motcua.el("td", {}, auditDetail(e)))));
-  }
-  $("audit-form").addEventListener("submit", (ev) => { ev.preventDefault(); loadAudit(); });
-  $("audit-verify").addEventListener("click", async () => {
-    try {
-      const r = await Motcua.api("GET", "/api/v1/audit/verify");
-      $("audit-result").textContent = r.ok ? "Chuỗi nhật ký toàn vẹn." : "CẢNH BÁO: chuỗi bị sửa hoặc xóa tại sự kiện #" + r.broken_at;
-    } catch (e) { say(e.message); }
-  });
-  loadAudit();
-      } }, "Thu hồi")))));
-  }
-  $("pair-form").addEventListener("submit", async (ev) => {
-    ev.preventDefault();
-    const f = ev.target;
-    try {
-      const p = await Motcua.api("POST", "/api/v1/devices/pairings", { name: f.name.value, role: f.role.value });
-      $("pair-code").textContent = "Mã: " + p.code + " — mở " + location.origin + "/pair trên thiết bị, hạn đến " + when(p.expires_at);
-    } catch (e) { say(e.message); }
-  });
-  loadDevices();
-
-  function auditDetail(e) {
-    if (e.ticket) return e.ticket.number + (e.action ? " · " + e.action : "") + (e.counter_number ? " → quầy " + e.counter_number : "");
-    if (e.counter) return "Quầy " + e.counter.number + " · " + e.counter.state.state;
-    if (e.service) return e.service.name;
-    if (e.username) return e.username + (e.action ? " · " + e.action : "");
-    return e.what || "";
-  }
-  async function loadAudit() {
-    const f = $("audit-form");
-    const q = new URLSearchParams({ actor: f.actor.value, type: f.type.value, limit: "100" });
-    let es;
-    try { es = await Motcua.api("GET", "/api/v1/audit?" + q); } catch (e) { say(e.message); return; }
-    $("audit").replaceChildren(...es.map((e) => Motcua.el("tr", {},
-      Motcua.el("td", {}, String(e.seq)), Motcua.el("td", {}, when(e.at)), Motcua.el("td", {}, e.actor.name + " (" + e.actor.role + ")"),
-      Motcua.el("td", {}, e.actor.addr || ""), Motcua.el("td", {}, e.type), Motcua.el("td", {}, auditDetail(e)))));
-  }
-  $("audit-form").addEventListener("submit", (ev) => { ev.preventDefault(); loadAudit(); });
-  $("audit-verify").addEventListener("click", async () => {
-    try {
-      const r = await Motcua.api("GET", "/api/v1/audit/verify");
-      $("audit-result").textContent = r.ok ? "Chuỗi nhật ký toàn vẹn." : "CẢNH BÁO: chuỗi bị sửa hoặc xóa tại sự kiện #" + r.broken_at;
-    } catch (e) { say(e.message); }
-  });
-  loadAudit();
 
   fillCenter();
   renderAreas();
   renderCounters();
+  loadPrinter();
+  loadDevices();
+  loadAudit();
 })();

@@ -203,7 +203,7 @@ describe("motcua queue end to end (real Chromium)", { timeout: OVERALL_MS }, () 
     mark("server ready");
 
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: 30_000 });
-    const sizes = { kiosk: [1080, 1920], counter: [1366, 768], board: [1920, 1080] };
+    const sizes = { kiosk: [1080, 1920], counter: [1366, 768], board: [1920, 1080], admin: [1440, 900] };
     for (const [name, [width, height]] of Object.entries(sizes)) {
       ctx[name] = await browser.newContext({ viewport: { width, height }, locale: "vi-VN", timezoneId: "Asia/Ho_Chi_Minh" });
       ctx[name].setDefaultTimeout(10_000);
@@ -428,6 +428,26 @@ describe("motcua queue end to end (real Chromium)", { timeout: OVERALL_MS }, () 
     await poll("the flash to close", async () => !(await page.board.locator("#flash").isVisible()), { timeout: 12_000, interval: 250 });
     await shot(page.board, "board-idle.png");
     mark("priority ticket A002 issued, called, finished");
+  });
+
+  test("admin page: printed tickets, pairing code, audit trail", async () => {
+    const a = page.admin;
+    await a.goto(server.base + "/admin");
+    await a.locator('input[name="username"]').fill("admin");
+    await a.locator('input[name="password"]').fill("demo");
+    await Promise.all([
+      a.waitForURL((u) => u.pathname === "/admin", { timeout: 10_000 }),
+      a.locator('form[action="/login"] button[type="submit"]').click(),
+    ]);
+    await a.locator("#printer-jobs figure img").first().waitFor();
+    await a.locator("#audit tr").first().waitFor();
+    await a.locator('#pair-form input[name="name"]').fill("TV phòng chờ 2");
+    await a.locator('#pair-form select[name="role"]').selectOption("display");
+    await a.locator("#pair-form button").click();
+    await a.waitForFunction(() => /Mã: \d{6}/.test(document.getElementById("pair-code").textContent), null, { timeout: 5000 });
+    await a.locator("#audit-verify").click();
+    await a.waitForFunction(() => document.getElementById("audit-result").textContent.includes("toàn vẹn"), null, { timeout: 5000 });
+    await shot(a, "admin.png");
   });
 
   test("no uncaught errors in the pages", () => {
