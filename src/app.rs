@@ -51,6 +51,13 @@ pub fn server(
         )),
         None => None,
     };
+    if config.backup_every_hours > 0 {
+        spawn_backup_schedule(
+            services.clone(),
+            config.data_dir.clone(),
+            config.backup_every_hours,
+        );
+    }
     let print_wake = printer.as_ref().map(|p| {
         let (tx, rx) = std::sync::mpsc::channel();
         spawn_print_worker(services.clone(), p.clone(), rx);
@@ -87,6 +94,38 @@ pub fn server(
         http = http.workers(config.workers);
     }
     Ok(http.run())
+}
+
+/// Writes a backup whenever the newest one is older than `every_hours` (checked every ten
+/// minutes). The thread holds only a weak reference to the database, so it never keeps a
+/// stopped server's file open.
+fn spawn_backup_schedule(services: Services, data_dir: std::path::PathBuf, every_hours: u32) {
+    let store = Arc::downgrade(&services.store);
+    let (hub, clock) = (services.hub.clone(), services.clock.clone());
+    drop(services);
+    std::thread::spawn(move || loop {
+        let Some(store) = store.upgrade() else { return };
+        let s = Services::new(store, hub.clone(), clock.clone());
+        let newest = std::fs::read_dir(crate::service::backup::backup_dir(&data_dir))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter(|e| crate::service::backup::valid_backup_name(&e.file_name().to_string_lossy()))
+            .filter_map(|e| e.metadata().ok()?.modified().ok())
+            .max();
+        let due = newest.is_none_or(|t| {
+            t.elapsed()
+                .map_or(true, |age| age.as_secs() >= u64::from(every_hours) * 3600)
+        });
+        if due {
+            match s.backup_now(&data_dir) {
+                Ok(b) => tracing::info!(file = %b.name, size = b.size, "scheduled backup written"),
+                Err(e) => tracing::error!(error = %e, "scheduled backup failed"),
+            }
+        }
+        drop(s);
+        std::thread::sleep(std::time::Duration::from_secs(600));
+    });
 }
 
 /// How often the worker looks at the queue when nothing woke it, and retries a failing job.

@@ -21,6 +21,8 @@ pub struct Config {
     /// PEM certificate and key for HTTPS; without them a self-signed pair is generated.
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
+    /// Automatic backup interval in hours (0 = off); the newest 14 are kept.
+    pub backup_every_hours: u32,
 }
 
 /// What a config file may set (all optional).
@@ -35,6 +37,7 @@ pub struct FileConfig {
     pub listen_tls: Option<String>,
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
+    pub backup_every_hours: Option<u32>,
 }
 
 /// What the command line set.
@@ -71,6 +74,7 @@ impl Config {
             listen_tls: None,
             tls_cert: None,
             tls_key: None,
+            backup_every_hours: 24,
         }
     }
 
@@ -105,6 +109,9 @@ impl Config {
             }
             if f.tls_key.is_some() {
                 c.tls_key = f.tls_key;
+            }
+            if let Some(v) = f.backup_every_hours {
+                c.backup_every_hours = v;
             }
         }
         if let Some(v) = env.get("MOTCUA_DATA") {

@@ -45,6 +45,19 @@ enum Cmd {
         #[command(subcommand)]
         cmd: UserCmd,
     },
+    /// Write a backup of a stopped appliance's data (a running one: the admin page).
+    Backup {
+        #[arg(long, default_value = "/var/lib/motcua")]
+        data: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Restore a backup into an empty data directory (service stopped).
+    Restore {
+        #[arg(long, default_value = "/var/lib/motcua")]
+        data: PathBuf,
+        file: PathBuf,
+    },
     /// Check the audit chain of the event log.
     Audit {
         #[command(subcommand)]
@@ -166,6 +179,32 @@ fn main() -> anyhow::Result<()> {
         }
         Cmd::Bench { cmd } => motcua::bench::run(cmd),
         Cmd::User { cmd } => user_cmd(cmd),
+        Cmd::Backup { data, out } => {
+            let store = motcua::store::Store::open(&data.join("motcua.redb")).context(
+                "is the motcua service running? use the admin page (Sao lưu) instead, or stop it",
+            )?;
+            let f = std::fs::File::create(&out)
+                .with_context(|| format!("cannot write {}", out.display()))?;
+            store.export(std::io::BufWriter::new(f))?;
+            println!("backup written to {}", out.display());
+            Ok(())
+        }
+        Cmd::Restore { data, file } => {
+            std::fs::create_dir_all(&data)?;
+            let input = std::fs::File::open(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let store = motcua::store::Store::import(
+                &data.join("motcua.redb"),
+                std::io::BufReader::new(input),
+            )?;
+            match motcua::store::verify_chain(&store)? {
+                None => println!("restored into {}; audit chain OK", data.display()),
+                Some(seq) => {
+                    anyhow::bail!("restored, but the audit chain is broken at event {seq}")
+                }
+            }
+            Ok(())
+        }
     }
 }
 

@@ -203,7 +203,21 @@
     } catch (e) { say(e.message); }
   });
 
+  async function loadBackups() {
+    let bs = [];
+    try { bs = await Motcua.api("GET", "/api/v1/backups"); } catch (e) { say(e.message); return; }
+    $("backups").replaceChildren(...(bs.length ? bs.map((b) => Motcua.el("tr", {},
+      Motcua.el("td", {}, b.name), Motcua.el("td", {}, (b.size / 1024).toFixed(0) + " KB"),
+      Motcua.el("td", {}, Motcua.el("a", { class: "btn small", href: "/api/v1/backups/" + encodeURIComponent(b.name), download: b.name }, "Tải về")))) :
+      [Motcua.el("tr", {}, Motcua.el("td", { class: "empty-row" }, "Chưa có bản sao lưu"))]));
+  }
+  $("backup-now").addEventListener("click", async () => {
+    try { const b = await Motcua.api("POST", "/api/v1/backups"); say("Đã sao lưu: " + b.name, true); } catch (e) { say(e.message); }
+    loadBackups();
+  });
+
   fillCenter();
+  loadBackups();
   renderAreas();
   renderCounters();
   loadPrinter();

@@ -3,6 +3,7 @@
 //! events to live screens. Callers run these on a blocking thread (redb fsyncs).
 
 pub mod auth;
+pub mod backup;
 pub mod demo;
 pub mod devices;
 pub mod printing;

@@ -55,6 +55,8 @@ pub enum StoreError {
     Codec(#[from] CodecError),
     #[error("the database file has schema version {found}, newer than this program's {supported}; refusing to open it")]
     TooNew { found: u32, supported: u32 },
+    #[error("backup: {0}")]
+    Backup(String),
     #[error("cannot open {path}: {source}")]
     Open {
         path: PathBuf,
@@ -655,6 +657,198 @@ impl Tx {
         let next = t.get(key.as_str())?.map(|v| v.value()).unwrap_or(0) + 1;
         t.insert(key.as_str(), next)?;
         Ok(next as u32)
+    }
+}
+
+/// First line of a backup file: format and version, so a restore refuses what it does
+/// not understand.
+pub const BACKUP_MAGIC: &str = "MOTCUA-BACKUP 1";
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct BackupRow {
+    t: String,
+    k: serde_json::Value,
+    /// Hex of the stored bytes (or the number, for counters); null for index rows.
+    v: serde_json::Value,
+}
+
+macro_rules! export_table {
+    ($out:expr, $txn:expr, $def:expr, $name:literal, bytes) => {{
+        for row in $txn.open_table($def)?.iter()? {
+            let (k, v) = row?;
+            let r = BackupRow {
+                t: $name.into(),
+                k: serde_json::json!(k.value()),
+                v: serde_json::json!(hex::encode(v.value())),
+            };
+            backup_line($out, &r)?;
+        }
+    }};
+    ($out:expr, $txn:expr, $def:expr, $name:literal, unit) => {{
+        for row in $txn.open_table($def)?.iter()? {
+            let (k, _) = row?;
+            let r = BackupRow {
+                t: $name.into(),
+                k: serde_json::json!(k.value()),
+                v: serde_json::Value::Null,
+            };
+            backup_line($out, &r)?;
+        }
+    }};
+    ($out:expr, $txn:expr, $def:expr, $name:literal, number) => {{
+        for row in $txn.open_table($def)?.iter()? {
+            let (k, v) = row?;
+            let r = BackupRow {
+                t: $name.into(),
+                k: serde_json::json!(k.value()),
+                v: serde_json::json!(v.value()),
+            };
+            backup_line($out, &r)?;
+        }
+    }};
+}
+
+fn backup_line(out: &mut dyn std::io::Write, r: &BackupRow) -> Result<(), StoreError> {
+    serde_json::to_writer(&mut *out, r).map_err(CodecError::from)?;
+    out.write_all(b"\n")
+        .map_err(|e| StoreError::Backup(e.to_string()))?;
+    Ok(())
+}
+
+impl Store {
+    /// Writes a consistent copy of every table (one read transaction: the server keeps
+    /// running) as gzip-compressed JSON lines.
+    pub fn export(&self, out: impl std::io::Write) -> Result<(), StoreError> {
+        let txn = self.db.begin_read()?;
+        let mut gz = flate2::write::GzEncoder::new(out, flate2::Compression::default());
+        let o: &mut dyn std::io::Write = &mut gz;
+        writeln!(o, "{BACKUP_MAGIC} schema={SCHEMA_VERSION}")
+            .map_err(|e| StoreError::Backup(e.to_string()))?;
+        export_table!(o, txn, META, "meta", bytes);
+        export_table!(o, txn, EVENTS, "events", bytes);
+        export_table!(o, txn, TICKETS, "tickets", bytes);
+        export_table!(o, txn, OPEN, "open_tickets", unit);
+        export_table!(o, txn, SERVICES, "services", bytes);
+        export_table!(o, txn, COUNTERS, "counters", bytes);
+        export_table!(o, txn, USERS, "users", bytes);
+        export_table!(o, txn, SESSIONS, "sessions", bytes);
+        export_table!(o, txn, SEQS, "seqs", number);
+        export_table!(o, txn, DEVICES, "devices", bytes);
+        export_table!(o, txn, PAIRINGS, "pairings", bytes);
+        export_table!(o, txn, PRINT_JOBS, "print_jobs", bytes);
+        export_table!(o, txn, PRINT_PENDING, "print_pending", unit);
+        gz.finish().map_err(|e| StoreError::Backup(e.to_string()))?;
+        Ok(())
+    }
+
+    /// Creates a new database at `path` (which must not exist) from a backup. Everything is
+    /// inserted in one transaction: a damaged backup leaves no half-restored file behind.
+    pub fn import(path: &Path, input: impl std::io::Read) -> Result<Store, StoreError> {
+        use std::io::BufRead;
+        if path.exists() {
+            return Err(StoreError::Backup(format!(
+                "{} already exists; restore only into an empty place",
+                path.display()
+            )));
+        }
+        let bad = |m: String| StoreError::Backup(m);
+        let mut lines = std::io::BufReader::new(flate2::read::GzDecoder::new(input)).lines();
+        let head = lines
+            .next()
+            .ok_or_else(|| bad("empty backup".into()))?
+            .map_err(|e| bad(e.to_string()))?;
+        let schema: u32 = head
+            .strip_prefix(&format!("{BACKUP_MAGIC} schema="))
+            .and_then(|v| v.parse().ok())
+            .ok_or_else(|| bad("not a motcua backup".into()))?;
+        if schema > SCHEMA_VERSION {
+            return Err(StoreError::TooNew {
+                found: schema,
+                supported: SCHEMA_VERSION,
+            });
+        }
+        let db = Database::create(path).map_err(|source| StoreError::Open {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let result = (|| -> Result<(), StoreError> {
+            let txn = db.begin_write()?;
+            for line in lines {
+                let line = line.map_err(|e| bad(e.to_string()))?;
+                let r: BackupRow = serde_json::from_str(&line).map_err(CodecError::from)?;
+                let bytes = || -> Result<Vec<u8>, StoreError> {
+                    hex::decode(r.v.as_str().unwrap_or_default())
+                        .map_err(|e| bad(format!("{}: {e}", r.t)))
+                };
+                let kstr = || {
+                    r.k.as_str()
+                        .map(str::to_string)
+                        .ok_or_else(|| bad(format!("{}: bad key", r.t)))
+                };
+                let knum = || r.k.as_u64().ok_or_else(|| bad(format!("{}: bad key", r.t)));
+                match r.t.as_str() {
+                    "meta" => {
+                        txn.open_table(META)?
+                            .insert(kstr()?.as_str(), bytes()?.as_slice())?;
+                    }
+                    "events" => {
+                        txn.open_table(EVENTS)?
+                            .insert(knum()?, bytes()?.as_slice())?;
+                    }
+                    "tickets" => {
+                        txn.open_table(TICKETS)?
+                            .insert(knum()?, bytes()?.as_slice())?;
+                    }
+                    "open_tickets" => {
+                        txn.open_table(OPEN)?.insert(knum()?, ())?;
+                    }
+                    "services" => {
+                        txn.open_table(SERVICES)?
+                            .insert(knum()? as u32, bytes()?.as_slice())?;
+                    }
+                    "counters" => {
+                        txn.open_table(COUNTERS)?
+                            .insert(knum()? as u32, bytes()?.as_slice())?;
+                    }
+                    "users" => {
+                        txn.open_table(USERS)?
+                            .insert(kstr()?.as_str(), bytes()?.as_slice())?;
+                    }
+                    "sessions" => {
+                        txn.open_table(SESSIONS)?
+                            .insert(kstr()?.as_str(), bytes()?.as_slice())?;
+                    }
+                    "seqs" => {
+                        let v = r.v.as_u64().ok_or_else(|| bad("seqs: bad value".into()))?;
+                        txn.open_table(SEQS)?.insert(kstr()?.as_str(), v)?;
+                    }
+                    "devices" => {
+                        txn.open_table(DEVICES)?
+                            .insert(kstr()?.as_str(), bytes()?.as_slice())?;
+                    }
+                    "pairings" => {
+                        txn.open_table(PAIRINGS)?
+                            .insert(kstr()?.as_str(), bytes()?.as_slice())?;
+                    }
+                    "print_jobs" => {
+                        txn.open_table(PRINT_JOBS)?
+                            .insert(knum()?, bytes()?.as_slice())?;
+                    }
+                    "print_pending" => {
+                        txn.open_table(PRINT_PENDING)?.insert(knum()?, ())?;
+                    }
+                    other => return Err(bad(format!("unknown table {other}"))),
+                }
+            }
+            txn.commit()?;
+            Ok(())
+        })();
+        drop(db);
+        if let Err(e) = result {
+            let _ = std::fs::remove_file(path);
+            return Err(e);
+        }
+        Store::open(path)
     }
 }
 

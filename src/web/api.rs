@@ -886,3 +886,45 @@ pub async fn cancel_print_job(
     let id = path.into_inner();
     Ok(HttpResponse::Ok().json(blocking(move || s.cancel_print_job(&actor, id)).await?))
 }
+
+pub async fn create_backup(state: Data) -> Result<HttpResponse, ApiError> {
+    let s = state.services.clone();
+    let dir = state.data_dir.clone();
+    Ok(HttpResponse::Created().json(blocking(move || s.backup_now(&dir)).await?))
+}
+
+pub async fn list_backups(state: Data) -> Result<HttpResponse, ApiError> {
+    let s = state.services.clone();
+    let dir = state.data_dir.clone();
+    let list = blocking(move || s.backups(&dir)).await?;
+    Ok(HttpResponse::Ok().json(
+        list.into_iter()
+            .map(|(name, size)| serde_json::json!({"name": name, "size": size}))
+            .collect::<Vec<_>>(),
+    ))
+}
+
+/// Download a backup (to keep a copy off the appliance, e.g. on a USB stick).
+pub async fn download_backup(
+    state: Data,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let name = path.into_inner();
+    if !crate::service::backup::valid_backup_name(&name) {
+        return Err(ApiError::not_found("bản sao lưu"));
+    }
+    let file = crate::service::backup::backup_dir(&state.data_dir).join(&name);
+    let bytes = web::block(move || std::fs::read(file))
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))?;
+    match bytes {
+        Ok(b) => Ok(HttpResponse::Ok()
+            .content_type("application/gzip")
+            .insert_header((
+                "Content-Disposition",
+                format!("attachment; filename=\"{name}\""),
+            ))
+            .body(b)),
+        Err(_) => Err(ApiError::not_found("bản sao lưu")),
+    }
+}

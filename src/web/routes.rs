@@ -112,6 +112,9 @@ routes! {
     GET  "/api/v1/devices" => api::list_devices, ADMIN;
     POST "/api/v1/devices/pairings" => api::create_pairing, ADMIN;
     DELETE "/api/v1/devices/{id}" => api::revoke_device, ADMIN;
+    GET  "/api/v1/backups" => api::list_backups, ADMIN;
+    POST "/api/v1/backups" => api::create_backup, ADMIN;
+    GET  "/api/v1/backups/{name}" => api::download_backup, ADMIN;
     GET  "/api/v1/audit" => api::audit, ADMIN;
     GET  "/api/v1/audit/verify" => api::audit_verify, ADMIN;
     GET  "/api/v1/users" => api::list_users, ADMIN;

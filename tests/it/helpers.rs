@@ -30,6 +30,7 @@ pub fn config(dir: &Path) -> Config {
     Config {
         workers: 2,
         printer: "sim".into(),
+        backup_every_hours: 0,
         ..Config::defaults(dir, "127.0.0.1:0")
     }
 }
