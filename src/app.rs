@@ -64,6 +64,7 @@ pub fn server(
         std::sync::Mutex::new(tx)
     });
     let state = web::Data::new(AppState {
+        started: std::time::Instant::now(),
         print_wake,
         tls_fingerprint: tls.as_ref().map(|(_, t)| t.fingerprint.clone()),
         services,

@@ -928,3 +928,104 @@ pub async fn download_backup(
         Err(_) => Err(ApiError::not_found("bản sao lưu")),
     }
 }
+
+/// Prometheus text format for district monitoring. Aggregates only: no personal data.
+pub async fn metrics(state: Data) -> Result<HttpResponse, ApiError> {
+    use std::fmt::Write as _;
+    let s = state.services.clone();
+    let data_dir = state.data_dir.clone();
+    let (areas, snapshot, pending, events, issued, backups) = blocking(move || {
+        let rx = s.store.read()?;
+        let today = crate::domain::time::local_day(s.clock.now());
+        let areas = rx.services()?;
+        let issued: Vec<u32> = areas
+            .iter()
+            .map(|a| rx.issued_on(a.id, today))
+            .collect::<Result<_, _>>()?;
+        let pending: Vec<crate::service::printing::PrintJob> = rx.pending_print_jobs(10_000)?;
+        let events = rx.last_event_seq()?;
+        drop(rx);
+        Ok((
+            areas,
+            s.snapshot()?,
+            pending.len(),
+            events,
+            issued,
+            s.backups(&data_dir)?,
+        ))
+    })
+    .await?;
+    let mut o = String::new();
+    let esc = |v: &str| v.replace('\\', "\\\\").replace('"', "\\\"");
+    let _ = writeln!(
+        o,
+        "# HELP motcua_build_info Version of the running binary.\n# TYPE motcua_build_info gauge"
+    );
+    let _ = writeln!(
+        o,
+        "motcua_build_info{{version=\"{}\",build=\"{}\"}} 1",
+        env!("CARGO_PKG_VERSION"),
+        esc(&state.build_id)
+    );
+    let _ = writeln!(
+        o,
+        "# TYPE motcua_uptime_seconds gauge\nmotcua_uptime_seconds {}",
+        state.started.elapsed().as_secs()
+    );
+    let _ = writeln!(o, "# HELP motcua_queue_waiting Tickets waiting now, per service area.\n# TYPE motcua_queue_waiting gauge");
+    for a in &areas {
+        let n = snapshot
+            .waiting
+            .iter()
+            .filter(|t| t.service == a.id)
+            .count();
+        let _ = writeln!(o, "motcua_queue_waiting{{area=\"{}\"}} {n}", esc(&a.name));
+    }
+    let _ = writeln!(o, "# HELP motcua_tickets_issued_today Tickets issued today (local day), per area.\n# TYPE motcua_tickets_issued_today gauge");
+    for (a, n) in areas.iter().zip(&issued) {
+        let _ = writeln!(
+            o,
+            "motcua_tickets_issued_today{{area=\"{}\"}} {n}",
+            esc(&a.name)
+        );
+    }
+    let _ = writeln!(
+        o,
+        "# TYPE motcua_queue_at_counters gauge\nmotcua_queue_at_counters {}",
+        snapshot.called.len() + snapshot.serving.len()
+    );
+    let _ = writeln!(
+        o,
+        "# TYPE motcua_events_total counter\nmotcua_events_total {events}"
+    );
+    let _ = writeln!(o, "# HELP motcua_print_queue_pending Print jobs waiting for the printer.\n# TYPE motcua_print_queue_pending gauge\nmotcua_print_queue_pending {pending}");
+    if let Some(p) = &state.printer {
+        let ready = p.last_status().map(|st| st.is_ready());
+        let v = match ready {
+            Some(true) => "1",
+            Some(false) => "0",
+            None => "NaN",
+        };
+        let _ = writeln!(o, "# HELP motcua_printer_ready 1 ready, 0 fault (paper, cover, offline), NaN unknown.\n# TYPE motcua_printer_ready gauge\nmotcua_printer_ready {v}");
+    }
+    let db_bytes = std::fs::metadata(state.data_dir.join("motcua.redb"))
+        .map(|m| m.len())
+        .unwrap_or(0);
+    let _ = writeln!(
+        o,
+        "# TYPE motcua_database_bytes gauge\nmotcua_database_bytes {db_bytes}"
+    );
+    let last_backup = backups
+        .first()
+        .and_then(|(n, _)| {
+            std::fs::metadata(crate::service::backup::backup_dir(&state.data_dir).join(n)).ok()
+        })
+        .and_then(|m| m.modified().ok())
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let _ = writeln!(o, "# HELP motcua_last_backup_timestamp_seconds Time of the newest backup (0 = none).\n# TYPE motcua_last_backup_timestamp_seconds gauge\nmotcua_last_backup_timestamp_seconds {last_backup}");
+    Ok(HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(o))
+}

@@ -30,6 +30,8 @@ pub struct AppState {
     pub shutdown: tokio::sync::watch::Receiver<bool>,
     /// SHA-256 fingerprint of the HTTPS certificate, when HTTPS is on.
     pub tls_fingerprint: Option<String>,
+    /// When this server started (uptime in /metrics).
+    pub started: std::time::Instant,
     /// Nudges the print worker when a job was queued (it also polls).
     pub print_wake: Option<std::sync::Mutex<std::sync::mpsc::Sender<()>>>,
 }

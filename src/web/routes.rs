@@ -63,6 +63,7 @@ macro_rules! routes {
 routes! {
     GET  "/" => pages::index, Access::Public;
     GET  "/healthz" => api::healthz, Access::Public;
+    GET  "/metrics" => api::metrics, Access::Public;
     GET  "/login" => pages::login_page, Access::Public;
     POST "/login" => pages::login_submit, Access::Public;
     POST "/logout" => pages::logout, Access::Authenticated;

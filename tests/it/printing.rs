@@ -185,3 +185,33 @@ fn the_ticket_qr_opens_a_public_status_page_that_needs_the_token() {
     let (_, q) = app.call("GET", "/api/v1/printer", Some(&admin), None);
     assert_eq!(q["recent_jobs"][0], 1);
 }
+
+#[test]
+fn metrics_in_prometheus_text_format() {
+    let app = TestApp::start();
+    app.issue(1, None);
+    app.issue(1, None);
+    app.post(
+        "/api/v1/tickets",
+        &app.kiosk,
+        json!({"service": 2, "print": true}),
+    );
+    let (s, body) = app.raw("GET", "/metrics", None, None, "");
+    assert_eq!(s, 200);
+    assert!(
+        body.contains("motcua_queue_waiting{area=\"Tư pháp - Hộ tịch - Chứng thực\"} 2"),
+        "{body}"
+    );
+    assert!(
+        body.contains("motcua_tickets_issued_today{area=\"Văn hóa - Xã hội\"} 1"),
+        "{body}"
+    );
+    assert!(body.contains("motcua_printer_ready 1"), "{body}");
+    assert!(body.contains("motcua_print_queue_pending 0"));
+    assert!(body.contains("motcua_last_backup_timestamp_seconds 0"));
+    // Every sample line is `name{labels} value` with a number (or NaN).
+    for line in body.lines().filter(|l| !l.starts_with('#')) {
+        let value = line.rsplit(' ').next().unwrap();
+        assert!(value == "NaN" || value.parse::<f64>().is_ok(), "{line}");
+    }
+}
