@@ -33,6 +33,15 @@ pub enum BenchCmd {
         #[arg(long, default_value_t = 200)]
         iterations: usize,
     },
+    /// An accelerated busy day: kiosks, 8 counters, 20 boards; invariants checked at the end.
+    Day {
+        #[arg(long, default_value_t = 3000)]
+        tickets: usize,
+        #[arg(long, default_value_t = 20)]
+        boards: usize,
+        #[arg(long, default_value_t = 11)]
+        seed: u64,
+    },
     /// Kill the server with SIGKILL at random moments under concurrent writes; after each
     /// restart every acknowledged ticket must be there, numbering must continue without
     /// duplicates, and at the end the file passes redb's integrity check and the audit chain.
@@ -54,6 +63,11 @@ pub fn run(cmd: BenchCmd) -> anyhow::Result<()> {
         } => queue(tickets, boards, calls),
         BenchCmd::Crash { rounds, seed } => crate::crash::run(rounds, seed),
         BenchCmd::Ticket { iterations } => ticket(iterations),
+        BenchCmd::Day {
+            tickets,
+            boards,
+            seed,
+        } => crate::busyday::run(tickets, boards, seed),
     }
 }
 

@@ -15,10 +15,10 @@ use rand::{Rng, SeedableRng};
 
 const CLIENTS: usize = 4;
 
-struct Server {
-    child: Child,
-    base: String,
-    kiosk: String,
+pub(crate) struct Server {
+    pub(crate) child: Child,
+    pub(crate) base: String,
+    pub(crate) kiosk: String,
 }
 
 fn free_port() -> anyhow::Result<u16> {
@@ -27,7 +27,7 @@ fn free_port() -> anyhow::Result<u16> {
         .port())
 }
 
-fn start(data: &Path) -> anyhow::Result<Server> {
+pub(crate) fn start(data: &Path) -> anyhow::Result<Server> {
     let exe = std::env::current_exe()?;
     for _ in 0..5 {
         let port = free_port()?;
@@ -174,7 +174,7 @@ pub fn run(rounds: usize, seed: u64) -> anyhow::Result<()> {
 }
 
 /// The demo's A001–A999 would run out in a few rounds; give each area five digits.
-fn widen_series(server: &Server) -> anyhow::Result<()> {
+pub(crate) fn widen_series(server: &Server) -> anyhow::Result<()> {
     let token = admin_token(server)?;
     let areas: Vec<serde_json::Value> = ureq::get(&format!("{}/api/v1/services", server.base))
         .set("Authorization", &format!("Bearer {token}"))
@@ -192,7 +192,7 @@ fn widen_series(server: &Server) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn admin_token(server: &Server) -> anyhow::Result<String> {
+pub(crate) fn admin_token(server: &Server) -> anyhow::Result<String> {
     let admin: serde_json::Value = ureq::post(&format!("{}/api/v1/session", server.base))
         .send_json(serde_json::json!({"username": "admin", "password": "demo"}))?
         .into_json()?;

@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod bench;
+pub mod busyday;
 pub mod clock;
 pub mod config;
 pub mod crash;

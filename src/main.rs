@@ -119,7 +119,19 @@ fn init_logs(filter: &str) {
         .try_init();
 }
 
+/// glibc raises its mmap threshold after a large block is freed, so argon2's 19 MiB working
+/// buffer (one per login) would then come from the heap and stay resident. A fixed threshold
+/// keeps every such buffer mmapped and returned to the system when freed.
+fn tune_allocator() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only changes allocator parameters; called once at start, before threads.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
+    }
+}
+
 fn main() -> anyhow::Result<()> {
+    tune_allocator();
     let cli = Cli::parse();
     match cli.cmd {
         Cmd::Serve {

@@ -64,20 +64,60 @@ pub(crate) fn new_token() -> String {
     hex::encode(b)
 }
 
+type HashJob = Box<dyn FnOnce() + Send>;
+
+/// Every argon2id computation runs on one dedicated thread. Each takes 19 MiB of working
+/// memory; spread over the blocking pool's threads, the allocator would keep that much per
+/// thread (one arena each) and a few dozen logins would pin hundreds of MB. One thread also
+/// bounds the CPU a burst of login attempts can take.
+fn on_hash_thread<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+    static JOBS: std::sync::OnceLock<std::sync::Mutex<std::sync::mpsc::Sender<HashJob>>> =
+        std::sync::OnceLock::new();
+    let jobs = JOBS.get_or_init(|| {
+        let (tx, rx) = std::sync::mpsc::channel::<HashJob>();
+        let _ = std::thread::Builder::new()
+            .name("argon2".into())
+            .spawn(move || {
+                for job in rx {
+                    job();
+                }
+            });
+        std::sync::Mutex::new(tx)
+    });
+    let (reply, answer) = std::sync::mpsc::channel();
+    let job: HashJob = Box::new(move || {
+        let _ = reply.send(f());
+    });
+    jobs.lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .send(job)
+        .ok()?;
+    answer.recv().ok()
+}
+
 pub fn hash_password(password: &str) -> Result<String> {
-    let salt = SaltString::generate(&mut rand::rngs::OsRng);
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| ServiceError::Invalid(format!("Không thể băm mật khẩu: {e}")))
+    let password = password.to_string();
+    on_hash_thread(move || {
+        let salt = SaltString::generate(&mut rand::rngs::OsRng);
+        Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|h| h.to_string())
+            .map_err(|e| e.to_string())
+    })
+    .unwrap_or_else(|| Err("hash thread unavailable".into()))
+    .map_err(|e| ServiceError::Invalid(format!("Không thể băm mật khẩu: {e}")))
 }
 
 fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|h| {
-        Argon2::default()
-            .verify_password(password.as_bytes(), &h)
-            .is_ok()
+    let (password, hash) = (password.to_string(), hash.to_string());
+    on_hash_thread(move || {
+        PasswordHash::new(&hash).is_ok_and(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
     })
+    .unwrap_or(false)
 }
 
 fn valid_username(name: &str) -> bool {
