@@ -298,21 +298,11 @@ macro_rules! reads {
             }
 
             pub fn meta<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, StoreError> {
-                let t = self.txn.open_table(META)?;
-                let v = t.get(key)?;
-                Ok(match v {
-                    Some(v) => Some(codec::decode(v.value())?),
-                    None => None,
-                })
+                str_get(&self.txn.open_table(META)?, key)
             }
 
             pub fn user<T: DeserializeOwned>(&self, name: &str) -> Result<Option<T>, StoreError> {
-                let t = self.txn.open_table(USERS)?;
-                let v = t.get(name)?;
-                Ok(match v {
-                    Some(v) => Some(codec::decode(v.value())?),
-                    None => None,
-                })
+                str_get(&self.txn.open_table(USERS)?, name)
             }
 
             pub fn users<T: DeserializeOwned>(&self) -> Result<Vec<T>, StoreError> {
@@ -328,12 +318,7 @@ macro_rules! reads {
                 &self,
                 token_hash: &str,
             ) -> Result<Option<T>, StoreError> {
-                let t = self.txn.open_table(SESSIONS)?;
-                let v = t.get(token_hash)?;
-                Ok(match v {
-                    Some(v) => Some(codec::decode(v.value())?),
-                    None => None,
-                })
+                str_get(&self.txn.open_table(SESSIONS)?, token_hash)
             }
 
             pub fn waiting_counts(&self, service: ServiceId) -> Result<WaitingCounts, StoreError> {
