@@ -198,18 +198,46 @@ impl Services {
         Ok((token, principal))
     }
 
+    /// The answer for `token` when the session cache knows it (no store access): `Some`
+    /// of the principal or of `None` for a malformed token; `None` when the store must say.
+    pub fn cached_principal(&self, token: &str) -> Option<Option<Principal>> {
+        if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Some(None);
+        }
+        let cache = self.session_cache.lock().unwrap_or_else(|p| p.into_inner());
+        let s = cache.get(&hash_token(token))?;
+        Some((s.expires_at > self.clock.now()).then(|| s.principal.clone()))
+    }
+
     /// The principal of a live session token, if any.
     pub fn authenticate(&self, token: &str) -> Result<Option<Principal>> {
-        if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Ok(None);
+        if let Some(known) = self.cached_principal(token) {
+            return Ok(known);
         }
-        let s: Option<Session> = self.store.read()?.session(&hash_token(token))?;
+        let key = hash_token(token);
+        let s: Option<Session> = self.store.read()?.session(&key)?;
+        if let Some(s) = &s {
+            let mut cache = self.session_cache.lock().unwrap_or_else(|p| p.into_inner());
+            if cache.len() >= 10_000 {
+                cache.clear();
+            }
+            cache.insert(key, s.clone());
+        }
         Ok(s.filter(|s| s.expires_at > self.clock.now())
             .map(|s| s.principal))
     }
 
+    pub(crate) fn forget_session(&self, token_hash: &str) {
+        self.session_cache
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(token_hash);
+    }
+
     pub fn logout(&self, actor: &Actor, token: &str) -> Result<()> {
-        self.run(actor, |tx, _| Ok(tx.delete_session(&hash_token(token))?))
+        self.run(actor, |tx, _| Ok(tx.delete_session(&hash_token(token))?))?;
+        self.forget_session(&hash_token(token));
+        Ok(())
     }
 
     pub fn create_user(
@@ -328,7 +356,9 @@ impl Services {
                 action: "password".into(),
             });
             Ok(())
-        })
+        })?;
+        self.forget_session(&hash_token(token));
+        Ok(())
     }
 
     /// An admin (or the shell, for a locked-out admin) sets a new one-time password.

@@ -190,7 +190,7 @@ impl Services {
 
     /// The device's session ends at once; it must be paired again.
     pub fn revoke_device(&self, actor: &Actor, id: &str) -> Result<()> {
-        self.run(actor, |tx, _| {
+        let revoked = self.run(actor, |tx, _| {
             let mut d: Device = tx.device(id)?.ok_or(ServiceError::NotFound("thiết bị"))?;
             tx.delete_session(&d.token_hash)?;
             d.revoked = true;
@@ -200,7 +200,9 @@ impl Services {
                 role: d.role.as_str().into(),
                 action: "revoke".into(),
             });
-            Ok(())
-        })
+            Ok(d.token_hash)
+        })?;
+        self.forget_session(&revoked);
+        Ok(())
     }
 }

@@ -62,6 +62,9 @@ pub struct Services {
     /// Login failures (memory only: a restart forgets them, which is fine for throttling).
     pub throttle: Arc<std::sync::Mutex<crate::domain::throttle::Throttle>>,
     /// Paired devices' last request (memory only; writing it per request would fsync).
+    /// Live sessions by token hash, so a request's authentication rarely reads the store.
+    /// Entries are dropped when a session ends (logout, revocation, password change).
+    pub session_cache: Arc<std::sync::Mutex<std::collections::HashMap<String, auth::Session>>>,
     pub device_seen: Arc<
         std::sync::Mutex<
             std::collections::HashMap<String, (chrono::DateTime<chrono::Utc>, Option<String>)>,
@@ -76,6 +79,7 @@ impl Services {
             hub,
             clock,
             throttle: Default::default(),
+            session_cache: Default::default(),
             device_seen: Default::default(),
         }
     }

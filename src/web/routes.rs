@@ -207,13 +207,17 @@ pub async fn access(
     };
     let state = req.app_data::<web::Data<AppState>>().cloned();
     let principal: Option<Principal> = match (request_token(req.request()), state) {
-        (Some(token), Some(state)) => {
-            let services = state.services.clone();
-            web::block(move || services.authenticate(&token))
-                .await
-                .map_err(|e| ApiError::internal(e.to_string()))?
-                .map_err(ApiError::from)?
-        }
+        // Known sessions are answered from memory; only a first sight reads the store.
+        (Some(token), Some(state)) => match state.services.cached_principal(&token) {
+            Some(known) => known,
+            None => {
+                let services = state.services.clone();
+                web::block(move || services.authenticate(&token))
+                    .await
+                    .map_err(|e| ApiError::internal(e.to_string()))?
+                    .map_err(ApiError::from)?
+            }
+        },
         _ => None,
     };
     if cross_site(&req) {
