@@ -149,7 +149,7 @@ fn spawn_print_worker(
             }
         };
         let pause = match job {
-            Some(job) => match printer.print(&job.ticket) {
+            Some(job) => match printer.print_with(&job.ticket, &ticket_layout(&services)) {
                 Ok(()) => {
                     if let Err(e) = services.print_job_done(job.id) {
                         tracing::error!(error = %e, job = job.id, "printed but not recorded");
@@ -168,6 +168,11 @@ fn spawn_print_worker(
             Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return,
         }
     });
+}
+
+/// The center's current ticket layout (admin settings).
+fn ticket_layout(services: &Services) -> TicketLayout {
+    TicketLayout::from(&services.settings().map(|s| s.ticket).unwrap_or_default())
 }
 
 /// Runs the server until SIGTERM or SIGINT, then shuts down gracefully: live feeds end,

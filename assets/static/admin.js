@@ -21,6 +21,10 @@
     f.number_mode.value = settings.speech.number_mode;
     f.template.value = settings.speech.template;
     f.categories.value = settings.queue.priority_categories.map((c) => c.code + "|" + c.name).join("\n");
+    f.width_dots.value = String(settings.ticket.width_dots);
+    f.show_qr.checked = settings.ticket.show_qr;
+    f.header_lines.value = settings.ticket.header_lines.join("\n");
+    f.footer.value = settings.ticket.footer;
   }
 
   $("center-form").addEventListener("submit", async (ev) => {
@@ -35,6 +39,12 @@
     s.queue.allow_call_specific = f.allow_call_specific.checked;
     s.speech.number_mode = f.number_mode.value;
     s.speech.template = f.template.value;
+    s.ticket = {
+      width_dots: Number(f.width_dots.value),
+      show_qr: f.show_qr.checked,
+      header_lines: f.header_lines.value.split("\n").map((l) => l.trim()).filter(Boolean),
+      footer: f.footer.value,
+    };
     s.queue.priority_categories = f.categories.value.split("\n").map((l) => l.trim()).filter(Boolean).map((l) => {
       const [code, ...rest] = l.split("|");
       return { code: code.trim(), name: (rest.join("|") || code).trim() };

@@ -14,6 +14,32 @@ pub struct CenterSettings {
     pub notice: String,
     pub queue: QueueSettings,
     pub speech: SpeechSettings,
+    /// What the kiosk's paper ticket looks like.
+    pub ticket: TicketSettings,
+}
+
+/// The printed ticket's layout, as the admin sets it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TicketSettings {
+    /// 384 (58 mm), 512 (80 mm, TM-T88V) or 576 (80 mm).
+    pub width_dots: u32,
+    /// Small lines above the center name, e.g. the People's Committee.
+    pub header_lines: Vec<String>,
+    pub footer: String,
+    /// The QR code that opens the ticket's live status page.
+    pub show_qr: bool,
+}
+
+impl Default for TicketSettings {
+    fn default() -> Self {
+        TicketSettings {
+            width_dots: 576,
+            header_lines: vec![],
+            footer: "Vui lòng giữ phiếu và chờ gọi số. Xin cảm ơn!".into(),
+            show_qr: true,
+        }
+    }
 }
 
 impl Default for CenterSettings {
@@ -23,6 +49,7 @@ impl Default for CenterSettings {
             notice: "Xin chào quý công dân! Vui lòng lấy số thứ tự và chờ được gọi.".into(),
             queue: QueueSettings::default(),
             speech: SpeechSettings::default(),
+            ticket: TicketSettings::default(),
         }
     }
 }
@@ -42,6 +69,12 @@ impl CenterSettings {
         }
         if self.queue.max_calls == 0 || self.queue.calls_before_no_show > self.queue.max_calls {
             return Err("Số lần gọi không hợp lệ".into());
+        }
+        if ![384, 512, 576].contains(&self.ticket.width_dots) {
+            return Err("Khổ giấy in phiếu phải là 384, 512 hoặc 576 điểm".into());
+        }
+        if self.ticket.header_lines.len() > 4 || self.ticket.footer.chars().count() > 200 {
+            return Err("Tối đa 4 dòng tiêu đề và 200 ký tự chân phiếu".into());
         }
         if !self.speech.template.contains("{số}") {
             return Err("Mẫu câu gọi số phải có {số}".into());

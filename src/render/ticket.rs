@@ -66,6 +66,19 @@ impl Default for TicketLayout {
     }
 }
 
+impl From<&crate::domain::center::TicketSettings> for TicketLayout {
+    /// The admin's layout settings (no logo: it is not configurable yet).
+    fn from(t: &crate::domain::center::TicketSettings) -> Self {
+        TicketLayout {
+            width_dots: t.width_dots,
+            header_lines: t.header_lines.clone(),
+            footer: t.footer.clone(),
+            show_qr: t.show_qr,
+            logo: None,
+        }
+    }
+}
+
 /// The data printed on one ticket.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TicketPrint {

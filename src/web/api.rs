@@ -734,6 +734,7 @@ pub async fn printer_test(state: Data) -> Result<HttpResponse, ApiError> {
     let now = s.clock.now();
     let r = web::block(move || -> Result<(), String> {
         let settings = s.settings().map_err(|e| e.to_string())?;
+        let settings_ticket = settings.ticket.clone();
         let job = crate::render::ticket::TicketPrint {
             center_name: settings.name,
             service_name: "IN THỬ — Kiểm tra máy in phiếu".into(),
@@ -743,7 +744,11 @@ pub async fn printer_test(state: Data) -> Result<HttpResponse, ApiError> {
             issued_local: crate::domain::time::local(now).naive_local(),
             qr_url: None,
         };
-        p.print(&job).map_err(|e| e.to_string())
+        p.print_with(
+            &job,
+            &crate::render::ticket::TicketLayout::from(&settings_ticket),
+        )
+        .map_err(|e| e.to_string())
     })
     .await
     .map_err(|e| ApiError::internal(e.to_string()))?;

@@ -215,3 +215,26 @@ fn metrics_in_prometheus_text_format() {
         assert!(value == "NaN" || value.parse::<f64>().is_ok(), "{line}");
     }
 }
+
+#[test]
+fn the_admin_sets_the_ticket_layout() {
+    let app = TestApp::start();
+    let admin = app.login("admin");
+    let (_, mut s) = app.call("GET", "/api/v1/settings", Some(&admin), None);
+    s["ticket"]["width_dots"] = 384.into();
+    s["ticket"]["header_lines"] = json!(["ỦY BAN NHÂN DÂN XÃ TÂN PHÚ"]);
+    s["ticket"]["show_qr"] = false.into();
+    let (st, saved) = app.call("PUT", "/api/v1/settings", Some(&admin), Some(s.clone()));
+    assert_eq!(st, 200, "{saved}");
+    let (_, t) = app.post(
+        "/api/v1/tickets",
+        &app.kiosk,
+        json!({"service": 1, "print": true}),
+    );
+    assert_eq!(t["printed"], true);
+    let listing = std::fs::read_to_string(app.data_dir().join("sim-printer/000001.txt")).unwrap();
+    assert!(listing.contains("[RASTER 384x"), "{listing}");
+    s["ticket"]["width_dots"] = 300.into();
+    let (st, e) = app.call("PUT", "/api/v1/settings", Some(&admin), Some(s));
+    assert_eq!((st, e["code"].as_str()), (422, Some("invalid_input")));
+}

@@ -148,9 +148,18 @@ impl KioskPrinter {
             .clone()
     }
 
-    /// Prints one ticket. Blocking: call from a blocking thread.
+    /// Prints one ticket with the printer's own layout. Blocking.
     pub fn print(&self, ticket: &TicketPrint) -> Result<(), PrintError> {
-        let bytes = encode_ticket(&render_ticket(ticket, &self.layout), self.cut);
+        self.print_with(ticket, &self.layout)
+    }
+
+    /// Prints one ticket with the given layout (the center's current settings). Blocking.
+    pub fn print_with(
+        &self,
+        ticket: &TicketPrint,
+        layout: &TicketLayout,
+    ) -> Result<(), PrintError> {
+        let bytes = encode_ticket(&render_ticket(ticket, layout), self.cut);
         match &self.target {
             PrinterTarget::None => Err(PrintError::NoPrinter),
             PrinterTarget::Sim => {
