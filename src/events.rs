@@ -67,6 +67,18 @@ pub enum EventKind {
     SessionOpened {
         username: String,
     },
+    /// A dossier was received, imported or moved by an action. Carries what the report
+    /// aggregates are keyed on (area, procedure, channel) so they can be rebuilt from
+    /// the log; statuses are the national codes.
+    DossierChanged {
+        code: String,
+        action: String,
+        from: Option<u8>,
+        to: u8,
+        area: u32,
+        procedure: String,
+        channel: u8,
+    },
     /// A kiosk print job was queued, printed, failed (it stays queued) or cancelled.
     PrintJobChanged {
         job: u64,
@@ -89,6 +101,7 @@ impl EventKind {
             EventKind::UserChanged { .. } => "user_changed",
             EventKind::SessionOpened { .. } => "session_opened",
             EventKind::PrintJobChanged { .. } => "print_job_changed",
+            EventKind::DossierChanged { .. } => "dossier_changed",
         }
     }
 
@@ -96,7 +109,9 @@ impl EventKind {
     pub fn is_live(&self) -> bool {
         !matches!(
             self,
-            EventKind::UserChanged { .. } | EventKind::SessionOpened { .. }
+            EventKind::UserChanged { .. }
+                | EventKind::SessionOpened { .. }
+                | EventKind::DossierChanged { .. }
         )
     }
 }

@@ -16,6 +16,34 @@ pub struct CenterSettings {
     pub speech: SpeechSettings,
     /// What the kiosk's paper ticket looks like.
     pub ticket: TicketSettings,
+    /// Dossier codes and receipts.
+    pub dossier: DossierSettings,
+}
+
+/// How dossiers are numbered and what the receipt (Mẫu 01) prints.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DossierSettings {
+    /// The agency identifier the province assigned (`H56.14`, `000.00.14.H56`): the first
+    /// part of every dossier code.
+    pub agency: String,
+    /// Digits of the daily sequence (4 in most provinces).
+    pub code_width: u8,
+    /// The agency name printed at the top of the forms (`UBND XÃ …`).
+    pub agency_name: String,
+    /// Where results are collected (item 6 of Mẫu 01).
+    pub pickup: String,
+}
+
+impl Default for DossierSettings {
+    fn default() -> Self {
+        DossierSettings {
+            agency: "H00.01".into(),
+            code_width: crate::domain::dossier::DEFAULT_CODE_WIDTH,
+            agency_name: "ỦY BAN NHÂN DÂN XÃ".into(),
+            pickup: "Bộ phận Tiếp nhận và Trả kết quả, Trung tâm Phục vụ hành chính công".into(),
+        }
+    }
 }
 
 /// The printed ticket's layout, as the admin sets it.
@@ -50,6 +78,7 @@ impl Default for CenterSettings {
             queue: QueueSettings::default(),
             speech: SpeechSettings::default(),
             ticket: TicketSettings::default(),
+            dossier: DossierSettings::default(),
         }
     }
 }
@@ -75,6 +104,10 @@ impl CenterSettings {
         }
         if self.ticket.header_lines.len() > 4 || self.ticket.footer.chars().count() > 200 {
             return Err("Tối đa 4 dòng tiêu đề và 200 ký tự chân phiếu".into());
+        }
+        crate::domain::dossier::validate_agency(&self.dossier.agency).map_err(|e| e.to_string())?;
+        if !(1..=9).contains(&self.dossier.code_width) {
+            return Err("Số chữ số của số thứ tự hồ sơ phải từ 1 đến 9".into());
         }
         if !self.speech.template.contains("{số}") {
             return Err("Mẫu câu gọi số phải có {số}".into());

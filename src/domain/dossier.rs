@@ -188,6 +188,19 @@ pub struct StatutoryTime {
 }
 
 impl StatutoryTime {
+    /// The same time as the calendar's deadline arithmetic takes it.
+    pub fn as_duration(&self) -> crate::domain::calendar::Duration {
+        use crate::domain::calendar::Duration as D;
+        match self.unit {
+            TimeUnit::WorkingDays => D::WorkingDays(self.amount),
+            TimeUnit::CalendarDays => D::CalendarDays(self.amount),
+            TimeUnit::WorkingHours => D::WorkingHours(self.amount),
+            TimeUnit::SameDay15h => D::SameDay15h {
+                extra_working_days: 0,
+            },
+        }
+    }
+
     /// Item (3) of Mẫu 01, e.g. `05 ngày làm việc`.
     pub fn label_vi(&self) -> String {
         let base = match self.unit {
@@ -299,12 +312,16 @@ pub struct ProcedureSnapshot {
 impl ProcedureSnapshot {
     /// Catches catalogue entries that would print a broken receipt.
     pub fn validate(&self) -> Result<(), DossierError> {
-        let code_ok = !self.code.is_empty()
-            && self.code.starts_with(|c: char| c.is_ascii_digit())
-            && self
-                .code
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '.');
+        // National codes (`1.001193`, `1.004873.000.00.00.H01`) or, until the province
+        // publishes one, a local code in capitals (`DP.KD.01`): dot-separated segments of
+        // digits and capital letters.
+        let code_ok = self.code.len() <= 64
+            && self.code.split('.').all(|seg| {
+                !seg.is_empty()
+                    && seg
+                        .chars()
+                        .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase())
+            });
         if !code_ok {
             return Err(DossierError::InvalidSnapshot("mã thủ tục"));
         }
@@ -1160,6 +1177,84 @@ pub fn parse_dossier_code(s: &str) -> Result<(String, NaiveDate, u32), DossierEr
         return Err(bad("số thứ tự bắt đầu từ 1"));
     }
     Ok((agency.to_string(), day, n))
+}
+
+// ---------------------------------------------------------------------------------------
+// The stored dossier: the lifecycle state plus what the receipt and the book print.
+// ---------------------------------------------------------------------------------------
+
+/// The person who filed the dossier (`người nộp hồ sơ`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Applicant {
+    pub name: String,
+    /// CCCD (12 digits) or old CMND (9); empty when the citizen did not give one.
+    pub id_number: String,
+    pub phone: String,
+    pub address: String,
+    pub email: String,
+}
+
+/// One dossier as stored: identity, the frozen procedure, the applicant, what was handed
+/// in, and the lifecycle with its full history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Dossier {
+    pub code: String,
+    pub procedure: ProcedureSnapshot,
+    pub applicant: Applicant,
+    /// Papers ticked as received at the desk (item 1 of Mẫu 01).
+    pub papers: Vec<Paper>,
+    /// Number of sets (`số lượng hồ sơ`, item 2).
+    pub sets: u32,
+    /// The queue ticket the citizen was served under, when received at a counter.
+    pub ticket: Option<u64>,
+    /// Where the result is collected (item 6).
+    pub pickup: String,
+    pub note: String,
+    pub state: DossierState,
+    pub history: Vec<HistoryEntry>,
+    /// The unguessable part of the receipt's QR link (`/tra-cuu/{token}`).
+    pub lookup_token: String,
+    /// Version of the working calendar that computed the promised date.
+    pub calendar_version: String,
+    /// Set when the dossier came from a historical tracking book import.
+    #[serde(default)]
+    pub imported: bool,
+}
+
+impl Dossier {
+    /// The national status code.
+    pub fn status(&self) -> Status {
+        self.state.status
+    }
+
+    /// Still being worked on by the office: counts toward "in progress" and can be late.
+    pub fn is_open(&self) -> bool {
+        matches!(
+            self.state.status,
+            Status::New
+                | Status::Accepted
+                | Status::InProgress
+                | Status::SupplementRequested
+                | Status::FeesDue
+        )
+    }
+
+    /// The lookup's second factor: the last 4 digits of the phone or of the ID number.
+    pub fn second_factor_matches(&self, last4: &str) -> bool {
+        let last4 = last4.trim();
+        if last4.len() != 4 || !last4.bytes().all(|b| b.is_ascii_digit()) {
+            return false;
+        }
+        let tail = |s: &str| {
+            let digits: String = s.chars().filter(|c| c.is_ascii_digit()).collect();
+            (digits.len() >= 4).then(|| digits[digits.len() - 4..].to_string())
+        };
+        [&self.applicant.phone, &self.applicant.id_number]
+            .into_iter()
+            .filter_map(|s| tail(s))
+            .any(|t| t == last4)
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -2042,8 +2137,16 @@ mod tests {
         assert!(json.contains("\"same_day15h\"") || json.contains("same_day_15h"));
         p.code = "1.004873.000.00.00.H01".into();
         assert!(p.validate().is_ok());
-        p.code = "abc".into();
-        assert_eq!(p.validate().unwrap_err().code(), "invalid_snapshot");
+        p.code = "DP.KD.01".into();
+        assert!(p.validate().is_ok());
+        for bad in ["abc", "", "1..2", ".1", "1.00 1"] {
+            p.code = bad.into();
+            assert_eq!(
+                p.validate().unwrap_err().code(),
+                "invalid_snapshot",
+                "{bad}"
+            );
+        }
         p.code = "1.001193".into();
         p.duration = StatutoryTime {
             amount: 5,

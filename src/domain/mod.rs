@@ -3,6 +3,7 @@
 //! officer can name is unit-tested here.
 
 pub mod calendar;
+pub mod catalogue;
 pub mod center;
 pub mod citizen;
 pub mod dossier;

@@ -15,6 +15,16 @@ pub fn local(at: DateTime<Utc>) -> DateTime<FixedOffset> {
     at.with_timezone(&vn_offset())
 }
 
+/// The local wall-clock date and time of an instant (what the deadline calendar takes).
+pub fn local_naive(at: DateTime<Utc>) -> chrono::NaiveDateTime {
+    local(at).naive_local()
+}
+
+/// The instant of a local wall-clock date and time (exact: the offset is fixed).
+pub fn from_local_naive(t: chrono::NaiveDateTime) -> DateTime<Utc> {
+    DateTime::<Utc>::from_naive_utc_and_offset(t - chrono::TimeDelta::hours(7), Utc)
+}
+
 /// The local calendar day an instant belongs to (tickets reset at local midnight).
 pub fn local_day(at: DateTime<Utc>) -> NaiveDate {
     local(at).date_naive()
@@ -66,5 +76,7 @@ mod tests {
         assert_eq!(session_name(morning), "Sáng");
         assert_eq!(session_name(afternoon), "Chiều");
         assert_eq!(format_local(morning), "11:59:00 05/03/2026");
+        assert_eq!(from_local_naive(local_naive(morning)), morning);
+        assert_eq!(local_naive(morning).to_string(), "2026-03-05 11:59:00");
     }
 }

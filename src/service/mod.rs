@@ -6,6 +6,7 @@ pub mod auth;
 pub mod backup;
 pub mod demo;
 pub mod devices;
+pub mod dossiers;
 pub mod printing;
 pub mod queue;
 
@@ -23,6 +24,8 @@ pub use queue::{IssuedTicket, QueueSnapshot, TicketAction};
 pub enum ServiceError {
     #[error("{0}")]
     Queue(#[from] QueueError),
+    #[error("{0}")]
+    Dossier(crate::domain::dossier::DossierError),
     #[error("Không tìm thấy {0}")]
     NotFound(&'static str),
     #[error("{0}")]
@@ -41,6 +44,7 @@ impl ServiceError {
     pub fn code(&self) -> &'static str {
         match self {
             ServiceError::Queue(e) => e.code(),
+            ServiceError::Dossier(e) => e.code(),
             ServiceError::NotFound(_) => "not_found",
             ServiceError::Forbidden(_) => "not_operator",
             ServiceError::Invalid(_) => "invalid_input",

@@ -4,6 +4,9 @@
 //! disk and in the audit log together.
 
 mod codec;
+mod dossiers;
+
+pub use dossiers::DossierIndex;
 
 use std::path::{Path, PathBuf};
 
@@ -144,6 +147,7 @@ impl Store {
             txn.open_table(PAIRINGS)?;
             txn.open_table(PRINT_JOBS)?;
             txn.open_table(PRINT_PENDING)?;
+            dossiers::create_tables(&txn)?;
         }
         txn.commit()?;
         Ok(())
@@ -722,6 +726,17 @@ impl Store {
         export_table!(o, txn, PAIRINGS, "pairings", bytes);
         export_table!(o, txn, PRINT_JOBS, "print_jobs", bytes);
         export_table!(o, txn, PRINT_PENDING, "print_pending", unit);
+        // Dossier indexes are derived: a restore rebuilds them from the records.
+        export_table!(o, txn, dossiers::DOSSIERS, "dossiers", bytes);
+        for row in txn.open_table(dossiers::IMPORT_KEYS)?.iter()? {
+            let (k, v) = row?;
+            let r = BackupRow {
+                t: "dossier_import_keys".into(),
+                k: serde_json::json!(k.value()),
+                v: serde_json::json!(v.value()),
+            };
+            backup_line(o, &r)?;
+        }
         gz.finish().map_err(|e| StoreError::Backup(e.to_string()))?;
         Ok(())
     }
@@ -821,6 +836,20 @@ impl Store {
                     }
                     "print_pending" => {
                         txn.open_table(PRINT_PENDING)?.insert(knum()?, ())?;
+                    }
+                    "dossiers" => {
+                        let b = bytes()?;
+                        let d: crate::domain::dossier::Dossier = codec::decode(&b)?;
+                        txn.open_table(dossiers::DOSSIERS)?
+                            .insert(kstr()?.as_str(), b.as_slice())?;
+                        dossiers::index_dossier(&txn, &d)?;
+                    }
+                    "dossier_import_keys" => {
+                        let v =
+                            r.v.as_str()
+                                .ok_or_else(|| bad("import key: bad value".into()))?;
+                        txn.open_table(dossiers::IMPORT_KEYS)?
+                            .insert(kstr()?.as_str(), v)?;
                     }
                     other => return Err(bad(format!("unknown table {other}"))),
                 }

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod assets;
+pub mod dossier_api;
 pub mod pages;
 pub mod routes;
 pub mod sse;
@@ -129,6 +130,15 @@ impl From<ServiceError> for ApiError {
     fn from(e: ServiceError) -> Self {
         let status = match &e {
             ServiceError::Queue(_) => StatusCode::CONFLICT,
+            ServiceError::Dossier(d) => {
+                use crate::domain::dossier::DossierError as D;
+                match d {
+                    D::IllegalTransition { .. } | D::ApologyAlreadySent | D::NotHolder { .. } => {
+                        StatusCode::CONFLICT
+                    }
+                    _ => StatusCode::UNPROCESSABLE_ENTITY,
+                }
+            }
             ServiceError::NotFound(_) => StatusCode::NOT_FOUND,
             ServiceError::Forbidden(_) => StatusCode::FORBIDDEN,
             ServiceError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,

@@ -8,7 +8,7 @@ use actix_web::http::{header, Method};
 use actix_web::middleware::Next;
 use actix_web::{web, HttpMessage, HttpResponse};
 
-use super::{api, assets, pages, sse, ApiError, AppState};
+use super::{api, assets, dossier_api, pages, sse, ApiError, AppState};
 use crate::domain::center::Role;
 use crate::service::auth::Principal;
 
@@ -121,6 +121,16 @@ routes! {
     GET  "/api/v1/users" => api::list_users, ADMIN;
     POST "/api/v1/users" => api::create_user, ADMIN;
     POST "/api/v1/users/{username}/reset-password" => api::reset_password, ADMIN;
+    GET  "/api/v1/procedures" => dossier_api::list_procedures, Access::Public;
+    PUT  "/api/v1/procedures" => dossier_api::put_procedures, ADMIN;
+    GET  "/api/v1/calendar" => dossier_api::get_calendar, STAFF;
+    PUT  "/api/v1/calendar" => dossier_api::put_calendar, ADMIN;
+    GET  "/api/v1/dossiers" => dossier_api::list_dossiers, STAFF;
+    POST "/api/v1/dossiers" => dossier_api::create_dossier, STAFF;
+    GET  "/api/v1/dossiers/{code}" => dossier_api::get_dossier, STAFF;
+    POST "/api/v1/dossiers/{code}/actions" => dossier_api::dossier_action, STAFF;
+    GET  "/api/v1/lookup" => dossier_api::lookup, Access::Public;
+    GET  "/api/v1/lookup/{token}" => dossier_api::lookup_token, Access::Public;
 }
 
 /// The rule for a request's matched route, if the route exists.

@@ -1,0 +1,216 @@
+//! Dossier, catalogue, calendar and public lookup endpoints of `/api/v1`.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::{DateTime, FixedOffset, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{blocking, peer, ApiError, AppState, Caller};
+use crate::domain::calendar::WorkingCalendar;
+use crate::domain::dossier::{Applicant, Dossier, HistoryEntry, Paper, ProcedureSnapshot};
+use crate::domain::time::local;
+use crate::service::dossiers::{DossierCommand, DossierFilter, ReceiveDossier};
+
+type Data = web::Data<AppState>;
+
+fn at(t: Option<DateTime<Utc>>) -> Option<DateTime<FixedOffset>> {
+    t.map(local)
+}
+
+/// The dossier as the API shows it: times in RFC 3339 with the local +07:00 offset,
+/// statuses and channels as the national codes.
+#[derive(Serialize)]
+pub struct DossierOut {
+    pub code: String,
+    pub procedure_code: String,
+    pub procedure_name: String,
+    pub procedure_version: u32,
+    pub area: u32,
+    pub status: u8,
+    pub status_label: &'static str,
+    pub channel: u8,
+    pub applicant: Applicant,
+    pub papers: Vec<Paper>,
+    pub sets: u32,
+    pub ticket: Option<u64>,
+    pub received_at: Option<DateTime<FixedOffset>>,
+    pub due_at: Option<DateTime<FixedOffset>>,
+    pub resolved_at: Option<DateTime<FixedOffset>>,
+    pub returned_at: Option<DateTime<FixedOffset>>,
+    pub current_officer: Option<String>,
+    pub allowed_actions: Vec<crate::domain::dossier::ActionKind>,
+    pub history: Vec<HistoryOut>,
+    pub imported: bool,
+}
+
+#[derive(Serialize)]
+pub struct HistoryOut {
+    pub at: DateTime<FixedOffset>,
+    pub actor: String,
+    pub event: crate::domain::dossier::EventKind,
+    pub from: Option<u8>,
+    pub to: u8,
+    pub note: String,
+    pub due: Option<DateTime<FixedOffset>>,
+}
+
+impl From<&HistoryEntry> for HistoryOut {
+    fn from(h: &HistoryEntry) -> Self {
+        HistoryOut {
+            at: local(h.at),
+            actor: h.actor.clone(),
+            event: h.event,
+            from: h.from.map(|s| s.code()),
+            to: h.to.code(),
+            note: h.note.clone(),
+            due: at(h.due),
+        }
+    }
+}
+
+impl From<&Dossier> for DossierOut {
+    fn from(d: &Dossier) -> Self {
+        DossierOut {
+            code: d.code.clone(),
+            procedure_code: d.procedure.code.clone(),
+            procedure_name: d.procedure.name.clone(),
+            procedure_version: d.procedure.version,
+            area: d.procedure.area,
+            status: d.status().code(),
+            status_label: d.status().label_vi(),
+            channel: d.state.channel.code(),
+            applicant: d.applicant.clone(),
+            papers: d.papers.clone(),
+            sets: d.sets,
+            ticket: d.ticket,
+            received_at: at(d.state.received_at),
+            due_at: at(d.state.due_at),
+            resolved_at: at(d.state.resolved_at),
+            returned_at: at(d.state.returned_at),
+            current_officer: d.state.current_officer.clone(),
+            allowed_actions: crate::domain::dossier::allowed_actions(d.status()),
+            history: d.history.iter().map(HistoryOut::from).collect(),
+            imported: d.imported,
+        }
+    }
+}
+
+pub async fn list_procedures(state: Data) -> Result<HttpResponse, ApiError> {
+    let s = state.services.clone();
+    Ok(HttpResponse::Ok().json(blocking(move || s.catalogue()).await?))
+}
+
+/// The province's list: either the exported document or a bare array of procedures.
+#[derive(Deserialize)]
+#[serde(untagged)]
+pub enum CatalogueIn {
+    Document { procedures: Vec<ProcedureSnapshot> },
+    List(Vec<ProcedureSnapshot>),
+}
+
+#[derive(Serialize)]
+struct CatalogueImported {
+    version: u32,
+    changed: usize,
+    procedures: usize,
+}
+
+pub async fn put_procedures(
+    state: Data,
+    caller: Caller,
+    body: web::Json<CatalogueIn>,
+) -> Result<HttpResponse, ApiError> {
+    let s = state.services.clone();
+    let actor = caller.actor();
+    let list = match body.into_inner() {
+        CatalogueIn::Document { procedures } | CatalogueIn::List(procedures) => procedures,
+    };
+    let (c, changed) = blocking(move || s.import_catalogue(&actor, list)).await?;
+    Ok(HttpResponse::Ok().json(CatalogueImported {
+        version: c.version,
+        changed,
+        procedures: c.procedures.len(),
+    }))
+}
+
+pub async fn get_calendar(state: Data) -> Result<HttpResponse, ApiError> {
+    let s = state.services.clone();
+    Ok(HttpResponse::Ok().json(blocking(move || s.calendar()).await?))
+}
+
+pub async fn put_calendar(
+    state: Data,
+    caller: Caller,
+    body: web::Json<WorkingCalendar>,
+) -> Result<HttpResponse, ApiError> {
+    let s = state.services.clone();
+    let actor = caller.actor();
+    Ok(
+        HttpResponse::Ok()
+            .json(blocking(move || s.save_calendar(&actor, body.into_inner())).await?),
+    )
+}
+
+pub async fn create_dossier(
+    state: Data,
+    caller: Caller,
+    body: web::Json<ReceiveDossier>,
+) -> Result<HttpResponse, ApiError> {
+    let s = state.services.clone();
+    let actor = caller.actor();
+    let d = blocking(move || s.receive_dossier(&actor, body.into_inner())).await?;
+    Ok(HttpResponse::Created().json(DossierOut::from(&d)))
+}
+
+pub async fn get_dossier(state: Data, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let s = state.services.clone();
+    let code = path.into_inner();
+    let d = blocking(move || s.dossier(&code)).await?;
+    Ok(HttpResponse::Ok().json(DossierOut::from(&d)))
+}
+
+pub async fn list_dossiers(
+    state: Data,
+    q: web::Query<DossierFilter>,
+) -> Result<HttpResponse, ApiError> {
+    let s = state.services.clone();
+    let f = q.into_inner();
+    let list = blocking(move || s.list_dossiers(&f)).await?;
+    Ok(HttpResponse::Ok().json(list.iter().map(DossierOut::from).collect::<Vec<_>>()))
+}
+
+pub async fn dossier_action(
+    state: Data,
+    caller: Caller,
+    path: web::Path<String>,
+    body: web::Json<DossierCommand>,
+) -> Result<HttpResponse, ApiError> {
+    let s = state.services.clone();
+    let actor = caller.actor();
+    let code = path.into_inner();
+    let d = blocking(move || s.dossier_action(&actor, &code, body.into_inner())).await?;
+    Ok(HttpResponse::Ok().json(DossierOut::from(&d)))
+}
+
+#[derive(Deserialize)]
+pub struct LookupQuery {
+    code: String,
+    last4: String,
+}
+
+pub async fn lookup(
+    state: Data,
+    req: HttpRequest,
+    q: web::Query<LookupQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let s = state.services.clone();
+    let addr = peer(&req);
+    let LookupQuery { code, last4 } = q.into_inner();
+    Ok(HttpResponse::Ok()
+        .json(blocking(move || s.public_lookup(addr.as_deref(), &code, &last4)).await?))
+}
+
+pub async fn lookup_token(state: Data, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let s = state.services.clone();
+    let token = path.into_inner();
+    Ok(HttpResponse::Ok().json(blocking(move || s.public_lookup_token(&token)).await?))
+}
