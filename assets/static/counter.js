@@ -53,6 +53,9 @@
     $("act-recall").disabled = !cur || cur.state !== "called";
     $("act-start").disabled = !cur || cur.state !== "called";
     $("act-finish").disabled = !cur;
+    // Reception of a dossier for the citizen at the desk links the ticket to it.
+    $("act-dossier").hidden = !cur || cur.state !== "serving";
+    $("act-dossier").href = cur ? "/ho-so/moi?ticket=" + cur.id : "/ho-so/moi";
     $("act-noshow").disabled = !cur || cur.state !== "called";
     $("act-transfer").disabled = !cur;
     $("act-pause").hidden = st !== "open";

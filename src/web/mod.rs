@@ -4,6 +4,7 @@
 pub mod api;
 pub mod assets;
 pub mod dossier_api;
+pub mod dossier_pages;
 pub mod pages;
 pub mod routes;
 pub mod sse;

@@ -8,7 +8,7 @@ use actix_web::http::{header, Method};
 use actix_web::middleware::Next;
 use actix_web::{web, HttpMessage, HttpResponse};
 
-use super::{api, assets, dossier_api, pages, sse, ApiError, AppState};
+use super::{api, assets, dossier_api, dossier_pages, pages, sse, ApiError, AppState};
 use crate::domain::center::Role;
 use crate::service::auth::Principal;
 
@@ -78,6 +78,15 @@ routes! {
     GET  "/counter" => pages::counter, OPERATE;
     GET  "/display" => pages::display, BOARD;
     GET  "/admin" => pages::admin, ADMIN;
+    GET  "/ho-so" => dossier_pages::book, STAFF;
+    GET  "/ho-so/moi" => dossier_pages::new_dossier, STAFF;
+    POST "/ho-so/moi" => dossier_pages::new_dossier_submit, STAFF;
+    GET  "/ho-so/{code}" => dossier_pages::view_dossier, STAFF;
+    POST "/ho-so/{code}/thao-tac" => dossier_pages::dossier_action_submit, STAFF;
+    GET  "/ho-so/{code}/mau/{form}" => dossier_pages::dossier_form, STAFF;
+    GET  "/tra-cuu" => dossier_pages::lookup_page, Access::Public;
+    POST "/tra-cuu" => dossier_pages::lookup_submit, Access::Public;
+    GET  "/tra-cuu/{token}" => dossier_pages::lookup_by_token, Access::Public;
 
     GET  "/api/v1/openapi.json" => assets::openapi, Access::Public;
     POST "/api/v1/session" => api::create_session, Access::Public;

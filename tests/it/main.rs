@@ -1,5 +1,6 @@
 //! Integration tests: one binary, the real app on a random port, HTTP only.
 
+mod dossier_pages;
 mod dossiers;
 mod helpers;
 mod pages;

@@ -1,0 +1,1089 @@
+//! Dossier screens: the tracking book (Mẫu 07), reception at the counter, a dossier with
+//! its actions and control sheet (Mẫu 06), the printable forms (Mẫu 01–05), and the
+//! citizens' lookup (`/tra-cuu`). Plain HTML forms: they work on any browser at the desk,
+//! and the forms print on A4 from the browser with the print stylesheet.
+
+use std::collections::HashMap;
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Deserialize;
+
+use super::{blocking, peer, ApiError, AppState, Caller};
+use crate::domain::dossier::{
+    allowed_actions, ActionKind, Dossier, Paper, PaperKind, Status, Timeliness,
+};
+use crate::domain::time::local;
+use crate::service::dossiers::{DossierCommand, DossierFilter, PublicDossier, ReceiveDossier};
+use crate::service::ServiceError;
+
+type Data = web::Data<AppState>;
+
+fn html_status(t: impl Template, status: StatusCode) -> Result<HttpResponse, ApiError> {
+    let body = t.render().map_err(|e| ApiError::internal(e.to_string()))?;
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header(("X-Frame-Options", "DENY"))
+        .body(body))
+}
+
+fn html(t: impl Template) -> Result<HttpResponse, ApiError> {
+    html_status(t, StatusCode::OK)
+}
+
+fn see_other(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, to.to_string()))
+        .finish()
+}
+
+/// `14:05 05/03/2026`.
+pub fn when(t: Option<DateTime<Utc>>) -> String {
+    t.map(|t| local(t).format("%H:%M %d/%m/%Y").to_string())
+        .unwrap_or_default()
+}
+
+/// `14 giờ 05 phút, ngày 05 tháng 03 năm 2026`, as Mẫu 01 writes times.
+fn when_long(t: Option<DateTime<Utc>>) -> String {
+    t.map(|t| {
+        local(t)
+            .format("%H giờ %M phút, ngày %d tháng %m năm %Y")
+            .to_string()
+    })
+    .unwrap_or_else(|| "…".into())
+}
+
+fn day(t: Option<DateTime<Utc>>) -> String {
+    t.map(|t| local(t).format("%d/%m/%Y").to_string())
+        .unwrap_or_default()
+}
+
+fn money(v: u64) -> String {
+    let s = v.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push('.');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn fee_text(p: &crate::domain::dossier::ProcedureSnapshot) -> String {
+    let base = match p.fee_vnd {
+        Some(0) => "Miễn phí".to_string(),
+        Some(v) => format!("{} đồng", money(v)),
+        None => String::new(),
+    };
+    match (base.is_empty(), p.fee_note.trim().is_empty()) {
+        (true, true) => "Không".into(),
+        (false, true) => base,
+        (true, false) => p.fee_note.clone(),
+        (false, false) => format!("{base} ({})", p.fee_note),
+    }
+}
+
+/// An inline SVG QR code (no image request, prints sharply).
+pub fn qr_svg(text: &str) -> String {
+    let Ok(code) = qrcode::QrCode::new(text.as_bytes()) else {
+        return String::new();
+    };
+    let w = code.width();
+    let colors = code.to_colors();
+    let mut path = String::new();
+    for (i, c) in colors.iter().enumerate() {
+        if *c == qrcode::Color::Dark {
+            let (x, y) = (i % w + 4, i / w + 4);
+            path.push_str(&format!("M{x} {y}h1v1h-1z"));
+        }
+    }
+    let size = w + 8;
+    format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {size} {size}\" class=\"qr\" role=\"img\" aria-label=\"Mã QR tra cứu hồ sơ\"><rect width=\"{size}\" height=\"{size}\" fill=\"#fff\"/><path d=\"{path}\" fill=\"#000\"/></svg>"
+    )
+}
+
+fn base_url(req: &HttpRequest) -> String {
+    let info = req.connection_info();
+    format!("{}://{}", info.scheme(), info.host())
+}
+
+fn papers_text(ps: &[Paper]) -> Vec<String> {
+    ps.iter()
+        .map(|p| format!("{} — {}: {}", p.name, p.kind.label_vi(), p.count))
+        .collect()
+}
+
+/// A row of the book and of lists.
+struct Row {
+    code: String,
+    procedure: String,
+    sets: u32,
+    applicant: String,
+    contact: String,
+    received: String,
+    due: String,
+    resolved: String,
+    returned: String,
+    status: &'static str,
+    status_code: u8,
+    officer: String,
+    late: bool,
+}
+
+fn row(d: &Dossier, names: &HashMap<String, String>, now: DateTime<Utc>) -> Row {
+    let contact = [d.applicant.address.as_str(), d.applicant.phone.as_str()]
+        .iter()
+        .filter(|s| !s.trim().is_empty())
+        .copied()
+        .collect::<Vec<_>>()
+        .join(" – ");
+    Row {
+        code: d.code.clone(),
+        procedure: d.procedure.name.clone(),
+        sets: d.sets,
+        applicant: d.applicant.name.clone(),
+        contact,
+        received: when(d.state.received_at.or(d.state.registered_at)),
+        due: when(d.state.due_at),
+        resolved: when(d.state.resolved_at),
+        returned: when(d.state.returned_at),
+        status: d.status().label_vi(),
+        status_code: d.status().code(),
+        officer: d
+            .state
+            .current_officer
+            .as_ref()
+            .map(|o| names.get(o).cloned().unwrap_or_else(|| o.clone()))
+            .unwrap_or_default(),
+        late: d.is_open() && d.state.due_at.is_some_and(|t| t < now),
+    }
+}
+
+fn display_names(s: &crate::service::Services) -> Result<HashMap<String, String>, ServiceError> {
+    Ok(s.users()?
+        .into_iter()
+        .map(|u| (u.username, u.display_name))
+        .collect())
+}
+
+// ───────────────────────────── The book (Mẫu 07) ─────────────────────────────
+
+#[derive(Template)]
+#[template(path = "dossier_list.html")]
+struct ListPage {
+    center: String,
+    agency_name: String,
+    user: String,
+    rows: Vec<Row>,
+    attention: Vec<Row>,
+    areas: Vec<(u32, String, bool)>,
+    statuses: Vec<(u8, &'static str, bool)>,
+    f_from: String,
+    f_to: String,
+    f_q: String,
+    f_overdue: bool,
+    page: usize,
+    next_page: Option<String>,
+    period: String,
+}
+
+/// Query string of the book's filters, as the form sends it (empty fields allowed).
+#[derive(Deserialize, Default)]
+pub struct BookQuery {
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    area: String,
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    overdue: String,
+    #[serde(default)]
+    page: usize,
+}
+
+pub async fn book(
+    state: Data,
+    caller: Caller,
+    q: web::Query<BookQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let s = state.services.clone();
+    let q = q.into_inner();
+    let date = |v: &str| NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d").ok();
+    let filter = DossierFilter {
+        status: q.status.trim().parse().ok(),
+        area: q.area.trim().parse().ok(),
+        from: date(&q.from),
+        to: date(&q.to),
+        q: Some(q.q.clone()).filter(|v| !v.trim().is_empty()),
+        overdue: !q.overdue.is_empty(),
+        page: q.page,
+        per_page: Some(100),
+        ..Default::default()
+    };
+    let page = blocking(move || {
+        let settings = s.settings()?;
+        let names = display_names(&s)?;
+        let now = s.clock.now();
+        let list = s.list_dossiers(&filter)?;
+        let attention = s.dossiers_needing_attention(20)?;
+        let areas = s
+            .services()?
+            .into_iter()
+            .map(|a| (a.id, a.name, filter.area == Some(a.id)))
+            .collect();
+        let period = match (filter.from, filter.to) {
+            (Some(a), Some(b)) => format!(
+                "Từ ngày {} đến ngày {}",
+                a.format("%d/%m/%Y"),
+                b.format("%d/%m/%Y")
+            ),
+            (Some(a), None) => format!("Từ ngày {}", a.format("%d/%m/%Y")),
+            (None, Some(b)) => format!("Đến ngày {}", b.format("%d/%m/%Y")),
+            (None, None) => String::new(),
+        };
+        let full = list.len() == 100;
+        Ok(ListPage {
+            center: settings.name,
+            agency_name: settings.dossier.agency_name,
+            user: caller.principal.display_name.clone(),
+            rows: list.iter().map(|d| row(d, &names, now)).collect(),
+            attention: attention.iter().map(|d| row(d, &names, now)).collect(),
+            areas,
+            statuses: Status::ALL
+                .iter()
+                .map(|s| (s.code(), s.label_vi(), filter.status == Some(s.code())))
+                .collect(),
+            f_from: q.from.clone(),
+            f_to: q.to.clone(),
+            f_q: q.q.clone(),
+            f_overdue: filter.overdue,
+            page: q.page,
+            next_page: full.then(|| {
+                format!(
+                    "?from={}&to={}&status={}&area={}&q={}&overdue={}&page={}",
+                    enc(&q.from),
+                    enc(&q.to),
+                    enc(&q.status),
+                    enc(&q.area),
+                    enc(&q.q),
+                    enc(&q.overdue),
+                    q.page + 1
+                )
+            }),
+            period,
+        })
+    })
+    .await?;
+    html(page)
+}
+
+fn enc(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+// ───────────────────────────── Reception ─────────────────────────────
+
+struct ProcOption {
+    code: String,
+    name: String,
+    area: String,
+    selected: bool,
+}
+
+struct PaperBox {
+    index: usize,
+    name: String,
+    kind: &'static str,
+    count: u32,
+}
+
+#[derive(Template)]
+#[template(path = "dossier_new.html")]
+struct NewPage {
+    center: String,
+    user: String,
+    procedures: Vec<ProcOption>,
+    chosen: Option<ChosenProc>,
+    ticket: Option<u64>,
+    ticket_number: Option<String>,
+    error: Option<String>,
+    form: HashMap<String, String>,
+}
+
+struct ChosenProc {
+    code: String,
+    name: String,
+    time: String,
+    fee: String,
+    result: String,
+    papers: Vec<PaperBox>,
+}
+
+#[derive(Deserialize)]
+pub struct NewQuery {
+    #[serde(default)]
+    thu_tuc: String,
+    #[serde(default)]
+    ticket: Option<u64>,
+}
+
+fn new_page(
+    s: &crate::service::Services,
+    user: String,
+    code: &str,
+    ticket: Option<u64>,
+    error: Option<String>,
+    form: HashMap<String, String>,
+) -> Result<NewPage, ServiceError> {
+    let cat = s.catalogue()?;
+    let areas: HashMap<u32, String> = s.services()?.into_iter().map(|a| (a.id, a.name)).collect();
+    let mut procs: Vec<&crate::domain::dossier::ProcedureSnapshot> =
+        cat.procedures.iter().collect();
+    procs.sort_by(|a, b| a.area.cmp(&b.area).then(a.name.cmp(&b.name)));
+    let chosen = cat.get(code.trim()).map(|p| ChosenProc {
+        code: p.code.clone(),
+        name: p.name.clone(),
+        time: p.duration.label_vi(),
+        fee: fee_text(p),
+        result: p.result_type.clone(),
+        papers: p
+            .papers
+            .iter()
+            .enumerate()
+            .map(|(index, x)| PaperBox {
+                index,
+                name: x.name.clone(),
+                kind: x.kind.label_vi(),
+                count: x.count,
+            })
+            .collect(),
+    });
+    let ticket_number = match ticket {
+        Some(id) => s.store.read()?.ticket(id)?.map(|t| t.number),
+        None => None,
+    };
+    Ok(NewPage {
+        center: s.settings()?.name,
+        user,
+        procedures: procs
+            .into_iter()
+            .map(|p| ProcOption {
+                code: p.code.clone(),
+                name: p.name.clone(),
+                area: areas.get(&p.area).cloned().unwrap_or_default(),
+                selected: p.code == code.trim(),
+            })
+            .collect(),
+        chosen,
+        ticket,
+        ticket_number,
+        error,
+        form,
+    })
+}
+
+pub async fn new_dossier(
+    state: Data,
+    caller: Caller,
+    q: web::Query<NewQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let s = state.services.clone();
+    let q = q.into_inner();
+    let user = caller.principal.display_name.clone();
+    let page =
+        blocking(move || new_page(&s, user, &q.thu_tuc, q.ticket, None, HashMap::new())).await?;
+    html(page)
+}
+
+/// The reception form: applicant fields, `paper_N` checkboxes with `count_N`.
+pub async fn new_dossier_submit(
+    state: Data,
+    caller: Caller,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, ApiError> {
+    let fields: HashMap<String, String> = form.into_inner().into_iter().collect();
+    let s = state.services.clone();
+    let actor = caller.actor();
+    let user = caller.principal.display_name.clone();
+    let outcome = blocking(move || {
+        let get = |k: &str| fields.get(k).cloned().unwrap_or_default();
+        let code = get("procedure_code");
+        let cat = s.catalogue()?;
+        let Some(p) = cat.get(code.trim()) else {
+            return Ok(Err(new_page(
+                &s,
+                user,
+                "",
+                get("ticket").parse().ok(),
+                Some("Cần chọn thủ tục".into()),
+                fields.clone(),
+            )?));
+        };
+        let papers: Vec<Paper> = p
+            .papers
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| fields.contains_key(&format!("paper_{i}")))
+            .map(|(i, x)| Paper {
+                count: get(&format!("count_{i}")).trim().parse().unwrap_or(x.count),
+                ..x.clone()
+            })
+            .collect();
+        let req = ReceiveDossier {
+            procedure_code: code.clone(),
+            applicant: crate::domain::dossier::Applicant {
+                name: get("name"),
+                id_number: get("id_number"),
+                phone: get("phone"),
+                address: get("address"),
+                email: get("email"),
+            },
+            papers: Some(papers),
+            sets: get("sets").trim().parse().ok(),
+            ticket: get("ticket").trim().parse().ok(),
+            channel: None,
+            note: get("note"),
+        };
+        match s.receive_dossier(&actor, req) {
+            Ok(d) => Ok(Ok(d.code)),
+            Err(
+                e @ (ServiceError::Invalid(_)
+                | ServiceError::NotFound(_)
+                | ServiceError::Dossier(_)),
+            ) => Ok(Err(new_page(
+                &s,
+                user,
+                &code,
+                get("ticket").parse().ok(),
+                Some(e.to_string()),
+                fields.clone(),
+            )?)),
+            Err(e) => Err(e),
+        }
+    })
+    .await?;
+    match outcome {
+        Ok(code) => Ok(see_other(&format!("/ho-so/{code}/mau/01"))),
+        Err(page) => html_status(page, StatusCode::UNPROCESSABLE_ENTITY),
+    }
+}
+
+// ───────────────────────────── One dossier ─────────────────────────────
+
+struct HistRow {
+    at: String,
+    actor: String,
+    what: String,
+    status: &'static str,
+    note: String,
+    due: String,
+}
+
+struct StepRow {
+    from: String,
+    to: String,
+    handed: String,
+    due: String,
+    finished: String,
+    mark: &'static str,
+}
+
+struct Info {
+    code: String,
+    procedure: String,
+    procedure_code: String,
+    procedure_version: u32,
+    status: &'static str,
+    status_code: u8,
+    channel: &'static str,
+    applicant: crate::domain::dossier::Applicant,
+    papers: Vec<String>,
+    sets: u32,
+    received: String,
+    due: String,
+    resolved: String,
+    returned: String,
+    officer: String,
+    late: bool,
+    missing: Vec<String>,
+    closing_reason: String,
+    apology: bool,
+    note: String,
+    imported: bool,
+}
+
+#[derive(Template)]
+#[template(path = "dossier_view.html")]
+struct ViewPage {
+    center: String,
+    user: String,
+    d: Info,
+    history: Vec<HistRow>,
+    steps: Vec<StepRow>,
+    actions: Vec<String>,
+    officers: Vec<(String, String)>,
+    error: Option<String>,
+    forms: Vec<(&'static str, &'static str)>,
+}
+
+fn mark(t: Option<Timeliness>) -> &'static str {
+    t.map(Timeliness::label_vi).unwrap_or("")
+}
+
+fn info(d: &Dossier, names: &HashMap<String, String>, now: DateTime<Utc>) -> Info {
+    let name = |o: &String| names.get(o).cloned().unwrap_or_else(|| o.clone());
+    Info {
+        code: d.code.clone(),
+        procedure: d.procedure.name.clone(),
+        procedure_code: d.procedure.code.clone(),
+        procedure_version: d.procedure.version,
+        status: d.status().label_vi(),
+        status_code: d.status().code(),
+        channel: d.state.channel.label_vi(),
+        applicant: d.applicant.clone(),
+        papers: papers_text(&d.papers),
+        sets: d.sets,
+        received: when(d.state.received_at.or(d.state.registered_at)),
+        due: when(d.state.due_at),
+        resolved: when(d.state.resolved_at),
+        returned: when(d.state.returned_at),
+        officer: d
+            .state
+            .current_officer
+            .as_ref()
+            .map(name)
+            .unwrap_or_default(),
+        late: d.is_open() && d.state.due_at.is_some_and(|t| t < now),
+        missing: papers_text(&d.state.pending_supplement),
+        closing_reason: d.state.closing_reason.clone().unwrap_or_default(),
+        apology: d.state.apology.is_some(),
+        note: d.note.clone(),
+        imported: d.imported,
+    }
+}
+
+/// Which printable forms apply to a dossier now.
+fn forms_for(d: &Dossier) -> Vec<(&'static str, &'static str)> {
+    let mut f = vec![("01", "Giấy tiếp nhận và hẹn trả kết quả (Mẫu 01)")];
+    if d.state.supplement_requests > 0 {
+        f.push(("02", "Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ (Mẫu 02)"));
+    }
+    if d.status() == Status::Refused {
+        f.push(("03", "Phiếu từ chối tiếp nhận giải quyết hồ sơ (Mẫu 03)"));
+    }
+    if d.state.apology.is_some() {
+        f.push(("04", "Văn bản xin lỗi và hẹn lại ngày trả kết quả (Mẫu 04)"));
+    }
+    if d.status() == Status::Stopped {
+        f.push(("05", "Thông báo dừng giải quyết hồ sơ (Mẫu 05)"));
+    }
+    f.push(("06", "Phiếu kiểm soát quá trình giải quyết hồ sơ (Mẫu 06)"));
+    f
+}
+
+fn action_code(a: ActionKind) -> &'static str {
+    match a {
+        ActionKind::Receive => "receive",
+        ActionKind::Refuse => "refuse",
+        ActionKind::RequestSupplement => "request_supplement",
+        ActionKind::Resume => "resume",
+        ActionKind::Assign => "assign",
+        ActionKind::Handover => "handover",
+        ActionKind::RequestFees => "request_fees",
+        ActionKind::FeesPaid => "fees_paid",
+        ActionKind::Resolve => "resolve",
+        ActionKind::ReturnResult => "return_result",
+        ActionKind::Withdraw => "withdraw",
+        ActionKind::Stop => "stop",
+        ActionKind::Apologize => "apologize",
+    }
+}
+
+fn view_page(
+    s: &crate::service::Services,
+    user: String,
+    code: &str,
+    error: Option<String>,
+) -> Result<ViewPage, ServiceError> {
+    let d = s.dossier(code)?;
+    let names = display_names(s)?;
+    let name = |o: &str| names.get(o).cloned().unwrap_or_else(|| o.to_string());
+    let now = s.clock.now();
+    let mut actions: Vec<String> = allowed_actions(d.status())
+        .into_iter()
+        .filter(|a| !(*a == ActionKind::Apologize && d.state.apology.is_some()))
+        .map(|a| action_code(a).to_string())
+        .collect();
+    // Assign covers hand-overs on this screen (the holder is the giver either way).
+    actions.retain(|a| *a != "handover");
+    let officers = s
+        .users()?
+        .into_iter()
+        .filter(|u| {
+            !u.disabled
+                && matches!(
+                    u.role,
+                    crate::domain::center::Role::Officer
+                        | crate::domain::center::Role::Leader
+                        | crate::domain::center::Role::Admin
+                )
+        })
+        .map(|u| (u.username, u.display_name))
+        .collect();
+    Ok(ViewPage {
+        center: s.settings()?.name,
+        user,
+        history: d
+            .history
+            .iter()
+            .map(|h| HistRow {
+                at: when(Some(h.at)),
+                actor: name(&h.actor),
+                what: event_label(h.event).to_string(),
+                status: h.to.label_vi(),
+                note: h.note.clone(),
+                due: when(h.due),
+            })
+            .collect(),
+        steps: d
+            .state
+            .steps
+            .iter()
+            .map(|r| StepRow {
+                from: name(&r.from),
+                to: name(&r.to),
+                handed: when(Some(r.handed_at)),
+                due: when(Some(r.step_due)),
+                finished: when(r.finished_at),
+                mark: mark(r.timeliness),
+            })
+            .collect(),
+        forms: forms_for(&d),
+        d: info(&d, &names, now),
+        actions,
+        officers,
+        error,
+    })
+}
+
+pub fn event_label(e: crate::domain::dossier::EventKind) -> &'static str {
+    use crate::domain::dossier::EventKind as E;
+    match e {
+        E::Registered => "Nộp trực tuyến",
+        E::Received => "Tiếp nhận",
+        E::Refused => "Từ chối tiếp nhận",
+        E::SupplementRequested => "Yêu cầu bổ sung",
+        E::Resumed => "Nhận bổ sung, tiếp tục xử lý",
+        E::Assigned => "Phân công",
+        E::HandedOver => "Chuyển bước",
+        E::FeesRequested => "Yêu cầu nghĩa vụ tài chính",
+        E::FeesPaid => "Đã nộp nghĩa vụ tài chính",
+        E::Resolved => "Hoàn thành xử lý",
+        E::Returned => "Trả kết quả",
+        E::Withdrawn => "Rút hồ sơ",
+        E::Stopped => "Dừng xử lý",
+        E::Apologized => "Xin lỗi, hẹn lại",
+        E::StepClosed => "Kết thúc bước",
+    }
+}
+
+pub async fn view_dossier(
+    state: Data,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let s = state.services.clone();
+    let code = path.into_inner();
+    let user = caller.principal.display_name.clone();
+    let page = blocking(move || view_page(&s, user, &code, None)).await?;
+    html(page)
+}
+
+/// The action forms of the dossier screen: `action` plus that action's fields.
+pub async fn dossier_action_submit(
+    state: Data,
+    caller: Caller,
+    path: web::Path<String>,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, ApiError> {
+    let fields: HashMap<String, String> = form.into_inner().into_iter().collect();
+    let code = path.into_inner();
+    let s = state.services.clone();
+    let actor = caller.actor();
+    let user = caller.principal.display_name.clone();
+    let outcome = blocking(move || {
+        let get = |k: &str| fields.get(k).cloned().unwrap_or_default();
+        let cmd = match get("action").as_str() {
+            "receive" => Ok(DossierCommand::Receive),
+            "refuse" => Ok(DossierCommand::Refuse {
+                reason: get("reason"),
+            }),
+            "request_supplement" => {
+                let missing: Vec<Paper> = get("missing")
+                    .lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty())
+                    .map(|l| Paper {
+                        name: l.to_string(),
+                        kind: PaperKind::Original,
+                        count: 1,
+                    })
+                    .collect();
+                Ok(DossierCommand::RequestSupplement {
+                    missing,
+                    reason: get("reason"),
+                })
+            }
+            "resume" => Ok(DossierCommand::Resume),
+            "assign" => Ok(DossierCommand::Assign {
+                to_officer: get("to_officer"),
+                step_days: get("step_days").trim().parse().ok(),
+            }),
+            "request_fees" => Ok(DossierCommand::RequestFees {
+                amount_vnd: get("amount_vnd").trim().replace('.', "").parse().ok(),
+                note: get("note"),
+            }),
+            "fees_paid" => Ok(DossierCommand::FeesPaid),
+            "resolve" => Ok(DossierCommand::Resolve { note: get("note") }),
+            "return_result" => Ok(DossierCommand::ReturnResult { note: get("note") }),
+            "withdraw" => Ok(DossierCommand::Withdraw {
+                reason: get("reason"),
+            }),
+            "stop" => Ok(DossierCommand::Stop {
+                reason: get("reason"),
+            }),
+            "apologize" => match NaiveDate::parse_from_str(get("new_due").trim(), "%Y-%m-%d") {
+                Ok(new_due) => Ok(DossierCommand::Apologize {
+                    new_due,
+                    reason: get("reason"),
+                }),
+                Err(_) => Err("Cần chọn ngày hẹn trả mới".to_string()),
+            },
+            _ => Err("Thao tác không hợp lệ".to_string()),
+        };
+        let result = match cmd {
+            Ok(cmd) => s.dossier_action(&actor, &code, cmd).map(|_| ()),
+            Err(m) => Err(ServiceError::Invalid(m)),
+        };
+        match result {
+            Ok(()) => Ok(Ok(code)),
+            Err(ServiceError::Store(e)) => Err(ServiceError::Store(e)),
+            Err(ServiceError::NotFound(w)) => Err(ServiceError::NotFound(w)),
+            Err(e) => Ok(Err(view_page(&s, user, &code, Some(e.to_string()))?)),
+        }
+    })
+    .await?;
+    match outcome {
+        Ok(code) => Ok(see_other(&format!("/ho-so/{code}"))),
+        Err(page) => html_status(page, StatusCode::CONFLICT),
+    }
+}
+
+// ───────────────────────────── Printable forms ─────────────────────────────
+
+#[derive(Template)]
+#[template(path = "dossier_form.html")]
+struct FormPage {
+    form: String,
+    agency_name: String,
+    center: String,
+    d: Info,
+    officer_received: String,
+    statutory: String,
+    fee: String,
+    received_long: String,
+    due_long: String,
+    pickup: String,
+    today: String,
+    qr: String,
+    lookup_url: String,
+    steps: Vec<StepRow>,
+    missing: Vec<String>,
+    reason: String,
+    apology_original: String,
+    apology_new: String,
+    request_note: String,
+}
+
+#[derive(Deserialize)]
+pub struct FormPath {
+    code: String,
+    form: String,
+}
+
+pub async fn dossier_form(
+    state: Data,
+    req: HttpRequest,
+    path: web::Path<FormPath>,
+) -> Result<HttpResponse, ApiError> {
+    let FormPath { code, form } = path.into_inner();
+    if !["01", "02", "03", "04", "05", "06"].contains(&form.as_str()) {
+        return Err(ApiError::not_found("mẫu"));
+    }
+    let s = state.services.clone();
+    let base = base_url(&req);
+    let page = blocking(move || {
+        let d = s.dossier(&code)?;
+        let settings = s.settings()?;
+        let names = display_names(&s)?;
+        let name = |o: &str| names.get(o).cloned().unwrap_or_else(|| o.to_string());
+        let now = s.clock.now();
+        let lookup_url = format!("{base}/tra-cuu/{}", d.lookup_token);
+        let reason_for = |e: crate::domain::dossier::EventKind| {
+            d.history
+                .iter()
+                .rev()
+                .find(|h| h.event == e)
+                .map(|h| h.note.clone())
+                .unwrap_or_default()
+        };
+        let supplement = d
+            .history
+            .iter()
+            .rev()
+            .find(|h| h.event == crate::domain::dossier::EventKind::SupplementRequested);
+        let reason = match form.as_str() {
+            "02" => {
+                let note = reason_for(crate::domain::dossier::EventKind::SupplementRequested);
+                note.split_once(". Cần bổ sung: ")
+                    .map(|(r, _)| r.to_string())
+                    .unwrap_or(note)
+            }
+            "04" => d
+                .state
+                .apology
+                .as_ref()
+                .map(|a| a.reason.clone())
+                .unwrap_or_default(),
+            _ => d.state.closing_reason.clone().unwrap_or_default(),
+        };
+        // Mẫu 02 lists what was asked for, even after the citizen brought it.
+        let missing = d
+            .history
+            .iter()
+            .rev()
+            .find(|h| h.event == crate::domain::dossier::EventKind::SupplementRequested)
+            .and_then(|h| {
+                h.note
+                    .split_once("Cần bổ sung: ")
+                    .map(|(_, m)| m.to_string())
+            })
+            .map(|m| m.split("; ").map(str::to_string).collect())
+            .unwrap_or_default();
+        Ok(FormPage {
+            form: form.clone(),
+            agency_name: settings.dossier.agency_name.clone(),
+            center: settings.name.clone(),
+            // The officer who signs: the receiver on Mẫu 01, the guide on Mẫu 02.
+            officer_received: match (form.as_str(), supplement) {
+                ("02", Some(h)) => name(&h.actor),
+                _ => d
+                    .history
+                    .first()
+                    .map(|h| name(&h.actor))
+                    .unwrap_or_default(),
+            },
+            statutory: d.procedure.duration.label_vi(),
+            fee: fee_text(&d.procedure),
+            received_long: when_long(d.state.received_at),
+            due_long: when_long(
+                d.state
+                    .apology
+                    .as_ref()
+                    .map(|a| a.original_due)
+                    .or(d.state.due_at),
+            ),
+            pickup: d.pickup.clone(),
+            today: local(now).format("ngày %d tháng %m năm %Y").to_string(),
+            qr: qr_svg(&lookup_url),
+            lookup_url,
+            steps: d
+                .state
+                .steps
+                .iter()
+                .map(|r| StepRow {
+                    from: name(&r.from),
+                    to: name(&r.to),
+                    handed: when(Some(r.handed_at)),
+                    due: when(Some(r.step_due)),
+                    finished: when(r.finished_at),
+                    mark: mark(r.timeliness),
+                })
+                .collect(),
+            missing,
+            reason,
+            apology_original: day(d.state.apology.as_ref().map(|a| a.original_due)),
+            apology_new: day(d.state.apology.as_ref().map(|a| a.new_due)),
+            request_note: d.note.clone(),
+            d: info(&d, &names, now),
+        })
+    })
+    .await?;
+    html(page)
+}
+
+// ───────────────────────────── Public lookup ─────────────────────────────
+
+#[derive(Template)]
+#[template(path = "lookup.html")]
+struct LookupPage {
+    center: String,
+    code: String,
+    error: Option<String>,
+    found: Option<PublicView>,
+}
+
+struct PublicView {
+    code: String,
+    procedure: String,
+    status: &'static str,
+    status_code: u8,
+    applicant: String,
+    received: String,
+    due: String,
+    resolved: String,
+    returned: String,
+    pickup: String,
+    missing: Vec<String>,
+    steps: Vec<(String, &'static str)>,
+}
+
+fn public_page_view(p: &PublicDossier) -> PublicView {
+    let w = |t: Option<chrono::DateTime<chrono::FixedOffset>>| {
+        t.map(|t| t.format("%H:%M ngày %d/%m/%Y").to_string())
+            .unwrap_or_default()
+    };
+    PublicView {
+        code: p.code.clone(),
+        procedure: p.procedure_name.clone(),
+        status: p.status_label,
+        status_code: p.status.code(),
+        applicant: p.applicant_masked.clone(),
+        received: w(p.received_at),
+        due: w(p.due_at),
+        resolved: w(p.resolved_at),
+        returned: w(p.returned_at),
+        pickup: p.pickup.clone(),
+        missing: papers_text(&p.missing),
+        steps: p
+            .history
+            .iter()
+            .map(|h| (h.at.format("%H:%M %d/%m/%Y").to_string(), h.what))
+            .collect(),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct LookupForm {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    last4: String,
+}
+
+pub async fn lookup_page(state: Data) -> Result<HttpResponse, ApiError> {
+    let s = state.services.clone();
+    let center = blocking(move || Ok(s.settings()?.name)).await?;
+    html(LookupPage {
+        center,
+        code: String::new(),
+        error: None,
+        found: None,
+    })
+}
+
+pub async fn lookup_submit(
+    state: Data,
+    req: HttpRequest,
+    form: web::Form<LookupForm>,
+) -> Result<HttpResponse, ApiError> {
+    let s = state.services.clone();
+    let addr = peer(&req);
+    let LookupForm { code, last4 } = form.into_inner();
+    let c = code.clone();
+    let (center, result) = blocking(move || {
+        let center = s.settings()?.name;
+        let r = s.public_lookup(addr.as_deref(), &c, &last4);
+        match r {
+            Ok(p) => Ok((center, Ok(p))),
+            Err(e @ (ServiceError::NotFound(_) | ServiceError::Throttled(_))) => {
+                Ok((center, Err(e)))
+            }
+            Err(e) => Err(e),
+        }
+    })
+    .await?;
+    let (status, error, found) = match result {
+        Ok(p) => (StatusCode::OK, None, Some(public_page_view(&p))),
+        Err(ServiceError::Throttled(secs)) => (
+            StatusCode::TOO_MANY_REQUESTS,
+            Some(format!(
+                "Tra cứu sai quá nhiều lần. Vui lòng thử lại sau {} phút.",
+                (secs + 59) / 60
+            )),
+            None,
+        ),
+        Err(_) => (
+            StatusCode::NOT_FOUND,
+            Some("Không tìm thấy hồ sơ khớp với mã hồ sơ và 4 số cuối đã nhập. Vui lòng kiểm tra lại giấy hẹn.".into()),
+            None,
+        ),
+    };
+    html_status(
+        LookupPage {
+            center,
+            code,
+            error,
+            found,
+        },
+        status,
+    )
+}
+
+pub async fn lookup_by_token(
+    state: Data,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let s = state.services.clone();
+    let token = path.into_inner();
+    let (center, found) = blocking(move || {
+        let center = s.settings()?.name;
+        match s.public_lookup_token(&token) {
+            Ok(p) => Ok((center, Some(p))),
+            Err(ServiceError::NotFound(_)) => Ok((center, None)),
+            Err(e) => Err(e),
+        }
+    })
+    .await?;
+    let status = if found.is_some() {
+        StatusCode::OK
+    } else {
+        StatusCode::NOT_FOUND
+    };
+    html_status(
+        LookupPage {
+            center,
+            code: String::new(),
+            error: found
+                .is_none()
+                .then(|| "Mã QR không đúng hoặc hồ sơ không còn trên hệ thống.".to_string()),
+            found: found.as_ref().map(public_page_view),
+        },
+        status,
+    )
+}

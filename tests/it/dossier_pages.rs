@@ -1,0 +1,292 @@
+//! The dossier screens as a desk officer and a citizen use them: plain HTML forms,
+//! the printable receipt (Mẫu 01) and control sheet (Mẫu 06), the book, the lookup.
+
+use chrono::Duration;
+
+use crate::dossiers::{applicant, receive};
+use crate::helpers::TestApp;
+
+/// Removes what changes between runs: the random lookup token, the QR drawn from it,
+/// the test server's port.
+fn redact(html: &str, app: &TestApp) -> String {
+    let mut s = html.replace(&app.url(""), "http://[server]");
+    while let Some(i) = s.find("<svg") {
+        let end = s[i..].find("</svg>").map(|e| i + e + 6).unwrap_or(s.len());
+        s.replace_range(i..end, "[qr]");
+    }
+    let mut out = String::new();
+    let mut rest = s.as_str();
+    while let Some(i) = rest.find("/tra-cuu/") {
+        out.push_str(&rest[..i + 9]);
+        rest = &rest[i + 9..];
+        let n = rest.bytes().take_while(u8::is_ascii_hexdigit).count();
+        out.push_str(if n == 32 { "[token]" } else { "" });
+        rest = &rest[n..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn form(app: &TestApp, path: &str, token: &str, body: &str) -> (u16, String) {
+    app.raw(
+        "POST",
+        path,
+        Some(token),
+        Some(body.to_string()),
+        "application/x-www-form-urlencoded",
+    )
+}
+
+fn location(app: &TestApp, path: &str, token: &str, body: &str) -> String {
+    let agent = ureq::AgentBuilder::new().redirects(0).build();
+    let r = agent
+        .post(&app.url(path))
+        .set("Authorization", &format!("Bearer {token}"))
+        .set("Content-Type", "application/x-www-form-urlencoded")
+        .send_string(body)
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        303,
+        "{path}: {}",
+        r.into_string().unwrap_or_default()
+    );
+    r.header("Location").unwrap().to_string()
+}
+
+#[test]
+fn reception_form_prints_the_receipt_and_the_control_sheet() {
+    let app = TestApp::start();
+    let officer = app.login("canbo1");
+    let ticket = app.issue(1, None)["id"].as_u64().unwrap();
+
+    let (s, page) = app.raw(
+        "GET",
+        &format!("/ho-so/moi?thu_tuc=1.004873&ticket={ticket}"),
+        Some(&officer),
+        None,
+        "",
+    );
+    assert_eq!(s, 200);
+    assert!(page.contains("phiếu A001"), "the served ticket is shown");
+    assert!(page.contains("name=\"paper_0\""));
+    insta::assert_snapshot!("dossier_new_page", redact(&page, &app));
+
+    // A wrong CCCD: the form comes back with the message and what was typed.
+    let (s, page) = form(
+        &app,
+        "/ho-so/moi",
+        &officer,
+        "procedure_code=1.004873&name=Tr%E1%BA%A7n+Th%E1%BB%8B+B%C3%ACnh&id_number=123&paper_0=1&count_0=1",
+    );
+    assert_eq!(s, 422);
+    assert!(page.contains("Số định danh"), "{page}");
+    assert!(page.contains("value=\"Trần Thị Bình\""));
+
+    let to = location(
+        &app,
+        "/ho-so/moi",
+        &officer,
+        &format!(
+            "procedure_code=1.004873&ticket={ticket}&name=Tr%E1%BA%A7n+Th%E1%BB%8B+B%C3%ACnh&id_number=001190012345&phone=0987654321&address=X%C3%A3+T%C3%A2n+Ph%C3%BA&paper_0=1&count_0=2&sets=1"
+        ),
+    );
+    assert_eq!(to, "/ho-so/H40.14-260305-0001/mau/01");
+    let (s, receipt) = app.raw("GET", &to, Some(&officer), None, "");
+    assert_eq!(s, 200);
+    assert!(receipt.contains("<svg"), "the receipt carries the QR code");
+    assert!(receipt.contains("08 giờ 00 phút, ngày 10 tháng 03 năm 2026"));
+    insta::assert_snapshot!("receipt_mau_01", redact(&receipt, &app));
+    let d = app
+        .running()
+        .services
+        .dossier("H40.14-260305-0001")
+        .unwrap();
+    assert_eq!(d.ticket, Some(ticket));
+    assert_eq!(d.papers[0].count, 2);
+
+    // Actions through the dossier screen.
+    app.clock.advance(Duration::hours(1));
+    let to = location(
+        &app,
+        "/ho-so/H40.14-260305-0001/thao-tac",
+        &officer,
+        "action=assign&to_officer=canbo2&step_days=2",
+    );
+    assert_eq!(to, "/ho-so/H40.14-260305-0001");
+    let (s, page) = form(
+        &app,
+        "/ho-so/H40.14-260305-0001/thao-tac",
+        &officer,
+        "action=return_result",
+    );
+    assert_eq!(s, 409, "cannot return before the result exists");
+    assert!(
+        page.contains("Không thể trả kết quả khi hồ sơ đang ở trạng thái"),
+        "{page}"
+    );
+    let clerk = app.login("canbo2");
+    app.clock.advance(Duration::hours(3));
+    location(
+        &app,
+        "/ho-so/H40.14-260305-0001/thao-tac",
+        &clerk,
+        "action=resolve&note=",
+    );
+    let (s, page) = app.raw("GET", "/ho-so/H40.14-260305-0001", Some(&officer), None, "");
+    assert_eq!(s, 200);
+    insta::assert_snapshot!("dossier_view_page", redact(&page, &app));
+    let (s, sheet) = app.raw(
+        "GET",
+        "/ho-so/H40.14-260305-0001/mau/06",
+        Some(&officer),
+        None,
+        "",
+    );
+    assert_eq!(s, 200);
+    assert!(sheet.contains("Trước hạn"), "the step finished early");
+    insta::assert_snapshot!("control_sheet_mau_06", redact(&sheet, &app));
+    let (s, _) = app.raw(
+        "GET",
+        "/ho-so/H40.14-260305-0001/mau/09",
+        Some(&officer),
+        None,
+        "",
+    );
+    assert_eq!(s, 404);
+
+    let (s, book) = app.raw(
+        "GET",
+        "/ho-so?from=2026-03-05&to=2026-03-05",
+        Some(&officer),
+        None,
+        "",
+    );
+    assert_eq!(s, 200);
+    insta::assert_snapshot!("dossier_book_page", redact(&book, &app));
+}
+
+#[test]
+fn refusal_supplement_and_apology_forms() {
+    let app = TestApp::start();
+    let officer = app.login("canbo1");
+    let code = receive(&app, &officer, "1.004873")["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    location(
+        &app,
+        &format!("/ho-so/{code}/thao-tac"),
+        &officer,
+        "action=request_supplement&missing=Gi%E1%BA%A5y+khai+sinh%0AGi%E1%BA%A5y+x%C3%A1c+nh%E1%BA%ADn+c%C6%B0+tr%C3%BA&reason=Thi%E1%BA%BFu+gi%E1%BA%A5y+t%E1%BB%9D",
+    );
+    let (s, m02) = app.raw(
+        "GET",
+        &format!("/ho-so/{code}/mau/02"),
+        Some(&officer),
+        None,
+        "",
+    );
+    assert_eq!(s, 200);
+    assert!(
+        m02.contains("<li>Giấy khai sinh (Bản chính: 1)</li>"),
+        "{m02}"
+    );
+    insta::assert_snapshot!("supplement_mau_02", redact(&m02, &app));
+    location(
+        &app,
+        &format!("/ho-so/{code}/thao-tac"),
+        &officer,
+        "action=resume",
+    );
+    location(
+        &app,
+        &format!("/ho-so/{code}/thao-tac"),
+        &officer,
+        "action=apologize&new_due=2026-03-16&reason=C%E1%BA%A7n+x%C3%A1c+minh",
+    );
+    let (s, m04) = app.raw(
+        "GET",
+        &format!("/ho-so/{code}/mau/04"),
+        Some(&officer),
+        None,
+        "",
+    );
+    assert_eq!(s, 200);
+    assert!(
+        m04.contains("10/03/2026") && m04.contains("16/03/2026"),
+        "{m04}"
+    );
+    let (s, page) = form(
+        &app,
+        &format!("/ho-so/{code}/thao-tac"),
+        &officer,
+        "action=apologize&new_due=",
+    );
+    assert_eq!(s, 409);
+    assert!(page.contains("Cần chọn ngày hẹn trả mới"));
+
+    let other = receive(&app, &officer, "1.001193")["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    location(
+        &app,
+        &format!("/ho-so/{other}/thao-tac"),
+        &officer,
+        "action=refuse&reason=Kh%C3%B4ng+thu%E1%BB%99c+th%E1%BA%A9m+quy%E1%BB%81n",
+    );
+    let (s, m03) = app.raw(
+        "GET",
+        &format!("/ho-so/{other}/mau/03"),
+        Some(&officer),
+        None,
+        "",
+    );
+    assert_eq!(s, 200);
+    assert!(m03.contains("Không thuộc thẩm quyền"));
+}
+
+#[test]
+fn citizen_lookup_pages() {
+    let app = TestApp::start();
+    let officer = app.login("canbo1");
+    let d = receive(&app, &officer, "1.004873");
+    let code = d["code"].as_str().unwrap();
+    let _ = applicant();
+    let (s, page) = app.raw("GET", "/tra-cuu", None, None, "");
+    assert_eq!(s, 200);
+    insta::assert_snapshot!("lookup_form_page", page);
+    let (s, page) = app.raw(
+        "POST",
+        "/tra-cuu",
+        None,
+        Some(format!("code={code}&last4=5678")),
+        "application/x-www-form-urlencoded",
+    );
+    assert_eq!(s, 200);
+    assert!(page.contains("Nguyễn V*** A") && !page.contains("Nguyễn Văn An"));
+    assert!(
+        !page.contains("001090012345"),
+        "no ID number on a public page"
+    );
+    insta::assert_snapshot!("lookup_result_page", page);
+    let (s, page) = app.raw(
+        "POST",
+        "/tra-cuu",
+        None,
+        Some(format!("code={code}&last4=1111")),
+        "application/x-www-form-urlencoded",
+    );
+    assert_eq!(s, 404);
+    assert!(page.contains("Không tìm thấy hồ sơ"));
+    let token = app.running().services.dossier(code).unwrap().lookup_token;
+    let (s, page) = app.raw("GET", &format!("/tra-cuu/{token}"), None, None, "");
+    assert_eq!(s, 200);
+    assert!(page.contains(code));
+    let (s, _) = app.raw("GET", "/tra-cuu/nope", None, None, "");
+    assert_eq!(s, 404);
+    // Staff screens stay closed to the public.
+    let (s, _) = app.raw("GET", &format!("/ho-so/{code}"), None, None, "");
+    assert_eq!(s, 303);
+}
