@@ -58,6 +58,11 @@ enum Cmd {
         data: PathBuf,
         file: PathBuf,
     },
+    /// Load data from files (the service must be stopped).
+    Import {
+        #[command(subcommand)]
+        cmd: ImportCmd,
+    },
     /// Check the audit chain of the event log.
     Audit {
         #[command(subcommand)]
@@ -88,6 +93,18 @@ enum UserCmd {
     /// Set a new one-time password (must be changed at next login); read from stdin.
     ResetPassword {
         name: String,
+        #[arg(long, default_value = "/var/lib/motcua")]
+        data: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportCmd {
+    /// A center's existing tracking book (UTF-8 CSV; columns by header name:
+    /// procedure_code, applicant_name, channel, received_at, status, and optionally code,
+    /// applicant_id, phone, due_at, resolved_at, returned_at). All rows or none.
+    Dossiers {
+        file: PathBuf,
         #[arg(long, default_value = "/var/lib/motcua")]
         data: PathBuf,
     },
@@ -191,6 +208,36 @@ fn main() -> anyhow::Result<()> {
         }
         Cmd::Bench { cmd } => motcua::bench::run(cmd),
         Cmd::User { cmd } => user_cmd(cmd),
+        Cmd::Import {
+            cmd: ImportCmd::Dossiers { file, data },
+        } => {
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let cfg = Config::defaults(&data, "127.0.0.1:0");
+            let s = motcua::app::open_services(&cfg, Arc::new(SystemClock)).context(
+                "is the motcua service still running? stop it first, or use the admin page",
+            )?;
+            let shell = motcua::events::Actor {
+                name: "shell".into(),
+                role: "admin".into(),
+                addr: None,
+            };
+            let report = s.import_dossiers_csv(&shell, &bytes)?;
+            if !report.errors.is_empty() {
+                for e in &report.errors {
+                    eprintln!("dòng {}: {}", e.line, e.reason);
+                }
+                anyhow::bail!(
+                    "{} lỗi; không nhập hồ sơ nào. Sửa tệp rồi chạy lại.",
+                    report.errors.len()
+                );
+            }
+            println!(
+                "đã nhập {} hồ sơ; {} hồ sơ đã có từ trước (bỏ qua)",
+                report.imported, report.duplicates
+            );
+            Ok(())
+        }
         Cmd::Backup { data, out } => {
             let store = motcua::store::Store::open(&data.join("motcua.redb")).context(
                 "is the motcua service running? use the admin page (Sao lưu) instead, or stop it",

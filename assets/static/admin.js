@@ -221,6 +221,44 @@
       Motcua.el("td", {}, Motcua.el("a", { class: "btn small", href: "/api/v1/backups/" + encodeURIComponent(b.name), download: b.name }, "Tải về")))) :
       [Motcua.el("tr", {}, Motcua.el("td", { class: "empty-row" }, "Chưa có bản sao lưu"))]));
   }
+  // Dossier data: catalogue and calendar as JSON, the old tracking book as CSV.
+  async function upload(input, send) {
+    const f = input.files && input.files[0];
+    input.value = "";
+    if (!f) return;
+    try { await send(await f.text()); } catch (e) { say(e.message); }
+  }
+  $("catalogue-file").addEventListener("change", (ev) => upload(ev.target, async (text) => {
+    let body;
+    try { body = JSON.parse(text); } catch (_) { say("Tệp danh mục không phải JSON hợp lệ"); return; }
+    const r = await Motcua.api("PUT", "/api/v1/procedures", body);
+    say("Đã nạp danh mục phiên bản " + r.version + ": " + r.procedures + " thủ tục, " + r.changed + " thay đổi", true);
+  }));
+  $("calendar-file").addEventListener("change", (ev) => upload(ev.target, async (text) => {
+    let body;
+    try { body = JSON.parse(text); } catch (_) { say("Tệp lịch không phải JSON hợp lệ"); return; }
+    const r = await Motcua.api("PUT", "/api/v1/calendar", body);
+    say("Đã nạp lịch làm việc " + r.version, true);
+  }));
+  $("book-file").addEventListener("change", (ev) => upload(ev.target, async (text) => {
+    const r = await fetch("/api/v1/dossiers/import", { method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "text/csv; charset=utf-8", "Accept": "application/json" }, body: text });
+    let data = null;
+    try { data = await r.json(); } catch (_) { data = null; }
+    const list = $("import-report");
+    if (r.ok) {
+      list.className = "msg ok";
+      list.replaceChildren(Motcua.el("li", {}, "Đã nhập " + data.imported + " hồ sơ; " + data.duplicates + " hồ sơ đã có từ trước (bỏ qua)."));
+    } else if (data && data.errors) {
+      list.className = "msg err";
+      list.replaceChildren(Motcua.el("li", {}, "Không nhập hồ sơ nào. Sửa các dòng sau rồi nạp lại:"),
+        ...data.errors.slice(0, 200).map((e) => Motcua.el("li", {}, "Dòng " + e.line + ": " + e.reason)));
+    } else {
+      list.className = "msg err";
+      list.replaceChildren(Motcua.el("li", {}, (data && data.message) || ("Lỗi " + r.status)));
+    }
+  }));
+
   $("backup-now").addEventListener("click", async () => {
     try { const b = await Motcua.api("POST", "/api/v1/backups"); say("Đã sao lưu: " + b.name, true); } catch (e) { say(e.message); }
     loadBackups();

@@ -671,3 +671,65 @@ impl From<DossierError> for ServiceError {
         ServiceError::Dossier(e)
     }
 }
+
+/// What a tracking-book import did: rows written, rows already there (same code, or the
+/// same row imported before), or — when any row is bad — every bad row and nothing written.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ImportReport {
+    pub imported: usize,
+    pub duplicates: usize,
+    pub errors: Vec<crate::domain::book_import::RowError>,
+}
+
+impl Services {
+    /// Imports a tracking book (CSV) in one transaction: all rows or none.
+    pub fn import_dossiers_csv(&self, actor: &Actor, data: &[u8]) -> Result<ImportReport> {
+        use crate::domain::book_import::parse_book;
+        self.run(actor, |tx, _| {
+            let s = settings(tx)?;
+            let rows = match parse_book(data, &catalogue(tx)?, &calendar(tx)?) {
+                Ok(rows) => rows,
+                Err(errors) => {
+                    return Ok(ImportReport {
+                        errors,
+                        ..Default::default()
+                    })
+                }
+            };
+            let mut report = ImportReport::default();
+            // Rows with their own code first, so a generated code never takes a number
+            // a later row of the same file carries.
+            let (mut rows, generated): (Vec<_>, Vec<_>) =
+                rows.into_iter().partition(|r| !r.dossier.code.is_empty());
+            rows.extend(generated);
+            for row in rows {
+                let mut d = row.dossier;
+                let already = if d.code.is_empty() {
+                    tx.dossier_import_key(&row.key)?.is_some()
+                } else {
+                    tx.dossier(&d.code)?.is_some()
+                };
+                if already {
+                    report.duplicates += 1;
+                    continue;
+                }
+                if d.code.is_empty() {
+                    let day = local_day(
+                        d.state
+                            .received_at
+                            .or(d.state.registered_at)
+                            .unwrap_or(d.state.last_event_at),
+                    );
+                    d.code = next_code(tx, &s, day)?;
+                }
+                d.lookup_token = new_token();
+                d.pickup = s.dossier.pickup.clone();
+                tx.put_dossier_import_key(&row.key, &d.code)?;
+                tx.put_dossier(&d)?;
+                emit_change(tx, &d, "import", None);
+                report.imported += 1;
+            }
+            Ok(report)
+        })
+    }
+}

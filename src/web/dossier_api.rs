@@ -214,3 +214,40 @@ pub async fn lookup_token(state: Data, path: web::Path<String>) -> Result<HttpRe
     let token = path.into_inner();
     Ok(HttpResponse::Ok().json(blocking(move || s.public_lookup_token(&token)).await?))
 }
+
+/// Largest tracking book accepted over HTTP (about 150,000 rows); the command line
+/// (`motcua import dossiers`) has no limit.
+pub const BOOK_LIMIT: usize = 32 * 1024 * 1024;
+
+/// `POST /api/v1/dossiers/import` with the CSV as the body. 200 with the report when
+/// imported, 422 with every bad row when nothing was.
+pub async fn import_dossiers(
+    state: Data,
+    caller: Caller,
+    mut payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    use futures_util::StreamExt;
+    let mut data = Vec::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| {
+            ApiError::bad_request("truncated_upload", format!("Tệp tải lên bị gián đoạn: {e}"))
+        })?;
+        if data.len() + chunk.len() > BOOK_LIMIT {
+            return Err(ApiError::new(
+                actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                "Tệp quá lớn; hãy dùng lệnh motcua import dossiers trên máy chủ",
+            ));
+        }
+        data.extend_from_slice(&chunk);
+    }
+    let s = state.services.clone();
+    let actor = caller.actor();
+    let report = blocking(move || s.import_dossiers_csv(&actor, &data)).await?;
+    let status = if report.errors.is_empty() {
+        actix_web::http::StatusCode::OK
+    } else {
+        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok(HttpResponse::build(status).json(report))
+}

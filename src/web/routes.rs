@@ -136,6 +136,7 @@ routes! {
     PUT  "/api/v1/calendar" => dossier_api::put_calendar, ADMIN;
     GET  "/api/v1/dossiers" => dossier_api::list_dossiers, STAFF;
     POST "/api/v1/dossiers" => dossier_api::create_dossier, STAFF;
+    POST "/api/v1/dossiers/import" => dossier_api::import_dossiers, ADMIN;
     GET  "/api/v1/dossiers/{code}" => dossier_api::get_dossier, STAFF;
     POST "/api/v1/dossiers/{code}/actions" => dossier_api::dossier_action, STAFF;
     GET  "/api/v1/lookup" => dossier_api::lookup, Access::Public;

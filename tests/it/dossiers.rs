@@ -434,3 +434,109 @@ fn dossiers_survive_backup_and_restore() {
         .unwrap();
     assert_eq!(page.len(), 1, "indexes are rebuilt on restore");
 }
+
+const BOOK: &str = "code,procedure_code,applicant_name,applicant_id,phone,channel,received_at,due_at,resolved_at,returned_at,status\n\
+H40.14-260302-0001,1.004873,Lê Thị Cúc,,0901000001,1,2026-03-02 08:00,,2026-03-04 10:00,2026-03-05 09:00,10\n\
+,1.004873,Phạm Văn Dũng,001090012345,,2,2026-03-02 09:00,2026-03-12 17:00,,,4\n\
+,2.000815,Hồ Thị Em,,,1,2026-03-02 15:30,,2026-03-03 09:00,,9\n\
+,1.001193,Võ Văn Phúc,,,3,2026-03-02 10:00,,,,3\n";
+
+fn import(app: &TestApp, token: &str, csv: &str) -> (u16, Value) {
+    let (s, body) = app.raw(
+        "POST",
+        "/api/v1/dossiers/import",
+        Some(token),
+        Some(csv.to_string()),
+        "text/csv",
+    );
+    (s, serde_json::from_str(&body).unwrap_or(Value::Null))
+}
+
+#[test]
+fn tracking_book_import_is_all_or_nothing_and_idempotent() {
+    let app = TestApp::start();
+    let admin = app.login("admin");
+    let officer = app.login("canbo1");
+
+    // A bad file: every bad row listed, nothing stored.
+    let bad =
+        format!("{BOOK},9.999,X,,,1,2026-03-02 08:00,,,,2\n,1.004873,Y,,,1,02/03/2026,,,,2\n");
+    let (s, r) = import(&app, &admin, &bad);
+    assert_eq!(s, 422, "{r}");
+    insta::assert_json_snapshot!("book_import_errors", r);
+    let (_, l) = app.call("GET", "/api/v1/dossiers", Some(&officer), None);
+    assert_eq!(l.as_array().unwrap().len(), 0, "nothing was imported");
+
+    let (s, r) = import(&app, &admin, BOOK);
+    assert_eq!(
+        (s, r["imported"].as_u64(), r["duplicates"].as_u64()),
+        (200, Some(4), Some(0)),
+        "{r}"
+    );
+    // The same file again adds nothing.
+    let (s, r) = import(&app, &admin, BOOK);
+    assert_eq!(
+        (s, r["imported"].as_u64(), r["duplicates"].as_u64()),
+        (200, Some(0), Some(4)),
+        "{r}"
+    );
+
+    // Generated codes skip the number the file's own code holds.
+    let (_, l) = app.call(
+        "GET",
+        "/api/v1/dossiers?from=2026-03-02&to=2026-03-02&per_page=10",
+        Some(&officer),
+        None,
+    );
+    let mut codes: Vec<&str> = l
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap())
+        .collect();
+    codes.sort();
+    assert_eq!(
+        codes,
+        [
+            "H40.14-260302-0001",
+            "H40.14-260302-0002",
+            "H40.14-260302-0003",
+            "H40.14-260302-0004"
+        ]
+    );
+    let (_, d) = app.call(
+        "GET",
+        "/api/v1/dossiers/H40.14-260302-0001",
+        Some(&officer),
+        None,
+    );
+    assert_eq!(d["status"], 10);
+    assert_eq!(d["imported"], true);
+    // Due computed from the procedure and the calendar: Monday 08:00 + 3 working days.
+    assert_eq!(d["due_at"], "2026-03-05T08:00:00+07:00");
+    assert_eq!(d["returned_at"], "2026-03-05T09:00:00+07:00");
+    // An imported dossier can go on through the normal actions.
+    let online: Vec<&Value> = l
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["status"] == 4)
+        .collect();
+    let code = online[0]["code"].as_str().unwrap();
+    let (s, v) = act(&app, &officer, code, json!({"action": "resolve"}));
+    assert_eq!((s, v["status"].as_u64()), (200, Some(9)), "{v}");
+
+    // Reception after the import continues the day's numbering elsewhere.
+    let d = receive(&app, &officer, "1.001193");
+    assert_eq!(d["code"], "H40.14-260305-0001");
+
+    // Only an admin imports; a truncated or empty file is refused cleanly.
+    let (s, _) = import(&app, &officer, BOOK);
+    assert_eq!(s, 403);
+    let (s, r) = import(&app, &admin, "procedure_code,applicant_name\n");
+    assert_eq!(s, 422);
+    assert_eq!(r["errors"][0]["line"], 1);
+    let cut = &BOOK[..BOOK.len() - 20];
+    let (s, r) = import(&app, &admin, cut);
+    assert_eq!(s, 422, "a row cut in the middle is a bad row: {r}");
+}
