@@ -42,6 +42,13 @@ pub enum BenchCmd {
         #[arg(long, default_value_t = 11)]
         seed: u64,
     },
+    /// Dossier lookup by code and filtered list pages over a large generated store.
+    Dossiers {
+        #[arg(long, default_value_t = 100_000)]
+        count: usize,
+        #[arg(long, default_value_t = 5)]
+        seed: u64,
+    },
     /// Kill the server with SIGKILL at random moments under concurrent writes; after each
     /// restart every acknowledged ticket must be there, numbering must continue without
     /// duplicates, and at the end the file passes redb's integrity check and the audit chain.
@@ -62,6 +69,7 @@ pub fn run(cmd: BenchCmd) -> anyhow::Result<()> {
             calls,
         } => queue(tickets, boards, calls),
         BenchCmd::Crash { rounds, seed } => crate::crash::run(rounds, seed),
+        BenchCmd::Dossiers { count, seed } => crate::bench_dossiers::run(count, seed),
         BenchCmd::Ticket { iterations } => ticket(iterations),
         BenchCmd::Day {
             tickets,

@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod bench;
+pub mod bench_dossiers;
 pub mod busyday;
 pub mod clock;
 pub mod config;

@@ -514,10 +514,24 @@ impl Services {
             })?),
             None => None,
         };
+        // The most selective index the filter allows; the rest is checked per record.
+        let officer = f
+            .officer
+            .as_deref()
+            .map(str::trim)
+            .filter(|o| !o.is_empty());
         let index = if f.overdue {
             DossierIndex::OverdueAt(now.timestamp())
+        } else if let Some(name) = officer {
+            DossierIndex::Officer {
+                name: name.to_string(),
+                from,
+                to,
+            }
         } else if let Some(status) = status {
             DossierIndex::Status { status, from, to }
+        } else if let Some(area) = f.area {
+            DossierIndex::Area { area, from, to }
         } else {
             DossierIndex::Received { from, to }
         };

@@ -15,6 +15,12 @@ pub(super) const BY_RECEIVED: TableDefinition<(i64, &str), ()> =
 /// (status code, received at; code).
 pub(super) const BY_STATUS: TableDefinition<(u8, i64, &str), ()> =
     TableDefinition::new("dossiers_by_status");
+/// (area, received at; code).
+pub(super) const BY_AREA: TableDefinition<(u32, i64, &str), ()> =
+    TableDefinition::new("dossiers_by_area");
+/// (current holder, received at; code).
+pub(super) const BY_OFFICER: TableDefinition<(&str, i64, &str), ()> =
+    TableDefinition::new("dossiers_by_officer");
 /// (promised at; code) of dossiers the office still works on: overdue lists and warnings.
 pub(super) const OPEN_BY_DUE: TableDefinition<(i64, &str), ()> =
     TableDefinition::new("dossiers_open_by_due");
@@ -25,12 +31,16 @@ pub(super) const IMPORT_KEYS: TableDefinition<&str, &str> =
     TableDefinition::new("dossier_import_keys");
 
 /// Which index a list walks, newest first (or, for `OverdueAt`, oldest promise first).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DossierIndex {
     /// All dossiers received within `[from, to]` (unix seconds).
     Received { from: i64, to: i64 },
     /// Those of one status received within `[from, to]`.
     Status { status: Status, from: i64, to: i64 },
+    /// Those of one service area received within `[from, to]`.
+    Area { area: u32, from: i64, to: i64 },
+    /// Those an officer holds now, received within `[from, to]`.
+    Officer { name: String, from: i64, to: i64 },
     /// Open dossiers promised before `now` (unix seconds).
     OverdueAt(i64),
 }
@@ -53,6 +63,13 @@ macro_rules! dossier_reads {
                     Some(v) => Some(codec::decode(v.value())?),
                     None => None,
                 })
+            }
+
+            /// Size of the stored record without decoding it (the benchmark's baseline).
+            pub fn dossier_raw_len(&self, code: &str) -> Result<usize, StoreError> {
+                let t = self.txn.open_table(DOSSIERS)?;
+                let v = t.get(code)?;
+                Ok(v.map(|v| v.value().len()).unwrap_or(0))
             }
 
             pub fn dossier_code_by_token(&self, token: &str) -> Result<Option<String>, StoreError> {
@@ -126,6 +143,33 @@ macro_rules! dossier_reads {
                             }
                         }
                     }
+                    DossierIndex::Area { area, from, to } => {
+                        let t = self.txn.open_table(BY_AREA)?;
+                        for row in t
+                            .range((area, from, "")..(area, to.saturating_add(1), ""))?
+                            .rev()
+                            .take(scan)
+                        {
+                            let (k, _) = row?;
+                            if !visit(k.value().2)? {
+                                break;
+                            }
+                        }
+                    }
+                    DossierIndex::Officer { name, from, to } => {
+                        let t = self.txn.open_table(BY_OFFICER)?;
+                        let name = name.as_str();
+                        for row in t
+                            .range((name, from, "")..(name, to.saturating_add(1), ""))?
+                            .rev()
+                            .take(scan)
+                        {
+                            let (k, _) = row?;
+                            if !visit(k.value().2)? {
+                                break;
+                            }
+                        }
+                    }
                     DossierIndex::OverdueAt(now) => {
                         let t = self.txn.open_table(OPEN_BY_DUE)?;
                         for row in t.range((i64::MIN, "")..(now, ""))?.take(scan) {
@@ -181,6 +225,14 @@ impl Tx {
                 .open_table(OPEN_BY_DUE)?
                 .remove((due.timestamp(), o.code.as_str()))?;
         }
+        self.txn
+            .open_table(BY_AREA)?
+            .remove((o.procedure.area, r, o.code.as_str()))?;
+        if let Some(officer) = &o.state.current_officer {
+            self.txn
+                .open_table(BY_OFFICER)?
+                .remove((officer.as_str(), r, o.code.as_str()))?;
+        }
         Ok(())
     }
 
@@ -201,6 +253,12 @@ pub(super) fn index_dossier(txn: &redb::WriteTransaction, d: &Dossier) -> Result
         txn.open_table(OPEN_BY_DUE)?
             .insert((due.timestamp(), code), ())?;
     }
+    txn.open_table(BY_AREA)?
+        .insert((d.procedure.area, r, code), ())?;
+    if let Some(officer) = &d.state.current_officer {
+        txn.open_table(BY_OFFICER)?
+            .insert((officer.as_str(), r, code), ())?;
+    }
     if !d.lookup_token.is_empty() {
         txn.open_table(TOKENS)?
             .insert(d.lookup_token.as_str(), code)?;
@@ -214,6 +272,8 @@ pub(super) fn create_tables(txn: &redb::WriteTransaction) -> Result<(), StoreErr
     txn.open_table(BY_RECEIVED)?;
     txn.open_table(BY_STATUS)?;
     txn.open_table(OPEN_BY_DUE)?;
+    txn.open_table(BY_AREA)?;
+    txn.open_table(BY_OFFICER)?;
     txn.open_table(TOKENS)?;
     txn.open_table(IMPORT_KEYS)?;
     Ok(())

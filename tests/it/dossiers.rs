@@ -58,6 +58,28 @@ fn reception_to_return_with_lookup() {
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["status"], 4);
     assert_eq!(v["current_officer"], "canbo2");
+    let (_, l) = app.call(
+        "GET",
+        "/api/v1/dossiers?officer=canbo2",
+        Some(&officer),
+        None,
+    );
+    assert_eq!(
+        l.as_array().unwrap().len(),
+        1,
+        "the holder index follows the hand-off"
+    );
+    let (_, l) = app.call(
+        "GET",
+        "/api/v1/dossiers?officer=canbo1",
+        Some(&officer),
+        None,
+    );
+    assert_eq!(l.as_array().unwrap().len(), 0);
+    let (_, l) = app.call("GET", "/api/v1/dossiers?area=1", Some(&officer), None);
+    assert_eq!(l.as_array().unwrap().len(), 1);
+    let (_, l) = app.call("GET", "/api/v1/dossiers?area=2", Some(&officer), None);
+    assert_eq!(l.as_array().unwrap().len(), 0);
     let (s, v) = act(
         &app,
         &officer,

@@ -1,0 +1,210 @@
+//! `motcua bench dossiers`: lookup by code and list pages with a large store.
+//!
+//! Generates `count` dossiers spread over 2025 (seeded, so runs compare), bulk-loads them,
+//! then measures in-process: a lookup by code (read transaction + get + decode) against
+//! the raw redb get of the same key (the baseline, same run), and pages of the filtered
+//! list the book and the API serve.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use chrono::{Duration, TimeZone, Utc};
+use rand::{Rng, SeedableRng};
+
+use crate::clock::ManualClock;
+use crate::domain::dossier::{Action, Applicant, Channel, Dossier, DossierState};
+use crate::events::Hub;
+use crate::service::dossiers::DossierFilter;
+use crate::service::Services;
+use crate::store::Store;
+
+fn pct(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    sorted[(((sorted.len() - 1) as f64) * p).round() as usize]
+}
+
+fn measure(n: usize, mut f: impl FnMut(usize) -> anyhow::Result<()>) -> anyhow::Result<(f64, f64)> {
+    let mut lat = Vec::with_capacity(n);
+    for i in 0..n {
+        let t = Instant::now();
+        f(i)?;
+        lat.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    lat.sort_by(|a, b| a.total_cmp(b));
+    Ok((pct(&lat, 0.5), pct(&lat, 0.99)))
+}
+
+pub fn run(count: usize, seed: u64) -> anyhow::Result<()> {
+    let dir = std::env::temp_dir().join(format!("motcua-bench-dossiers-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let store = Arc::new(Store::open(&dir.join("motcua.redb"))?);
+    let procs = crate::service::demo::demo_catalogue(&[1, 2, 3, 4]);
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let start = Utc.with_ymd_and_hms(2025, 1, 1, 1, 0, 0).unwrap();
+    let year_secs = 365 * 86_400;
+    let t = Instant::now();
+    let mut codes = Vec::with_capacity(count);
+    let mut batch = Vec::with_capacity(10_000);
+    let mut seq_per_day = std::collections::HashMap::<chrono::NaiveDate, u32>::new();
+    for i in 0..count {
+        let at = start + Duration::seconds(rng.gen_range(0..year_secs));
+        let day = crate::domain::time::local_day(at);
+        let seq = seq_per_day.entry(day).or_insert(0);
+        *seq += 1;
+        let code = crate::domain::dossier::dossier_code("H40.14", day, *seq, 5);
+        let p = procs[i % procs.len()].clone();
+        let due = at + Duration::days(rng.gen_range(1..10));
+        let (mut state, first) = DossierState::receive(Channel::Direct, "canbo1", at, due)?;
+        let mut history = vec![first];
+        let roll: u32 = rng.gen_range(0..100);
+        let later = at + Duration::hours(rng.gen_range(1..200));
+        if roll < 85 {
+            history.extend(crate::domain::dossier::apply(
+                &mut state,
+                &Action::Resolve {
+                    note: String::new(),
+                },
+                "canbo2",
+                later,
+            )?);
+            if roll < 80 {
+                history.extend(crate::domain::dossier::apply(
+                    &mut state,
+                    &Action::ReturnResult {
+                        note: String::new(),
+                    },
+                    "canbo1",
+                    later + Duration::hours(2),
+                )?);
+            }
+        } else if roll < 95 {
+            history.extend(crate::domain::dossier::apply(
+                &mut state,
+                &Action::Assign {
+                    to_officer: format!("canbo{}", 1 + i % 4),
+                    step_due: due,
+                },
+                "canbo1",
+                at + Duration::minutes(5),
+            )?);
+        }
+        codes.push(code.clone());
+        batch.push(Dossier {
+            code,
+            procedure: p,
+            applicant: Applicant {
+                name: format!("Nguyễn Văn {i}"),
+                phone: format!("09{:08}", i),
+                ..Default::default()
+            },
+            papers: vec![],
+            sets: 1,
+            ticket: None,
+            pickup: String::new(),
+            note: String::new(),
+            state,
+            history,
+            lookup_token: format!("{:032x}", rng.gen::<u128>()),
+            calendar_version: "bench".into(),
+            imported: false,
+        });
+        if batch.len() == 10_000 {
+            store.bulk_put_dossiers(&batch)?;
+            batch.clear();
+        }
+    }
+    store.bulk_put_dossiers(&batch)?;
+    let load_s = t.elapsed().as_secs_f64();
+    let file_mb = std::fs::metadata(dir.join("motcua.redb"))?.len() as f64 / 1e6;
+    println!(
+        "dossiers: {count} loaded in {load_s:.1} s ({:.0}/s), file {file_mb:.0} MB",
+        count as f64 / load_s
+    );
+
+    let n = 2000;
+    let (raw50, raw99) = measure(n, |i| {
+        let code = &codes[(i * 7919) % codes.len()];
+        let len = store.read()?.dossier_raw_len(code)?;
+        anyhow::ensure!(len > 0, "missing {code}");
+        Ok(())
+    })?;
+    let (get50, get99) = measure(n, |i| {
+        let code = &codes[(i * 104_729) % codes.len()];
+        let d = store.read()?.dossier(code)?;
+        anyhow::ensure!(d.is_some(), "missing {code}");
+        Ok(())
+    })?;
+    println!("lookup by code: p50 {get50:.3} ms, p99 {get99:.3} ms (raw redb get: p50 {raw50:.3} ms, p99 {raw99:.3} ms; ratio p50 {:.2}×)", get50 / raw50.max(1e-9));
+
+    let clock = Arc::new(ManualClock::new(
+        Utc.with_ymd_and_hms(2025, 12, 31, 3, 0, 0).unwrap(),
+    ));
+    let services = Services::new(store.clone(), Hub::new(), clock);
+    let d = |m: u32, day: u32| chrono::NaiveDate::from_ymd_opt(2025, m, day);
+    let cases: Vec<(&str, DossierFilter)> = vec![
+        ("newest page (no filter)", DossierFilter::default()),
+        (
+            "one day",
+            DossierFilter {
+                from: d(6, 2),
+                to: d(6, 2),
+                ..Default::default()
+            },
+        ),
+        (
+            "status 4, one month",
+            DossierFilter {
+                status: Some(4),
+                from: d(6, 1),
+                to: d(6, 30),
+                ..Default::default()
+            },
+        ),
+        (
+            "area 3, one month",
+            DossierFilter {
+                area: Some(3),
+                from: d(6, 1),
+                to: d(6, 30),
+                ..Default::default()
+            },
+        ),
+        (
+            "overdue",
+            DossierFilter {
+                overdue: true,
+                ..Default::default()
+            },
+        ),
+        (
+            "officer canbo3, whole year",
+            DossierFilter {
+                officer: Some("canbo3".into()),
+                ..Default::default()
+            },
+        ),
+        (
+            "name search, one week",
+            DossierFilter {
+                q: Some("Nguyễn Văn 12".into()),
+                from: d(6, 1),
+                to: d(6, 7),
+                ..Default::default()
+            },
+        ),
+    ];
+    for (name, f) in cases {
+        let mut rows = 0;
+        let (p50, p99) = measure(50, |_| {
+            rows = services.list_dossiers(&f)?.len();
+            Ok(())
+        })?;
+        println!("list page of 50, {name}: {rows} rows, p50 {p50:.2} ms, p99 {p99:.2} ms");
+    }
+    drop(services);
+    drop(store);
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
