@@ -151,6 +151,7 @@ fn queue(tickets: usize, boards: usize, calls: usize) -> anyhow::Result<()> {
             None,
             false,
             None,
+            None,
         )?;
         lat.push(s.elapsed().as_secs_f64() * 1e3);
     }

@@ -54,7 +54,13 @@
     $("act-start").disabled = !cur || cur.state !== "called";
     $("act-finish").disabled = !cur;
     // Reception of a dossier for the citizen at the desk links the ticket to it.
-    $("act-dossier").hidden = !cur || cur.state !== "serving";
+    $("act-dossier").hidden = !cur || cur.state !== "serving" || !!cur.dossier;
+    // A "receive result" ticket from the kiosk: open that dossier to hand the result over.
+    $("act-result").hidden = !cur || !cur.dossier;
+    if (cur && cur.dossier) {
+      $("act-result").href = "/ho-so/" + encodeURIComponent(cur.dossier);
+      $("act-result").textContent = "Mở hồ sơ " + cur.dossier + " để trả kết quả";
+    }
     $("act-dossier").href = cur ? "/ho-so/moi?ticket=" + cur.id : "/ho-so/moi";
     $("act-noshow").disabled = !cur || cur.state !== "called";
     $("act-transfer").disabled = !cur;

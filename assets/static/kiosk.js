@@ -7,7 +7,7 @@
   let timer = null;
   let busy = false;
 
-  const screens = ["start", "priority", "priority-area", "done", "fail"];
+  const screens = ["start", "priority", "priority-area", "result", "done", "fail"];
   function show(id) {
     for (const s of screens) document.getElementById(s).hidden = s !== id;
   }
@@ -37,12 +37,13 @@
     return "Thời gian chờ dự kiến: khoảng " + m + " phút";
   }
 
-  async function issue(service) {
+  async function issue(service, dossier) {
     if (busy) return;
     busy = true;
     try {
-      const t = await Motcua.api("POST", "/api/v1/tickets", { service: Number(service), priority, print: true });
-      const area = document.querySelector('.area-btn[data-service="' + service + '"] .area-name');
+      const body = dossier ? { dossier, print: true } : { service: Number(service), priority, print: true };
+      const t = await Motcua.api("POST", "/api/v1/tickets", body);
+      const area = document.querySelector('.area-btn[data-service="' + t.service + '"] .area-name');
       document.getElementById("done-number").textContent = t.number;
       document.getElementById("done-area").textContent = area ? area.textContent : "";
       document.getElementById("done-ahead").textContent = t.waiting_ahead;
@@ -79,6 +80,28 @@
     show("priority-area");
   }));
   document.querySelectorAll("[data-back]").forEach((b) => b.addEventListener("click", reset));
+
+  // Return visit: the receipt's code, typed on the keypad or by a scanner reading the
+  // receipt's QR (it types the lookup link; the server resolves either), gets a
+  // "receive result" ticket in the dossier's area.
+  const codeInput = document.getElementById("result-code");
+  const prefix = codeInput.value;
+  document.getElementById("result-open").addEventListener("click", () => {
+    codeInput.value = prefix;
+    show("result");
+    codeInput.focus();
+  });
+  document.querySelectorAll("#keypad .key").forEach((k) => k.addEventListener("click", () => {
+    const v = k.dataset.key;
+    codeInput.value = v === "⌫" ? codeInput.value.slice(0, -1) : codeInput.value + v;
+    codeInput.focus();
+  }));
+  const goResult = () => {
+    const code = codeInput.value.trim().toUpperCase();
+    if (code.length > prefix.length) issue(null, code);
+  };
+  document.getElementById("result-go").addEventListener("click", goResult);
+  codeInput.addEventListener("keydown", (e) => { if (e.key === "Enter") goResult(); });
 
   function tick() {
     const d = new Date();

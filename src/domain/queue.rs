@@ -335,6 +335,10 @@ pub struct Ticket {
     /// Unguessable part of the ticket's public status link (the QR on the paper).
     #[serde(default)]
     pub status_token: String,
+    /// The dossier whose result the citizen came back for (a "receive result" ticket from
+    /// the kiosk); the counter screen opens it.
+    #[serde(default)]
+    pub dossier: Option<String>,
 }
 
 impl Ticket {
@@ -693,6 +697,7 @@ mod tests {
             requeues: 0,
             waiting_ahead_at_issue: 0,
             status_token: String::new(),
+            dossier: None,
         }
     }
 

@@ -115,6 +115,7 @@ impl Services {
         priority: Option<String>,
         print: bool,
         status_base: Option<&str>,
+        dossier: Option<&str>,
     ) -> Result<IssuedTicket> {
         let status_token = {
             use rand::RngCore;
@@ -124,6 +125,23 @@ impl Services {
         };
         self.run(actor, |tx, now| {
             let s = settings(tx)?;
+            // A return visit: the ticket goes to the area of the dossier's procedure.
+            let (service, dossier) = match dossier {
+                Some(input) => {
+                    // A scanner reading the receipt's QR types its link (…/tra-cuu/{token}).
+                    let code = match input.trim().rsplit_once("/tra-cuu/") {
+                        Some((_, token)) => tx
+                            .dossier_code_by_token(&token.trim().to_ascii_lowercase())?
+                            .unwrap_or_default(),
+                        None => input.trim().to_ascii_uppercase(),
+                    };
+                    let d = tx
+                        .dossier(&code)?
+                        .ok_or(ServiceError::NotFound("hồ sơ có mã này"))?;
+                    (d.procedure.area, Some(d.code))
+                }
+                None => (service, None),
+            };
             let area = tx
                 .service(service)?
                 .ok_or(ServiceError::NotFound("lĩnh vực"))?;
@@ -159,6 +177,7 @@ impl Services {
                 requeues: 0,
                 waiting_ahead_at_issue: ahead,
                 status_token,
+                dossier,
             };
             let wait = estimate(tx, service, ahead, now, &s)?;
             tx.put_ticket(&ticket)?;

@@ -325,11 +325,16 @@ pub async fn call_ticket(
 
 #[derive(Deserialize)]
 pub struct IssueBody {
+    #[serde(default)]
     service: ServiceId,
     #[serde(default)]
     priority: Option<String>,
     #[serde(default)]
     print: bool,
+    /// A dossier code: a "receive result" ticket in that dossier's area (`service` is
+    /// then ignored).
+    #[serde(default)]
+    dossier: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -418,8 +423,18 @@ pub async fn issue_ticket(
     // The QR on the paper opens the ticket's status page at the address the kiosk uses.
     let info = req.connection_info();
     let base = format!("{}://{}", info.scheme(), info.host());
-    let issued =
-        blocking(move || s.issue_ticket(&actor, b.service, priority, print, Some(&base))).await?;
+    let dossier = b.dossier.filter(|d| !d.trim().is_empty());
+    let issued = blocking(move || {
+        s.issue_ticket(
+            &actor,
+            b.service,
+            priority,
+            print,
+            Some(&base),
+            dossier.as_deref(),
+        )
+    })
+    .await?;
     // The ticket (and its print job) are committed; printing can only fail on its own.
     let (printed, print_error) = match (b.print, issued.print_job) {
         (false, _) => (None, None),

@@ -248,6 +248,9 @@ struct KioskPage {
     areas: Vec<ServiceArea>,
     categories: Vec<PriorityCategory>,
     build: String,
+    /// Prefilled on the "receive result" screen: the citizen types only the rest.
+    agency: String,
+    keys: Vec<&'static str>,
 }
 
 pub async fn kiosk(state: Data) -> Result<HttpResponse, ApiError> {
@@ -258,6 +261,8 @@ pub async fn kiosk(state: Data) -> Result<HttpResponse, ApiError> {
         areas: areas.into_iter().filter(|a| a.active).collect(),
         categories: settings.queue.priority_categories,
         build: state.build_id.clone(),
+        agency: settings.dossier.agency,
+        keys: vec!["1", "2", "3", "4", "5", "6", "7", "8", "9", "-", "0", "⌫"],
     })
 }
 

@@ -562,3 +562,46 @@ fn tracking_book_import_is_all_or_nothing_and_idempotent() {
     let (s, r) = import(&app, &admin, cut);
     assert_eq!(s, 422, "a row cut in the middle is a bad row: {r}");
 }
+
+#[test]
+fn return_visit_ticket_opens_the_dossier() {
+    let app = TestApp::start();
+    let officer = app.login("canbo1");
+    let d = receive(&app, &officer, "DP.KD.01");
+    let code = d["code"].as_str().unwrap().to_string();
+    // The kiosk: the code typed (any case) → a ticket in the dossier's area (Kinh doanh, C).
+    let (s, t) = app.post(
+        "/api/v1/tickets",
+        &app.kiosk,
+        json!({"dossier": code.to_lowercase()}),
+    );
+    assert_eq!(s, 201, "{t}");
+    assert_eq!(
+        (t["number"].as_str(), t["service"].as_u64()),
+        (Some("C001"), Some(3))
+    );
+    assert_eq!(t["dossier"], code.as_str());
+    // A scanner typing the receipt's QR link works too.
+    let token = app.running().services.dossier(&code).unwrap().lookup_token;
+    let (s, t) = app.post(
+        "/api/v1/tickets",
+        &app.kiosk,
+        json!({"dossier": format!("http://10.0.0.5:8080/tra-cuu/{token}")}),
+    );
+    assert_eq!(
+        (s, t["dossier"].as_str()),
+        (201, Some(code.as_str())),
+        "{t}"
+    );
+    // Unknown codes and links: a clear 404, no ticket.
+    for bad in ["H40.14-260305-0099", "http://x/tra-cuu/0011"] {
+        let (s, v) = app.post("/api/v1/tickets", &app.kiosk, json!({"dossier": bad}));
+        assert_eq!(
+            (s, v["code"].as_str()),
+            (404, Some("not_found")),
+            "{bad}: {v}"
+        );
+    }
+    let (_, q) = app.call("GET", "/api/v1/queue", Some(&app.display), None);
+    assert_eq!(q["waiting"].as_array().unwrap().len(), 2);
+}
