@@ -25,6 +25,10 @@
     f.show_qr.checked = settings.ticket.show_qr;
     f.header_lines.value = settings.ticket.header_lines.join("\n");
     f.footer.value = settings.ticket.footer;
+    f.agency.value = settings.dossier.agency;
+    f.code_width.value = settings.dossier.code_width;
+    f.agency_name.value = settings.dossier.agency_name;
+    f.pickup.value = settings.dossier.pickup;
   }
 
   $("center-form").addEventListener("submit", async (ev) => {
@@ -44,6 +48,12 @@
       show_qr: f.show_qr.checked,
       header_lines: f.header_lines.value.split("\n").map((l) => l.trim()).filter(Boolean),
       footer: f.footer.value,
+    };
+    s.dossier = {
+      agency: f.agency.value.trim().toUpperCase(),
+      code_width: Number(f.code_width.value),
+      agency_name: f.agency_name.value.trim(),
+      pickup: f.pickup.value.trim(),
     };
     s.queue.priority_categories = f.categories.value.split("\n").map((l) => l.trim()).filter(Boolean).map((l) => {
       const [code, ...rest] = l.split("|");
