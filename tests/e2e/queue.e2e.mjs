@@ -21,7 +21,7 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 const MOTCUA_BIN = process.env.MOTCUA_BIN || "/work/target/debug/motcua";
 const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
 const ARTIFACTS = process.env.E2E_ARTIFACTS || path.join(HERE, "artifacts");
-const OVERALL_MS = 120_000;
+const OVERALL_MS = 180_000;
 const AREA_A = "Tư pháp - Hộ tịch - Chứng thực";
 
 const CHROMIUM_ARGS = [
@@ -448,6 +448,122 @@ describe("motcua queue end to end (real Chromium)", { timeout: OVERALL_MS }, () 
     await a.locator("#audit-verify").click();
     await a.waitForFunction(() => document.getElementById("audit-result").textContent.includes("toàn vẹn"), null, { timeout: 5000 });
     await shot(a, "admin.png");
+  });
+
+  let dossierCode;
+  test("dossier: received at the counter, receipt printed on A4 with QR, looked up on a phone", async () => {
+    const k = page.kiosk;
+    const c = page.counter;
+    // The result screen returns to the start by itself after a few seconds.
+    const toStart = async () => {
+      if (await k.locator("#done").isVisible()) await k.locator("#done [data-back]").click();
+      await k.locator("#start").waitFor({ state: "visible" });
+    };
+    await toStart();
+    await k.locator("#start .area-btn").first().click();
+    await expectText(k.locator("#done-number"), "A003");
+    await toStart();
+    await c.locator("#act-next").click();
+    await expectText(c.locator("#cur-number"), "A003");
+    await c.locator("#act-start").click();
+    const link = c.locator("#act-dossier");
+    await poll("the 'receive dossier' link while serving", () => link.isVisible());
+    const href = await link.getAttribute("href");
+    assert.match(href, /^\/ho-so\/moi\?ticket=\d+$/);
+    await shot(c, "counter-serving-dossier-link.png");
+
+    const d = await ctx.counter.newPage();
+    d.on("pageerror", (err) => pageErrors.push(`dossier: ${err.message}`));
+    await d.goto(server.base + href);
+    await expectText(d.locator("header h1"), "Tiếp nhận hồ sơ — phiếu A003");
+    await Promise.all([
+      d.waitForURL((u) => u.searchParams.get("thu_tuc") === "1.004873"),
+      d.locator('select[name="thu_tuc"]').selectOption("1.004873"),
+    ]);
+    await d.locator('input[name="name"]').fill("Trần Thị Bình");
+    await d.locator('input[name="id_number"]').fill("001190012345");
+    await d.locator('input[name="phone"]').fill("0987654321");
+    await d.locator('input[name="address"]').fill("Thôn Đông, xã Tân Phú");
+    await shot(d, "dossier-reception-form.png");
+    await Promise.all([
+      d.waitForURL((u) => /^\/ho-so\/[^/]+\/mau\/01$/.test(u.pathname)),
+      d.locator('form[action="/ho-so/moi"][method="post"] button').click(),
+    ]);
+    dossierCode = decodeURIComponent(new URL(d.url()).pathname.split("/")[2]);
+    assert.match(dossierCode, /^H40\.14-\d{6}-0001$/);
+    await expectText(d.locator(".doc h1"), "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ");
+    assert.ok(await d.locator(".doc svg.qr").isVisible(), "the receipt carries the QR code");
+    await shot(d, "dossier-receipt-mau01.png");
+    await d.emulateMedia({ media: "print" });
+    await d.pdf({ path: path.join(ARTIFACTS, "dossier-receipt-mau01.pdf"), format: "A4", printBackground: true });
+    await d.emulateMedia({ media: "screen" });
+    mark(`dossier ${dossierCode} received, receipt printed`);
+
+    // The citizen's phone: code + last 4 digits of the phone.
+    const phoneCtx = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: "vi-VN", isMobile: true });
+    const ph = await phoneCtx.newPage();
+    ph.on("pageerror", (err) => pageErrors.push(`phone: ${err.message}`));
+    await ph.goto(server.base + "/tra-cuu");
+    await ph.locator('input[name="code"]').fill(dossierCode.toLowerCase());
+    await ph.locator('input[name="last4"]').fill("4321");
+    await Promise.all([ph.waitForLoadState("load"), ph.locator('form[action="/tra-cuu"] button').click()]);
+    await expectText(ph.locator(".big-code"), dossierCode);
+    await expectText(ph.locator(".result .tag"), "Được tiếp nhận");
+    const text = await ph.locator("main").textContent();
+    assert.ok(text.includes("Trần T*** B") && !text.includes("Trần Thị Bình"), "the name is masked");
+    await shot(ph, "lookup-phone.png");
+    await phoneCtx.close();
+
+    // Processed and resolved from the dossier screen.
+    await d.goto(server.base + "/ho-so/" + encodeURIComponent(dossierCode));
+    await Promise.all([
+      d.waitForLoadState("load"),
+      d.locator('form:has(input[name="action"][value="resolve"]) button').click(),
+    ]);
+    await expectText(d.locator(".status-line .tag").first(), "9 – Đã xử lý xong");
+    await shot(d, "dossier-resolved.png");
+    await d.close();
+    await c.locator("#act-finish").click();
+    await expectText(c.locator("#cur-number"), "—");
+    mark("dossier resolved; citizen lookup checked");
+  });
+
+  test("return visit: the kiosk takes the receipt code, the counter opens the dossier", async () => {
+    assert.ok(dossierCode, "the reception test ran");
+    const k = page.kiosk;
+    if (await k.locator("#done").isVisible()) await k.locator("#done [data-back]").click();
+    await k.locator("#start").waitFor({ state: "visible" });
+    await k.locator("#result-open").click();
+    await k.locator("#result").waitFor({ state: "visible" });
+    assert.equal(await k.locator("#result-code").inputValue(), "H40.14-");
+    for (const ch of dossierCode.slice("H40.14-".length)) {
+      await k.locator(`#keypad .key[data-key="${ch}"]`).click();
+    }
+    assert.equal(await k.locator("#result-code").inputValue(), dossierCode);
+    await shot(k, "kiosk-return-visit.png");
+    await k.locator("#result-go").click();
+    await k.locator("#done").waitFor({ state: "visible", timeout: 5000 });
+    await expectText(k.locator("#done-number"), "A004");
+    await expectText(k.locator("#done-area"), AREA_A);
+    await shot(k, "kiosk-return-visit-issued.png");
+
+    const c = page.counter;
+    await c.locator("#act-next").click();
+    await expectText(c.locator("#cur-number"), "A004");
+    const open = c.locator("#act-result");
+    await poll("the 'open dossier' button for a return-visit ticket", () => open.isVisible());
+    await expectText(open, `Mở hồ sơ ${dossierCode} để trả kết quả`);
+    await shot(c, "counter-return-visit.png");
+    const d = await ctx.counter.newPage();
+    await d.goto(server.base + (await open.getAttribute("href")));
+    await Promise.all([
+      d.waitForLoadState("load"),
+      d.locator('form:has(input[name="action"][value="return_result"]) button').click(),
+    ]);
+    await expectText(d.locator(".status-line .tag").first(), "10 – Đã trả kết quả");
+    await d.close();
+    await c.locator("#act-finish").click();
+    mark("return visit: A004 → dossier returned");
   });
 
   test("no uncaught errors in the pages", () => {

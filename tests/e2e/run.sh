@@ -54,4 +54,4 @@ fi
 # 4. Run. The file is named explicitly: Node 20's `node --test DIR` only picks up
 #    *.test.mjs-style names, and would report zero tests for queue.e2e.mjs.
 cd "$REPO"
-exec node --test --test-timeout=120000 tests/e2e/queue.e2e.mjs
+exec node --test --test-timeout=180000 tests/e2e/queue.e2e.mjs
