@@ -149,7 +149,7 @@ fn spawn_print_worker(
             }
         };
         let pause = match job {
-            Some(job) => match printer.print_with(&job.ticket, &ticket_layout(&services)) {
+            Some(job) => match printer.print_job(&job, &ticket_layout(&services)) {
                 Ok(()) => {
                     if let Err(e) = services.print_job_done(job.id) {
                         tracing::error!(error = %e, job = job.id, "printed but not recorded");

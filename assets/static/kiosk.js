@@ -7,7 +7,7 @@
   let timer = null;
   let busy = false;
 
-  const screens = ["start", "priority", "priority-area", "result", "done", "fail"];
+  const screens = ["start", "priority", "priority-area", "result", "catalog", "proc", "done", "fail"];
   function show(id) {
     for (const s of screens) document.getElementById(s).hidden = s !== id;
   }
@@ -102,6 +102,71 @@
   };
   document.getElementById("result-go").addEventListener("click", goResult);
   codeInput.addEventListener("keydown", (e) => { if (e.key === "Enter") goResult(); });
+
+  // "Tra cứu thủ tục": area → procedure → its papers, with print and take-a-number.
+  // Read fresh from the server each time, so a catalogue change shows at once.
+  const catQ = document.getElementById("cat-q");
+  const catList = document.getElementById("cat-list");
+  const catAreas = document.querySelector("#catalog .cat-areas");
+  let procs = [];
+  let current = null;
+  let searchTimer = null;
+  async function loadProcs(q) {
+    procs = await Motcua.api("GET", "/api/v1/procedures/search?q=" + encodeURIComponent(q || ""));
+    return procs;
+  }
+  function listProcs(list) {
+    catAreas.hidden = true;
+    catList.hidden = false;
+    catList.replaceChildren(...(list.length ? list.map((p) => Motcua.el("button", { class: "proc-btn", onclick: () => openProc(p) },
+      Motcua.el("b", {}, p.name), Motcua.el("span", {}, p.area_name))) : [Motcua.el("p", { class: "kiosk-hint" }, "Không tìm thấy thủ tục phù hợp")]));
+  }
+  function openProc(p) {
+    current = p;
+    document.getElementById("proc-name").textContent = p.name;
+    document.getElementById("proc-sub").textContent = p.area_name + " · Mã " + p.code;
+    document.getElementById("proc-papers").replaceChildren(...p.papers.map((x) =>
+      Motcua.el("li", {}, x.name, " ", Motcua.el("span", { class: "kind" }, "(" + ({ original: "Bản chính", copy: "Bản sao", certified_copy: "Bản sao chứng thực" }[x.kind] || x.kind) + ": " + x.count + ")"))));
+    const fee = p.fee_vnd === 0 ? "Miễn phí" : p.fee_vnd ? p.fee_vnd.toLocaleString("vi-VN") + " đồng" : (p.fee_note || "Không");
+    const facts = [["Thời hạn", p.duration.unit === "same_day15h" ? "Trong ngày (nhận sau 15 giờ: ngày làm việc tiếp theo)" : p.duration.amount + " ngày làm việc"],
+      ["Phí, lệ phí", fee + (p.fee_vnd && p.fee_note ? " (" + p.fee_note + ")" : "")], ["Nộp tại", p.counters.join("; ")],
+      ["Nộp trực tuyến", { full: "Toàn trình", partial: "Một phần", info_only: "Không" }[p.online_level] || ""]];
+    document.getElementById("proc-facts").replaceChildren(...facts.flatMap(([k, v]) => [Motcua.el("dt", {}, k), Motcua.el("dd", {}, v)]));
+    document.getElementById("proc-msg").textContent = "";
+    show("proc");
+  }
+  document.getElementById("catalog-open").addEventListener("click", async () => {
+    catQ.value = "";
+    catAreas.hidden = false;
+    catList.hidden = true;
+    show("catalog");
+    try { await loadProcs(""); } catch (e) { catList.hidden = false; catList.textContent = e.message; }
+  });
+  document.querySelectorAll("[data-cat-area]").forEach((b) => b.addEventListener("click", () => {
+    listProcs(procs.filter((p) => String(p.area) === b.dataset.catArea));
+  }));
+  document.querySelectorAll("#letters .key").forEach((k) => k.addEventListener("click", () => {
+    const v = k.dataset.key;
+    catQ.value = v === "⌫" ? catQ.value.slice(0, -1) : catQ.value + (v === "␣" ? " " : v);
+    catQ.dispatchEvent(new Event("input"));
+  }));
+  catQ.addEventListener("input", () => {
+    clearTimeout(searchTimer);
+    const q = catQ.value.trim();
+    if (!q) { catAreas.hidden = false; catList.hidden = true; return; }
+    searchTimer = setTimeout(async () => { try { listProcs(await loadProcs(q)); } catch (_) { /* keep the last list */ } }, 200);
+  });
+  document.getElementById("proc-back").addEventListener("click", () => show("catalog"));
+  document.getElementById("proc-print").addEventListener("click", async () => {
+    const msg = document.getElementById("proc-msg");
+    msg.textContent = "Đang in…";
+    try {
+      const r = await Motcua.api("POST", "/api/v1/procedures/" + encodeURIComponent(current.code) + "/print");
+      msg.textContent = r.printed ? "Mời nhận danh sách giấy tờ in bên dưới." : ("Chưa in được: " + (r.print_error || "máy in gặp sự cố"));
+      msg.className = r.printed ? "done-print" : "done-print warn";
+    } catch (e) { msg.textContent = e.message; msg.className = "done-print warn"; }
+  });
+  document.getElementById("proc-ticket").addEventListener("click", () => { priority = null; issue(current.area); });
 
   function tick() {
     const d = new Date();

@@ -406,6 +406,7 @@ mod tests {
                 result_type: "Giấy xác nhận".into(),
                 online_level: OnlineLevel::Full,
                 legal_basis: String::new(),
+                portal_url: String::new(),
                 version: 1,
             }],
         }

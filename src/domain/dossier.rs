@@ -305,11 +305,45 @@ pub struct ProcedureSnapshot {
     pub result_type: String,
     pub online_level: OnlineLevel,
     pub legal_basis: String,
-    /// Catalogue version this snapshot was taken from.
+    /// The procedure's page on the national public service portal (province data; the
+    /// public listing shows it as a QR code when present).
+    #[serde(default)]
+    pub portal_url: String,
+    /// Catalogue version this snapshot was taken from (assigned on import).
+    #[serde(default)]
     pub version: u32,
 }
 
+/// `8000` → `8.000` (Vietnamese thousands separator).
+pub fn format_vnd(v: u64) -> String {
+    let s = v.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push('.');
+        }
+        out.push(c);
+    }
+    out
+}
+
 impl ProcedureSnapshot {
+    /// The fee as forms and the public listing write it: `Miễn phí`, `2.000 đồng (…)`,
+    /// the note alone when the amount varies, `Không` when nothing is known.
+    pub fn fee_label_vi(&self) -> String {
+        let base = match self.fee_vnd {
+            Some(0) => "Miễn phí".to_string(),
+            Some(v) => format!("{} đồng", format_vnd(v)),
+            None => String::new(),
+        };
+        match (base.is_empty(), self.fee_note.trim().is_empty()) {
+            (true, true) => "Không".into(),
+            (false, true) => base,
+            (true, false) => self.fee_note.clone(),
+            (false, false) => format!("{base} ({})", self.fee_note),
+        }
+    }
+
     /// Catches catalogue entries that would print a broken receipt.
     pub fn validate(&self) -> Result<(), DossierError> {
         // National codes (`1.001193`, `1.004873.000.00.00.H01`) or, until the province
@@ -2129,6 +2163,7 @@ mod tests {
             result_type: "Giấy khai sinh".into(),
             online_level: OnlineLevel::Full,
             legal_basis: "Luật Hộ tịch 2014".into(),
+            portal_url: String::new(),
             version: 1,
         };
         assert!(p.validate().is_ok());

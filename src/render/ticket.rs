@@ -260,6 +260,88 @@ pub fn render_ticket(t: &TicketPrint, layout: &TicketLayout) -> Bitmap {
     c.finish()
 }
 
+/// The required-papers checklist the kiosk prints from the public listing (niêm yết):
+/// what to bring for one procedure, so nobody has to come twice for a missing paper.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ChecklistPrint {
+    pub center_name: String,
+    pub procedure_name: String,
+    pub procedure_code: String,
+    /// One line per paper: `Tờ khai … — Bản chính: 1`.
+    pub papers: Vec<String>,
+    pub time: String,
+    pub fee: String,
+    /// Where it is filed, e.g. `Quầy 1 — Tư pháp - Hộ tịch - Chứng thực`.
+    pub counter: String,
+    /// Already in Asia/Ho_Chi_Minh local time.
+    pub printed_local: NaiveDateTime,
+}
+
+pub const CHECKLIST_TITLE: &str = "GIẤY TỜ CẦN CHUẨN BỊ";
+
+/// Renders the checklist with the ticket's layout (width, header lines, logo).
+pub fn render_checklist(t: &ChecklistPrint, layout: &TicketLayout) -> Bitmap {
+    let width = layout.width_dots.clamp(MIN_WIDTH_DOTS, MAX_WIDTH_DOTS);
+    let m = Metrics::new(width);
+    let mut c = Canvas::new(width, m.margin);
+    c.space(m.d(4.0));
+    if let Some(logo) = &layout.logo {
+        c.image(logo, Align::Center);
+        c.space(m.d(10.0));
+    }
+    let header_style = m.text(22.0, Weight::Regular, Align::Center);
+    for line in layout.header_lines.iter().filter(|l| !l.trim().is_empty()) {
+        c.text(line, &header_style);
+    }
+    if !t.center_name.trim().is_empty() {
+        c.text(&t.center_name, &m.text(26.0, Weight::Bold, Align::Center));
+    }
+    c.space(m.d(8.0));
+    c.rule(m.d(3.0));
+    c.space(m.d(12.0));
+    c.text(CHECKLIST_TITLE, &m.text(32.0, Weight::Bold, Align::Center));
+    c.space(m.d(10.0));
+    c.text(
+        &t.procedure_name,
+        &m.text(30.0, Weight::Bold, Align::Center),
+    );
+    if !t.procedure_code.is_empty() {
+        c.text(
+            &format!("Mã thủ tục: {}", t.procedure_code),
+            &m.text(20.0, Weight::Regular, Align::Center),
+        );
+    }
+    c.space(m.d(12.0));
+    c.dashed_rule(m.d(2.0), m.d(8.0), m.d(6.0));
+    c.space(m.d(10.0));
+    let item = m.text(26.0, Weight::Regular, Align::Left);
+    for (i, p) in t.papers.iter().enumerate() {
+        c.text(&format!("[  ] {}. {p}", i + 1), &item);
+        c.space(m.d(6.0));
+    }
+    c.space(m.d(6.0));
+    c.dashed_rule(m.d(2.0), m.d(8.0), m.d(6.0));
+    c.space(m.d(10.0));
+    let detail = m.text(24.0, Weight::Regular, Align::Left);
+    for (label, value) in [
+        ("Thời hạn giải quyết: ", &t.time),
+        ("Phí, lệ phí: ", &t.fee),
+        ("Nộp tại: ", &t.counter),
+    ] {
+        if !value.trim().is_empty() {
+            c.text(&format!("{label}{value}"), &detail);
+            c.space(m.d(4.0));
+        }
+    }
+    c.space(m.d(8.0));
+    c.text(
+        &format!("In lúc {}", format_time(&t.printed_local)),
+        &m.text(20.0, Weight::Regular, Align::Center),
+    );
+    c.space(m.d(4.0));
+    c.finish()
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;

@@ -747,3 +747,112 @@ impl Services {
         })
     }
 }
+
+/// One procedure as the public listing shows it, with where it is served.
+#[derive(Debug, Clone, Serialize)]
+pub struct PublicProcedure {
+    #[serde(flatten)]
+    pub procedure: ProcedureSnapshot,
+    pub area_name: String,
+    /// `Quầy 1 — Tư pháp - Hộ tịch - Chứng thực`, for every counter serving the area.
+    pub counters: Vec<String>,
+}
+
+impl Services {
+    fn public_procedures(&self, list: Vec<ProcedureSnapshot>) -> Result<Vec<PublicProcedure>> {
+        let rx = self.store.read()?;
+        let areas = rx.services()?;
+        let counters = rx.counters()?;
+        Ok(list
+            .into_iter()
+            .map(|p| PublicProcedure {
+                area_name: areas
+                    .iter()
+                    .find(|a| a.id == p.area)
+                    .map(|a| a.name.clone())
+                    .unwrap_or_default(),
+                counters: counters
+                    .iter()
+                    .filter(|c| c.serves(p.area))
+                    .map(|c| format!("Quầy {} — {}", c.number, c.name))
+                    .collect(),
+                procedure: p,
+            })
+            .collect())
+    }
+
+    /// Procedures matching what a citizen typed, best first (diacritics and small typos
+    /// do not matter); the whole catalogue when the query is empty.
+    pub fn search_procedures(&self, query: &str) -> Result<Vec<PublicProcedure>> {
+        let cat = self.catalogue()?;
+        let list = if query.trim().is_empty() {
+            cat.procedures
+        } else {
+            crate::domain::search::search(&cat.procedures, query)
+                .into_iter()
+                .cloned()
+                .collect()
+        };
+        self.public_procedures(list)
+    }
+
+    pub fn public_procedure(&self, code: &str) -> Result<PublicProcedure> {
+        let p = self
+            .catalogue()?
+            .get(code.trim())
+            .cloned()
+            .ok_or(ServiceError::NotFound("thủ tục"))?;
+        Ok(self.public_procedures(vec![p])?.remove(0))
+    }
+
+    /// Queues the papers checklist of a procedure on the kiosk's printer (durable, like a
+    /// ticket); returns the job id.
+    pub fn print_checklist(&self, actor: &Actor, code: &str) -> Result<u64> {
+        let p = self.public_procedure(code)?;
+        let fee = p.procedure.fee_label_vi();
+        self.run(actor, |tx, now| {
+            let s = settings(tx)?;
+            let job = crate::service::printing::PrintJob {
+                id: tx.next_id("print_job")?,
+                ticket_id: 0,
+                ticket: crate::render::ticket::TicketPrint {
+                    center_name: s.name.clone(),
+                    service_name: p.area_name.clone(),
+                    number: String::new(),
+                    priority: None,
+                    waiting_ahead: 0,
+                    issued_local: local_naive(now),
+                    qr_url: None,
+                },
+                checklist: Some(crate::render::ticket::ChecklistPrint {
+                    center_name: s.name.clone(),
+                    procedure_name: p.procedure.name.clone(),
+                    procedure_code: p.procedure.code.clone(),
+                    papers: p
+                        .procedure
+                        .papers
+                        .iter()
+                        .map(|x| format!("{} — {}: {}", x.name, x.kind.label_vi(), x.count))
+                        .collect(),
+                    time: p.procedure.duration.label_vi(),
+                    fee,
+                    counter: p.counters.join("; "),
+                    printed_local: local_naive(now),
+                }),
+                state: crate::service::printing::PrintState::Pending,
+                created_at: now,
+                attempts: 0,
+                last_error: None,
+                printed_at: None,
+            };
+            tx.put_print_job(job.id, true, &job)?;
+            tx.emit(EventKind::PrintJobChanged {
+                job: job.id,
+                ticket: 0,
+                state: "queued".into(),
+                error: None,
+            });
+            Ok(job.id)
+        })
+    }
+}

@@ -24,6 +24,9 @@ pub struct PrintJob {
     pub id: u64,
     pub ticket_id: u64,
     pub ticket: TicketPrint,
+    /// A papers checklist from the public listing instead of a ticket (`ticket_id` 0).
+    #[serde(default)]
+    pub checklist: Option<crate::render::ticket::ChecklistPrint>,
     pub state: PrintState,
     pub created_at: DateTime<Utc>,
     pub attempts: u32,

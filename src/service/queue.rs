@@ -205,6 +205,7 @@ impl Services {
                         qr_url: status_base
                             .map(|b| format!("{b}/t/{}/{}", ticket.id, ticket.status_token)),
                     },
+                    checklist: None,
                     state: PrintState::Pending,
                     created_at: now,
                     attempts: 0,

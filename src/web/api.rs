@@ -352,7 +352,7 @@ const PRINT_WAIT: std::time::Duration = std::time::Duration::from_secs(4);
 
 /// Waits for the print worker's first word on `job`: printed, or failed (the job stays
 /// queued and prints when the printer is back).
-async fn print_outcome(
+pub(crate) async fn print_outcome(
     state: &AppState,
     mut rx: tokio::sync::broadcast::Receiver<std::sync::Arc<crate::events::Event>>,
     job: u64,

@@ -251,3 +251,55 @@ pub async fn import_dossiers(
     };
     Ok(HttpResponse::build(status).json(report))
 }
+
+#[derive(Deserialize)]
+pub struct SearchQuery {
+    #[serde(default)]
+    q: String,
+}
+
+/// Public search of the catalogue (the kiosk's "Tra cứu thủ tục" and `/thu-tuc`).
+pub async fn search_procedures(
+    state: Data,
+    q: web::Query<SearchQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let s = state.services.clone();
+    let query = q.into_inner().q;
+    if query.chars().count() > 100 {
+        return Err(ApiError::bad_request("invalid_query", "Từ khóa quá dài"));
+    }
+    Ok(HttpResponse::Ok().json(blocking(move || s.search_procedures(&query)).await?))
+}
+
+#[derive(Serialize)]
+struct ChecklistPrinted {
+    job: u64,
+    printed: Option<bool>,
+    print_error: Option<String>,
+}
+
+/// The kiosk prints a procedure's papers checklist on the ticket printer.
+pub async fn print_procedure(
+    state: Data,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    if state.printer.is_none() {
+        return Err(ApiError::new(
+            actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
+            "no_printer",
+            "Chưa cấu hình máy in phiếu",
+        ));
+    }
+    let s = state.services.clone();
+    let actor = caller.actor();
+    let code = path.into_inner();
+    let rx = state.services.hub.subscribe();
+    let job = blocking(move || s.print_checklist(&actor, &code)).await?;
+    let (printed, print_error) = super::api::print_outcome(&state, rx, job).await;
+    Ok(HttpResponse::Created().json(ChecklistPrinted {
+        job,
+        printed,
+        print_error,
+    }))
+}

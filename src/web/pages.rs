@@ -251,6 +251,9 @@ struct KioskPage {
     /// Prefilled on the "receive result" screen: the citizen types only the rest.
     agency: String,
     keys: Vec<&'static str>,
+    /// The on-screen keyboard of the procedure search (diacritics are not needed: the
+    /// search ignores them).
+    letters: Vec<&'static str>,
 }
 
 pub async fn kiosk(state: Data) -> Result<HttpResponse, ApiError> {
@@ -263,6 +266,9 @@ pub async fn kiosk(state: Data) -> Result<HttpResponse, ApiError> {
         build: state.build_id.clone(),
         agency: settings.dossier.agency,
         keys: vec!["1", "2", "3", "4", "5", "6", "7", "8", "9", "-", "0", "⌫"],
+        letters: "a b c d đ e g h i k l m n o p q r s t u v x y ␣ ⌫"
+            .split(' ')
+            .collect(),
     })
 }
 

@@ -84,6 +84,9 @@ routes! {
     GET  "/ho-so/{code}" => dossier_pages::view_dossier, STAFF;
     POST "/ho-so/{code}/thao-tac" => dossier_pages::dossier_action_submit, STAFF;
     GET  "/ho-so/{code}/mau/{form}" => dossier_pages::dossier_form, STAFF;
+    GET  "/thu-tuc" => dossier_pages::listing, Access::Public;
+    GET  "/thu-tuc/{code}" => dossier_pages::procedure_page, Access::Public;
+    GET  "/thu-tuc/ap-phich/{id}" => dossier_pages::poster, Access::Public;
     GET  "/tra-cuu" => dossier_pages::lookup_page, Access::Public;
     POST "/tra-cuu" => dossier_pages::lookup_submit, Access::Public;
     GET  "/tra-cuu/{token}" => dossier_pages::lookup_by_token, Access::Public;
@@ -132,6 +135,8 @@ routes! {
     POST "/api/v1/users/{username}/reset-password" => api::reset_password, ADMIN;
     GET  "/api/v1/procedures" => dossier_api::list_procedures, Access::Public;
     PUT  "/api/v1/procedures" => dossier_api::put_procedures, ADMIN;
+    GET  "/api/v1/procedures/search" => dossier_api::search_procedures, Access::Public;
+    POST "/api/v1/procedures/{code}/print" => dossier_api::print_procedure, ISSUE;
     GET  "/api/v1/calendar" => dossier_api::get_calendar, STAFF;
     PUT  "/api/v1/calendar" => dossier_api::put_calendar, ADMIN;
     GET  "/api/v1/dossiers" => dossier_api::list_dossiers, STAFF;

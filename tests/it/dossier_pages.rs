@@ -217,6 +217,7 @@ fn refusal_supplement_and_apology_forms() {
         m04.contains("10/03/2026") && m04.contains("16/03/2026"),
         "{m04}"
     );
+    insta::assert_snapshot!("apology_mau_04", redact(&m04, &app));
     let (s, page) = form(
         &app,
         &format!("/ho-so/{code}/thao-tac"),
@@ -245,6 +246,43 @@ fn refusal_supplement_and_apology_forms() {
     );
     assert_eq!(s, 200);
     assert!(m03.contains("Không thuộc thẩm quyền"));
+    insta::assert_snapshot!("refusal_mau_03", redact(&m03, &app));
+
+    // Stopping processing (Mẫu 05), from "in progress".
+    let third = receive(&app, &officer, "DP.KD.01")["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    location(
+        &app,
+        &format!("/ho-so/{third}/thao-tac"),
+        &officer,
+        "action=assign&to_officer=canbo2",
+    );
+    location(
+        &app,
+        &format!("/ho-so/{third}/thao-tac"),
+        &officer,
+        "action=stop&reason=C%C3%B4ng+d%C3%A2n+kh%C3%B4ng+b%E1%BB%95+sung+trong+th%E1%BB%9Di+h%E1%BA%A1n",
+    );
+    let (s, m05) = app.raw(
+        "GET",
+        &format!("/ho-so/{third}/mau/05"),
+        Some(&officer),
+        None,
+        "",
+    );
+    assert_eq!(s, 200);
+    assert!(
+        m05.contains("THÔNG BÁO DỪNG GIẢI QUYẾT HỒ SƠ") && m05.contains("Công dân không bổ sung")
+    );
+    insta::assert_snapshot!("stop_mau_05", redact(&m05, &app));
+    // A stopped dossier offers no more actions.
+    let (_, page) = app.raw("GET", &format!("/ho-so/{third}"), Some(&officer), None, "");
+    assert!(
+        !page.contains("name=\"action\""),
+        "no action forms on a closed dossier"
+    );
 }
 
 #[test]

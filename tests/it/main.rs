@@ -3,6 +3,7 @@
 mod dossier_pages;
 mod dossiers;
 mod helpers;
+mod listing;
 mod pages;
 mod printing;
 mod queue_api;

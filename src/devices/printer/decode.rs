@@ -429,6 +429,9 @@ pub fn decode(bytes: &[u8]) -> Decoded {
     let mut listing = Vec::new();
     let mut image: Option<Bitmap> = None;
     let mut image_full = false;
+    // Paper fed before the first band is white paper above the picture; its width is
+    // only known once a band arrives.
+    let mut lead_rows: u32 = 0;
     let mut pos = 0;
     while pos < bytes.len() {
         let (tok, len) = next_token(bytes, pos);
@@ -442,7 +445,10 @@ pub fn decode(bytes: &[u8]) -> Decoded {
             if *x_bytes > 0 && *rows > 0 && !image_full {
                 let band = Bitmap::from_packed(*x_bytes as u32 * 8, *rows as u32, data.to_vec());
                 if let Ok(band) = band {
-                    let img = image.get_or_insert_with(|| Bitmap::new(band.width(), 0));
+                    let img = image.get_or_insert_with(|| {
+                        let cap = MAX_IMAGE_BYTES / Bitmap::stride_for(band.width()).max(1);
+                        Bitmap::new(band.width(), lead_rows.min(cap as u32))
+                    });
                     let new_size = img.stride() * (img.height() as usize + band.height() as usize);
                     if new_size > MAX_IMAGE_BYTES {
                         image_full = true;
@@ -469,12 +475,17 @@ pub fn decode(bytes: &[u8]) -> Decoded {
             }
         }
         // A paper feed between bands is white paper in the picture.
-        if let (Token::FeedDots(n), Some(img)) = (&tok, image.as_mut()) {
-            let n = u32::from(*n);
-            if !image_full && img.stride() * (img.height() as usize + n as usize) <= MAX_IMAGE_BYTES
-            {
-                img.push_rows(&Bitmap::new(img.width(), n));
+        match (&tok, image.as_mut()) {
+            (Token::FeedDots(n), Some(img)) => {
+                let n = u32::from(*n);
+                if !image_full
+                    && img.stride() * (img.height() as usize + n as usize) <= MAX_IMAGE_BYTES
+                {
+                    img.push_rows(&Bitmap::new(img.width(), n));
+                }
             }
+            (Token::FeedDots(n), None) => lead_rows = lead_rows.saturating_add(u32::from(*n)),
+            _ => {}
         }
         push(&mut listing, describe(&tok));
         // len >= 1 whenever pos < bytes.len(); max(1) guards the loop anyway.

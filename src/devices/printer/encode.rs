@@ -195,6 +195,31 @@ mod tests {
     }
 
     #[test]
+    fn snapshot_checklist_576() {
+        use crate::render::ticket::{render_checklist, ChecklistPrint};
+        let c = ChecklistPrint {
+            center_name: "Trung tâm Phục vụ hành chính công xã Tân Phú".into(),
+            procedure_name: "Đăng ký khai sinh".into(),
+            procedure_code: "1.001193".into(),
+            papers: vec![
+                "Tờ khai đăng ký khai sinh — Bản chính: 1".into(),
+                "Giấy chứng sinh hoặc giấy tờ thay thế — Bản chính: 1".into(),
+            ],
+            time: "Trong ngày (nhận sau 15 giờ: ngày làm việc tiếp theo)".into(),
+            fee: "Miễn phí (Miễn lệ phí khi đăng ký đúng hạn)".into(),
+            counter: "Quầy 1 — Tư pháp - Hộ tịch - Chứng thực".into(),
+            printed_local: chrono::NaiveDate::from_ymd_opt(2026, 3, 5)
+                .and_then(|d| d.and_hms_opt(9, 15, 0))
+                .expect("valid time"),
+        };
+        insta::assert_snapshot!(snapshot_text(
+            "checklist_576",
+            &render_checklist(&c, &layout(576)),
+            CutMode::Partial
+        ));
+    }
+
+    #[test]
     fn snapshot_ticket_576() {
         let t = sample("A001", "Tư pháp - Hộ tịch", None, None);
         insta::assert_snapshot!(snapshot_text(

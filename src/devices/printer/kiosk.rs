@@ -153,13 +153,30 @@ impl KioskPrinter {
         self.print_with(ticket, &self.layout)
     }
 
+    /// Prints a queued job: its ticket, or the papers checklist it carries. Blocking.
+    pub fn print_job(
+        &self,
+        job: &crate::service::printing::PrintJob,
+        layout: &TicketLayout,
+    ) -> Result<(), PrintError> {
+        match &job.checklist {
+            Some(c) => self.print_bitmap(&crate::render::ticket::render_checklist(c, layout)),
+            None => self.print_with(&job.ticket, layout),
+        }
+    }
+
     /// Prints one ticket with the given layout (the center's current settings). Blocking.
     pub fn print_with(
         &self,
         ticket: &TicketPrint,
         layout: &TicketLayout,
     ) -> Result<(), PrintError> {
-        let bytes = encode_ticket(&render_ticket(ticket, layout), self.cut);
+        self.print_bitmap(&render_ticket(ticket, layout))
+    }
+
+    /// Sends one rendered raster (then a cut) to the printer. Blocking.
+    pub fn print_bitmap(&self, image: &crate::render::bitmap::Bitmap) -> Result<(), PrintError> {
+        let bytes = encode_ticket(image, self.cut);
         match &self.target {
             PrinterTarget::None => Err(PrintError::NoPrinter),
             PrinterTarget::Sim => {
