@@ -566,6 +566,54 @@ describe("motcua queue end to end (real Chromium)", { timeout: OVERALL_MS }, () 
     mark("return visit: A004 → dossier returned");
   });
 
+  test("kiosk 'Tra cứu thủ tục': three taps to a procedure, print its papers, take a number", async () => {
+    const k = page.kiosk;
+    if (await k.locator("#done").isVisible()) await k.locator("#done [data-back]").click();
+    await k.locator("#start").waitFor({ state: "visible" });
+    await shot(k, "kiosk-start-with-catalog.png");
+    await k.locator("#catalog-open").click(); // tap 1
+    await k.locator("#catalog").waitFor({ state: "visible" });
+    await shot(k, "kiosk-catalog.png");
+    await k.locator('[data-cat-area="1"]').click(); // tap 2
+    await k.locator("#cat-list .proc-btn").first().waitFor();
+    await shot(k, "kiosk-catalog-area.png");
+    await k.locator("#cat-list .proc-btn", { hasText: "Đăng ký khai sinh" }).click(); // tap 3
+    await k.locator("#proc").waitFor({ state: "visible" });
+    await expectText(k.locator("#proc-name"), "Đăng ký khai sinh");
+    assert.equal(await k.locator("#proc-papers li").count(), 2);
+    await shot(k, "kiosk-procedure.png");
+    const before = fs.readdirSync(path.join(dataDir, "sim-printer")).filter((f) => f.endsWith(".png")).length;
+    await k.locator("#proc-print").click();
+    await expectText(k.locator("#proc-msg"), "Mời nhận danh sách giấy tờ in bên dưới.", { timeout: 5000 });
+    const pngs = fs.readdirSync(path.join(dataDir, "sim-printer")).filter((f) => f.endsWith(".png")).sort();
+    assert.equal(pngs.length, before + 1, "the checklist was printed");
+    fs.copyFileSync(path.join(dataDir, "sim-printer", pngs[pngs.length - 1]), path.join(ARTIFACTS, "checklist-printed.png"));
+    // Typing on the on-screen keyboard, without diacritics.
+    await k.locator("#proc-back").click();
+    await k.locator("#catalog").waitFor({ state: "visible" });
+    for (const ch of "chung thuc") await k.locator(`#letters .key[data-key="${ch === " " ? "␣" : ch}"]`).click();
+    await expectText(k.locator("#cat-list .proc-btn b").first(), "Chứng thực bản sao từ bản chính", { timeout: 3000 });
+    await shot(k, "kiosk-catalog-search.png");
+    await k.locator("#cat-list .proc-btn").first().click();
+    await k.locator("#proc-ticket").click();
+    await k.locator("#done").waitFor({ state: "visible", timeout: 5000 });
+    await expectText(k.locator("#done-area"), AREA_A);
+    mark("kiosk catalogue: 3 taps, checklist printed, search without diacritics, ticket taken");
+    // Landscape: the same screens must fit a 1920×1080 kiosk.
+    await k.setViewportSize({ width: 1920, height: 1080 });
+    await k.locator("#done [data-back]").click();
+    await k.locator("#catalog-open").click();
+    await shot(k, "kiosk-catalog-landscape.png");
+    await k.locator('[data-cat-area="1"]').click();
+    await k.locator("#cat-list .proc-btn", { hasText: "Đăng ký khai sinh" }).click();
+    await shot(k, "kiosk-procedure-landscape.png");
+    const fits = await k.evaluate(() => [...document.querySelectorAll("#proc button")].every((b) => { const r = b.getBoundingClientRect(); return r.bottom <= innerHeight && r.right <= innerWidth; }));
+    assert.ok(fits, "the procedure screen's buttons are on screen in landscape");
+    await k.setViewportSize({ width: 1080, height: 1920 });
+    await k.locator("#proc-back").click();
+    await k.locator("#catalog [data-back]").click();
+  });
+
   test("no uncaught errors in the pages", () => {
     assert.deepEqual(pageErrors, []);
   });
