@@ -79,6 +79,13 @@ pub enum EventKind {
         procedure: String,
         channel: u8,
     },
+    /// A citizen rated a served ticket (level 1–5).
+    RatingRecorded {
+        ticket: u64,
+        level: u8,
+        counter: Option<u32>,
+        officer: Option<String>,
+    },
     /// A kiosk print job was queued, printed, failed (it stays queued) or cancelled.
     PrintJobChanged {
         job: u64,
@@ -102,6 +109,7 @@ impl EventKind {
             EventKind::SessionOpened { .. } => "session_opened",
             EventKind::PrintJobChanged { .. } => "print_job_changed",
             EventKind::DossierChanged { .. } => "dossier_changed",
+            EventKind::RatingRecorded { .. } => "rating_recorded",
         }
     }
 

@@ -9,6 +9,7 @@ pub mod center;
 pub mod citizen;
 pub mod dossier;
 pub mod queue;
+pub mod rating;
 pub mod search;
 pub mod speech;
 pub mod throttle;

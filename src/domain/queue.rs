@@ -339,6 +339,9 @@ pub struct Ticket {
     /// the kiosk); the counter screen opens it.
     #[serde(default)]
     pub dossier: Option<String>,
+    /// Dossiers received while this ticket was served (a rating is bound to them).
+    #[serde(default)]
+    pub received: Vec<String>,
 }
 
 impl Ticket {
@@ -698,6 +701,7 @@ mod tests {
             waiting_ahead_at_issue: 0,
             status_token: String::new(),
             dossier: None,
+            received: vec![],
         }
     }
 

@@ -339,9 +339,10 @@ impl Services {
                 .get(req.procedure_code.trim())
                 .cloned()
                 .ok_or(ServiceError::NotFound("thủ tục"))?;
-            if let Some(t) = req.ticket {
-                tx.ticket(t)?.ok_or(ServiceError::NotFound("phiếu"))?;
-            }
+            let ticket = match req.ticket {
+                Some(t) => Some(tx.ticket(t)?.ok_or(ServiceError::NotFound("phiếu"))?),
+                None => None,
+            };
             let papers = req
                 .papers
                 .clone()
@@ -373,6 +374,11 @@ impl Services {
                 imported: false,
             };
             tx.put_dossier(&d)?;
+            // The ticket remembers the dossier, so the citizen's rating is bound to it.
+            if let Some(mut t) = ticket {
+                t.received.push(d.code.clone());
+                tx.put_ticket(&t)?;
+            }
             emit_change(tx, &d, "receive", None);
             Ok(d)
         })

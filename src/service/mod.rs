@@ -9,6 +9,7 @@ pub mod devices;
 pub mod dossiers;
 pub mod printing;
 pub mod queue;
+pub mod ratings;
 
 use std::sync::Arc;
 
@@ -26,6 +27,8 @@ pub enum ServiceError {
     Queue(#[from] QueueError),
     #[error("{0}")]
     Dossier(crate::domain::dossier::DossierError),
+    #[error("{0}")]
+    Rating(crate::domain::rating::RatingError),
     #[error("Không tìm thấy {0}")]
     NotFound(&'static str),
     #[error("{0}")]
@@ -45,6 +48,7 @@ impl ServiceError {
         match self {
             ServiceError::Queue(e) => e.code(),
             ServiceError::Dossier(e) => e.code(),
+            ServiceError::Rating(e) => e.code(),
             ServiceError::NotFound(_) => "not_found",
             ServiceError::Forbidden(_) => "not_operator",
             ServiceError::Invalid(_) => "invalid_input",

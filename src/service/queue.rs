@@ -178,6 +178,7 @@ impl Services {
                 waiting_ahead_at_issue: ahead,
                 status_token,
                 dossier,
+                received: vec![],
             };
             let wait = estimate(tx, service, ahead, now, &s)?;
             tx.put_ticket(&ticket)?;

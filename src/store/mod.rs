@@ -47,6 +47,8 @@ const PAIRINGS: TableDefinition<&str, &[u8]> = TableDefinition::new("pairings");
 /// index of those still to print, oldest first.
 const PRINT_JOBS: TableDefinition<u64, &[u8]> = TableDefinition::new("print_jobs");
 const PRINT_PENDING: TableDefinition<u64, ()> = TableDefinition::new("print_pending");
+/// Citizen ratings by ticket id (one per served ticket).
+const RATINGS: TableDefinition<u64, &[u8]> = TableDefinition::new("ratings");
 /// Named counters: id sequences and per-day ticket counts.
 const SEQS: TableDefinition<&str, u64> = TableDefinition::new("seqs");
 
@@ -148,6 +150,7 @@ impl Store {
             txn.open_table(PRINT_JOBS)?;
             txn.open_table(PRINT_PENDING)?;
             dossiers::create_tables(&txn)?;
+            txn.open_table(RATINGS)?;
         }
         txn.commit()?;
         Ok(())
@@ -440,6 +443,28 @@ macro_rules! reads {
                 Ok(out)
             }
 
+            pub fn rating<T: DeserializeOwned>(
+                &self,
+                ticket: u64,
+            ) -> Result<Option<T>, StoreError> {
+                let t = self.txn.open_table(RATINGS)?;
+                let v = t.get(ticket)?;
+                Ok(match v {
+                    Some(v) => Some(codec::decode(v.value())?),
+                    None => None,
+                })
+            }
+
+            /// Every rating, by ticket id (ticket ids grow with time, so oldest first).
+            pub fn ratings<T: DeserializeOwned>(&self) -> Result<Vec<T>, StoreError> {
+                let t = self.txn.open_table(RATINGS)?;
+                let mut out = Vec::new();
+                for row in t.iter()? {
+                    out.push(codec::decode(row?.1.value())?);
+                }
+                Ok(out)
+            }
+
             pub fn last_event_seq(&self) -> Result<u64, StoreError> {
                 let t = self.txn.open_table(EVENTS)?;
                 let last = t.last()?;
@@ -602,6 +627,13 @@ impl Tx {
         Ok(())
     }
 
+    pub fn put_rating<T: Serialize>(&mut self, ticket: u64, r: &T) -> Result<(), StoreError> {
+        self.txn
+            .open_table(RATINGS)?
+            .insert(ticket, codec::encode(r)?.as_slice())?;
+        Ok(())
+    }
+
     pub fn delete_pairing(&mut self, code: &str) -> Result<(), StoreError> {
         self.txn.open_table(PAIRINGS)?.remove(code)?;
         Ok(())
@@ -726,6 +758,7 @@ impl Store {
         export_table!(o, txn, PAIRINGS, "pairings", bytes);
         export_table!(o, txn, PRINT_JOBS, "print_jobs", bytes);
         export_table!(o, txn, PRINT_PENDING, "print_pending", unit);
+        export_table!(o, txn, RATINGS, "ratings", bytes);
         // Dossier indexes are derived: a restore rebuilds them from the records.
         export_table!(o, txn, dossiers::DOSSIERS, "dossiers", bytes);
         for row in txn.open_table(dossiers::IMPORT_KEYS)?.iter()? {
@@ -836,6 +869,10 @@ impl Store {
                     }
                     "print_pending" => {
                         txn.open_table(PRINT_PENDING)?.insert(knum()?, ())?;
+                    }
+                    "ratings" => {
+                        txn.open_table(RATINGS)?
+                            .insert(knum()?, bytes()?.as_slice())?;
                     }
                     "dossiers" => {
                         let b = bytes()?;

@@ -131,6 +131,13 @@ impl From<ServiceError> for ApiError {
     fn from(e: ServiceError) -> Self {
         let status = match &e {
             ServiceError::Queue(_) => StatusCode::CONFLICT,
+            ServiceError::Rating(r) => {
+                use crate::domain::rating::RatingError as R;
+                match r {
+                    R::AlreadyRated | R::NotServed => StatusCode::CONFLICT,
+                    _ => StatusCode::UNPROCESSABLE_ENTITY,
+                }
+            }
             ServiceError::Dossier(d) => {
                 use crate::domain::dossier::DossierError as D;
                 match d {

@@ -175,6 +175,7 @@ fn device_home(role: Role) -> &'static str {
     match role {
         Role::Kiosk => "/kiosk",
         Role::Display => "/display",
+        Role::Rating => "/danh-gia",
         _ => "/",
     }
 }
@@ -227,11 +228,7 @@ pub async fn pair_device(state: Data, path: web::Path<String>) -> Result<HttpRes
     let principal = blocking(move || s.authenticate(&t)).await?;
     match principal {
         Some(p) if p.device => {
-            let home = match p.role {
-                Role::Kiosk => "/kiosk",
-                Role::Display => "/display",
-                _ => "/",
-            };
+            let home = device_home(p.role);
             Ok(HttpResponse::SeeOther()
                 .cookie(session_cookie(&token))
                 .insert_header((header::LOCATION, home))
@@ -434,6 +431,14 @@ struct TicketStatusPage {
     ahead: Option<u32>,
     counter: Option<String>,
     priority: bool,
+    /// Served and not rated yet: the page offers the rating form.
+    can_rate: bool,
+    /// The rating already given, as a label.
+    rated: Option<&'static str>,
+    levels: Vec<(u8, &'static str)>,
+    reasons: Vec<&'static str>,
+    id: u64,
+    token: String,
 }
 
 /// The public status page a ticket's QR opens (no login; the token in the link is the key).
@@ -475,6 +480,7 @@ pub async fn ticket_status(
         } else {
             None
         };
+        let rating = s.ticket_rating(t.id)?;
         Ok(TicketStatusPage {
             center: settings.name,
             number: t.number.clone(),
@@ -483,12 +489,106 @@ pub async fn ticket_status(
             ahead,
             counter,
             priority: t.priority.is_some(),
+            can_rate: t.state == crate::domain::queue::TicketState::Done && rating.is_none(),
+            rated: rating.map(|r| crate::domain::rating::level_label(r.level)),
+            levels: crate::domain::rating::LEVELS.to_vec(),
+            reasons: crate::domain::rating::REASONS.to_vec(),
+            id: t.id,
+            token: t.status_token.clone(),
         })
     })
     .await?;
     html(page)
 }
 
+/// The citizen rates the service from the ticket's QR page (five levels, once).
+pub async fn ticket_rate(
+    state: Data,
+    path: web::Path<(u64, String)>,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, token) = path.into_inner();
+    let fields = form.into_inner();
+    let level = fields
+        .iter()
+        .find(|(k, _)| k == "level")
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0);
+    let reasons = fields
+        .iter()
+        .filter(|(k, _)| k == "reason")
+        .map(|(_, v)| v.clone())
+        .collect();
+    let s = state.services.clone();
+    let t = token.clone();
+    let outcome = blocking(move || {
+        let ticket = s.ticket(id).ok().filter(|x| {
+            !x.status_token.is_empty() && constant_time_eq(x.status_token.as_bytes(), t.as_bytes())
+        });
+        if ticket.is_none() {
+            return Err(crate::service::ServiceError::NotFound("phiếu"));
+        }
+        let actor = crate::events::Actor {
+            name: format!("phiếu {id}"),
+            role: "citizen".into(),
+            addr: None,
+        };
+        let input = crate::domain::rating::RatingInput { level, reasons };
+        match s.rate_ticket(
+            &actor,
+            id,
+            &input,
+            crate::domain::rating::RatingChannel::Phone,
+        ) {
+            Ok(_) => Ok(None),
+            Err(e @ crate::service::ServiceError::Store(_)) => Err(e),
+            Err(e) => Ok(Some(e.to_string())),
+        }
+    })
+    .await?;
+    match outcome {
+        None => Ok(HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, format!("/t/{id}/{token}")))
+            .finish()),
+        Some(msg) => Err(ApiError::new(
+            actix_web::http::StatusCode::CONFLICT,
+            "rating_refused",
+            msg,
+        )),
+    }
+}
+
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[derive(Template)]
+#[template(path = "rating.html")]
+struct RatingScreen {
+    center: String,
+    build: String,
+    boot: String,
+}
+
+/// The rating tablet at a counter: idle until the officer finishes serving a ticket there,
+/// then three big keys (and reasons when unhappy). The tablet's counter is chosen once on
+/// the tablet and remembered by it.
+pub async fn rating_screen(state: Data) -> Result<HttpResponse, ApiError> {
+    let s = state.services.clone();
+    let (settings, counters, users) =
+        blocking(move || Ok((s.settings()?, s.counters()?, s.users()?))).await?;
+    let names: std::collections::HashMap<String, String> = users
+        .into_iter()
+        .map(|u| (u.username, u.display_name))
+        .collect();
+    let boot = serde_json::json!({
+        "counters": counters.iter().map(|c| serde_json::json!({"id": c.id, "number": c.number, "name": c.name})).collect::<Vec<_>>(),
+        "names": names,
+        "reasons": crate::domain::rating::REASONS,
+    });
+    html(RatingScreen {
+        center: settings.name,
+        build: state.build_id.clone(),
+        boot: island(&boot),
+    })
 }

@@ -47,6 +47,8 @@ const OPERATE: Access = Access::Roles(&[Role::Admin, Role::Officer]);
 const ISSUE: Access = Access::Roles(&[Role::Admin, Role::Officer, Role::Kiosk]);
 const BOARD: Access = Access::Roles(&[Role::Admin, Role::Leader, Role::Officer, Role::Display]);
 const LIVE: Access = Access::Authenticated;
+const RATE: Access = Access::Roles(&[Role::Rating]);
+const RATE_SCREEN: Access = Access::Roles(&[Role::Admin, Role::Rating]);
 
 macro_rules! routes {
     ($( $method:ident $path:literal => $handler:path, $access:expr; )*) => {
@@ -73,6 +75,8 @@ routes! {
     POST "/pair" => pages::pair_submit, Access::Public;
     GET  "/pair/{token}" => pages::pair_device, Access::Public;
     GET  "/t/{id}/{token}" => pages::ticket_status, Access::Public;
+    POST "/t/{id}/{token}/danh-gia" => pages::ticket_rate, Access::Public;
+    GET  "/danh-gia" => pages::rating_screen, RATE_SCREEN;
     GET  "/static/{file:.*}" => assets::static_file, Access::Public;
     GET  "/kiosk" => pages::kiosk, ISSUE;
     GET  "/counter" => pages::counter, OPERATE;
@@ -133,6 +137,8 @@ routes! {
     GET  "/api/v1/users" => api::list_users, ADMIN;
     POST "/api/v1/users" => api::create_user, ADMIN;
     POST "/api/v1/users/{username}/reset-password" => api::reset_password, ADMIN;
+    POST "/api/v1/ratings" => api::create_rating, RATE;
+    GET  "/api/v1/ratings" => api::list_ratings, STAFF;
     GET  "/api/v1/procedures" => dossier_api::list_procedures, Access::Public;
     PUT  "/api/v1/procedures" => dossier_api::put_procedures, ADMIN;
     GET  "/api/v1/procedures/search" => dossier_api::search_procedures, Access::Public;

@@ -7,4 +7,5 @@ mod listing;
 mod pages;
 mod printing;
 mod queue_api;
+mod ratings;
 mod security;
