@@ -385,6 +385,12 @@ fn print_demo(cfg: &Config, d: &motcua::service::demo::DemoDevices) {
     println!();
     println!(" Ki-ốt lấy số (kiosk, paired):  {base}/pair/{}", d.kiosk);
     println!(" Màn hình TV (board, paired):   {base}/pair/{}", d.display);
+    if !d.rating.is_empty() {
+        println!(" Đánh giá (rating, paired):     {base}/pair/{}", d.rating);
+    }
+    println!(" Hồ sơ (dossiers):              {base}/ho-so     (canbo1..canbo4 / demo)");
+    println!(" Thủ tục (public listing):      {base}/thu-tuc");
+    println!(" Tra cứu hồ sơ (public lookup): {base}/tra-cuu");
     println!(" Quầy giao dịch (counter):      {base}/counter   (canbo1..canbo4 / demo)");
     println!(" Quản trị (admin):              {base}/admin     (admin / demo)");
     println!(

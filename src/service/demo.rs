@@ -19,13 +19,24 @@ pub const DEMO_AREAS: [(&str, &str); 4] = [
 pub struct DemoDevices {
     pub kiosk: String,
     pub display: String,
+    /// The rating tablet of counter 1 (added after the first demo data: may be created
+    /// on a later start).
+    #[serde(default)]
+    pub rating: String,
 }
 
 impl Services {
     /// Seeds the demo center unless it is already there; returns the device tokens.
     pub fn seed_demo(&self) -> Result<DemoDevices> {
-        if let Some(d) = self.store.read()?.meta::<DemoDevices>("demo_devices")? {
+        if let Some(mut d) = self.store.read()?.meta::<DemoDevices>("demo_devices")? {
             self.seed_demo_catalogue()?;
+            if d.rating.is_empty() {
+                d.rating =
+                    self.create_device_session(&Actor::system(), "Đánh giá quầy 1", Role::Rating)?;
+                self.run(&Actor::system(), |tx, _| {
+                    Ok(tx.put_meta("demo_devices", &d)?)
+                })?;
+            }
             return Ok(d);
         }
         let sys = Actor::system();
@@ -75,6 +86,7 @@ impl Services {
         let devices = DemoDevices {
             kiosk: self.create_device_session(&sys, "Ki-ốt sảnh chờ", Role::Kiosk)?,
             display: self.create_device_session(&sys, "TV sảnh chờ", Role::Display)?,
+            rating: self.create_device_session(&sys, "Đánh giá quầy 1", Role::Rating)?,
         };
         self.run(&sys, |tx, _| Ok(tx.put_meta("demo_devices", &devices)?))?;
         self.seed_demo_catalogue()?;

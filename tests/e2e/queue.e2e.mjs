@@ -122,7 +122,8 @@ class Server {
       if (this.proc.exitCode !== null) throw new Error(`motcua exited early (${this.proc.exitCode}); see ${ARTIFACTS}/server.log`);
       const kiosk = this.stdout.match(/\(kiosk, paired\):\s+(http:\/\/\S+\/pair\/[0-9a-f]{64})\s*$/m);
       const board = this.stdout.match(/\(board, paired\):\s+(http:\/\/\S+\/pair\/[0-9a-f]{64})\s*$/m);
-      return kiosk && board ? { kiosk: kiosk[1], board: board[1] } : null;
+      const rating = this.stdout.match(/\(rating, paired\):\s+(http:\/\/\S+\/pair\/[0-9a-f]{64})\s*$/m);
+      return kiosk && board && rating ? { kiosk: kiosk[1], board: board[1], rating: rating[1] } : null;
     }, { timeout, interval: 100, since });
     await poll("GET /healthz", async () => {
       if (this.proc.exitCode !== null) throw new Error(`motcua exited early (${this.proc.exitCode})`);
@@ -203,7 +204,7 @@ describe("motcua queue end to end (real Chromium)", { timeout: OVERALL_MS }, () 
     mark("server ready");
 
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: 30_000 });
-    const sizes = { kiosk: [1080, 1920], counter: [1366, 768], board: [1920, 1080], admin: [1440, 900] };
+    const sizes = { kiosk: [1080, 1920], counter: [1366, 768], board: [1920, 1080], admin: [1440, 900], rating: [1280, 800] };
     for (const [name, [width, height]] of Object.entries(sizes)) {
       ctx[name] = await browser.newContext({ viewport: { width, height }, locale: "vi-VN", timezoneId: "Asia/Ho_Chi_Minh" });
       ctx[name].setDefaultTimeout(10_000);
@@ -612,6 +613,49 @@ describe("motcua queue end to end (real Chromium)", { timeout: OVERALL_MS }, () 
     await k.setViewportSize({ width: 1080, height: 1920 });
     await k.locator("#proc-back").click();
     await k.locator("#catalog [data-back]").click();
+  });
+
+  test("rating tablet: lights up when counter 1 finishes a ticket, one tap rates it", async () => {
+    const r = page.rating;
+    await r.goto(links.rating);
+    assert.match(new URL(r.url()).pathname, /^\/danh-gia$/);
+    // First use: the tablet is told which counter it stands at.
+    await r.locator("#pick button", { hasText: "Quầy 1" }).click();
+    await r.locator("#idle").waitFor({ state: "visible" });
+    await shot(r, "rating-idle.png");
+    const k = page.kiosk;
+    if (await k.locator("#done").isVisible()) await k.locator("#done [data-back]").click();
+    await k.locator("#start").waitFor({ state: "visible" });
+    const before = ((await k.locator("#done-number").textContent()) ?? "").trim();
+    await k.locator("#start .area-btn").first().click();
+    const number = await poll("a new number on the kiosk", async () => {
+      const n = ((await k.locator("#done-number").textContent()) ?? "").trim();
+      return (await k.locator("#done").isVisible()) && n !== before && /^A\d{3}$/.test(n) ? n : null;
+    });
+    const c = page.counter;
+    // The catalogue test's ticket is still waiting: serve it first, then ours.
+    while ((await c.locator("#wait-count").textContent()).trim() !== "1 người") {
+      await c.locator("#act-next").click();
+      await poll("a called ticket", () => c.locator("#act-finish").isEnabled());
+      await c.locator("#act-finish").click();
+      await expectText(c.locator("#cur-number"), "—");
+    }
+    await c.locator("#act-next").click();
+    await expectText(c.locator("#cur-number"), number);
+    await c.locator("#act-start").click();
+    await poll("finish enabled", () => c.locator("#act-finish").isEnabled());
+    await c.locator("#act-finish").click();
+    await r.locator("#ask").waitFor({ state: "visible", timeout: 3000 });
+    await expectText(r.locator("#ask-number"), number);
+    await expectText(r.locator("#ask-officer"), "Cán bộ 1");
+    await shot(r, "rating-ask.png");
+    await r.locator('.rate-key[data-level="5"]').click();
+    await r.locator("#thanks").waitFor({ state: "visible", timeout: 3000 });
+    await shot(r, "rating-thanks.png");
+    const list = await ctx.counter.request.get(server.base + "/api/v1/ratings");
+    const body = await list.json();
+    assert.ok(body.ratings.some((x) => x.number === number && x.level === 5 && x.officer === "canbo1"), JSON.stringify(body));
+    mark(`rating tablet rated ${number}`);
   });
 
   test("no uncaught errors in the pages", () => {
