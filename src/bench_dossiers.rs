@@ -203,6 +203,24 @@ pub fn run(count: usize, seed: u64) -> anyhow::Result<()> {
         })?;
         println!("list page of 50, {name}: {rows} rows, p50 {p50:.2} ms, p99 {p99:.2} ms");
     }
+    for (name, from, to) in [
+        ("one month", d(6, 1), d(6, 30)),
+        ("one year", d(1, 1), d(12, 31)),
+    ] {
+        let (Some(from), Some(to)) = (from, to) else {
+            continue;
+        };
+        let mut received = 0;
+        let (p50, p99) = measure(3, |_| {
+            received = services
+                .dossier_report(from, to, None, crate::domain::report::GroupBy::Area)?
+                .total
+                .received
+                .total;
+            Ok(())
+        })?;
+        println!("dossier report, {name}: {received} received, p50 {p50:.0} ms, p99 {p99:.0} ms");
+    }
     drop(services);
     drop(store);
     let _ = std::fs::remove_dir_all(&dir);

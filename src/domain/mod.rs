@@ -10,6 +10,7 @@ pub mod citizen;
 pub mod dossier;
 pub mod queue;
 pub mod rating;
+pub mod report;
 pub mod search;
 pub mod speech;
 pub mod throttle;

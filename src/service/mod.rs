@@ -10,6 +10,7 @@ pub mod dossiers;
 pub mod printing;
 pub mod queue;
 pub mod ratings;
+pub mod reports;
 
 use std::sync::Arc;
 

@@ -183,6 +183,24 @@ macro_rules! dossier_reads {
                 Ok(out)
             }
 
+            /// Calls `f` with every dossier received (or filed) before `before` (unix
+            /// seconds), oldest first, one at a time (reports; memory stays flat).
+            pub fn scan_dossiers_before(
+                &self,
+                before: i64,
+                mut f: impl FnMut(&Dossier),
+            ) -> Result<(), StoreError> {
+                let idx = self.txn.open_table(BY_RECEIVED)?;
+                let records = self.txn.open_table(DOSSIERS)?;
+                for row in idx.range((i64::MIN, "")..(before, ""))? {
+                    let (k, _) = row?;
+                    if let Some(v) = records.get(k.value().1)? {
+                        f(&codec::decode(v.value())?);
+                    }
+                }
+                Ok(())
+            }
+
             /// Open dossiers promised before `until` (unix seconds), oldest promise first:
             /// the dashboard's "due soon or late" list.
             pub fn open_dossiers_due_before(

@@ -303,3 +303,38 @@ pub async fn print_procedure(
         print_error,
     }))
 }
+
+#[derive(Deserialize)]
+pub struct ReportQuery {
+    pub from: chrono::NaiveDate,
+    pub to: chrono::NaiveDate,
+    #[serde(default)]
+    pub area: Option<u32>,
+    #[serde(default)]
+    pub group: crate::domain::report::GroupBy,
+    #[serde(default)]
+    pub format: Option<String>,
+}
+
+/// `GET /api/v1/reports/dossiers?from=YYYY-MM-DD&to=YYYY-MM-DD[&area=][&group=area|procedure|officer][&format=csv]`
+pub async fn dossier_report(
+    state: Data,
+    q: web::Query<ReportQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let s = state.services.clone();
+    let q = q.into_inner();
+    let (from, to, area, group) = (q.from, q.to, q.area, q.group);
+    let r = blocking(move || s.dossier_report(from, to, area, group)).await?;
+    if q.format.as_deref() == Some("csv") {
+        // A BOM so that Excel opens the UTF-8 file with its diacritics.
+        let body = format!("\u{feff}{}", crate::service::reports::report_csv(&r));
+        return Ok(HttpResponse::Ok()
+            .content_type("text/csv; charset=utf-8")
+            .insert_header((
+                actix_web::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"bao-cao-ho-so-{from}-{to}.csv\""),
+            ))
+            .body(body));
+    }
+    Ok(HttpResponse::Ok().json(r))
+}

@@ -1259,3 +1259,86 @@ pub async fn poster(
     .await?;
     html(page)
 }
+
+// ───────────────────────────── Reports ─────────────────────────────
+
+#[derive(Template)]
+#[template(path = "report.html")]
+struct ReportPage {
+    center: String,
+    user: String,
+    r: crate::service::reports::DossierReport,
+    areas: Vec<(u32, String, bool)>,
+    group: &'static str,
+    query: String,
+    presets: Vec<(String, String, &'static str)>,
+}
+
+#[derive(Deserialize)]
+pub struct ReportPageQuery {
+    #[serde(default)]
+    from: Option<NaiveDate>,
+    #[serde(default)]
+    to: Option<NaiveDate>,
+    #[serde(default)]
+    area: String,
+    #[serde(default)]
+    group: crate::domain::report::GroupBy,
+}
+
+/// The center head's report page: Biểu 06 for a period, the three rates with their
+/// formulas, the period's ratings; printable, and downloadable as CSV.
+pub async fn report_page(
+    state: Data,
+    caller: Caller,
+    q: web::Query<ReportPageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    use chrono::Datelike;
+    let s = state.services.clone();
+    let q = q.into_inner();
+    let today = crate::domain::time::local_day(state.services.clock.now());
+    let month_start = today.with_day(1).unwrap_or(today);
+    let from = q.from.unwrap_or(month_start);
+    let to = q.to.unwrap_or(today);
+    let area: Option<u32> = q.area.trim().parse().ok();
+    let group = q.group;
+    let user = caller.principal.display_name.clone();
+    let page = blocking(move || {
+        let r = s.dossier_report(from, to, area, group)?;
+        let quarter_start =
+            NaiveDate::from_ymd_opt(today.year(), (today.month0() / 3) * 3 + 1, 1).unwrap_or(today);
+        let year_start = NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(today);
+        Ok(ReportPage {
+            center: s.settings()?.name,
+            user,
+            areas: s
+                .services()?
+                .into_iter()
+                .map(|a| (a.id, a.name, area == Some(a.id)))
+                .collect(),
+            group: match group {
+                crate::domain::report::GroupBy::Area => "area",
+                crate::domain::report::GroupBy::Procedure => "procedure",
+                crate::domain::report::GroupBy::Officer => "officer",
+            },
+            query: format!(
+                "from={from}&to={to}{}&group={}",
+                area.map(|a| format!("&area={a}")).unwrap_or_default(),
+                match group {
+                    crate::domain::report::GroupBy::Area => "area",
+                    crate::domain::report::GroupBy::Procedure => "procedure",
+                    crate::domain::report::GroupBy::Officer => "officer",
+                }
+            ),
+            presets: vec![
+                (today.to_string(), today.to_string(), "Hôm nay"),
+                (month_start.to_string(), today.to_string(), "Tháng này"),
+                (quarter_start.to_string(), today.to_string(), "Quý này"),
+                (year_start.to_string(), today.to_string(), "Năm nay"),
+            ],
+            r,
+        })
+    })
+    .await?;
+    html(page)
+}

@@ -47,6 +47,7 @@ const OPERATE: Access = Access::Roles(&[Role::Admin, Role::Officer]);
 const ISSUE: Access = Access::Roles(&[Role::Admin, Role::Officer, Role::Kiosk]);
 const BOARD: Access = Access::Roles(&[Role::Admin, Role::Leader, Role::Officer, Role::Display]);
 const LIVE: Access = Access::Authenticated;
+const REPORTS: Access = Access::Roles(&[Role::Admin, Role::Leader]);
 const RATE: Access = Access::Roles(&[Role::Rating]);
 const RATE_SCREEN: Access = Access::Roles(&[Role::Admin, Role::Rating]);
 
@@ -83,6 +84,7 @@ routes! {
     GET  "/display" => pages::display, BOARD;
     GET  "/admin" => pages::admin, ADMIN;
     GET  "/ho-so" => dossier_pages::book, STAFF;
+    GET  "/bao-cao" => dossier_pages::report_page, REPORTS;
     GET  "/ho-so/moi" => dossier_pages::new_dossier, STAFF;
     POST "/ho-so/moi" => dossier_pages::new_dossier_submit, STAFF;
     GET  "/ho-so/{code}" => dossier_pages::view_dossier, STAFF;
@@ -139,6 +141,7 @@ routes! {
     POST "/api/v1/users/{username}/reset-password" => api::reset_password, ADMIN;
     POST "/api/v1/ratings" => api::create_rating, RATE;
     GET  "/api/v1/ratings" => api::list_ratings, STAFF;
+    GET  "/api/v1/reports/dossiers" => dossier_api::dossier_report, REPORTS;
     GET  "/api/v1/procedures" => dossier_api::list_procedures, Access::Public;
     PUT  "/api/v1/procedures" => dossier_api::put_procedures, ADMIN;
     GET  "/api/v1/procedures/search" => dossier_api::search_procedures, Access::Public;

@@ -8,4 +8,5 @@ mod pages;
 mod printing;
 mod queue_api;
 mod ratings;
+mod reports;
 mod security;

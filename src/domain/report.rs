@@ -1,0 +1,433 @@
+//! The dossier report (Biểu 06/VPCP/KSTT, Circular 01/2020/TT-VPCP) and the three on-time
+//! rates in official use (DOMAIN.md §5–6), computed from each dossier's dates.
+//!
+//! Conventions (settings in a later version; these are DOMAIN.md's defaults):
+//! - A dossier is *received* in the period when its reception time falls in it (online
+//!   dossiers not yet accepted, status 1, are not received yet).
+//! - *Carried over*: received before the period and not finished when it starts.
+//! - *Finished* means processing ended: resolved (`NgayKetThucXuLy`, not the hand-over), or
+//!   refused, withdrawn or stopped. Only resolutions are "resolved"; the others are counted
+//!   apart (`closed_other`) so every handled dossier is accounted for.
+//! - Timeliness by calendar day against the promised date; after an apology the original
+//!   promise still decides (the extension does not make a late dossier on time).
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::dossier::{
+    classify_finished, classify_open, Channel, Comparison, Dossier, Status, Timeliness,
+};
+use super::rating::percent;
+
+/// What the report needs of one dossier.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Facts {
+    pub area: u32,
+    pub procedure: String,
+    /// Who resolved it, or who holds it now.
+    pub officer: Option<String>,
+    pub channel: Channel,
+    pub received_at: DateTime<Utc>,
+    /// The promise on-time is judged against.
+    pub due_at: DateTime<Utc>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    /// Refused, withdrawn or stopped at this time.
+    pub closed_at: Option<DateTime<Utc>>,
+}
+
+impl Facts {
+    /// `None` for dossiers never received (online, status 1).
+    pub fn of(d: &Dossier) -> Option<Facts> {
+        let received_at = d.state.received_at?;
+        let due_at = d.state.promised_for_classification()?;
+        let closed_at = match d.status() {
+            Status::Refused | Status::Withdrawn | Status::Stopped => {
+                d.state.closed_at.or(Some(d.state.last_event_at))
+            }
+            _ => None,
+        };
+        let resolver = d
+            .history
+            .iter()
+            .rev()
+            .find(|h| h.event == super::dossier::EventKind::Resolved)
+            .map(|h| h.actor.clone());
+        Some(Facts {
+            area: d.procedure.area,
+            procedure: d.procedure.code.clone(),
+            officer: resolver.or_else(|| d.state.current_officer.clone()),
+            channel: d.state.channel,
+            received_at,
+            due_at,
+            resolved_at: d.state.resolved_at,
+            closed_at,
+        })
+    }
+
+    fn finished_at(&self) -> Option<DateTime<Utc>> {
+        self.resolved_at.or(self.closed_at)
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Received {
+    pub total: u64,
+    pub online: u64,
+    /// In person or by post.
+    pub direct: u64,
+    pub carried_over: u64,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Resolved {
+    pub total: u64,
+    pub early: u64,
+    pub on_time: u64,
+    pub late: u64,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct InProgress {
+    pub total: u64,
+    pub within_deadline: u64,
+    pub overdue: u64,
+}
+
+/// A rate with its exact parts; `percent` is rounded half up to two decimals, written
+/// the Vietnamese way (`99,41`), `None` when the denominator is 0.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Rate {
+    pub numerator: u64,
+    pub denominator: u64,
+    pub percent: Option<String>,
+}
+
+impl Rate {
+    fn new(numerator: u64, denominator: u64) -> Rate {
+        Rate {
+            numerator,
+            denominator,
+            percent: percent(numerator, denominator),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Rates {
+    /// A: (early + on time) ÷ resolved.
+    pub resolved_on_time: Rate,
+    /// B, Decision 766 index 2.1: (finished on time + in progress within deadline) ÷ all
+    /// received and handled in the period.
+    pub decision_766: Rate,
+    /// C: (early + on time) ÷ (resolved + in progress overdue).
+    pub due_on_time: Rate,
+}
+
+/// One row of Biểu 06 (or the total).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Row {
+    pub received: Received,
+    pub resolved: Resolved,
+    pub in_progress: InProgress,
+    /// Refused, withdrawn or stopped in the period (of which finished by the promise).
+    pub closed_other: u64,
+    pub closed_other_on_time: u64,
+}
+
+impl Row {
+    pub fn rates(&self) -> Rates {
+        let on_time = self.resolved.early + self.resolved.on_time;
+        Rates {
+            resolved_on_time: Rate::new(on_time, self.resolved.total),
+            decision_766: Rate::new(
+                on_time + self.closed_other_on_time + self.in_progress.within_deadline,
+                self.received.total,
+            ),
+            due_on_time: Rate::new(on_time, self.resolved.total + self.in_progress.overdue),
+        }
+    }
+
+    fn add(&mut self, o: &Row) {
+        let r = &mut self.received;
+        r.total += o.received.total;
+        r.online += o.received.online;
+        r.direct += o.received.direct;
+        r.carried_over += o.received.carried_over;
+        let s = &mut self.resolved;
+        s.total += o.resolved.total;
+        s.early += o.resolved.early;
+        s.on_time += o.resolved.on_time;
+        s.late += o.resolved.late;
+        let p = &mut self.in_progress;
+        p.total += o.in_progress.total;
+        p.within_deadline += o.in_progress.within_deadline;
+        p.overdue += o.in_progress.overdue;
+        self.closed_other += o.closed_other;
+        self.closed_other_on_time += o.closed_other_on_time;
+    }
+
+    /// Adds one dossier for the period `[start, end)`; returns false when it plays no part.
+    pub fn count(&mut self, f: &Facts, start: DateTime<Utc>, end: DateTime<Utc>) -> bool {
+        let by = Comparison::CalendarDay;
+        let finished = f.finished_at();
+        let received_now = f.received_at >= start && f.received_at < end;
+        let carried = f.received_at < start && finished.is_none_or(|t| t >= start);
+        if !(received_now || carried) {
+            return false;
+        }
+        if carried {
+            self.received.carried_over += 1;
+        } else if f.channel == Channel::Online {
+            self.received.online += 1;
+        } else {
+            self.received.direct += 1;
+        }
+        self.received.total += 1;
+        match (f.resolved_at, f.closed_at) {
+            (Some(t), _) if t < end => {
+                self.resolved.total += 1;
+                match classify_finished(t, f.due_at, by) {
+                    Timeliness::Early => self.resolved.early += 1,
+                    Timeliness::OnTime => self.resolved.on_time += 1,
+                    _ => self.resolved.late += 1,
+                }
+            }
+            (None, Some(t)) if t < end => {
+                self.closed_other += 1;
+                if classify_finished(t, f.due_at, by) != Timeliness::Late {
+                    self.closed_other_on_time += 1;
+                }
+            }
+            _ => {
+                self.in_progress.total += 1;
+                // The period's last instant decides: a promise on the last day is in time.
+                let last = end - chrono::Duration::seconds(1);
+                match classify_open(f.due_at, last, by) {
+                    Timeliness::InTime => self.in_progress.within_deadline += 1,
+                    _ => self.in_progress.overdue += 1,
+                }
+            }
+        }
+        true
+    }
+}
+
+/// How report rows are grouped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GroupBy {
+    #[default]
+    Area,
+    Procedure,
+    Officer,
+}
+
+/// Rows keyed by area id / procedure code / officer, and their total.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Report {
+    pub rows: BTreeMap<String, Row>,
+    pub total: Row,
+}
+
+/// Builds the report of `[start, end)` from every dossier's facts.
+pub fn build<'a>(
+    facts: impl IntoIterator<Item = &'a Facts>,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    group: GroupBy,
+) -> Report {
+    let mut rep = Report::default();
+    for f in facts {
+        let mut one = Row::default();
+        if !one.count(f, start, end) {
+            continue;
+        }
+        let key = match group {
+            GroupBy::Area => format!("{:06}", f.area),
+            GroupBy::Procedure => f.procedure.clone(),
+            GroupBy::Officer => f.officer.clone().unwrap_or_default(),
+        };
+        rep.rows.entry(key).or_default().add(&one);
+        rep.total.add(&one);
+    }
+    rep
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    /// Local day `d` of March 2026 at `h`:00 (UTC+7).
+    fn at(d: u32, h: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 3, d, h, 0, 0).unwrap() - chrono::Duration::hours(7)
+    }
+
+    fn f(received: DateTime<Utc>, due: DateTime<Utc>) -> Facts {
+        Facts {
+            area: 1,
+            procedure: "1.004873".into(),
+            officer: Some("canbo1".into()),
+            channel: Channel::Direct,
+            received_at: received,
+            due_at: due,
+            resolved_at: None,
+            closed_at: None,
+        }
+    }
+
+    #[test]
+    fn a_hand_computed_month() {
+        // Period: March 2026 (1 March 00:00 to 1 April 00:00 local).
+        let (start, end) = (
+            at(1, 0),
+            Utc.with_ymd_and_hms(2026, 3, 31, 17, 0, 0).unwrap(),
+        );
+        let mut list = vec![];
+        // Received in March, resolved the day before the promise: early.
+        list.push(Facts {
+            resolved_at: Some(at(4, 10)),
+            ..f(at(2, 8), at(5, 17))
+        });
+        // Resolved on the promised day (late in the day still counts as on time).
+        list.push(Facts {
+            resolved_at: Some(at(5, 16)),
+            ..f(at(2, 9), at(5, 8))
+        });
+        // Resolved a day late.
+        list.push(Facts {
+            resolved_at: Some(at(6, 9)),
+            ..f(at(2, 10), at(5, 8))
+        });
+        // Online, still open, promised in April: within deadline.
+        list.push(Facts {
+            channel: Channel::Online,
+            ..f(at(30, 9), at(31, 17) + chrono::Duration::days(2))
+        });
+        // Open, promise passed: overdue.
+        list.push(f(at(9, 9), at(12, 17)));
+        // Received in February, resolved in March on time: carried over.
+        list.push(Facts {
+            resolved_at: Some(at(3, 9)),
+            ..f(at(3, 8) - chrono::Duration::days(10), at(3, 17))
+        });
+        // Received and resolved in February: no part in March.
+        list.push(Facts {
+            resolved_at: Some(at(1, 6) - chrono::Duration::days(3)),
+            ..f(at(1, 8) - chrono::Duration::days(9), at(1, 8))
+        });
+        // Withdrawn in March before its promise.
+        list.push(Facts {
+            closed_at: Some(at(10, 9)),
+            ..f(at(9, 8), at(12, 17))
+        });
+        // Received after the period: no part.
+        list.push(f(
+            end + chrono::Duration::hours(1),
+            end + chrono::Duration::days(3),
+        ));
+        let r = build(&list, start, end, GroupBy::Area);
+        let t = &r.total;
+        assert_eq!(
+            t.received,
+            Received {
+                total: 7,
+                online: 1,
+                direct: 5,
+                carried_over: 1
+            }
+        );
+        assert_eq!(
+            t.resolved,
+            Resolved {
+                total: 4,
+                early: 1,
+                on_time: 2,
+                late: 1
+            }
+        );
+        assert_eq!(
+            t.in_progress,
+            InProgress {
+                total: 2,
+                within_deadline: 1,
+                overdue: 1
+            }
+        );
+        assert_eq!((t.closed_other, t.closed_other_on_time), (1, 1));
+        let rates = t.rates();
+        // A = 3/4, B = (3 + 1 withdrawn + 1 in time)/7, C = 3/(4 + 1).
+        assert_eq!(rates.resolved_on_time, Rate::new(3, 4));
+        assert_eq!(rates.resolved_on_time.percent.as_deref(), Some("75,00"));
+        assert_eq!(
+            (rates.decision_766.numerator, rates.decision_766.denominator),
+            (5, 7)
+        );
+        assert_eq!(rates.decision_766.percent.as_deref(), Some("71,43"));
+        assert_eq!(rates.due_on_time.percent.as_deref(), Some("60,00"));
+        assert_eq!(r.rows.len(), 1);
+    }
+
+    #[test]
+    fn a_period_that_cuts_through_a_dossier() {
+        // Received 2 March, promised 5 March, resolved 9 March.
+        let d = Facts {
+            resolved_at: Some(at(9, 10)),
+            ..f(at(2, 9), at(5, 17))
+        };
+        // Period 1–4 March: in progress, within deadline at the end of the 4th.
+        let r = build([&d], at(1, 0), at(5, 0), GroupBy::Area).total;
+        assert_eq!(
+            r.in_progress,
+            InProgress {
+                total: 1,
+                within_deadline: 1,
+                overdue: 0
+            }
+        );
+        // Period 1–6 March: in progress and overdue.
+        let r = build([&d], at(1, 0), at(7, 0), GroupBy::Area).total;
+        assert_eq!(r.in_progress.overdue, 1);
+        // Period 7–10 March: carried over, resolved late.
+        let r = build([&d], at(7, 0), at(11, 0), GroupBy::Area).total;
+        assert_eq!(r.received.carried_over, 1);
+        assert_eq!(r.resolved.late, 1);
+        // Period after it: nothing.
+        assert_eq!(
+            build([&d], at(11, 0), at(12, 0), GroupBy::Area).total,
+            Row::default()
+        );
+    }
+
+    #[test]
+    fn public_figures_round_as_published() {
+        // Lâm Đồng Q1/2020, rate A: 635,593 / 643,272 = 98,81 %.
+        assert_eq!(
+            Rate::new(635_593, 643_272).percent.as_deref(),
+            Some("98,81")
+        );
+        // Vĩnh Phúc 9/2021, rate C: 4,157 / 4,169 = 99,71 %.
+        assert_eq!(Rate::new(4_157, 4_169).percent.as_deref(), Some("99,71"));
+        assert_eq!(Rate::new(0, 0).percent, None);
+    }
+
+    #[test]
+    fn grouping_by_officer_and_procedure() {
+        let a = Facts {
+            resolved_at: Some(at(4, 10)),
+            ..f(at(2, 8), at(5, 17))
+        };
+        let b = Facts {
+            officer: Some("canbo2".into()),
+            procedure: "1.001193".into(),
+            ..a.clone()
+        };
+        let r = build([&a, &b], at(1, 0), at(10, 0), GroupBy::Officer);
+        assert_eq!(r.rows.keys().collect::<Vec<_>>(), ["canbo1", "canbo2"]);
+        let r = build([&a, &b], at(1, 0), at(10, 0), GroupBy::Procedure);
+        assert_eq!(r.rows.keys().collect::<Vec<_>>(), ["1.001193", "1.004873"]);
+        assert_eq!(r.total.resolved.total, 2);
+    }
+}

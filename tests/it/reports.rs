@@ -1,0 +1,143 @@
+//! The dossier report over an imported tracking book: numbers computed by hand from the
+//! CSV must come out of the API, the page and the CSV export.
+
+use crate::helpers::TestApp;
+
+/// March 2026, area 1 (Tư pháp) unless said otherwise. Hand-computed outcome for the period
+/// 2026-03-01..2026-03-31, by calendar day against the promise:
+/// 1. received 2/3, due 5/3, resolved 4/3 → early
+/// 2. received 2/3, due 5/3, resolved 5/3 → on time
+/// 3. received 2/3, due 5/3, resolved 9/3 → late
+/// 4. online, received 25/3, due 10/4, open → in progress, within deadline
+/// 5. received 9/3, due 12/3, open → in progress, overdue
+/// 6. received 20/2, due 3/3, resolved 3/3 → carried over, on time
+/// 7. received 10/2, resolved 12/2 → no part (finished before the period)
+/// 8. received 9/3, withdrawn (status 7) 10/3 → closed, before its promise
+/// 9. area 3 (Kinh doanh), received 16/3, due 19/3, resolved 18/3 → early
+const BOOK: &str = "code,procedure_code,applicant_name,channel,received_at,due_at,resolved_at,returned_at,status\n\
+,1.004873,Người 1,1,2026-03-02 08:00,2026-03-05 17:00,2026-03-04 10:00,2026-03-05 09:00,10\n\
+,1.004873,Người 2,1,2026-03-02 09:00,2026-03-05 08:00,2026-03-05 16:00,,9\n\
+,1.004873,Người 3,1,2026-03-02 10:00,2026-03-05 08:00,2026-03-09 09:00,2026-03-09 10:00,10\n\
+,1.004873,Người 4,2,2026-03-25 09:00,2026-04-10 17:00,,,4\n\
+,1.004873,Người 5,1,2026-03-09 09:00,2026-03-12 17:00,,,4\n\
+,1.004873,Người 6,1,2026-02-20 08:00,2026-03-03 17:00,2026-03-03 09:00,,9\n\
+,1.004873,Người 7,1,2026-02-10 08:00,2026-02-13 17:00,2026-02-12 09:00,2026-02-13 09:00,10\n\
+,1.004873,Người 8,1,2026-03-09 08:00,2026-03-12 17:00,2026-03-10 09:00,,7\n\
+,DP.KD.01,Người 9,1,2026-03-16 08:00,2026-03-19 17:00,2026-03-18 15:00,2026-03-19 08:00,10\n";
+
+#[test]
+fn report_over_an_imported_book_matches_the_hand_count() {
+    let app = TestApp::start();
+    let admin = app.login("admin");
+    let (s, r) = app.raw(
+        "POST",
+        "/api/v1/dossiers/import",
+        Some(&admin),
+        Some(BOOK.into()),
+        "text/csv",
+    );
+    assert_eq!(s, 200, "{r}");
+
+    let (s, r) = app.call(
+        "GET",
+        "/api/v1/reports/dossiers?from=2026-03-01&to=2026-03-31",
+        Some(&admin),
+        None,
+    );
+    assert_eq!(s, 200, "{r}");
+    // Totals by hand: received 8 (online 1, direct 6, carried over 1); resolved 5 (early 2,
+    // on time 2, late 1); in progress 2 (1 within, 1 overdue); 1 withdrawn.
+    assert_eq!(
+        r["received"],
+        serde_json::json!({"total": 8, "online": 1, "direct": 6, "carried_over": 1})
+    );
+    assert_eq!(
+        r["resolved"],
+        serde_json::json!({"total": 5, "early": 2, "on_time": 2, "late": 1})
+    );
+    assert_eq!(
+        r["in_progress"],
+        serde_json::json!({"total": 2, "within_deadline": 1, "overdue": 1})
+    );
+    assert_eq!(r["closed_other"], 1);
+    // A = 4/5; B = (4 + 1 withdrawn in time + 1 within deadline)/8; C = 4/(5 + 1).
+    assert_eq!(
+        r["rates"]["resolved_on_time"],
+        serde_json::json!({"numerator": 4, "denominator": 5, "percent": "80,00"})
+    );
+    assert_eq!(
+        r["rates"]["decision_766"],
+        serde_json::json!({"numerator": 6, "denominator": 8, "percent": "75,00"})
+    );
+    assert_eq!(
+        r["rates"]["due_on_time"],
+        serde_json::json!({"numerator": 4, "denominator": 6, "percent": "66,67"})
+    );
+    insta::assert_json_snapshot!("dossier_report_march", r);
+
+    // One area only.
+    let (_, r) = app.call(
+        "GET",
+        "/api/v1/reports/dossiers?from=2026-03-01&to=2026-03-31&area=3",
+        Some(&admin),
+        None,
+    );
+    assert_eq!(r["received"]["total"], 1);
+    assert_eq!(r["rows"][0]["label"], "Kinh doanh");
+    // February: 2 received (nos. 6 and 7), one resolved early, one carried into March.
+    let (_, r) = app.call(
+        "GET",
+        "/api/v1/reports/dossiers?from=2026-02-01&to=2026-02-28&group=procedure",
+        Some(&admin),
+        None,
+    );
+    assert_eq!(r["received"]["total"], 2);
+    assert_eq!(r["resolved"]["early"], 1);
+    assert_eq!(r["in_progress"]["within_deadline"], 1);
+    assert_eq!(r["rows"][0]["label"], "Xác nhận tình trạng hôn nhân");
+
+    // CSV with Vietnamese headers, and the page.
+    let (s, csv) = app.raw(
+        "GET",
+        "/api/v1/reports/dossiers?from=2026-03-01&to=2026-03-31&format=csv",
+        Some(&admin),
+        None,
+        "",
+    );
+    assert_eq!(s, 200);
+    insta::assert_snapshot!("dossier_report_march_csv", csv);
+    let (s, page) = app.raw(
+        "GET",
+        "/bao-cao?from=2026-03-01&to=2026-03-31",
+        Some(&admin),
+        None,
+        "",
+    );
+    assert_eq!(s, 200);
+    assert!(page.contains("80,00%") && page.contains("75,00%") && page.contains("66,67%"));
+    insta::assert_snapshot!("report_page", page);
+
+    // Bad periods and roles.
+    let (s, _) = app.call(
+        "GET",
+        "/api/v1/reports/dossiers?from=2026-03-31&to=2026-03-01",
+        Some(&admin),
+        None,
+    );
+    assert_eq!(s, 422);
+    let (s, _) = app.call(
+        "GET",
+        "/api/v1/reports/dossiers?from=2026-13-01&to=2026-03-01",
+        Some(&admin),
+        None,
+    );
+    assert_eq!(s, 400);
+    let officer = app.login("canbo1");
+    let (s, _) = app.call(
+        "GET",
+        "/api/v1/reports/dossiers?from=2026-03-01&to=2026-03-31",
+        Some(&officer),
+        None,
+    );
+    assert_eq!(s, 403);
+}
