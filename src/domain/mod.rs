@@ -9,6 +9,7 @@ pub mod center;
 pub mod citizen;
 pub mod dossier;
 pub mod queue;
+pub mod queue_report;
 pub mod rating;
 pub mod report;
 pub mod search;

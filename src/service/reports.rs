@@ -159,3 +159,48 @@ pub fn report_csv(r: &DossierReport) -> String {
     out.push_str(&line("", "Tổng cộng", &r.total, &r.rates));
     out
 }
+
+impl Services {
+    /// The queue report of local days `from..=to`, groups labelled with names.
+    pub fn queue_report(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+        target_wait_minutes: u32,
+    ) -> Result<crate::domain::queue_report::QueueReport> {
+        if to < from {
+            return Err(ServiceError::Invalid(
+                "Ngày kết thúc kỳ báo cáo phải sau ngày bắt đầu".into(),
+            ));
+        }
+        let tickets = self.store.read()?.tickets_on_days(from, to)?;
+        let mut r = crate::domain::queue_report::build(&tickets, target_wait_minutes.clamp(1, 240));
+        let areas: HashMap<String, String> = self
+            .services()?
+            .into_iter()
+            .map(|a| (a.id.to_string(), a.name))
+            .collect();
+        let counters: HashMap<String, String> = self
+            .counters()?
+            .into_iter()
+            .map(|c| (c.id.to_string(), format!("Quầy {} — {}", c.number, c.name)))
+            .collect();
+        let names: HashMap<String, String> = self
+            .users()?
+            .into_iter()
+            .map(|u| (u.username, u.display_name))
+            .collect();
+        let label = |groups: &mut Vec<crate::domain::queue_report::Group>,
+                     m: &HashMap<String, String>| {
+            for g in groups.iter_mut() {
+                if let Some(n) = m.get(&g.key) {
+                    g.key = format!("{} ({})", n, g.key);
+                }
+            }
+        };
+        label(&mut r.by_area, &areas);
+        label(&mut r.by_counter, &counters);
+        label(&mut r.by_officer, &names);
+        Ok(r)
+    }
+}

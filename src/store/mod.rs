@@ -284,6 +284,29 @@ macro_rules! reads {
                 Ok(out)
             }
 
+            /// Tickets of local days `from..=to`. Ids grow with issue time, so the walk goes
+            /// back from the newest and stops at the first ticket of an earlier day.
+            pub fn tickets_on_days(
+                &self,
+                from: NaiveDate,
+                to: NaiveDate,
+            ) -> Result<Vec<Ticket>, StoreError> {
+                let tickets = self.txn.open_table(TICKETS)?;
+                let mut out = Vec::new();
+                for row in tickets.iter()?.rev() {
+                    let (_, v) = row?;
+                    let t: Ticket = codec::decode(v.value())?;
+                    if t.day < from {
+                        break;
+                    }
+                    if t.day <= to {
+                        out.push(t);
+                    }
+                }
+                out.reverse();
+                Ok(out)
+            }
+
             pub fn ticket_count(&self) -> Result<u64, StoreError> {
                 Ok(self.txn.open_table(TICKETS)?.len()?)
             }

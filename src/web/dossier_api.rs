@@ -338,3 +338,23 @@ pub async fn dossier_report(
     }
     Ok(HttpResponse::Ok().json(r))
 }
+
+#[derive(Deserialize)]
+pub struct QueueReportQuery {
+    pub from: chrono::NaiveDate,
+    pub to: chrono::NaiveDate,
+    /// Service level target: called within this many minutes (default 15).
+    #[serde(default)]
+    pub target: Option<u32>,
+}
+
+/// `GET /api/v1/reports/queue?from=..&to=..[&target=15]`
+pub async fn queue_report(
+    state: Data,
+    q: web::Query<QueueReportQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let s = state.services.clone();
+    let QueueReportQuery { from, to, target } = q.into_inner();
+    Ok(HttpResponse::Ok()
+        .json(blocking(move || s.queue_report(from, to, target.unwrap_or(15))).await?))
+}

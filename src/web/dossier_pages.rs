@@ -1272,6 +1272,87 @@ struct ReportPage {
     group: &'static str,
     query: String,
     presets: Vec<(String, String, &'static str)>,
+    queue_all: QRow,
+    queue_areas: Vec<QRow>,
+    queue_officers: Vec<QRow>,
+    queue_hours_chart: String,
+    target: u32,
+}
+
+/// A queue report line, formatted for the page.
+struct QRow {
+    key: String,
+    issued: u64,
+    served: u64,
+    no_show: u64,
+    cancelled: u64,
+    wait_mean: String,
+    wait_median: String,
+    wait_p90: String,
+    walk_mean: String,
+    service_mean: String,
+    level: String,
+}
+
+fn mmss(s: Option<u64>) -> String {
+    s.map(|s| format!("{}:{:02}", s / 60, s % 60))
+        .unwrap_or_else(|| "—".into())
+}
+
+fn qrow(g: &crate::domain::queue_report::Group) -> QRow {
+    QRow {
+        key: g.key.clone(),
+        issued: g.issued,
+        served: g.served,
+        no_show: g.no_show,
+        cancelled: g.cancelled,
+        wait_mean: mmss(g.wait.mean_secs),
+        wait_median: mmss(g.wait.median_secs),
+        wait_p90: mmss(g.wait.p90_secs),
+        walk_mean: mmss(g.walk.mean_secs),
+        service_mean: mmss(g.service.mean_secs),
+        level: g
+            .service_level
+            .as_ref()
+            .map(|p| format!("{p}%"))
+            .unwrap_or_else(|| "—".into()),
+    }
+}
+
+/// Tickets issued per hour (bars) with the mean wait (label): an SVG drawn here, so the
+/// page needs no chart library and prints sharply.
+fn hours_chart(groups: &[crate::domain::queue_report::Group]) -> String {
+    if groups.is_empty() {
+        return String::new();
+    }
+    let (w, h, pad) = (720.0_f64, 220.0_f64, 30.0_f64);
+    let max = groups.iter().map(|g| g.issued).max().unwrap_or(1).max(1) as f64;
+    let bw = (w - 2.0 * pad) / groups.len() as f64;
+    let mut out = format!(
+        "<svg class=\"chart\" viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"Số phiếu theo giờ\"><line x1=\"{pad}\" y1=\"{y}\" x2=\"{x2}\" y2=\"{y}\" stroke=\"#9ca3af\"/>",
+        y = h - pad,
+        x2 = w - pad
+    );
+    for (i, g) in groups.iter().enumerate() {
+        let bh = (h - 2.0 * pad - 16.0) * g.issued as f64 / max;
+        let x = pad + i as f64 * bw + bw * 0.15;
+        let y = h - pad - bh;
+        out.push_str(&format!(
+            "<rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{:.1}\" height=\"{bh:.1}\" fill=\"#0b3d91\"><title>{}h: {} phiếu, chờ trung bình {}</title></rect><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"12\" text-anchor=\"middle\">{}</text><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"12\" text-anchor=\"middle\">{}h</text>",
+            bw * 0.7,
+            g.key,
+            g.issued,
+            mmss(g.wait.mean_secs),
+            x + bw * 0.35,
+            y - 4.0,
+            g.issued,
+            x + bw * 0.35,
+            h - pad + 16.0,
+            g.key,
+        ));
+    }
+    out.push_str("</svg>");
+    out
 }
 
 #[derive(Deserialize)]
@@ -1305,6 +1386,7 @@ pub async fn report_page(
     let user = caller.principal.display_name.clone();
     let page = blocking(move || {
         let r = s.dossier_report(from, to, area, group)?;
+        let queue = s.queue_report(from, to, 15)?;
         let quarter_start =
             NaiveDate::from_ymd_opt(today.year(), (today.month0() / 3) * 3 + 1, 1).unwrap_or(today);
         let year_start = NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(today);
@@ -1337,6 +1419,11 @@ pub async fn report_page(
                 (year_start.to_string(), today.to_string(), "Năm nay"),
             ],
             r,
+            queue_all: qrow(&queue.all),
+            queue_areas: queue.by_area.iter().map(qrow).collect(),
+            queue_officers: queue.by_officer.iter().map(qrow).collect(),
+            queue_hours_chart: hours_chart(&queue.by_hour),
+            target: queue.target_wait_minutes,
         })
     })
     .await?;

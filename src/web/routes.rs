@@ -142,6 +142,7 @@ routes! {
     POST "/api/v1/ratings" => api::create_rating, RATE;
     GET  "/api/v1/ratings" => api::list_ratings, STAFF;
     GET  "/api/v1/reports/dossiers" => dossier_api::dossier_report, REPORTS;
+    GET  "/api/v1/reports/queue" => dossier_api::queue_report, REPORTS;
     GET  "/api/v1/procedures" => dossier_api::list_procedures, Access::Public;
     PUT  "/api/v1/procedures" => dossier_api::put_procedures, ADMIN;
     GET  "/api/v1/procedures/search" => dossier_api::search_procedures, Access::Public;

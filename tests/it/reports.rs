@@ -141,3 +141,78 @@ fn report_over_an_imported_book_matches_the_hand_count() {
     );
     assert_eq!(s, 403);
 }
+
+#[test]
+fn queue_report_of_a_controlled_morning() {
+    use chrono::Duration;
+    use serde_json::json;
+    let app = TestApp::start();
+    let officer = app.login("canbo1");
+    let admin = app.login("admin");
+    app.post("/api/v1/counters/1/open", &officer, json!({}));
+    // A001 waits 5 min, walks 1, served 10; A002 waits 20 min (from its issue), served 5;
+    // A003 is called three times and marked absent.
+    let a1 = app.issue(1, None)["id"].as_u64().unwrap();
+    let a2 = app.issue(1, None)["id"].as_u64().unwrap();
+    let a3 = app.issue(1, None)["id"].as_u64().unwrap();
+    app.clock.advance(Duration::minutes(5));
+    app.post("/api/v1/counters/1/call-next", &officer, json!({}));
+    app.clock.advance(Duration::minutes(1));
+    app.post(&format!("/api/v1/tickets/{a1}/start"), &officer, json!({}));
+    app.clock.advance(Duration::minutes(10));
+    app.post(&format!("/api/v1/tickets/{a1}/finish"), &officer, json!({}));
+    app.clock.advance(Duration::minutes(4));
+    let (s, v) = app.post("/api/v1/counters/1/call-next", &officer, json!({}));
+    assert_eq!((s, v["id"].as_u64()), (200, Some(a2)));
+    app.post(&format!("/api/v1/tickets/{a2}/start"), &officer, json!({}));
+    app.clock.advance(Duration::minutes(5));
+    app.post(&format!("/api/v1/tickets/{a2}/finish"), &officer, json!({}));
+    let (_, v) = app.post("/api/v1/counters/1/call-next", &officer, json!({}));
+    assert_eq!(v["id"].as_u64(), Some(a3));
+    for _ in 0..2 {
+        app.post(&format!("/api/v1/tickets/{a3}/recall"), &officer, json!({}));
+    }
+    let (s, v) = app.post(
+        &format!("/api/v1/tickets/{a3}/no-show"),
+        &officer,
+        json!({}),
+    );
+    assert_eq!(s, 200, "{v}");
+
+    let (s, r) = app.call(
+        "GET",
+        "/api/v1/reports/queue?from=2026-03-05&to=2026-03-05&target=15",
+        Some(&admin),
+        None,
+    );
+    assert_eq!(s, 200, "{r}");
+    let all = &r["all"];
+    assert_eq!(
+        (
+            all["issued"].as_u64(),
+            all["served"].as_u64(),
+            all["no_show"].as_u64()
+        ),
+        (Some(3), Some(2), Some(1))
+    );
+    // Waits 5 and 20 minutes: mean 12:30, median 5:00 (nearest rank), p90 20:00.
+    assert_eq!(
+        all["wait"],
+        json!({"count": 2, "mean_secs": 750, "median_secs": 300, "p90_secs": 1200})
+    );
+    assert_eq!(all["service"]["mean_secs"], 450);
+    assert_eq!(all["service_level"], "50,00");
+    insta::assert_json_snapshot!("queue_report_morning", r);
+    let (s, page) = app.raw(
+        "GET",
+        "/bao-cao?from=2026-03-05&to=2026-03-05",
+        Some(&admin),
+        None,
+        "",
+    );
+    assert_eq!(s, 200);
+    assert!(
+        page.contains("<svg class=\"chart\"") && page.contains("12:30"),
+        "the chart and the mean wait"
+    );
+}
