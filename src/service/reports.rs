@@ -204,3 +204,157 @@ impl Services {
         Ok(r)
     }
 }
+
+/// The report as a real `.xlsx`, laid out like Biểu 06 (two-level headers with merged
+/// cells, column numbers, a total row) with the three rates below it.
+pub fn report_xlsx(r: &DossierReport, agency: &str) -> std::result::Result<Vec<u8>, String> {
+    use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook};
+    let e = |e: rust_xlsxwriter::XlsxError| e.to_string();
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("Biểu 06").map_err(e)?;
+    let title = Format::new()
+        .set_bold()
+        .set_font_size(14)
+        .set_align(FormatAlign::Center);
+    let italic = Format::new().set_italic().set_align(FormatAlign::Center);
+    let head = Format::new()
+        .set_bold()
+        .set_border(FormatBorder::Thin)
+        .set_align(FormatAlign::Center)
+        .set_align(FormatAlign::VerticalCenter)
+        .set_text_wrap();
+    let cell = Format::new().set_border(FormatBorder::Thin);
+    let bold_cell = Format::new().set_border(FormatBorder::Thin).set_bold();
+    ws.set_column_width(0, 6).map_err(e)?;
+    ws.set_column_width(1, 34).map_err(e)?;
+    for c in 2..=13u16 {
+        ws.set_column_width(c, 11).map_err(e)?;
+    }
+    ws.write_with_format(0, 0, agency, &Format::new().set_bold())
+        .map_err(e)?;
+    ws.merge_range(
+        1,
+        0,
+        1,
+        13,
+        "TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH",
+        &title,
+    )
+    .map_err(e)?;
+    let period = format!(
+        "Kỳ báo cáo: từ ngày {} đến ngày {}",
+        r.from.format("%d/%m/%Y"),
+        r.to.format("%d/%m/%Y")
+    );
+    ws.merge_range(2, 0, 2, 13, &period, &italic).map_err(e)?;
+    // Header rows 4–6 (0-based 4..=6), column numbers on row 7.
+    let (h1, h2, h3) = (4u32, 5u32, 6u32);
+    ws.merge_range(h1, 0, h3, 0, "STT", &head).map_err(e)?;
+    let what = match r.group {
+        GroupBy::Area => "Lĩnh vực",
+        GroupBy::Procedure => "Thủ tục",
+        GroupBy::Officer => "Cán bộ",
+    };
+    ws.merge_range(h1, 1, h3, 1, what, &head).map_err(e)?;
+    ws.merge_range(h1, 2, h1, 5, "Số hồ sơ nhận giải quyết", &head)
+        .map_err(e)?;
+    ws.merge_range(h1, 6, h1, 9, "Số hồ sơ đã giải quyết", &head)
+        .map_err(e)?;
+    ws.merge_range(h1, 10, h1, 12, "Số hồ sơ đang giải quyết", &head)
+        .map_err(e)?;
+    ws.merge_range(h1, 13, h3, 13, "Từ chối, rút, dừng", &head)
+        .map_err(e)?;
+    ws.merge_range(h2, 2, h3, 2, "Tổng số", &head).map_err(e)?;
+    ws.merge_range(h2, 3, h2, 4, "Trong kỳ", &head).map_err(e)?;
+    ws.write_with_format(h3, 3, "Trực tuyến", &head)
+        .map_err(e)?;
+    ws.write_with_format(h3, 4, "Trực tiếp, bưu chính", &head)
+        .map_err(e)?;
+    ws.merge_range(h2, 5, h3, 5, "Từ kỳ trước", &head)
+        .map_err(e)?;
+    for (c, label) in [
+        (6u16, "Tổng số"),
+        (7, "Trước hạn"),
+        (8, "Đúng hạn"),
+        (9, "Quá hạn"),
+        (10, "Tổng số"),
+        (11, "Trong hạn"),
+        (12, "Quá hạn"),
+    ] {
+        ws.merge_range(h2, c, h3, c, label, &head).map_err(e)?;
+    }
+    for c in 0..13u16 {
+        ws.write_with_format(h3 + 1, c, format!("({})", c + 1), &head)
+            .map_err(e)?;
+    }
+    let mut row = h3 + 2;
+    let mut put = |ws: &mut rust_xlsxwriter::Worksheet,
+                   stt: &str,
+                   label: &str,
+                   x: &Row,
+                   f: &Format|
+     -> std::result::Result<(), String> {
+        ws.write_with_format(row, 0, stt, f).map_err(e)?;
+        ws.write_with_format(row, 1, label, f).map_err(e)?;
+        let nums = [
+            x.received.total,
+            x.received.online,
+            x.received.direct,
+            x.received.carried_over,
+            x.resolved.total,
+            x.resolved.early,
+            x.resolved.on_time,
+            x.resolved.late,
+            x.in_progress.total,
+            x.in_progress.within_deadline,
+            x.in_progress.overdue,
+            x.closed_other,
+        ];
+        for (i, n) in nums.iter().enumerate() {
+            ws.write_with_format(row, 2 + i as u16, *n as f64, f)
+                .map_err(e)?;
+        }
+        row += 1;
+        Ok(())
+    };
+    for (i, x) in r.rows.iter().enumerate() {
+        put(ws, &(i + 1).to_string(), &x.label, &x.row, &cell)?;
+    }
+    put(ws, "", "Tổng cộng", &r.total, &bold_cell)?;
+    let mut at = row + 1;
+    for (name, formula, rate) in [
+        (
+            "A. Theo biểu báo cáo",
+            "(trước hạn + đúng hạn) ÷ đã giải quyết",
+            &r.rates.resolved_on_time,
+        ),
+        (
+            "B. Quyết định 766, chỉ số 2.1",
+            "(kết thúc đúng hạn + đang giải quyết trong hạn) ÷ tổng số nhận giải quyết",
+            &r.rates.decision_766,
+        ),
+        (
+            "C. Trên số đến hạn",
+            "(trước hạn + đúng hạn) ÷ (đã giải quyết + đang giải quyết quá hạn)",
+            &r.rates.due_on_time,
+        ),
+    ] {
+        ws.write_with_format(at, 1, name, &Format::new().set_bold())
+            .map_err(e)?;
+        ws.write(at, 2, formula).map_err(e)?;
+        ws.write(at, 10, format!("{} / {}", rate.numerator, rate.denominator))
+            .map_err(e)?;
+        ws.write(
+            at,
+            12,
+            rate.percent
+                .as_deref()
+                .map(|p| format!("{p}%"))
+                .unwrap_or_default(),
+        )
+        .map_err(e)?;
+        at += 1;
+    }
+    wb.save_to_buffer().map_err(e)
+}

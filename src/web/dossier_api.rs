@@ -325,6 +325,19 @@ pub async fn dossier_report(
     let q = q.into_inner();
     let (from, to, area, group) = (q.from, q.to, q.area, q.group);
     let r = blocking(move || s.dossier_report(from, to, area, group)).await?;
+    if q.format.as_deref() == Some("xlsx") {
+        let s = state.services.clone();
+        let agency = blocking(move || Ok(s.settings()?.dossier.agency_name)).await?;
+        let bytes =
+            crate::service::reports::report_xlsx(&r, &agency).map_err(ApiError::internal)?;
+        return Ok(HttpResponse::Ok()
+            .content_type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+            .insert_header((
+                actix_web::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"bao-cao-ho-so-{from}-{to}.xlsx\""),
+            ))
+            .body(bytes));
+    }
     if q.format.as_deref() == Some("csv") {
         // A BOM so that Excel opens the UTF-8 file with its diacritics.
         let body = format!("\u{feff}{}", crate::service::reports::report_csv(&r));

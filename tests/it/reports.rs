@@ -106,6 +106,16 @@ fn report_over_an_imported_book_matches_the_hand_count() {
     );
     assert_eq!(s, 200);
     insta::assert_snapshot!("dossier_report_march_csv", csv);
+    // The .xlsx, read back cell by cell.
+    let resp =
+        ureq::get(&app.url("/api/v1/reports/dossiers?from=2026-03-01&to=2026-03-31&format=xlsx"))
+            .set("Authorization", &format!("Bearer {admin}"))
+            .call()
+            .unwrap();
+    assert!(resp.content_type().contains("spreadsheetml"));
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut resp.into_reader(), &mut bytes).unwrap();
+    insta::assert_snapshot!("dossier_report_march_xlsx", xlsx_cells(&bytes));
     let (s, page) = app.raw(
         "GET",
         "/bao-cao?from=2026-03-01&to=2026-03-31",
@@ -215,4 +225,26 @@ fn queue_report_of_a_controlled_morning() {
         page.contains("<svg class=\"chart\"") && page.contains("12:30"),
         "the chart and the mean wait"
     );
+}
+
+/// Every non-empty cell of the first sheet as `A1: value` lines (merged ranges show their
+/// text in the top-left cell).
+fn xlsx_cells(bytes: &[u8]) -> String {
+    use calamine::{Reader, Xlsx};
+    let mut wb: Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    assert_eq!(wb.sheet_names(), ["Biểu 06"]);
+    let range = wb.worksheet_range("Biểu 06").unwrap();
+    let (r0, c0) = range.start().unwrap();
+    let mut out = String::new();
+    for (r, row) in range.rows().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            let text = v.to_string();
+            if !text.is_empty() {
+                let col = (b'A' + (c0 as usize + c) as u8) as char;
+                out.push_str(&format!("{col}{}: {text}\n", r0 as usize + r + 1));
+            }
+        }
+    }
+    out
 }
