@@ -255,6 +255,98 @@ pub fn build<'a>(
     rep
 }
 
+/// One Decision 766 index a commune can compute locally.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Index766 {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub rate: Rate,
+    /// The rate at which the index earns full marks (percent), when published.
+    pub threshold_percent: Option<u32>,
+    /// Full marks, when published.
+    pub max_points: Option<u32>,
+    /// `rate × max ÷ threshold`, capped at `max`, two decimals (`5,33`); needs both above.
+    pub points: Option<String>,
+    pub note: &'static str,
+}
+
+/// Points of an index: full marks at or above the threshold, else proportional
+/// (`rate × max ÷ threshold`), written with two decimals, half up.
+pub fn points(n: u64, d: u64, threshold_percent: u32, max: u32) -> Option<String> {
+    if d == 0 || threshold_percent == 0 {
+        return None;
+    }
+    // Hundredths of a point: n/d × 100 / threshold × max × 100, capped, rounded half up.
+    let num = u128::from(n) * 100 * u128::from(max) * 100;
+    let den = u128::from(d) * u128::from(threshold_percent);
+    let v = ((num * 2 + den) / (den * 2)).min(u128::from(max) * 100);
+    Some(format!("{},{:02}", v / 100, v % 100))
+}
+
+/// The locally computable indexes of Decision 766/QĐ-TTg (DOMAIN.md §6): 2.1 from the
+/// report, 3.1 from the catalogue (`online` of `procedures`), 3.3 from the channels, 5.4
+/// from the report and the ratings (100 % − overdue rate − dislike share).
+pub fn decision_766(
+    row: &Row,
+    procedures_online: u64,
+    procedures: u64,
+    ratings_total: u64,
+    ratings_dislike: u64,
+) -> Vec<Index766> {
+    let rates = row.rates();
+    let received_now = row.received.online + row.received.direct;
+    // 5.4: satisfaction = 1 − overdue share − dislike share, in exact hundredths.
+    let handled = row.received.total;
+    let overdue = row.resolved.late + row.in_progress.overdue;
+    let sat = if handled == 0 || ratings_total == 0 {
+        Rate::new(0, 0)
+    } else {
+        // 1 − o/h − x/r = (h·r − o·r − x·h) / (h·r), floored at 0.
+        let den = handled * ratings_total;
+        let neg = overdue * ratings_total + ratings_dislike * handled;
+        Rate::new(den.saturating_sub(neg), den)
+    };
+    let sat_points = points(sat.numerator, sat.denominator, 90, 6);
+    vec![
+        Index766 {
+            code: "2.1",
+            name: "Tiến độ giải quyết (đúng hạn)",
+            rate: rates.decision_766,
+            threshold_percent: None,
+            max_points: None,
+            points: None,
+            note: "Cách tính B; điểm theo hướng dẫn của tỉnh",
+        },
+        Index766 {
+            code: "3.1",
+            name: "Thủ tục cung cấp dịch vụ công trực tuyến (toàn trình, một phần)",
+            points: None,
+            rate: Rate::new(procedures_online, procedures),
+            threshold_percent: Some(80),
+            max_points: None,
+            note: "Từ danh mục thủ tục",
+        },
+        Index766 {
+            code: "3.3",
+            name: "Hồ sơ nộp trực tuyến",
+            points: None,
+            rate: Rate::new(row.received.online, received_now),
+            threshold_percent: Some(50),
+            max_points: None,
+            note: "Hồ sơ kênh 2 trên hồ sơ nhận trong kỳ",
+        },
+        Index766 {
+            code: "5.4",
+            name: "Mức độ hài lòng",
+            points: sat_points,
+            rate: sat,
+            threshold_percent: Some(90),
+            max_points: Some(6),
+            note: "100% − tỷ lệ quá hạn − tỷ lệ không hài lòng",
+        },
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -411,6 +503,42 @@ mod tests {
         // Vĩnh Phúc 9/2021, rate C: 4,157 / 4,169 = 99,71 %.
         assert_eq!(Rate::new(4_157, 4_169).percent.as_deref(), Some("99,71"));
         assert_eq!(Rate::new(0, 0).percent, None);
+    }
+
+    #[test]
+    fn decision_766_indexes_by_hand() {
+        let mut row = Row::default();
+        row.received = Received {
+            total: 10,
+            online: 3,
+            direct: 6,
+            carried_over: 1,
+        };
+        row.resolved = Resolved {
+            total: 8,
+            early: 5,
+            on_time: 2,
+            late: 1,
+        };
+        row.in_progress = InProgress {
+            total: 2,
+            within_deadline: 1,
+            overdue: 1,
+        };
+        let ix = decision_766(&row, 6, 8, 20, 1);
+        assert_eq!(ix[0].rate.percent.as_deref(), Some("80,00")); // (7 + 1) / 10
+        assert_eq!(ix[1].rate.percent.as_deref(), Some("75,00")); // 6 / 8 procedures
+        assert_eq!(ix[2].rate.percent.as_deref(), Some("33,33")); // 3 / 9
+                                                                  // 5.4: 1 − 2/10 − 1/20 = 75 %; 6 points at 90 % → 75 × 6 / 90 = 5,00.
+        assert_eq!(ix[3].rate.percent.as_deref(), Some("75,00"));
+        assert_eq!(ix[3].points.as_deref(), Some("5,00"));
+        assert_eq!(
+            points(95, 100, 90, 6).as_deref(),
+            Some("6,00"),
+            "capped at full marks"
+        );
+        assert_eq!(points(1, 3, 90, 6).as_deref(), Some("2,22"));
+        assert_eq!(decision_766(&Row::default(), 0, 0, 0, 0)[3].points, None);
     }
 
     #[test]

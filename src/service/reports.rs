@@ -36,6 +36,8 @@ pub struct DossierReport {
     pub rates: Rates,
     pub rows: Vec<ReportRow>,
     pub ratings: RatingSummary,
+    /// The Decision 766 indexes computable here (whole center, or the chosen area).
+    pub decision_766: Vec<report::Index766>,
 }
 
 impl Services {
@@ -93,7 +95,25 @@ impl Services {
                 .collect(),
         };
         let (ratings, _) = self.ratings_between(from, to)?;
+        let cat = self.catalogue()?;
+        let in_scope: Vec<_> = cat
+            .procedures
+            .iter()
+            .filter(|p| area.is_none_or(|a| p.area == a))
+            .collect();
+        let online = in_scope
+            .iter()
+            .filter(|p| p.online_level != crate::domain::dossier::OnlineLevel::InfoOnly)
+            .count() as u64;
+        let decision_766 = report::decision_766(
+            &rep.total,
+            online,
+            in_scope.len() as u64,
+            u64::from(ratings.total),
+            u64::from(ratings.dislike),
+        );
         Ok(DossierReport {
+            decision_766,
             from,
             to,
             group,
