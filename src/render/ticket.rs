@@ -160,29 +160,41 @@ impl Metrics {
     }
 }
 
+/// The top of every printout: logo, the admin's header lines, the center's name (at
+/// `name_px`), a rule, then `after` dots of paper (scaled).
+fn letterhead(
+    c: &mut Canvas,
+    m: &Metrics,
+    layout: &TicketLayout,
+    center: &str,
+    name_px: f32,
+    after: f32,
+) {
+    c.space(m.d(4.0));
+    if let Some(logo) = &layout.logo {
+        c.image(logo, Align::Center);
+        c.space(m.d(10.0));
+    }
+    let header_style = m.text(22.0, Weight::Regular, Align::Center);
+    for line in layout.header_lines.iter().filter(|l| !l.trim().is_empty()) {
+        c.text(line, &header_style);
+    }
+    if !center.trim().is_empty() {
+        c.text(center, &m.text(name_px, Weight::Bold, Align::Center));
+    }
+    c.space(m.d(10.0));
+    c.rule(m.d(3.0));
+    c.space(m.d(after));
+}
+
 /// Renders the ticket as a 1-bit bitmap `layout.width_dots` wide.
 pub fn render_ticket(t: &TicketPrint, layout: &TicketLayout) -> Bitmap {
     let width = layout.width_dots.clamp(MIN_WIDTH_DOTS, MAX_WIDTH_DOTS);
     let m = Metrics::new(width);
     let mut c = Canvas::new(width, m.margin);
 
-    c.space(m.d(4.0));
-    if let Some(logo) = &layout.logo {
-        c.image(logo, Align::Center);
-        c.space(m.d(10.0));
-    }
-
-    // 1. header lines and center name
-    let header_style = m.text(22.0, Weight::Regular, Align::Center);
-    for line in layout.header_lines.iter().filter(|l| !l.trim().is_empty()) {
-        c.text(line, &header_style);
-    }
-    if !t.center_name.trim().is_empty() {
-        c.text(&t.center_name, &m.text(28.0, Weight::Bold, Align::Center));
-    }
-    c.space(m.d(10.0));
-    c.rule(m.d(3.0));
-    c.space(m.d(14.0));
+    // 1. logo, header lines and center name
+    letterhead(&mut c, &m, layout, &t.center_name, 28.0, 14.0);
 
     // 2. title
     c.text(TITLE, &m.text(36.0, Weight::Bold, Align::Center));
@@ -284,21 +296,7 @@ pub fn render_checklist(t: &ChecklistPrint, layout: &TicketLayout) -> Bitmap {
     let width = layout.width_dots.clamp(MIN_WIDTH_DOTS, MAX_WIDTH_DOTS);
     let m = Metrics::new(width);
     let mut c = Canvas::new(width, m.margin);
-    c.space(m.d(4.0));
-    if let Some(logo) = &layout.logo {
-        c.image(logo, Align::Center);
-        c.space(m.d(10.0));
-    }
-    let header_style = m.text(22.0, Weight::Regular, Align::Center);
-    for line in layout.header_lines.iter().filter(|l| !l.trim().is_empty()) {
-        c.text(line, &header_style);
-    }
-    if !t.center_name.trim().is_empty() {
-        c.text(&t.center_name, &m.text(26.0, Weight::Bold, Align::Center));
-    }
-    c.space(m.d(8.0));
-    c.rule(m.d(3.0));
-    c.space(m.d(12.0));
+    letterhead(&mut c, &m, layout, &t.center_name, 26.0, 12.0);
     c.text(CHECKLIST_TITLE, &m.text(32.0, Weight::Bold, Align::Center));
     c.space(m.d(10.0));
     c.text(

@@ -524,6 +524,23 @@ fn mark(t: Option<Timeliness>) -> &'static str {
     t.map(Timeliness::label_vi).unwrap_or("")
 }
 
+/// The control sheet's rows (Mẫu 06), with officers' display names.
+fn step_rows(d: &Dossier, names: &HashMap<String, String>) -> Vec<StepRow> {
+    let name = |o: &str| names.get(o).cloned().unwrap_or_else(|| o.to_string());
+    d.state
+        .steps
+        .iter()
+        .map(|r| StepRow {
+            from: name(&r.from),
+            to: name(&r.to),
+            handed: when(Some(r.handed_at)),
+            due: when(Some(r.step_due)),
+            finished: when(r.finished_at),
+            mark: mark(r.timeliness),
+        })
+        .collect()
+}
+
 fn info(d: &Dossier, names: &HashMap<String, String>, now: DateTime<Utc>) -> Info {
     let name = |o: &String| names.get(o).cloned().unwrap_or_else(|| o.clone());
     Info {
@@ -639,19 +656,7 @@ fn view_page(
                 due: when(h.due),
             })
             .collect(),
-        steps: d
-            .state
-            .steps
-            .iter()
-            .map(|r| StepRow {
-                from: name(&r.from),
-                to: name(&r.to),
-                handed: when(Some(r.handed_at)),
-                due: when(Some(r.step_due)),
-                finished: when(r.finished_at),
-                mark: mark(r.timeliness),
-            })
-            .collect(),
+        steps: step_rows(&d, &names),
         forms: forms_for(&d),
         d: info(&d, &names, now),
         actions,
@@ -891,19 +896,7 @@ pub async fn dossier_form(
             today: local(now).format("ngày %d tháng %m năm %Y").to_string(),
             qr: qr_svg(&lookup_url),
             lookup_url,
-            steps: d
-                .state
-                .steps
-                .iter()
-                .map(|r| StepRow {
-                    from: name(&r.from),
-                    to: name(&r.to),
-                    handed: when(Some(r.handed_at)),
-                    due: when(Some(r.step_due)),
-                    finished: when(r.finished_at),
-                    mark: mark(r.timeliness),
-                })
-                .collect(),
+            steps: step_rows(&d, &names),
             missing,
             reason,
             apology_original: day(d.state.apology.as_ref().map(|a| a.original_due)),
