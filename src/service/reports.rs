@@ -378,3 +378,44 @@ pub fn report_xlsx(r: &DossierReport, agency: &str) -> std::result::Result<Vec<u
     }
     wb.save_to_buffer().map_err(e)
 }
+
+/// The queue report as CSV: one line per group (center, areas, counters, officers, hours),
+/// times in seconds.
+pub fn queue_csv(r: &crate::domain::queue_report::QueueReport) -> String {
+    let mut out = String::from(
+        "Nhóm,Tên,Phiếu cấp,Đã phục vụ,Vắng mặt,Đã hủy,Chờ TB (giây),Chờ trung vị (giây),Chờ p90 (giây),Đi tới quầy TB (giây),Phục vụ TB (giây),Tổng TB (giây),Được gọi trong hạn,Tỷ lệ (%)\n",
+    );
+    let n = |v: Option<u64>| v.map(|x| x.to_string()).unwrap_or_default();
+    let mut line = |kind: &str, g: &crate::domain::queue_report::Group| {
+        out.push_str(&format!(
+            "{kind},\"{}\",{},{},{},{},{},{},{},{},{},{},{},\"{}\"\n",
+            g.key.replace('"', "\"\""),
+            g.issued,
+            g.served,
+            g.no_show,
+            g.cancelled,
+            n(g.wait.mean_secs),
+            n(g.wait.median_secs),
+            n(g.wait.p90_secs),
+            n(g.walk.mean_secs),
+            n(g.service.mean_secs),
+            n(g.total.mean_secs),
+            g.within_target,
+            g.service_level.as_deref().unwrap_or(""),
+        ));
+    };
+    line("Trung tâm", &r.all);
+    for g in &r.by_area {
+        line("Lĩnh vực", g);
+    }
+    for g in &r.by_counter {
+        line("Quầy", g);
+    }
+    for g in &r.by_officer {
+        line("Cán bộ", g);
+    }
+    for g in &r.by_hour {
+        line("Giờ", g);
+    }
+    out
+}

@@ -359,6 +359,8 @@ pub struct QueueReportQuery {
     /// Service level target: called within this many minutes (default 15).
     #[serde(default)]
     pub target: Option<u32>,
+    #[serde(default)]
+    pub format: Option<String>,
 }
 
 /// `GET /api/v1/reports/queue?from=..&to=..[&target=15]`
@@ -367,7 +369,24 @@ pub async fn queue_report(
     q: web::Query<QueueReportQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let s = state.services.clone();
-    let QueueReportQuery { from, to, target } = q.into_inner();
-    Ok(HttpResponse::Ok()
-        .json(blocking(move || s.queue_report(from, to, target.unwrap_or(15))).await?))
+    let QueueReportQuery {
+        from,
+        to,
+        target,
+        format,
+    } = q.into_inner();
+    let r = blocking(move || s.queue_report(from, to, target.unwrap_or(15))).await?;
+    if format.as_deref() == Some("csv") {
+        return Ok(HttpResponse::Ok()
+            .content_type("text/csv; charset=utf-8")
+            .insert_header((
+                actix_web::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"bao-cao-xep-hang-{from}-{to}.csv\""),
+            ))
+            .body(format!(
+                "\u{feff}{}",
+                crate::service::reports::queue_csv(&r)
+            )));
+    }
+    Ok(HttpResponse::Ok().json(r))
 }

@@ -213,6 +213,15 @@ fn queue_report_of_a_controlled_morning() {
     assert_eq!(all["service"]["mean_secs"], 450);
     assert_eq!(all["service_level"], "50,00");
     insta::assert_json_snapshot!("queue_report_morning", r);
+    let (s, csv) = app.raw(
+        "GET",
+        "/api/v1/reports/queue?from=2026-03-05&to=2026-03-05&format=csv",
+        Some(&admin),
+        None,
+        "",
+    );
+    assert_eq!(s, 200);
+    insta::assert_snapshot!("queue_report_morning_csv", csv);
     let (s, page) = app.raw(
         "GET",
         "/bao-cao?from=2026-03-05&to=2026-03-05",
