@@ -109,6 +109,7 @@ pub fn run(count: usize, seed: u64) -> anyhow::Result<()> {
             lookup_token: format!("{:032x}", rng.gen::<u128>()),
             calendar_version: "bench".into(),
             imported: false,
+            files: Vec::new(),
         });
         if batch.len() == 10_000 {
             store.bulk_put_dossiers(&batch)?;

@@ -68,10 +68,35 @@ enum Cmd {
         #[command(subcommand)]
         cmd: AuditCmd,
     },
+    /// Simulated devices, for trying clients and drivers without hardware.
+    Sim {
+        #[command(subcommand)]
+        cmd: SimCmd,
+    },
     /// Reproducible measurements (see BENCHMARKS.md).
     Bench {
         #[command(subcommand)]
         cmd: motcua::bench::BenchCmd,
+    },
+}
+
+#[derive(Subcommand)]
+enum SimCmd {
+    /// A simulated eSCL scanner (glass and feeder), e.g. for `scanimage` with sane-airscan:
+    /// base URL http://ADDR/eSCL. Control: POST /sim/load?sheets=N, /sim/jam?after=N,
+    /// /sim/warmup?n=N, /sim/state?s=Stopped|Idle.
+    Scanner {
+        #[arg(long, default_value = "127.0.0.1:8090")]
+        listen: String,
+        /// Sheets in the feeder.
+        #[arg(long, default_value_t = 3)]
+        sheets: u32,
+        /// Do not reload the feeder when it runs out.
+        #[arg(long)]
+        no_reload: bool,
+        /// Answer 503 to the first N job requests (warming up).
+        #[arg(long, default_value_t = 0)]
+        warmup: u32,
     },
 }
 
@@ -207,6 +232,28 @@ fn main() -> anyhow::Result<()> {
             }
         }
         Cmd::Bench { cmd } => motcua::bench::run(cmd),
+        Cmd::Sim {
+            cmd:
+                SimCmd::Scanner {
+                    listen,
+                    sheets,
+                    no_reload,
+                    warmup,
+                },
+        } => {
+            use motcua::devices::scanner::sim::{SimScanner, SimScannerConfig};
+            let sim = SimScanner::shared(SimScannerConfig {
+                feeder_sheets: sheets,
+                auto_reload: !no_reload,
+                warmup,
+                ..Default::default()
+            });
+            let l = std::net::TcpListener::bind(&listen)
+                .with_context(|| format!("cannot listen on {listen}"))?;
+            println!("simulated eSCL scanner at http://{}/eSCL", l.local_addr()?);
+            motcua::devices::scanner::sim::serve(l, sim);
+            Ok(())
+        }
         Cmd::User { cmd } => user_cmd(cmd),
         Cmd::Import {
             cmd: ImportCmd::Dossiers { file, data },

@@ -2,3 +2,4 @@
 //! files). Every device has a simulated twin behind the same trait.
 
 pub mod printer;
+pub mod scanner;

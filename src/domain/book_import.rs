@@ -378,6 +378,7 @@ fn parse_row(
             lookup_token: String::new(),
             calendar_version: calendar.version.clone(),
             imported: true,
+            files: Vec::new(),
         },
     })
 }

@@ -658,6 +658,9 @@ pub enum EventKind {
     Apologized,
     /// A Mẫu 06 step ended (with its timeliness in the note).
     StepClosed,
+    /// A paper or the result was scanned or uploaded (or its file removed); the note
+    /// carries the PDF's SHA-256. The status does not change.
+    Digitized,
 }
 
 impl From<ActionKind> for EventKind {
@@ -1254,6 +1257,9 @@ pub struct Dossier {
     /// Set when the dossier came from a historical tracking book import.
     #[serde(default)]
     pub imported: bool,
+    /// Digitized papers and result (PDFs in the file store), one per slot.
+    #[serde(default)]
+    pub files: Vec<crate::domain::digitize::DigitalFile>,
 }
 
 impl Dossier {
@@ -1354,6 +1360,49 @@ impl DossierError {
 }
 
 // ---------------------------------------------------------------------------------------
+
+/// Builders shared by the unit tests of modules that work on dossiers.
+#[cfg(test)]
+pub mod tests_support {
+    use super::*;
+
+    /// A dossier of the demo's first procedure (it has papers), received on
+    /// 2026-06-01 and then put in `status` by hand.
+    pub fn sample_dossier(status: Status) -> Dossier {
+        let at = DateTime::from_timestamp(1_780_300_000, 0).unwrap();
+        let procedure = crate::domain::catalogue::demo_catalogue(&[1, 2, 3, 4])
+            .into_iter()
+            .find(|p| !p.papers.is_empty())
+            .unwrap();
+        let (mut state, row) = DossierState::receive(
+            Channel::Direct,
+            "canbo1",
+            at,
+            at + chrono::Duration::days(5),
+        )
+        .unwrap();
+        state.status = status;
+        Dossier {
+            code: "000.00.00.H00-260601-0001".into(),
+            papers: procedure.papers.clone(),
+            procedure,
+            applicant: Applicant {
+                name: "Nguyễn Văn An".into(),
+                ..Default::default()
+            },
+            sets: 1,
+            ticket: None,
+            pickup: String::new(),
+            note: String::new(),
+            state,
+            history: vec![row],
+            lookup_token: "t".into(),
+            calendar_version: "test".into(),
+            imported: false,
+            files: Vec::new(),
+        }
+    }
+}
 
 #[cfg(test)]
 mod tests {

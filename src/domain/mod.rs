@@ -7,6 +7,7 @@ pub mod calendar;
 pub mod catalogue;
 pub mod center;
 pub mod citizen;
+pub mod digitize;
 pub mod dossier;
 pub mod queue;
 pub mod queue_report;

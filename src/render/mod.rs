@@ -3,7 +3,9 @@
 //! * [`bitmap`]: 1-bit bitmaps, embedded fonts, text/QR/logo layout, PNG export.
 //! * [`ticket`]: the queue ticket layout ([`ticket::render_ticket`]).
 //! * [`wav`]: audio for announcements.
+//! * [`pdf`]: one PDF per digitized paper, from scanned or uploaded JPEG pages.
 
 pub mod bitmap;
+pub mod pdf;
 pub mod ticket;
 pub mod wav;

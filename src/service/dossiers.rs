@@ -372,6 +372,7 @@ impl Services {
                 lookup_token: token.clone(),
                 calendar_version: cal.version.clone(),
                 imported: false,
+                files: Vec::new(),
             };
             tx.put_dossier(&d)?;
             // The ticket remembers the dossier, so the citizen's rating is bound to it.
@@ -659,6 +660,7 @@ pub fn public_view(d: &Dossier) -> PublicDossier {
         E::Stopped => "Dừng xử lý",
         E::Apologized => "Xin lỗi và hẹn lại ngày trả kết quả",
         E::StepClosed => "Hoàn thành một bước xử lý",
+        E::Digitized => "Số hoá giấy tờ",
     };
     PublicDossier {
         code: d.code.clone(),
@@ -676,7 +678,8 @@ pub fn public_view(d: &Dossier) -> PublicDossier {
         history: d
             .history
             .iter()
-            .filter(|h| h.event != E::StepClosed)
+            // Internal bookkeeping rows are not progress the citizen waits on.
+            .filter(|h| !matches!(h.event, E::StepClosed | E::Digitized))
             .map(|h| PublicStep {
                 at: local(h.at),
                 status_label: h.to.label_vi(),

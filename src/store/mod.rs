@@ -7,6 +7,7 @@ mod codec;
 mod dossiers;
 
 pub use dossiers::DossierIndex;
+pub mod files;
 
 use std::path::{Path, PathBuf};
 

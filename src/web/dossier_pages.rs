@@ -683,6 +683,7 @@ pub fn event_label(e: crate::domain::dossier::EventKind) -> &'static str {
         E::Stopped => "Dừng xử lý",
         E::Apologized => "Xin lỗi, hẹn lại",
         E::StepClosed => "Kết thúc bước",
+        E::Digitized => "Số hoá",
     }
 }
 

@@ -9,4 +9,5 @@ mod printing;
 mod queue_api;
 mod ratings;
 mod reports;
+mod scanner;
 mod security;
