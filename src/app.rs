@@ -21,7 +21,9 @@ pub fn open_services(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<S
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("cannot create data directory {}", config.data_dir.display()))?;
     let store = Store::open(&config.db_path())?;
-    Ok(Services::new(Arc::new(store), Hub::new(), clock))
+    let files = crate::store::files::FileStore::open(&config.data_dir.join("files"))
+        .with_context(|| format!("cannot create {}/files", config.data_dir.display()))?;
+    Ok(Services::new(Arc::new(store), Hub::new(), clock).with_files(files))
 }
 
 /// Builds the HTTP server on an already-bound listener.

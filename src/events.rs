@@ -79,6 +79,13 @@ pub enum EventKind {
         procedure: String,
         channel: u8,
     },
+    /// A paper (`slot`) of a dossier got a file (its PDF's SHA-256) or lost it (`None`).
+    DossierFile {
+        code: String,
+        slot: String,
+        sha256: Option<String>,
+        pages: u32,
+    },
     /// A citizen rated a served ticket (level 1–5).
     RatingRecorded {
         ticket: u64,
@@ -110,6 +117,7 @@ impl EventKind {
             EventKind::PrintJobChanged { .. } => "print_job_changed",
             EventKind::DossierChanged { .. } => "dossier_changed",
             EventKind::RatingRecorded { .. } => "rating_recorded",
+            EventKind::DossierFile { .. } => "dossier_file",
         }
     }
 
@@ -120,6 +128,7 @@ impl EventKind {
             EventKind::UserChanged { .. }
                 | EventKind::SessionOpened { .. }
                 | EventKind::DossierChanged { .. }
+                | EventKind::DossierFile { .. }
         )
     }
 }

@@ -376,7 +376,18 @@ fn serve(cfg: Config, demo: bool) -> anyhow::Result<()> {
         if demo {
             let s = services.clone();
             let devices = tokio::task::spawn_blocking(move || s.seed_demo()).await??;
+            // A simulated eSCL scanner on a loopback port, registered under a fixed name
+            // (its address changes on every start).
+            let sim = motcua::devices::scanner::sim::SimScanner::shared(Default::default());
+            let addr = motcua::devices::scanner::sim::spawn("127.0.0.1:0", sim)?;
+            let s = services.clone();
+            tokio::task::spawn_blocking(move || {
+                let demo = motcua::events::Actor { name: "demo".into(), role: "admin".into(), addr: None };
+                s.save_scanner(&demo, "Máy quét mô phỏng", &format!("http://{addr}/eSCL"))
+            })
+            .await??;
             print_demo(&cfg, &devices);
+            println!(" Simulated scanner (eSCL):      http://{addr}/eSCL (scanimage/sane-airscan can use it too)\n");
         } else {
             let s = services.clone();
             if let Some(pw) = tokio::task::spawn_blocking(move || s.ensure_first_admin()).await?? {

@@ -11,6 +11,7 @@ pub mod printing;
 pub mod queue;
 pub mod ratings;
 pub mod reports;
+pub mod scans;
 
 use std::sync::Arc;
 
@@ -42,6 +43,11 @@ pub enum ServiceError {
     Throttled(i64),
     #[error("Lỗi lưu trữ: {0}")]
     Store(#[from] StoreError),
+    #[error("{0}")]
+    Digitize(crate::domain::digitize::DigitizeError),
+    /// A device (scanner) or the file store failed; the message says which and why.
+    #[error("{0}")]
+    Device(String),
 }
 
 impl ServiceError {
@@ -56,6 +62,8 @@ impl ServiceError {
             ServiceError::Unauthorized(_) => "unauthorized",
             ServiceError::Throttled(_) => "too_many_attempts",
             ServiceError::Store(_) => "storage_error",
+            ServiceError::Digitize(_) => "digitize_refused",
+            ServiceError::Device(_) => "device_error",
         }
     }
 }
@@ -74,6 +82,11 @@ pub struct Services {
     /// Live sessions by token hash, so a request's authentication rarely reads the store.
     /// Entries are dropped when a session ends (logout, revocation, password change).
     pub session_cache: Arc<std::sync::Mutex<std::collections::HashMap<String, auth::Session>>>,
+    /// The file store of digitized papers (`<data>/files`); `None` only in unit tests
+    /// that build services without a data directory.
+    pub files: Option<Arc<crate::store::files::FileStore>>,
+    /// Running and recent scan jobs (memory only).
+    pub scans: Arc<scans::ScanRegistry>,
     pub device_seen: Arc<
         std::sync::Mutex<
             std::collections::HashMap<String, (chrono::DateTime<chrono::Utc>, Option<String>)>,
@@ -90,7 +103,15 @@ impl Services {
             throttle: Default::default(),
             session_cache: Default::default(),
             device_seen: Default::default(),
+            files: None,
+            scans: Default::default(),
         }
+    }
+
+    /// With the file store of digitized papers.
+    pub fn with_files(mut self, files: crate::store::files::FileStore) -> Self {
+        self.files = Some(Arc::new(files));
+        self
     }
 
     /// One command: one durable transaction, then its events go live.

@@ -40,6 +40,23 @@ pub struct DossierOut {
     pub allowed_actions: Vec<crate::domain::dossier::ActionKind>,
     pub history: Vec<HistoryOut>,
     pub imported: bool,
+    /// Digitized papers; `digitized` is Decision 766 index 4.2's test for this dossier.
+    pub files: Vec<FileOut>,
+    pub digitized: bool,
+    pub missing_files: Vec<String>,
+}
+
+#[derive(Serialize)]
+pub struct FileOut {
+    pub slot: String,
+    pub name: String,
+    pub pages: u32,
+    pub size: u64,
+    pub sha256: String,
+    pub origin: crate::domain::digitize::Origin,
+    pub at: DateTime<FixedOffset>,
+    pub by: String,
+    pub url: String,
 }
 
 #[derive(Serialize)]
@@ -90,6 +107,23 @@ impl From<&Dossier> for DossierOut {
             allowed_actions: crate::domain::dossier::allowed_actions(d.status()),
             history: d.history.iter().map(HistoryOut::from).collect(),
             imported: d.imported,
+            files: d
+                .files
+                .iter()
+                .map(|f| FileOut {
+                    slot: f.slot.key(),
+                    name: f.name.clone(),
+                    pages: f.page_count,
+                    size: f.pdf.size,
+                    sha256: f.pdf.sha256.clone(),
+                    origin: f.origin.clone(),
+                    at: local(f.at),
+                    by: f.by.clone(),
+                    url: format!("/api/v1/dossiers/{}/files/{}", d.code, f.slot.key()),
+                })
+                .collect(),
+            digitized: crate::domain::digitize::is_digitized(d),
+            missing_files: crate::domain::digitize::missing(d),
         }
     }
 }

@@ -518,6 +518,54 @@ struct ViewPage {
     officers: Vec<(String, String)>,
     error: Option<String>,
     forms: Vec<(&'static str, &'static str)>,
+    papers: Vec<PaperRow>,
+    scanners: Vec<(String, String)>,
+    digitized: bool,
+    /// Files may change (not withdrawn, stopped or refused).
+    can_digitize: bool,
+}
+
+/// One paper (or the result) in the digitization panel.
+struct PaperRow {
+    slot: String,
+    name: String,
+    has_file: bool,
+    pages: u32,
+    /// Page numbers with a stored image (scans), for thumbnails.
+    thumbs: Vec<usize>,
+    how: String,
+    /// The result before the office has one: scanning allowed, but not expected yet.
+    allowed: bool,
+}
+
+fn paper_rows(d: &Dossier, names: &HashMap<String, String>) -> Vec<PaperRow> {
+    use crate::domain::digitize::{self, Origin};
+    digitize::slots(d)
+        .into_iter()
+        .map(|(slot, name)| {
+            let f = digitize::file_for(d, slot);
+            PaperRow {
+                slot: slot.key(),
+                name,
+                has_file: f.is_some(),
+                pages: f.map(|f| f.page_count).unwrap_or(0),
+                thumbs: f
+                    .map(|f| (1..=f.pages.len().min(12)).collect())
+                    .unwrap_or_default(),
+                how: f
+                    .map(|f| {
+                        let who = names.get(&f.by).cloned().unwrap_or_else(|| f.by.clone());
+                        let src = match &f.origin {
+                            Origin::Scan { scanner } => format!("quét bằng {scanner}"),
+                            Origin::Upload { filename } => format!("tải lên «{filename}»"),
+                        };
+                        format!("{src}, {who}, {}", when(Some(f.at)))
+                    })
+                    .unwrap_or_default(),
+                allowed: digitize::check_slot(d, slot).is_ok(),
+            }
+        })
+        .collect()
 }
 
 fn mark(t: Option<Timeliness>) -> &'static str {
@@ -658,6 +706,15 @@ fn view_page(
             .collect(),
         steps: step_rows(&d, &names),
         forms: forms_for(&d),
+        papers: paper_rows(&d, &names),
+        scanners: s.scanners()?.into_iter().map(|e| (e.id, e.name)).collect(),
+        digitized: crate::domain::digitize::is_digitized(&d),
+        can_digitize: !matches!(
+            d.status(),
+            crate::domain::dossier::Status::Withdrawn
+                | crate::domain::dossier::Status::Stopped
+                | crate::domain::dossier::Status::Refused
+        ),
         d: info(&d, &names, now),
         actions,
         officers,

@@ -7,6 +7,7 @@ pub mod dossier_api;
 pub mod dossier_pages;
 pub mod pages;
 pub mod routes;
+pub mod scan_api;
 pub mod sse;
 
 use std::future::{ready, Ready};
@@ -153,6 +154,15 @@ impl From<ServiceError> for ApiError {
             ServiceError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ServiceError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
             ServiceError::Store(_) => return ApiError::internal(e.to_string()),
+            ServiceError::Digitize(d) => {
+                use crate::domain::digitize::DigitizeError as D;
+                match d {
+                    D::Closed | D::ResultNotYet => StatusCode::CONFLICT,
+                    D::NoFile => StatusCode::NOT_FOUND,
+                    _ => StatusCode::UNPROCESSABLE_ENTITY,
+                }
+            }
+            ServiceError::Device(_) => StatusCode::BAD_GATEWAY,
         };
         ApiError::new(status, e.code(), e.to_string())
     }

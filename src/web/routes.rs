@@ -8,7 +8,7 @@ use actix_web::http::{header, Method};
 use actix_web::middleware::Next;
 use actix_web::{web, HttpMessage, HttpResponse};
 
-use super::{api, assets, dossier_api, dossier_pages, pages, sse, ApiError, AppState};
+use super::{api, assets, dossier_api, dossier_pages, pages, scan_api, sse, ApiError, AppState};
 use crate::domain::center::Role;
 use crate::service::auth::Principal;
 
@@ -154,6 +154,18 @@ routes! {
     POST "/api/v1/dossiers/import" => dossier_api::import_dossiers, ADMIN;
     GET  "/api/v1/dossiers/{code}" => dossier_api::get_dossier, STAFF;
     POST "/api/v1/dossiers/{code}/actions" => dossier_api::dossier_action, STAFF;
+    GET  "/api/v1/dossiers/{code}/files/{slot}" => scan_api::get_file, STAFF;
+    PUT  "/api/v1/dossiers/{code}/files/{slot}" => scan_api::upload_file, STAFF;
+    DELETE "/api/v1/dossiers/{code}/files/{slot}" => scan_api::remove_file, STAFF;
+    POST "/api/v1/dossiers/{code}/scans" => scan_api::start_scan, STAFF;
+    GET  "/api/v1/scans/{id}" => scan_api::get_scan, STAFF;
+    DELETE "/api/v1/scans/{id}" => scan_api::cancel_scan, STAFF;
+    GET  "/api/v1/scans/{id}/pages/{n}" => scan_api::scan_page, STAFF;
+    GET  "/api/v1/scanners" => scan_api::list_scanners, STAFF;
+    POST "/api/v1/scanners" => scan_api::save_scanner, ADMIN;
+    DELETE "/api/v1/scanners/{id}" => scan_api::remove_scanner, ADMIN;
+    GET  "/api/v1/scanners/{id}/status" => scan_api::scanner_status, STAFF;
+    POST "/api/v1/citizen/card-qr" => scan_api::parse_card_qr, STAFF;
     GET  "/api/v1/lookup" => dossier_api::lookup, Access::Public;
     GET  "/api/v1/lookup/{token}" => dossier_api::lookup_token, Access::Public;
 }

@@ -515,6 +515,20 @@ describe("motcua queue end to end (real Chromium)", { timeout: OVERALL_MS }, () 
     await shot(ph, "lookup-phone.png");
     await phoneCtx.close();
 
+    // Digitized: the first paper scanned from the demo's simulated feeder (3 sheets);
+    // thumbnails appear while scanning, then the page shows the stored PDF.
+    await d.goto(server.base + "/ho-so/" + encodeURIComponent(dossierCode));
+    await expectText(d.locator("#scan-device"), /Sẵn sàng/, { timeout: 5000 });
+    const firstPaper = d.locator("#so-hoa tr[data-slot='paper-0']");
+    await Promise.all([
+      d.waitForEvent("load", { timeout: 15_000 }),
+      firstPaper.locator("button[data-scan]").click(),
+    ]);
+    await expectText(d.locator("#so-hoa tr[data-slot='paper-0'] td a").first(), "PDF, 3 trang");
+    assert.equal(await d.locator("#so-hoa tr[data-slot='paper-0'] .thumbs img").count(), 3);
+    await shot(d, "dossier-scanned.png");
+    mark("dossier paper scanned (3 pages) into a PDF");
+
     // Processed and resolved from the dossier screen.
     await d.goto(server.base + "/ho-so/" + encodeURIComponent(dossierCode));
     await Promise.all([

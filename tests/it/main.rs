@@ -1,7 +1,7 @@
 //! Integration tests: one binary, the real app on a random port, HTTP only.
 
 mod dossier_pages;
-mod dossiers;
+pub mod dossiers;
 mod helpers;
 mod listing;
 mod pages;

@@ -139,3 +139,353 @@ fn scanimage_lists_and_scans_from_the_simulated_scanner() {
     let log = device.lock().unwrap().requests.clone();
     assert!(log.iter().any(|l| l == "POST /eSCL/ScanJobs"), "{log:?}");
 }
+
+mod into_dossiers {
+    use serde_json::json;
+
+    use super::*;
+    use crate::dossiers::receive;
+    use crate::helpers::TestApp;
+
+    fn wait_done(app: &TestApp, token: &str, job: &serde_json::Value) -> serde_json::Value {
+        let id = job["id"].as_u64().unwrap();
+        let mut v = job.clone();
+        // Long poll: each call returns when the job changed (or after 20 s).
+        for _ in 0..50 {
+            if v["state"] != "running" {
+                return v;
+            }
+            let (s, next) = app.call(
+                "GET",
+                &format!("/api/v1/scans/{id}?after={}", v["version"]),
+                Some(token),
+                None,
+            );
+            assert_eq!(s, 200, "{next}");
+            v = next;
+        }
+        panic!("scan job did not finish: {v}");
+    }
+
+    fn jpeg_page() -> Vec<u8> {
+        let s = motcua::devices::scanner::ScanSettings::a4(
+            motcua::devices::scanner::InputSource::Platen,
+            motcua::devices::scanner::ColorMode::Gray,
+            75,
+        );
+        motcua::devices::scanner::sim::render_page(&s, 1, 1).unwrap()
+    }
+
+    #[test]
+    fn three_feeder_pages_become_one_pdf_on_the_dossier() {
+        let app = TestApp::start();
+        let device = SimScanner::shared(SimScannerConfig {
+            feeder_sheets: 3,
+            auto_reload: false,
+            ..Default::default()
+        });
+        let addr = sim::spawn("127.0.0.1:0", device.clone()).unwrap();
+        let admin = app.login("admin");
+        let officer = app.login("canbo1");
+        let (s, e) = app.post(
+            "/api/v1/scanners",
+            &admin,
+            json!({"name": "Máy quét quầy 1", "url": format!("http://{addr}/eSCL")}),
+        );
+        assert_eq!(s, 200, "{e}");
+        assert_eq!(e["id"], "may-quet-quay-1");
+        // Officers may not configure scanners.
+        let (s, _) = app.post(
+            "/api/v1/scanners",
+            &officer,
+            json!({"name": "x", "url": "http://h"}),
+        );
+        assert_eq!(s, 403);
+        let (s, st) = app.call(
+            "GET",
+            "/api/v1/scanners/may-quet-quay-1/status",
+            Some(&officer),
+            None,
+        );
+        assert_eq!(s, 200);
+        assert_eq!(st["online"], true, "{st}");
+        assert_eq!(st["feeder"], "Có giấy trong khay");
+
+        let d = receive(&app, &officer, "1.004873");
+        let code = d["code"].as_str().unwrap();
+        assert_eq!(d["digitized"], false);
+        let papers = d["papers"].as_array().unwrap().len();
+        assert!(papers >= 1);
+
+        let scan = |slot: &str, extra: serde_json::Value| {
+            let mut body = json!({"scanner": "may-quet-quay-1", "slot": slot, "source": "feeder", "color": "gray", "dpi": 75});
+            for (k, v) in extra.as_object().unwrap() {
+                body[k] = v.clone();
+            }
+            app.post(&format!("/api/v1/dossiers/{code}/scans"), &officer, body)
+        };
+        let (s, job) = scan("paper-0", json!({}));
+        assert_eq!(s, 202, "{job}");
+        let done = wait_done(&app, &officer, &job);
+        assert_eq!(done["state"], "done", "{done}");
+        assert_eq!(done["pages"], 3);
+        // Thumbnails of the job's pages.
+        let (s, ct, img) = app.bytes(
+            "GET",
+            &format!("/api/v1/scans/{}/pages/3", job["id"]),
+            Some(&officer),
+            None,
+            "",
+        );
+        assert_eq!((s, ct.as_str()), (200, "image/jpeg"));
+        assert!(img.starts_with(&[0xFF, 0xD8]));
+
+        let (_, d) = app.call(
+            "GET",
+            &format!("/api/v1/dossiers/{code}"),
+            Some(&officer),
+            None,
+        );
+        let f = &d["files"][0];
+        assert_eq!(
+            (f["slot"].as_str(), f["pages"].as_u64()),
+            (Some("paper-0"), Some(3))
+        );
+        let last = d["history"].as_array().unwrap().last().unwrap().clone();
+        assert_eq!(last["event"], "digitized");
+        assert!(last["note"]
+            .as_str()
+            .unwrap()
+            .contains(f["sha256"].as_str().unwrap()));
+        let (s, ct, pdf) = app.bytes("GET", f["url"].as_str().unwrap(), Some(&officer), None, "");
+        assert_eq!((s, ct.as_str()), (200, "application/pdf"));
+        assert_eq!(motcua::render::pdf::count_pdf_pages(&pdf), Some(3));
+        assert_eq!(
+            motcua::store::files::sha256_hex(&pdf),
+            f["sha256"].as_str().unwrap()
+        );
+        // Nobody without a staff role gets the file.
+        let (s, _, _) = app.bytes("GET", f["url"].as_str().unwrap(), None, None, "");
+        assert_eq!(s, 401);
+        let (s, _, _) = app.bytes(
+            "GET",
+            f["url"].as_str().unwrap(),
+            Some(&app.kiosk),
+            None,
+            "",
+        );
+        assert_eq!(s, 403);
+
+        // The feeder is now empty: the officer is told so and nothing changes.
+        let (_, job) = scan("paper-0", json!({}));
+        let failed = wait_done(&app, &officer, &job);
+        assert_eq!(failed["state"], "failed");
+        assert!(
+            failed["error"]
+                .as_str()
+                .unwrap()
+                .contains("Khay nạp giấy trống")
+                || failed["error"]
+                    .as_str()
+                    .unwrap()
+                    .contains("khay nạp giấy trống"),
+            "{failed}"
+        );
+        // More paper, a jam after one page: that page is added after the first three.
+        device
+            .lock()
+            .unwrap()
+            .handle(&motcua::devices::scanner::http1::Request::new(
+                "POST",
+                "/sim/load?sheets=2",
+            ));
+        device
+            .lock()
+            .unwrap()
+            .handle(&motcua::devices::scanner::http1::Request::new(
+                "POST",
+                "/sim/jam?after=1",
+            ));
+        let (_, job) = scan("paper-0", json!({}));
+        let jammed = wait_done(&app, &officer, &job);
+        assert_eq!(jammed["state"], "done", "{jammed}");
+        assert!(
+            jammed["error"].as_str().unwrap().contains("Kẹt giấy")
+                || jammed["error"].as_str().unwrap().contains("kẹt giấy")
+        );
+        let (_, d) = app.call(
+            "GET",
+            &format!("/api/v1/dossiers/{code}"),
+            Some(&officer),
+            None,
+        );
+        assert_eq!(d["files"][0]["pages"], 4);
+
+        // The signed result, from the glass (allowed once the dossier is received, so a
+        // same-day result can be scanned before it is marked resolved).
+        let (s, job) = scan("result", json!({"source": "platen", "color": "color"}));
+        assert_eq!(s, 202, "{job}");
+        assert_eq!(wait_done(&app, &officer, &job)["pages"], 1);
+        // Unknown scanner, unknown paper, absurd resolution.
+        let (s, _) = scan("paper-0", json!({"scanner": "nope"}));
+        assert_eq!(s, 404);
+        let (s, _) = scan("paper-99", json!({}));
+        assert_eq!(s, 422);
+        let (s, _) = scan("paper-0", json!({"dpi": 5000}));
+        assert_eq!(s, 422);
+    }
+
+    #[test]
+    fn uploads_are_the_fallback_and_bad_files_change_nothing() {
+        let app = TestApp::start();
+        let officer = app.login("canbo1");
+        let d = receive(&app, &officer, "1.004873");
+        let code = d["code"].as_str().unwrap().to_string();
+        let url =
+            |slot: &str| format!("/api/v1/dossiers/{code}/files/{slot}?filename=giay%20to.jpg");
+
+        let page = jpeg_page();
+        let (s, _, body) = app.bytes(
+            "PUT",
+            &url("paper-0"),
+            Some(&officer),
+            Some(&page),
+            "image/jpeg",
+        );
+        assert_eq!(s, 200, "{}", String::from_utf8_lossy(&body));
+        let d: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(d["files"][0]["origin"]["filename"], "giay to.jpg");
+
+        // A PDF made elsewhere is stored as it is.
+        let pdf = motcua::render::pdf::pdf_from_jpegs(&[&page, &page], "x").unwrap();
+        let (s, _, _) = app.bytes(
+            "PUT",
+            &url("paper-1"),
+            Some(&officer),
+            Some(&pdf),
+            "application/pdf",
+        );
+        let papers = d["papers"].as_array().unwrap().len();
+        if papers > 1 {
+            assert_eq!(s, 200);
+            let (_, _, back) = app.bytes(
+                "GET",
+                &format!("/api/v1/dossiers/{code}/files/paper-1"),
+                Some(&officer),
+                None,
+                "",
+            );
+            assert_eq!(back, pdf);
+        }
+
+        let before = app
+            .call(
+                "GET",
+                &format!("/api/v1/dossiers/{code}"),
+                Some(&officer),
+                None,
+            )
+            .1;
+        // Truncated PDF, not a document at all, empty body, unknown dossier.
+        let (s, _, e) = app.bytes(
+            "PUT",
+            &url("paper-0"),
+            Some(&officer),
+            Some(&pdf[..pdf.len() / 2]),
+            "application/pdf",
+        );
+        assert_eq!(s, 422, "{}", String::from_utf8_lossy(&e));
+        assert!(String::from_utf8_lossy(&e).contains("không trọn vẹn"));
+        let (s, _, _) = app.bytes(
+            "PUT",
+            &url("paper-0"),
+            Some(&officer),
+            Some(b"MZ\x90\x00"),
+            "application/octet-stream",
+        );
+        assert_eq!(s, 422);
+        let (s, _, _) = app.bytes(
+            "PUT",
+            &url("paper-0"),
+            Some(&officer),
+            Some(b""),
+            "image/jpeg",
+        );
+        assert_eq!(s, 422);
+        let (s, _, _) = app.bytes(
+            "PUT",
+            "/api/v1/dossiers/NOPE/files/paper-0",
+            Some(&officer),
+            Some(&page),
+            "image/jpeg",
+        );
+        assert_eq!(s, 404);
+        let (s, _, _) = app.bytes(
+            "PUT",
+            &url("bogus"),
+            Some(&officer),
+            Some(&page),
+            "image/jpeg",
+        );
+        assert_eq!(s, 422);
+        let after = app
+            .call(
+                "GET",
+                &format!("/api/v1/dossiers/{code}"),
+                Some(&officer),
+                None,
+            )
+            .1;
+        assert_eq!(before, after);
+
+        // Removing a wrong scan is recorded too.
+        let (s, d) = app.call(
+            "DELETE",
+            &format!("/api/v1/dossiers/{code}/files/paper-0"),
+            Some(&officer),
+            None,
+        );
+        assert_eq!(s, 200);
+        assert!(d["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["slot"] != "paper-0"));
+        let (s, _) = app.call(
+            "DELETE",
+            &format!("/api/v1/dossiers/{code}/files/paper-0"),
+            Some(&officer),
+            None,
+        );
+        assert_eq!(s, 404);
+    }
+
+    #[test]
+    fn card_qr_fills_the_form_and_never_echoes_a_bad_payload() {
+        let app = TestApp::start();
+        let officer = app.login("canbo1");
+        let good = "001090012345|012345678|Nguyễn Văn An|01021990|Nam|Thôn Đông, xã Tân Phú, Hà Nội|15062021";
+        let (s, v) = app.post(
+            "/api/v1/citizen/card-qr",
+            &officer,
+            json!({"payload": good}),
+        );
+        assert_eq!(s, 200, "{v}");
+        assert_eq!(v["name"], "Nguyễn Văn An");
+        assert_eq!(v["birth_date"], "01/02/1990");
+        assert_eq!(v["sex"], "Nam");
+        let bad = "001090012345|012345678|Nguyễn Văn An|31021990|Nam|Thôn Đông|15062021";
+        let (s, v) = app.post("/api/v1/citizen/card-qr", &officer, json!({"payload": bad}));
+        assert_eq!(s, 422);
+        assert!(
+            !v.to_string().contains("001090012345") && !v.to_string().contains("Nguyễn"),
+            "{v}"
+        );
+        let (s, _) = app.post(
+            "/api/v1/citizen/card-qr",
+            &app.kiosk,
+            json!({"payload": good}),
+        );
+        assert_eq!(s, 403);
+    }
+}
