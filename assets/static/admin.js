@@ -188,6 +188,34 @@
         loadDevices();
       } }, "Thu hồi")))));
   }
+  async function loadScanners() {
+    let list;
+    try { list = await Motcua.api("GET", "/api/v1/scanners"); } catch (e) { say(e.message); return; }
+    $("scanners").replaceChildren(...list.map((sc) => {
+      const state = Motcua.el("td", {}, "Đang hỏi máy…");
+      Motcua.api("GET", "/api/v1/scanners/" + encodeURIComponent(sc.id) + "/status").then((v) => {
+        state.textContent = v.online ? `${v.make_and_model} — ${v.state}${v.feeder ? " · " + v.feeder : ""}` : "Không kết nối được: " + (v.error || "");
+      }).catch((e) => { state.textContent = e.message; });
+      return Motcua.el("tr", {}, Motcua.el("td", {}, sc.name), Motcua.el("td", {}, sc.url), state,
+        Motcua.el("td", {}, Motcua.el("button", { class: "btn small warn", onclick: async () => {
+          if (!confirm("Bỏ máy quét " + sc.name + "?")) return;
+          try { await Motcua.api("DELETE", "/api/v1/scanners/" + encodeURIComponent(sc.id)); } catch (e) { say(e.message); }
+          loadScanners();
+        } }, "Bỏ")));
+    }));
+  }
+  $("scanner-form").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const f = ev.target;
+    try {
+      await Motcua.api("POST", "/api/v1/scanners", { name: f.name.value, url: f.url.value });
+      f.reset();
+      say("Đã lưu máy quét", true);
+      loadScanners();
+    } catch (e) { say(e.message); }
+  });
+  loadScanners();
+
   $("pair-form").addEventListener("submit", async (ev) => {
     ev.preventDefault();
     const f = ev.target;

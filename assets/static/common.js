@@ -22,6 +22,73 @@ const Motcua = {
     return data;
   },
 
+  // Keyboard-wedge code scanners (QR/barcode readers that act as a keyboard) type a whole
+  // code in a burst and end it with Enter. A burst of ≥ 8 characters, each ≤ 35 ms after
+  // the previous, ending in Enter, is a scan wherever the focus is: what it typed into a
+  // field is undone and `onScan(text)` gets the code. People do not type that fast, so
+  // ordinary typing is left alone.
+  codeScanner(onScan) {
+    let buf = "", start = 0, last = 0, target = null, before = null, pendingKey = null;
+    const push = (ch, now, t) => {
+      if (!buf || now - last > 100) {
+        buf = "";
+        start = now;
+        target = t;
+        before = t && "value" in t ? t.value : null;
+      }
+      buf += ch;
+      last = now;
+    };
+    document.addEventListener("keydown", (e) => {
+      const now = e.timeStamp;
+      pendingKey = null;
+      if (e.key === "Enter") {
+        const n = buf.length;
+        const fast = n >= 8 && now - last < 100 && (last - start) / Math.max(1, n - 1) <= 35;
+        const text = buf;
+        buf = "";
+        if (!fast) return;
+        e.preventDefault();
+        e.stopImmediatePropagation();
+        if (target && before !== null) target.value = before;
+        onScan(text.trim());
+        return;
+      }
+      if (e.key.length !== 1 || e.ctrlKey || e.altKey || e.metaKey) {
+        if (e.key !== "Shift") buf = "";
+        return;
+      }
+      pendingKey = e.key;
+      push(e.key, now, e.target);
+    }, true);
+    // Letters outside the keyboard layout (Vietnamese names, typed by readers that use
+    // Unicode input) arrive as text input without a key event of their own.
+    document.addEventListener("beforeinput", (e) => {
+      if (e.isComposing || e.inputType !== "insertText" || !e.data) return;
+      if (pendingKey !== null && e.data === pendingKey) { pendingKey = null; return; }
+      pendingKey = null;
+      for (const ch of e.data) push(ch, e.timeStamp, e.target);
+    }, true);
+  },
+
+  // What a scanned code is: a CCCD card QR, a dossier receipt (its lookup link or its
+  // code), a queue ticket's QR (its status link), or something else.
+  classifyCode(text) {
+    let m;
+    if (/^\d{12}\|/.test(text)) return { kind: "card", payload: text };
+    if ((m = /\/tra-cuu\/([0-9a-f]{8,64})$/i.exec(text))) return { kind: "receipt", token: m[1].toLowerCase() };
+    if ((m = /\/t\/(\d+)\/([0-9a-f]{8,64})$/i.exec(text))) return { kind: "ticket", id: Number(m[1]), token: m[2].toLowerCase() };
+    if (/^[A-Z0-9.]+-\d{6}-\d{3,6}$/i.test(text)) return { kind: "dossier", code: text.toUpperCase() };
+    return { kind: "other", text };
+  },
+
+  // The dossier code behind a receipt scan (the lookup link carries a token).
+  async dossierCodeOf(c) {
+    if (c.kind === "dossier") return c.code;
+    const d = await Motcua.api("GET", "/api/v1/lookup/" + encodeURIComponent(c.token));
+    return d.code;
+  },
+
   boot() {
     const el = document.getElementById("boot");
     return el ? JSON.parse(el.textContent) : {};

@@ -91,6 +91,21 @@
       }) }, "Đưa lại hàng chờ")))));
   }
 
+  Motcua.codeScanner(async (text) => {
+    const c = Motcua.classifyCode(text);
+    try {
+      if (c.kind === "receipt" || c.kind === "dossier") {
+        window.open("/ho-so/" + encodeURIComponent(await Motcua.dossierCodeOf(c)), "_blank");
+      } else if (c.kind === "ticket" && counterId) {
+        await act(() => Motcua.api("POST", "/api/v1/counters/" + counterId + "/call/" + c.id));
+      } else if (c.kind === "card") {
+        sessionStorage.setItem("motcua.card", c.payload);
+        const cur = snapshot && snapshot.serving && snapshot.serving.find((t) => t.counter === counterId);
+        location.href = cur ? "/ho-so/moi?ticket=" + cur.id : "/ho-so/moi";
+      }
+    } catch (e) { alert(e.message); }
+  });
+
   async function refresh() {
     const [snap, cs] = await Promise.all([Motcua.api("GET", "/api/v1/queue"), Motcua.api("GET", "/api/v1/counters")]);
     snapshot = snap;

@@ -102,6 +102,11 @@
   };
   document.getElementById("result-go").addEventListener("click", goResult);
   codeInput.addEventListener("keydown", (e) => { if (e.key === "Enter") goResult(); });
+  // A receipt held under the kiosk's code reader works from any screen.
+  Motcua.codeScanner((text) => {
+    const c = Motcua.classifyCode(text);
+    if (c.kind === "receipt" || c.kind === "dossier") issue(null, text);
+  });
 
   // "Tra cứu thủ tục": area → procedure → its papers, with print and take-a-number.
   // Read fresh from the server each time, so a catalogue change shows at once.

@@ -452,6 +452,7 @@ describe("motcua queue end to end (real Chromium)", { timeout: OVERALL_MS }, () 
   });
 
   let dossierCode;
+  let receiptLink;
   test("dossier: received at the counter, receipt printed on A4 with QR, looked up on a phone", async () => {
     const k = page.kiosk;
     const c = page.counter;
@@ -481,10 +482,17 @@ describe("motcua queue end to end (real Chromium)", { timeout: OVERALL_MS }, () 
       d.waitForURL((u) => u.searchParams.get("thu_tuc") === "1.004873"),
       d.locator('select[name="thu_tuc"]').selectOption("1.004873"),
     ]);
-    await d.locator('input[name="name"]').fill("Trần Thị Bình");
-    await d.locator('input[name="id_number"]').fill("001190012345");
+    // The officer holds the citizen's CCCD under the code reader (a keyboard-wedge
+    // scanner: a burst of keys and Enter): name, number and address fill themselves.
+    await d.locator('input[name="name"]').click();
+    await d.keyboard.type("001190012345||Trần Thị Bình|15081990|Nữ|Thôn Đông, xã Tân Phú|20052021", { delay: 4 });
+    await d.keyboard.press("Enter");
+    await expectText(d.locator("#scan-msg"), /^Đã đọc thẻ CCCD: Trần Thị Bình, sinh ngày 15\/08\/1990/);
+    assert.equal(await d.locator('input[name="name"]').inputValue(), "Trần Thị Bình");
+    assert.equal(await d.locator('input[name="id_number"]').inputValue(), "001190012345");
+    assert.equal(await d.locator('input[name="address"]').inputValue(), "Thôn Đông, xã Tân Phú");
+    assert.equal(new URL(d.url()).pathname, "/ho-so/moi", "the scan's Enter did not submit the form");
     await d.locator('input[name="phone"]').fill("0987654321");
-    await d.locator('input[name="address"]').fill("Thôn Đông, xã Tân Phú");
     await shot(d, "dossier-reception-form.png");
     await Promise.all([
       d.waitForURL((u) => /^\/ho-so\/[^/]+\/mau\/01$/.test(u.pathname)),
@@ -494,6 +502,8 @@ describe("motcua queue end to end (real Chromium)", { timeout: OVERALL_MS }, () 
     assert.match(dossierCode, /^H40\.14-\d{6}-0001$/);
     await expectText(d.locator(".doc h1"), "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ");
     assert.ok(await d.locator(".doc svg.qr").isVisible(), "the receipt carries the QR code");
+    receiptLink = (await d.locator(".qr-box p.small").textContent()).trim();
+    assert.match(receiptLink, /\/tra-cuu\/[0-9a-f]+$/);
     await shot(d, "dossier-receipt-mau01.png");
     await d.emulateMedia({ media: "print" });
     await d.pdf({ path: path.join(ARTIFACTS, "dossier-receipt-mau01.pdf"), format: "A4", printBackground: true });
@@ -561,6 +571,15 @@ describe("motcua queue end to end (real Chromium)", { timeout: OVERALL_MS }, () 
     await expectText(k.locator("#done-number"), "A004");
     await expectText(k.locator("#done-area"), AREA_A);
     await shot(k, "kiosk-return-visit-issued.png");
+    // Or the receipt's QR under the kiosk's code reader, from the start screen: the reader
+    // types the lookup link and Enter, nothing has focus.
+    await k.locator("#done [data-back]").click();
+    await k.locator("#start").waitFor({ state: "visible" });
+    await k.keyboard.type(receiptLink, { delay: 3 });
+    await k.keyboard.press("Enter");
+    await expectText(k.locator("#done-number"), "A005");
+    await expectText(k.locator("#done-area"), AREA_A);
+
 
     const c = page.counter;
     await c.locator("#act-next").click();
@@ -578,7 +597,11 @@ describe("motcua queue end to end (real Chromium)", { timeout: OVERALL_MS }, () 
     await expectText(d.locator(".status-line .tag").first(), "10 – Đã trả kết quả");
     await d.close();
     await c.locator("#act-finish").click();
-    mark("return visit: A004 → dossier returned");
+    // A005, the scanned receipt's ticket, is next at the same counter.
+    await c.locator("#act-next").click();
+    await expectText(c.locator("#cur-number"), "A005");
+    await c.locator("#act-finish").click();
+    mark("return visit: A004 → dossier returned; receipt QR at the kiosk → A005");
   });
 
   test("kiosk 'Tra cứu thủ tục': three taps to a procedure, print its papers, take a number", async () => {
