@@ -285,13 +285,15 @@ pub fn points(n: u64, d: u64, threshold_percent: u32, max: u32) -> Option<String
 
 /// The locally computable indexes of Decision 766/QĐ-TTg (DOMAIN.md §6): 2.1 from the
 /// report, 3.1 from the catalogue (`online` of `procedures`), 3.3 from the channels, 5.4
-/// from the report and the ratings (100 % − overdue rate − dislike share).
+/// from the report and the ratings (100 % − overdue rate − dislike share), 4.2 from the
+/// dossiers' digitized papers.
 pub fn decision_766(
     row: &Row,
     procedures_online: u64,
     procedures: u64,
     ratings_total: u64,
     ratings_dislike: u64,
+    (digitized, received): (u64, u64),
 ) -> Vec<Index766> {
     let rates = row.rates();
     let received_now = row.received.online + row.received.direct;
@@ -334,6 +336,15 @@ pub fn decision_766(
             threshold_percent: Some(50),
             max_points: None,
             note: "Hồ sơ kênh 2 trên hồ sơ nhận trong kỳ",
+        },
+        Index766 {
+            code: "4.2",
+            name: "Số hoá hồ sơ, kết quả giải quyết",
+            rate: Rate::new(digitized, received),
+            threshold_percent: Some(80),
+            max_points: None,
+            points: None,
+            note: "Hồ sơ tiếp nhận trong kỳ có bản số hoá mọi giấy tờ (và kết quả, khi đã có)",
         },
         Index766 {
             code: "5.4",
@@ -525,20 +536,25 @@ mod tests {
             within_deadline: 1,
             overdue: 1,
         };
-        let ix = decision_766(&row, 6, 8, 20, 1);
+        let ix = decision_766(&row, 6, 8, 20, 1, (7, 9));
         assert_eq!(ix[0].rate.percent.as_deref(), Some("80,00")); // (7 + 1) / 10
         assert_eq!(ix[1].rate.percent.as_deref(), Some("75,00")); // 6 / 8 procedures
         assert_eq!(ix[2].rate.percent.as_deref(), Some("33,33")); // 3 / 9
                                                                   // 5.4: 1 − 2/10 − 1/20 = 75 %; 6 points at 90 % → 75 × 6 / 90 = 5,00.
-        assert_eq!(ix[3].rate.percent.as_deref(), Some("75,00"));
-        assert_eq!(ix[3].points.as_deref(), Some("5,00"));
+        assert_eq!(ix[3].code, "4.2");
+        assert_eq!(ix[3].rate.percent.as_deref(), Some("77,78")); // 7 of 9 digitized
+        assert_eq!(ix[4].rate.percent.as_deref(), Some("75,00"));
+        assert_eq!(ix[4].points.as_deref(), Some("5,00"));
         assert_eq!(
             points(95, 100, 90, 6).as_deref(),
             Some("6,00"),
             "capped at full marks"
         );
         assert_eq!(points(1, 3, 90, 6).as_deref(), Some("2,22"));
-        assert_eq!(decision_766(&Row::default(), 0, 0, 0, 0)[3].points, None);
+        assert_eq!(
+            decision_766(&Row::default(), 0, 0, 0, 0, (0, 0))[4].points,
+            None
+        );
     }
 
     #[test]

@@ -63,10 +63,16 @@ impl Services {
                 .and_time(NaiveTime::MIN),
         );
         let mut facts = Vec::new();
+        // Index 4.2: dossiers received in the period, and those of them fully digitized.
+        let mut digitized = (0u64, 0u64);
         self.store
             .read()?
             .scan_dossiers_before(end.timestamp(), |d| {
                 if let Some(f) = Facts::of(d).filter(|f| area.is_none_or(|a| f.area == a)) {
+                    if f.received_at >= start {
+                        digitized.1 += 1;
+                        digitized.0 += u64::from(crate::domain::digitize::is_digitized(d));
+                    }
                     // Only what can play a part: received in the period, or open at its start.
                     if f.received_at >= start
                         || f.resolved_at.or(f.closed_at).is_none_or(|t| t >= start)
@@ -111,6 +117,7 @@ impl Services {
             in_scope.len() as u64,
             u64::from(ratings.total),
             u64::from(ratings.dislike),
+            digitized,
         );
         Ok(DossierReport {
             decision_766,

@@ -229,6 +229,29 @@ mod into_dossiers {
         let done = wait_done(&app, &officer, &job);
         assert_eq!(done["state"], "done", "{done}");
         assert_eq!(done["pages"], 3);
+        // The only paper has its file: the dossier counts for Decision 766 index 4.2.
+        let (_, rep) = app.call(
+            "GET",
+            "/api/v1/reports/dossiers?from=2026-03-01&to=2026-03-31",
+            Some(&admin),
+            None,
+        );
+        let ix = rep["decision_766"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["code"] == "4.2")
+            .unwrap()
+            .clone();
+        let expect = if papers == 1 { 1 } else { 0 };
+        assert_eq!(
+            (
+                ix["rate"]["numerator"].as_u64(),
+                ix["rate"]["denominator"].as_u64()
+            ),
+            (Some(expect), Some(1)),
+            "{ix}"
+        );
         // Thumbnails of the job's pages.
         let (s, ct, img) = app.bytes(
             "GET",
