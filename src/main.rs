@@ -291,7 +291,8 @@ fn main() -> anyhow::Result<()> {
             )?;
             let f = std::fs::File::create(&out)
                 .with_context(|| format!("cannot write {}", out.display()))?;
-            store.export(std::io::BufWriter::new(f))?;
+            let files = motcua::store::files::FileStore::open(&data.join("files"))?;
+            store.export_with_files(std::io::BufWriter::new(f), Some(&files))?;
             println!("backup written to {}", out.display());
             Ok(())
         }
@@ -299,9 +300,11 @@ fn main() -> anyhow::Result<()> {
             std::fs::create_dir_all(&data)?;
             let input = std::fs::File::open(&file)
                 .with_context(|| format!("cannot read {}", file.display()))?;
-            let store = motcua::store::Store::import(
+            let files = motcua::store::files::FileStore::open(&data.join("files"))?;
+            let store = motcua::store::Store::import_with_files(
                 &data.join("motcua.redb"),
                 std::io::BufReader::new(input),
+                Some(&files),
             )?;
             match motcua::store::verify_chain(&store)? {
                 None => println!("restored into {}; audit chain OK", data.display()),

@@ -54,7 +54,8 @@ impl Services {
             hash: Sha256::new(),
             size: 0,
         };
-        self.store.export(&mut hashing)?;
+        self.store
+            .export_with_files(&mut hashing, self.files.as_deref())?;
         let (sha256, size) = (hex::encode(hashing.hash.finalize()), hashing.size);
         file.sync_all().map_err(io)?;
         std::fs::rename(&tmp, dir.join(&name)).map_err(io)?;

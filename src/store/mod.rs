@@ -764,6 +764,17 @@ impl Store {
     /// Writes a consistent copy of every table (one read transaction: the server keeps
     /// running) as gzip-compressed JSON lines.
     pub fn export(&self, out: impl std::io::Write) -> Result<(), StoreError> {
+        self.export_with_files(out, None)
+    }
+
+    /// The backup, with the digitized papers' files the dossiers refer to (rows `file`,
+    /// keyed by SHA-256). Files are immutable and named by content, so the read
+    /// transaction's snapshot and the files written after it agree.
+    pub fn export_with_files(
+        &self,
+        out: impl std::io::Write,
+        files: Option<&files::FileStore>,
+    ) -> Result<(), StoreError> {
         let txn = self.db.begin_read()?;
         let mut gz = flate2::write::GzEncoder::new(out, flate2::Compression::default());
         let o: &mut dyn std::io::Write = &mut gz;
@@ -794,6 +805,34 @@ impl Store {
             };
             backup_line(o, &r)?;
         }
+        if let Some(fs) = files {
+            let mut seen = std::collections::HashSet::new();
+            for row in txn.open_table(dossiers::DOSSIERS)?.iter()? {
+                let (_, v) = row?;
+                let d: crate::domain::dossier::Dossier = codec::decode(v.value())?;
+                for f in &d.files {
+                    for b in std::iter::once(&f.pdf).chain(f.pages.iter()) {
+                        if !seen.insert(b.sha256.clone()) {
+                            continue;
+                        }
+                        match fs.get(&b.sha256) {
+                            Ok(bytes) => backup_line(
+                                o,
+                                &BackupRow {
+                                    t: "file".into(),
+                                    k: serde_json::json!(b.sha256),
+                                    v: serde_json::json!(hex::encode(bytes)),
+                                },
+                            )?,
+                            // Keep backing up the rest; the log says what is lost.
+                            Err(e) => {
+                                tracing::error!(dossier = %d.code, sha256 = %b.sha256, "backup: file not saved: {e}")
+                            }
+                        }
+                    }
+                }
+            }
+        }
         gz.finish().map_err(|e| StoreError::Backup(e.to_string()))?;
         Ok(())
     }
@@ -801,6 +840,16 @@ impl Store {
     /// Creates a new database at `path` (which must not exist) from a backup. Everything is
     /// inserted in one transaction: a damaged backup leaves no half-restored file behind.
     pub fn import(path: &Path, input: impl std::io::Read) -> Result<Store, StoreError> {
+        Self::import_with_files(path, input, None)
+    }
+
+    /// Like [`Store::import`], also putting the backup's files into `files` (each checked
+    /// against its SHA-256). Without a file store, file rows are skipped.
+    pub fn import_with_files(
+        path: &Path,
+        input: impl std::io::Read,
+        files: Option<&files::FileStore>,
+    ) -> Result<Store, StoreError> {
         use std::io::BufRead;
         if path.exists() {
             return Err(StoreError::Backup(format!(
@@ -897,6 +946,19 @@ impl Store {
                     "ratings" => {
                         txn.open_table(RATINGS)?
                             .insert(knum()?, bytes()?.as_slice())?;
+                    }
+                    "file" => {
+                        if let Some(fs) = files {
+                            let sha = kstr()?;
+                            let stored = fs
+                                .put(&bytes()?)
+                                .map_err(|e| bad(format!("file {sha}: {e}")))?;
+                            if stored.sha256 != sha {
+                                return Err(bad(format!(
+                                    "file {sha}: content does not match its hash"
+                                )));
+                            }
+                        }
                     }
                     "dossiers" => {
                         let b = bytes()?;

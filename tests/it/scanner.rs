@@ -461,6 +461,61 @@ mod into_dossiers {
             .1;
         assert_eq!(before, after);
 
+        // Backup → restore elsewhere keeps every digitized file, byte for byte.
+        let (s, b) = app.post("/api/v1/backups", &app.login("admin"), json!({}));
+        assert!(s == 200 || s == 201, "{b}");
+        let mut buf = Vec::new();
+        let files = app.running().services.files.clone().unwrap();
+        app.running()
+            .services
+            .store
+            .export_with_files(&mut buf, Some(&files))
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let restored_files =
+            motcua::store::files::FileStore::open(&dir.path().join("files")).unwrap();
+        let restored = motcua::store::Store::import_with_files(
+            &dir.path().join("r.redb"),
+            &buf[..],
+            Some(&restored_files),
+        )
+        .unwrap();
+        let d = restored.read().unwrap().dossier(&code).unwrap().unwrap();
+        assert!(!d.files.is_empty());
+        for f in &d.files {
+            for blob in std::iter::once(&f.pdf).chain(f.pages.iter()) {
+                assert_eq!(
+                    restored_files.get(&blob.sha256).unwrap(),
+                    files.get(&blob.sha256).unwrap()
+                );
+            }
+        }
+        // A backup whose file was tampered with does not restore.
+        let text = {
+            let mut s = String::new();
+            std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&buf[..]), &mut s)
+                .unwrap();
+            s
+        };
+        let sha = &d.files[0].pdf.sha256;
+        let tampered = text.replace(
+            &format!("\"k\":\"{sha}\",\"v\":\"25"),
+            &format!("\"k\":\"{sha}\",\"v\":\"26"),
+        );
+        assert_ne!(tampered, text, "the PDF row starts with %PDF (hex 25)");
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut gz, tampered.as_bytes()).unwrap();
+        let bad = gz.finish().unwrap();
+        let dir2 = tempfile::tempdir().unwrap();
+        let fs2 = motcua::store::files::FileStore::open(&dir2.path().join("files")).unwrap();
+        assert!(motcua::store::Store::import_with_files(
+            &dir2.path().join("r.redb"),
+            &bad[..],
+            Some(&fs2)
+        )
+        .is_err());
+        assert!(!dir2.path().join("r.redb").exists());
+
         // Removing a wrong scan is recorded too.
         let (s, d) = app.call(
             "DELETE",
