@@ -17,7 +17,9 @@ use serde::{Deserialize, Serialize};
 
 use super::{Result, ServiceError, Services};
 use crate::devices::scanner::escl::{ColorMode, InputSource, ScanSettings};
-use crate::devices::scanner::{EsclClient, EsclUrl, TcpEscl};
+use crate::devices::scanner::transport::{IppUsbEscl, UsbStream};
+use crate::devices::scanner::usb::{self, UsbAddress};
+use crate::devices::scanner::{EsclClient, EsclHttp, EsclUrl, TcpEscl};
 use crate::domain::digitize::{self, BlobRef, DigitalFile, Origin, Slot};
 use crate::domain::dossier::Dossier;
 use crate::events::{Actor, EventKind};
@@ -155,6 +157,58 @@ impl From<FileError> for ServiceError {
     }
 }
 
+/// Where a configured scanner is: a LAN address or a USB device.
+#[derive(Debug, Clone)]
+enum Target {
+    Lan(EsclUrl),
+    Usb(UsbAddress),
+}
+
+fn target_of(url: &str) -> std::result::Result<Target, String> {
+    if url.trim().starts_with("usb:") {
+        return UsbAddress::parse(url)
+            .map(Target::Usb)
+            .ok_or_else(|| "địa chỉ USB có dạng usb:VVVV:PPPP[:SỐ-SÊ-RI]".to_string());
+    }
+    EsclUrl::parse(url).map(Target::Lan)
+}
+
+/// The eSCL transport to a scanner: a TCP connection per exchange, or a claimed
+/// IPP-over-USB interface for the job's duration.
+fn connect(t: &Target) -> std::result::Result<Box<dyn EsclHttp>, String> {
+    match t {
+        Target::Lan(u) => Ok(Box::new(TcpEscl::new(u.clone()))),
+        Target::Usb(a) => {
+            let pipe = usb::open_ippusb(a).map_err(|e| e.to_string())?;
+            Ok(Box::new(IppUsbEscl::new(UsbStream::new(pipe))))
+        }
+    }
+}
+
+/// A scanner found on the appliance's USB ports, ready to be saved.
+#[derive(Debug, Clone, Serialize)]
+pub struct UsbScanner {
+    pub name: String,
+    pub url: String,
+}
+
+/// IPP-over-USB devices plugged into the appliance (empty where USB is not reachable,
+/// e.g. in a container; the error says why).
+pub fn usb_scanners() -> std::result::Result<Vec<UsbScanner>, String> {
+    let list = usb::list_ippusb_devices().map_err(|e| e.to_string())?;
+    Ok(list
+        .iter()
+        .map(|d| UsbScanner {
+            name: if d.product.is_empty() {
+                format!("Máy quét USB {:04x}:{:04x}", d.vendor_id, d.product_id)
+            } else {
+                d.product.clone()
+            },
+            url: UsbAddress::of(d),
+        })
+        .collect())
+}
+
 fn slug(name: &str) -> String {
     let folded = crate::domain::search::fold(name);
     let s: String = folded
@@ -195,11 +249,14 @@ impl Services {
                 "Tên máy quét từ 1 đến 60 ký tự".into(),
             ));
         }
-        let parsed = EsclUrl::parse(url).map_err(ServiceError::Invalid)?;
+        let url = match target_of(url).map_err(ServiceError::Invalid)? {
+            Target::Lan(u) => format!("http://{}{}", u.authority, u.base),
+            Target::Usb(_) => url.trim().to_string(),
+        };
         let entry = ScannerEntry {
             id: slug(name),
             name: name.into(),
-            url: format!("http://{}{}", parsed.authority, parsed.base),
+            url,
         };
         self.run(actor, |tx, _| {
             let mut list: Vec<ScannerEntry> = tx.meta("scanners")?.unwrap_or_default();
@@ -248,14 +305,14 @@ impl Services {
             resolutions: vec![],
             error: None,
         };
-        let url = match EsclUrl::parse(&entry.url) {
-            Ok(u) => u,
+        let http = match target_of(&entry.url).and_then(|t| connect(&t)) {
+            Ok(h) => h,
             Err(e) => {
                 v.error = Some(e);
                 return Ok(v);
             }
         };
-        let mut c = EsclClient::new(TcpEscl::new(url));
+        let mut c = EsclClient::new(http);
         match c.capabilities().and_then(|caps| Ok((caps, c.status()?))) {
             Ok((caps, st)) => {
                 v.online = true;
@@ -286,7 +343,7 @@ impl Services {
         let d = self.dossier(code)?;
         digitize::check_slot(&d, slot).map_err(ServiceError::Digitize)?;
         let entry = self.scanner(&req.scanner)?;
-        let url = EsclUrl::parse(&entry.url).map_err(ServiceError::Invalid)?;
+        let url = target_of(&entry.url).map_err(ServiceError::Invalid)?;
         if !(75..=600).contains(&req.dpi) {
             return Err(ServiceError::Invalid(
                 "Độ phân giải từ 75 đến 600 dpi".into(),
@@ -358,7 +415,7 @@ impl Services {
         &self,
         id: u64,
         actor: &Actor,
-        url: EsclUrl,
+        url: Target,
         entry: ScannerEntry,
         mut settings: ScanSettings,
         slot: Slot,
@@ -366,7 +423,17 @@ impl Services {
         cancel: Arc<AtomicBool>,
     ) {
         let Ok(files) = self.files() else { return };
-        let mut client = EsclClient::new(TcpEscl::new(url));
+        let http = match connect(&url) {
+            Ok(h) => h,
+            Err(e) => {
+                self.scans.update(id, |j| {
+                    j.view.error = Some(e);
+                    j.view.state = JobState::Failed;
+                });
+                return;
+            }
+        };
+        let mut client = EsclClient::new(http);
         let mut store_error = None;
         let outcome = client
             .capabilities()

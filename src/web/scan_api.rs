@@ -16,6 +16,17 @@ pub async fn list_scanners(state: Data) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(list))
 }
 
+/// IPP-over-USB scanners plugged into the appliance.
+pub async fn usb_scanners() -> Result<HttpResponse, ApiError> {
+    let r = web::block(crate::service::scans::usb_scanners)
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))?;
+    Ok(match r {
+        Ok(list) => HttpResponse::Ok().json(serde_json::json!({ "devices": list, "error": null })),
+        Err(e) => HttpResponse::Ok().json(serde_json::json!({ "devices": [], "error": e })),
+    })
+}
+
 #[derive(Deserialize)]
 pub struct ScannerIn {
     name: String,

@@ -8,6 +8,7 @@ pub mod escl;
 pub mod http1;
 pub mod sim;
 pub mod transport;
+pub mod usb;
 
 pub use client::{EsclClient, EsclHttp, ScanError, ScannedPage};
 pub use escl::{Capabilities, ColorMode, InputSource, ScanSettings, ScannerStatus};
