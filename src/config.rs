@@ -23,6 +23,9 @@ pub struct Config {
     pub tls_key: Option<PathBuf>,
     /// Automatic backup interval in hours (0 = off); the newest 14 are kept.
     pub backup_every_hours: u32,
+    /// mDNS host name announced on the LAN (`motcua` → http://motcua.local:PORT); empty
+    /// turns the announcement off. `serve` only (never the demo or tests).
+    pub mdns_name: String,
 }
 
 /// What a config file may set (all optional).
@@ -38,6 +41,7 @@ pub struct FileConfig {
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
     pub backup_every_hours: Option<u32>,
+    pub mdns_name: Option<String>,
 }
 
 /// What the command line set.
@@ -75,6 +79,7 @@ impl Config {
             tls_cert: None,
             tls_key: None,
             backup_every_hours: 24,
+            mdns_name: "motcua".into(),
         }
     }
 
@@ -113,6 +118,9 @@ impl Config {
             if let Some(v) = f.backup_every_hours {
                 c.backup_every_hours = v;
             }
+            if let Some(v) = f.mdns_name {
+                c.mdns_name = v;
+            }
         }
         if let Some(v) = env.get("MOTCUA_DATA") {
             c.data_dir = PathBuf::from(v);
@@ -134,6 +142,9 @@ impl Config {
         }
         if let Some(v) = env.get("MOTCUA_PRINTER") {
             c.printer = v.clone();
+        }
+        if let Some(v) = env.get("MOTCUA_MDNS_NAME") {
+            c.mdns_name = v.clone();
         }
         if let Some(v) = &flags.data_dir {
             c.data_dir = v.clone();

@@ -399,6 +399,23 @@ fn serve(cfg: Config, demo: bool) -> anyhow::Result<()> {
         }
         let listener = std::net::TcpListener::bind(&cfg.listen).with_context(|| format!("cannot listen on {}", cfg.listen))?;
         tracing::info!(listen = %cfg.listen, data = %cfg.data_dir.display(), "motcua {} ready", env!("CARGO_PKG_VERSION"));
+        // Officers type a name, not an IP (kept alive for the server's lifetime).
+        let _mdns = (!demo && !cfg.mdns_name.is_empty())
+            .then(|| {
+                let port = listener.local_addr().map(|a| a.port()).unwrap_or(8080);
+                let instance = services.settings().map(|s| s.name).unwrap_or_else(|_| "motcua".into());
+                match motcua::devices::mdns::announce(&cfg.mdns_name, &instance, port) {
+                    Ok(d) => {
+                        tracing::info!("announced on the LAN as http://{}.local:{port}/", cfg.mdns_name);
+                        Some(d)
+                    }
+                    Err(e) => {
+                        tracing::warn!("mDNS announcement failed (the appliance is still reachable by IP): {e}");
+                        None
+                    }
+                }
+            })
+            .flatten();
         notify_systemd(services.clone());
         motcua::app::serve_until_signal(services, &cfg, listener).await?;
         tracing::info!("stopped");

@@ -201,20 +201,22 @@
           if (!confirm("Bỏ máy quét " + sc.name + "?")) return;
           try { await Motcua.api("DELETE", "/api/v1/scanners/" + encodeURIComponent(sc.id)); } catch (e) { say(e.message); }
           loadScanners();
-  $("usb-find").addEventListener("click", async () => {
+  const findScanners = (where) => async () => {
     const out = $("usb-found");
     out.textContent = "Đang tìm…";
     try {
-      const r = await Motcua.api("GET", "/api/v1/scanners/usb");
-      if (r.error) { out.textContent = "Không đọc được cổng USB: " + r.error; return; }
-      if (!r.devices.length) { out.textContent = "Không thấy máy quét IPP-over-USB nào."; return; }
+      const r = await Motcua.api("GET", "/api/v1/scanners/" + where);
+      if (r.error) { out.textContent = "Không tìm được: " + r.error; return; }
+      if (!r.devices.length) { out.textContent = where === "usb" ? "Không thấy máy quét IPP-over-USB nào." : "Không thấy máy quét eSCL nào trong mạng LAN."; return; }
       out.replaceChildren(...r.devices.map((d) => Motcua.el("button", { class: "btn small", type: "button", onclick: () => {
         const f = $("scanner-form");
         f.name.value = d.name;
         f.url.value = d.url;
       } }, "Dùng " + d.name)));
     } catch (e) { out.textContent = e.message; }
-  });
+  };
+  $("usb-find").addEventListener("click", findScanners("usb"));
+  $("lan-find").addEventListener("click", findScanners("lan"));
         } }, "Bỏ")));
     }));
   }

@@ -164,6 +164,7 @@ routes! {
     GET  "/api/v1/scanners" => scan_api::list_scanners, STAFF;
     POST "/api/v1/scanners" => scan_api::save_scanner, ADMIN;
     GET  "/api/v1/scanners/usb" => scan_api::usb_scanners, ADMIN;
+    GET  "/api/v1/scanners/lan" => scan_api::lan_scanners, ADMIN;
     DELETE "/api/v1/scanners/{id}" => scan_api::remove_scanner, ADMIN;
     GET  "/api/v1/scanners/{id}/status" => scan_api::scanner_status, STAFF;
     POST "/api/v1/citizen/card-qr" => scan_api::parse_card_qr, STAFF;

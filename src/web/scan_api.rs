@@ -27,6 +27,17 @@ pub async fn usb_scanners() -> Result<HttpResponse, ApiError> {
     })
 }
 
+/// eSCL scanners answering mDNS on the LAN (listens 3 s).
+pub async fn lan_scanners() -> Result<HttpResponse, ApiError> {
+    let r = web::block(|| crate::devices::mdns::browse_scanners(std::time::Duration::from_secs(3)))
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))?;
+    Ok(match r {
+        Ok(list) => HttpResponse::Ok().json(serde_json::json!({ "devices": list, "error": null })),
+        Err(e) => HttpResponse::Ok().json(serde_json::json!({ "devices": [], "error": e })),
+    })
+}
+
 #[derive(Deserialize)]
 pub struct ScannerIn {
     name: String,
