@@ -87,3 +87,28 @@ mod tests {
         assert_eq!(escl_url(ip, 80, Some("")), "http://192.168.1.9:80/eSCL");
     }
 }
+
+/// Needs multicast on the test machine's network: run by hand with
+/// `cargo test --lib mdns -- --ignored`.
+#[cfg(test)]
+mod live {
+    #[test]
+    #[ignore]
+    fn a_scanner_announced_here_is_found() {
+        let d = mdns_sd::ServiceDaemon::new().unwrap();
+        let info = mdns_sd::ServiceInfo::new(
+            "_uscan._tcp.local.",
+            "Sim scanner",
+            "simscan.local.",
+            (),
+            8090,
+            &[("rs", "eSCL"), ("ty", "motcua Sim")][..],
+        )
+        .unwrap()
+        .enable_addr_auto();
+        d.register(info).unwrap();
+        let found = super::browse_scanners(std::time::Duration::from_secs(3)).unwrap();
+        let _ = d.shutdown();
+        assert!(found.iter().any(|f| f.name == "motcua Sim" && f.url.ends_with(":8090/eSCL")), "{found:?}");
+    }
+}
