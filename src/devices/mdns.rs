@@ -109,6 +109,11 @@ mod live {
         d.register(info).unwrap();
         let found = super::browse_scanners(std::time::Duration::from_secs(3)).unwrap();
         let _ = d.shutdown();
-        assert!(found.iter().any(|f| f.name == "motcua Sim" && f.url.ends_with(":8090/eSCL")), "{found:?}");
+        assert!(
+            found
+                .iter()
+                .any(|f| f.name == "motcua Sim" && f.url.ends_with(":8090/eSCL")),
+            "{found:?}"
+        );
     }
 }

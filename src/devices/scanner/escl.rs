@@ -835,4 +835,57 @@ mod tests {
             InputSource::Platen
         );
     }
+
+    mod fuzz {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn docs() -> Vec<String> {
+            vec![
+                sample_caps().to_xml(),
+                FOREIGN_CAPS.to_string(),
+                ScannerStatus {
+                    state: ScannerState::Idle,
+                    adf: Some(AdfState::Loaded),
+                    jobs: vec![],
+                }
+                .to_xml(),
+                ScanSettings::a4(InputSource::Feeder, ColorMode::Color, 300).to_xml(),
+            ]
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+            /// Arbitrary bytes: an error or a value, never a panic.
+            #[test]
+            fn random_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
+                let _ = Capabilities::parse(&bytes);
+                let _ = ScannerStatus::parse(&bytes);
+                let _ = ScanSettings::parse(&bytes);
+            }
+
+            /// Valid documents with bytes overwritten, inserted or cut out.
+            #[test]
+            fn mutated_documents(which in 0usize..4, edits in proptest::collection::vec((any::<u16>(), any::<u8>(), 0u8..3), 1..8)) {
+                let mut b = docs()[which].clone().into_bytes();
+                for (pos, byte, op) in edits {
+                    if b.is_empty() { break; }
+                    let i = pos as usize % b.len();
+                    match op {
+                        0 => b[i] = byte,
+                        1 => b.insert(i, byte),
+                        _ => { b.remove(i); }
+                    }
+                }
+                if let Ok(c) = Capabilities::parse(&b) {
+                    // Whatever parses has an input and can be written back.
+                    prop_assert!(c.platen.is_some() || c.feeder.is_some());
+                    let _ = Capabilities::parse(c.to_xml().as_bytes());
+                }
+                let _ = ScannerStatus::parse(&b);
+                let _ = ScanSettings::parse(&b);
+            }
+        }
+    }
 }

@@ -421,4 +421,28 @@ mod tests {
             BufReader::new(&b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n\r\nall of it"[..]);
         assert_eq!(read_response(&mut r, false).unwrap().body, b"all of it");
     }
+
+    mod fuzz {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 500, ..ProptestConfig::default() })]
+
+            /// Whatever a device sends, reading it ends with a response or an error.
+            #[test]
+            fn arbitrary_streams(head in "HTTP/1\\.[01] [0-9]{3} [A-Za-z ]{0,10}\r\n((Content-Length: [0-9]{1,4}|Transfer-Encoding: chunked|X: y)\r\n){0,3}\r\n", body in proptest::collection::vec(any::<u8>(), 0..600)) {
+                let mut wire = head.into_bytes();
+                wire.extend_from_slice(&body);
+                let _ = read_response(&mut BufReader::new(wire.as_slice()), false);
+                let _ = read_request(&mut BufReader::new(wire.as_slice()));
+            }
+
+            #[test]
+            fn random_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..1024)) {
+                let _ = read_response(&mut BufReader::new(bytes.as_slice()), false);
+                let _ = read_request(&mut BufReader::new(bytes.as_slice()));
+            }
+        }
+    }
 }
