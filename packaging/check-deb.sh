@@ -85,6 +85,7 @@ dpkg-deb --control "$DEB" "$WORK/control"
 
 for f in usr/bin/motcua etc/motcua/config.toml usr/lib/udev/rules.d/60-motcua.rules \
 	usr/lib/systemd/system/$UNIT usr/lib/sysusers.d/motcua.conf usr/lib/tmpfiles.d/motcua.conf \
+	usr/lib/systemd/system/motcua-update.service usr/lib/systemd/system/motcua-update.path \
 	usr/share/doc/motcua/copyright; do
 	[ -e "$WORK/root/$f" ] || fail "missing /$f in the package"
 done
@@ -107,8 +108,8 @@ chk() { # chk <script> <pattern> <what>: the generated fragment is there exactly
 	[ "$n" -eq 1 ] || fail "$1 has $3 $n times (was the debhelper token repeated, e.g. in a comment?)"
 	echo "ok: $1 has $3"
 }
-[ "$(grep -c '# Automatically added by cargo-deb' "$WORK/control/postinst")" -eq 4 ] \
-	|| fail "postinst: expected 4 cargo-deb fragments (sysusers, tmpfiles, enable, start)"
+[ "$(grep -c '# Automatically added by cargo-deb' "$WORK/control/postinst")" -ge 4 ] \
+	|| fail "postinst: expected the cargo-deb fragments (sysusers, tmpfiles, enable, start)"
 # (our own postinst also calls systemd-sysusers before the fragments: match the fragment's form)
 chk postinst 'systemd-sysusers ${DPKG_ROOT:+--root="$DPKG_ROOT"} motcua.conf$' "user creation"
 chk postinst 'systemd-tmpfiles.*motcua.conf' "data directory creation"
@@ -118,6 +119,16 @@ chk postinst 'systemctl --system daemon-reload' "daemon-reload"
 chk prerm "deb-systemd-invoke stop.*$UNIT" "stop on remove"
 chk postrm "deb-systemd-helper purge.*$UNIT" "purge of the enablement state"
 chk postrm 'if \[ -e /var/lib/motcua/.purge-ok \]' "the data-keeping purge rule"
+# The update helper's units are enabled, but the package never stops or restarts them:
+# the helper is what runs dpkg.
+grep -q 'deb-systemd-helper enable motcua-update.path' "$WORK/control/postinst" \
+	|| grep -q 'deb-systemd-helper enable.*motcua-update.path' "$WORK/control/postinst" \
+	|| fail "postinst does not enable motcua-update.path"
+echo "ok: postinst enables motcua-update.path"
+if grep -nE 'deb-systemd-invoke (restart|stop|\$_dh_action).*motcua-update' "$WORK/control/postinst" "$WORK/control/prerm"; then
+	fail "maintainer scripts stop or restart the update helper (it runs dpkg)"
+fi
+echo "ok: the update helper is never stopped or restarted by the package"
 
 # ---- lintian ------------------------------------------------------------------------
 say "lintian"
@@ -148,6 +159,18 @@ cat "$WORK/verify.txt"
 # Any complaint about our unit is a failure, even when the exit code is 0.
 if grep -q "$UNIT:" "$WORK/verify.txt"; then fail "systemd-analyze verify printed warnings for $UNIT"; fi
 echo "systemd-analyze verify: OK"
+say "systemd-analyze verify motcua-update.service motcua-update.path"
+sed "s|^ExecStart=/usr/bin/motcua|ExecStart=$WORK/root/usr/bin/motcua|" \
+	"$WORK/root/usr/lib/systemd/system/motcua-update.service" > "$WORK/units/motcua-update.service"
+cp "$WORK/root/usr/lib/systemd/system/motcua-update.path" "$WORK/units/motcua-update.path"
+if SYSTEMD_LOG_LEVEL=notice systemd-analyze verify --man=no "$WORK/units/motcua-update.service" \
+	"$WORK/units/motcua-update.path" > "$WORK/verify-update.txt" 2>&1; then VRC=0; else VRC=$?; fi
+cat "$WORK/verify-update.txt"
+[ "$VRC" -eq 0 ] || fail "systemd-analyze verify of the update units failed (exit $VRC)"
+if grep -q "motcua-update\.\(service\|path\):" "$WORK/verify-update.txt"; then
+	fail "systemd-analyze verify printed warnings for the update units"
+fi
+echo "systemd-analyze verify (update units): OK"
 say "systemd-analyze security (informational)"
 systemd-analyze security --offline=true --no-pager "$WORK/units/$UNIT" 2>/dev/null | tail -n 1 || true
 

@@ -23,7 +23,12 @@ pub fn open_services(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<S
     let store = Store::open(&config.db_path())?;
     let files = crate::store::files::FileStore::open(&config.data_dir.join("files"))
         .with_context(|| format!("cannot create {}/files", config.data_dir.display()))?;
-    Ok(Services::new(Arc::new(store), Hub::new(), clock).with_files(files))
+    Ok(Services::new(Arc::new(store), Hub::new(), clock)
+        .with_files(files)
+        .with_updates(crate::service::updates::UpdateDirs {
+            data_dir: config.data_dir.clone(),
+            shipped_keys: config.update_keys_dir.clone(),
+        }))
 }
 
 /// Builds the HTTP server on an already-bound listener.
@@ -58,6 +63,13 @@ pub fn server(
             services.clone(),
             config.data_dir.clone(),
             config.backup_every_hours,
+        );
+    }
+    if !config.update_urls.is_empty() && config.update_every_hours > 0 {
+        spawn_update_pull(
+            services.clone(),
+            config.update_urls.clone(),
+            config.update_every_hours,
         );
     }
     let print_wake = printer.as_ref().map(|p| {
@@ -97,6 +109,59 @@ pub fn server(
         http = http.workers(config.workers);
     }
     Ok(http.run())
+}
+
+/// Fetches the district's bundles every `every_hours` (first a minute after start) and
+/// hands each to the same path as an admin upload. "Already have it" refusals (same or
+/// older version/epoch) are normal and only logged at debug level.
+fn spawn_update_pull(services: Services, urls: Vec<String>, every_hours: u32) {
+    std::thread::Builder::new()
+        .name("update-pull".into())
+        .spawn(move || {
+            std::thread::sleep(std::time::Duration::from_secs(60));
+            let agent = ureq::AgentBuilder::new()
+                .timeout(std::time::Duration::from_secs(120))
+                .build();
+            let district = crate::events::Actor {
+                name: "district".into(),
+                role: "admin".into(),
+                addr: None,
+            };
+            loop {
+                for url in &urls {
+                    let mut body = Vec::new();
+                    let got = agent
+                        .get(url)
+                        .call()
+                        .map_err(|e| e.to_string())
+                        .and_then(|r| {
+                            std::io::Read::read_to_end(
+                                &mut std::io::Read::take(r.into_reader(), 300 * 1024 * 1024),
+                                &mut body,
+                            )
+                            .map_err(|e| e.to_string())
+                        });
+                    if let Err(e) = got {
+                        tracing::warn!(%url, "update pull: {e}");
+                        continue;
+                    }
+                    match services.receive_bundle(&district, &body) {
+                        Ok(r) => {
+                            tracing::info!(%url, version = %r.version, "update pull: {}", r.message)
+                        }
+                        Err(crate::service::ServiceError::Update(
+                            crate::domain::update::Reject::Downgrade { .. }
+                            | crate::domain::update::Reject::OlderEpoch { .. },
+                        )) => tracing::debug!(%url, "update pull: nothing new"),
+                        Err(e) => tracing::warn!(%url, "update pull refused: {e}"),
+                    }
+                }
+                std::thread::sleep(std::time::Duration::from_secs(
+                    u64::from(every_hours) * 3600,
+                ));
+            }
+        })
+        .ok();
 }
 
 /// Writes a backup whenever the newest one is older than `every_hours` (checked every ten

@@ -26,6 +26,11 @@ pub struct Config {
     /// mDNS host name announced on the LAN (`motcua` → http://motcua.local:PORT); empty
     /// turns the announcement off. `serve` only (never the demo or tests).
     pub mdns_name: String,
+    /// Public keys shipped with the package (a keys bundle can replace them).
+    pub update_keys_dir: PathBuf,
+    /// Bundle URLs of the district's update server, fetched every `update_every_hours`.
+    pub update_urls: Vec<String>,
+    pub update_every_hours: u32,
 }
 
 /// What a config file may set (all optional).
@@ -42,6 +47,9 @@ pub struct FileConfig {
     pub tls_key: Option<PathBuf>,
     pub backup_every_hours: Option<u32>,
     pub mdns_name: Option<String>,
+    pub update_keys_dir: Option<PathBuf>,
+    pub update_urls: Option<Vec<String>>,
+    pub update_every_hours: Option<u32>,
 }
 
 /// What the command line set.
@@ -80,6 +88,9 @@ impl Config {
             tls_key: None,
             backup_every_hours: 24,
             mdns_name: "motcua".into(),
+            update_keys_dir: PathBuf::from("/usr/share/motcua/keys"),
+            update_urls: Vec::new(),
+            update_every_hours: 6,
         }
     }
 
@@ -120,6 +131,15 @@ impl Config {
             }
             if let Some(v) = f.mdns_name {
                 c.mdns_name = v;
+            }
+            if let Some(v) = f.update_keys_dir {
+                c.update_keys_dir = v;
+            }
+            if let Some(v) = f.update_urls {
+                c.update_urls = v;
+            }
+            if let Some(v) = f.update_every_hours {
+                c.update_every_hours = v;
             }
         }
         if let Some(v) = env.get("MOTCUA_DATA") {

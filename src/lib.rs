@@ -16,5 +16,6 @@ pub mod render;
 pub mod service;
 pub mod store;
 pub mod tls;
+pub mod update;
 pub mod voice;
 pub mod web;

@@ -68,6 +68,16 @@ enum Cmd {
         #[command(subcommand)]
         cmd: AuditCmd,
     },
+    /// District IT: release keys and signed bundles.
+    Release {
+        #[command(subcommand)]
+        cmd: ReleaseCmd,
+    },
+    /// Signed updates on the appliance: check a bundle, run the root helper, trust a key.
+    Update {
+        #[command(subcommand)]
+        cmd: UpdateCmd,
+    },
     /// Simulated devices, for trying clients and drivers without hardware.
     Sim {
         #[command(subcommand)]
@@ -77,6 +87,83 @@ enum Cmd {
     Bench {
         #[command(subcommand)]
         cmd: motcua::bench::BenchCmd,
+    },
+}
+
+#[derive(Subcommand)]
+enum ReleaseCmd {
+    /// A new Ed25519 key pair (minisign format): OUT/motcua-release.pub (ship it to the
+    /// appliances) and OUT/motcua-release.key (keep it offline). With --password-stdin
+    /// the secret key is encrypted with the password read from standard input.
+    Keygen {
+        #[arg(long, default_value = ".")]
+        out_dir: PathBuf,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Sign PAYLOAD (a .deb, or a data file) into a bundle.
+    Sign {
+        /// The secret key file.
+        #[arg(long)]
+        key: PathBuf,
+        #[arg(long)]
+        password_stdin: bool,
+        /// app | catalogue | calendar | voice | keys
+        #[arg(long, default_value = "app")]
+        kind: String,
+        /// Package version (app) or a data version label.
+        #[arg(long)]
+        version: String,
+        /// Anti-rollback epoch: raise it to make every older bundle unacceptable.
+        #[arg(long, default_value_t = 1)]
+        epoch: u64,
+        /// Oldest installed version this package may upgrade (app).
+        #[arg(long)]
+        min_from: Option<String>,
+        /// Database format the new version writes (app; default: this binary's).
+        #[arg(long)]
+        db_format: Option<u32>,
+        /// Debian architecture (app: default this machine's; data: all).
+        #[arg(long)]
+        arch: Option<String>,
+        #[arg(long)]
+        out: PathBuf,
+        payload: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum UpdateCmd {
+    /// Run exactly the appliance's checks on BUNDLE; exit 0 only if it would be accepted.
+    Verify {
+        bundle: PathBuf,
+        #[arg(long, default_value = "/var/lib/motcua")]
+        data: PathBuf,
+        /// Shipped public keys (default /usr/share/motcua/keys).
+        #[arg(long, default_value = motcua::update::SHIPPED_KEYS)]
+        keys: PathBuf,
+    },
+    /// The root helper (systemd motcua-update.service): finish or undo an interrupted
+    /// update, then install every bundle in <data>/updates/inbox with health check and
+    /// rollback.
+    Apply {
+        #[arg(long, default_value = "/var/lib/motcua")]
+        data: PathBuf,
+        #[arg(long, default_value = motcua::update::SHIPPED_KEYS)]
+        keys: PathBuf,
+        #[arg(long, default_value = "motcua.service")]
+        unit: String,
+        /// Where the service answers /healthz.
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        health_url: String,
+        #[arg(long, default_value_t = 90)]
+        health_timeout_secs: u64,
+    },
+    /// Trust a public key from now on (first key on an appliance, as root).
+    Trust {
+        key: PathBuf,
+        #[arg(long, default_value = "/var/lib/motcua")]
+        data: PathBuf,
     },
 }
 
@@ -232,6 +319,8 @@ fn main() -> anyhow::Result<()> {
             }
         }
         Cmd::Bench { cmd } => motcua::bench::run(cmd),
+        Cmd::Release { cmd } => release_cmd(cmd),
+        Cmd::Update { cmd } => update_cmd(cmd),
         Cmd::Sim {
             cmd:
                 SimCmd::Scanner {
@@ -312,6 +401,202 @@ fn main() -> anyhow::Result<()> {
                     anyhow::bail!("restored, but the audit chain is broken at event {seq}")
                 }
             }
+            Ok(())
+        }
+    }
+}
+
+fn release_cmd(cmd: ReleaseCmd) -> anyhow::Result<()> {
+    use motcua::domain::update::{BundleKind, Manifest, MANIFEST_FORMAT, PRODUCT};
+    use motcua::update::bundle;
+    match cmd {
+        ReleaseCmd::Keygen {
+            out_dir,
+            password_stdin,
+        } => {
+            let pw = if password_stdin {
+                Some(read_password()?)
+            } else {
+                None
+            };
+            let (pk, sk) = bundle::keygen(pw).map_err(anyhow::Error::msg)?;
+            std::fs::create_dir_all(&out_dir)?;
+            let (pp, sp) = (
+                out_dir.join("motcua-release.pub"),
+                out_dir.join("motcua-release.key"),
+            );
+            anyhow::ensure!(
+                !sp.exists(),
+                "{} exists: refusing to overwrite a key",
+                sp.display()
+            );
+            std::fs::write(&pp, pk)?;
+            {
+                use std::io::Write;
+                use std::os::unix::fs::OpenOptionsExt;
+                let mut f = std::fs::OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .mode(0o600)
+                    .open(&sp)?;
+                f.write_all(sk.as_bytes())?;
+            }
+            println!(
+                "public key: {} (install it on the appliances: motcua update trust)",
+                pp.display()
+            );
+            println!("secret key: {} (keep it offline)", sp.display());
+            Ok(())
+        }
+        ReleaseCmd::Sign {
+            key,
+            password_stdin,
+            kind,
+            version,
+            epoch,
+            min_from,
+            db_format,
+            arch,
+            out,
+            payload,
+        } => {
+            let kind: BundleKind = serde_json::from_value(serde_json::json!(kind))
+                .context("--kind must be app, catalogue, calendar, voice or keys")?;
+            let pw = if password_stdin {
+                Some(read_password()?)
+            } else {
+                None
+            };
+            let sk = bundle::load_secret_key(&std::fs::read_to_string(&key)?, pw)
+                .map_err(anyhow::Error::msg)?;
+            let data = std::fs::read(&payload)
+                .with_context(|| format!("cannot read {}", payload.display()))?;
+            let name = payload
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_else(|| "payload".into());
+            let app = kind == BundleKind::App;
+            let m = Manifest {
+                format: MANIFEST_FORMAT,
+                product: PRODUCT.into(),
+                kind,
+                arch: arch.unwrap_or_else(|| {
+                    if app {
+                        motcua::update::deb_arch().into()
+                    } else {
+                        "all".into()
+                    }
+                }),
+                version,
+                epoch,
+                min_from,
+                db_format: if app {
+                    Some(db_format.unwrap_or(motcua::store::SCHEMA_VERSION))
+                } else {
+                    None
+                },
+                payload: name,
+                sha256: String::new(),
+                size: 0,
+                created: chrono::Utc::now().to_rfc3339(),
+            };
+            let m = bundle::write_bundle(&out, m, &data, &sk).map_err(anyhow::Error::msg)?;
+            println!(
+                "{}: {:?} {} epoch {} sha256 {}",
+                out.display(),
+                m.kind,
+                m.version,
+                m.epoch,
+                m.sha256
+            );
+            Ok(())
+        }
+    }
+}
+
+fn update_cmd(cmd: UpdateCmd) -> anyhow::Result<()> {
+    use motcua::update::{apply, bundle};
+    match cmd {
+        UpdateCmd::Verify {
+            bundle: path,
+            data,
+            keys,
+        } => {
+            let bytes =
+                std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+            let dirs = motcua::service::updates::UpdateDirs {
+                data_dir: data,
+                shipped_keys: keys,
+            };
+            match motcua::service::updates::verify_in(&dirs, &bytes) {
+                Ok(v) => {
+                    let m = &v.manifest;
+                    println!(
+                        "OK: {:?} {} (epoch {}, {} bytes, sha256 {}) signed by {}",
+                        m.kind, m.version, m.epoch, m.size, m.sha256, v.signer
+                    );
+                    Ok(())
+                }
+                Err(r) => {
+                    eprintln!("REFUSED ({}): {r}", r.code());
+                    std::process::exit(1);
+                }
+            }
+        }
+        UpdateCmd::Apply {
+            data,
+            keys,
+            unit,
+            health_url,
+            health_timeout_secs,
+        } => {
+            init_logs("info");
+            let mut inst = motcua::update::Dpkg { unit };
+            let mut health = motcua::update::HttpHealth {
+                base: health_url,
+                timeout: std::time::Duration::from_secs(health_timeout_secs),
+            };
+            let mut h = apply::Helper {
+                paths: apply::Paths::new(&data),
+                trust: bundle::TrustStore::load(&keys, &data.join("keys")),
+                version: env!("CARGO_PKG_VERSION").into(),
+                arch: motcua::update::deb_arch().into(),
+                db_format: motcua::store::SCHEMA_VERSION,
+                installer: &mut inst,
+                health: &mut health,
+                now: chrono::Utc::now(),
+            };
+            let mut failed = false;
+            for o in h.run() {
+                match &o {
+                    apply::Outcome::Failed(m) => {
+                        failed = true;
+                        tracing::error!("update failed: {m}");
+                    }
+                    apply::Outcome::NothingToDo => {}
+                    other => tracing::info!("update: {other:?}"),
+                }
+            }
+            if failed {
+                std::process::exit(1);
+            }
+            Ok(())
+        }
+        UpdateCmd::Trust { key, data } => {
+            let text = std::fs::read_to_string(&key)
+                .with_context(|| format!("cannot read {}", key.display()))?;
+            let pk = bundle::parse_public_key(&text).context("not a minisign public key")?;
+            let dir = data.join("keys");
+            std::fs::create_dir_all(&dir)?;
+            let id = bundle::key_id(&pk);
+            std::fs::write(
+                dir.join(format!("{id}.pub")),
+                format!(
+                    "untrusted comment: minisign public key {id}\n{}\n",
+                    pk.to_base64()
+                ),
+            )?;
+            println!("trusting key {id} (in {})", dir.display());
             Ok(())
         }
     }

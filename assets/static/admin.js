@@ -275,6 +275,34 @@
       Motcua.el("td", {}, Motcua.el("a", { class: "btn small", href: "/api/v1/backups/" + encodeURIComponent(b.name), download: b.name }, "Tải về")))) :
       [Motcua.el("tr", {}, Motcua.el("td", { class: "empty-row" }, "Chưa có bản sao lưu"))]));
   }
+  const kindName = { app: "Phần mềm", catalogue: "Danh mục thủ tục", calendar: "Lịch làm việc", voice: "Giọng đọc", keys: "Khoá ký" };
+  const resultName = { installed: "Đã cài", rolled_back: "Đã quay lại bản cũ", refused: "Bị từ chối", failed: "Lỗi", applied: "Đã áp dụng", queued: "Chờ cài" };
+  async function loadUpdates() {
+    let st;
+    try { st = await Motcua.api("GET", "/api/v1/updates"); } catch (e) { say(e.message); return; }
+    $("update-state").textContent = `Đang chạy phiên bản ${st.version} (${st.arch}). Khoá tin cậy: ` +
+      (st.trusted_keys.length ? st.trusted_keys.join(", ") : "chưa có — chạy «motcua update trust KHOÁ.pub» trên máy chủ") +
+      (st.pending.length ? ` · Đang chờ cài: ${st.pending.join(", ")}` : "");
+    $("updates").replaceChildren(...(st.history.length ? st.history.map((h) => Motcua.el("tr", {},
+      Motcua.el("td", {}, when(h.at)), Motcua.el("td", {}, kindName[h.kind] || h.kind), Motcua.el("td", {}, h.version),
+      Motcua.el("td", {}, resultName[h.result] || h.result), Motcua.el("td", {}, h.message))) :
+      [Motcua.el("tr", {}, Motcua.el("td", { class: "empty-row", colspan: "5" }, "Chưa có lần cập nhật nào"))]));
+  }
+  $("update-file").addEventListener("change", async (ev) => {
+    const f = ev.target.files && ev.target.files[0];
+    if (!f) return;
+    $("update-msg").textContent = "Đang kiểm tra chữ ký…";
+    try {
+      const r = await fetch("/api/v1/updates", { method: "POST", credentials: "same-origin", headers: { "Content-Type": "application/octet-stream" }, body: f });
+      const v = await r.json().catch(() => ({}));
+      $("update-msg").textContent = r.ok ? v.message : (v.message || ("Lỗi " + r.status));
+      $("update-msg").className = r.ok ? "ok" : "err";
+    } catch (e) { $("update-msg").textContent = e.message; }
+    ev.target.value = "";
+    loadUpdates();
+  });
+  loadUpdates();
+
   // Dossier data: catalogue and calendar as JSON, the old tracking book as CSV.
   async function upload(input, send) {
     const f = input.files && input.files[0];

@@ -17,3 +17,4 @@ pub mod search;
 pub mod speech;
 pub mod throttle;
 pub mod time;
+pub mod update;

@@ -12,6 +12,7 @@ pub mod queue;
 pub mod ratings;
 pub mod reports;
 pub mod scans;
+pub mod updates;
 
 use std::sync::Arc;
 
@@ -45,6 +46,8 @@ pub enum ServiceError {
     Store(#[from] StoreError),
     #[error("{0}")]
     Digitize(crate::domain::digitize::DigitizeError),
+    #[error("Gói cập nhật bị từ chối: {0}")]
+    Update(crate::domain::update::Reject),
     /// A device (scanner) or the file store failed; the message says which and why.
     #[error("{0}")]
     Device(String),
@@ -64,6 +67,7 @@ impl ServiceError {
             ServiceError::Store(_) => "storage_error",
             ServiceError::Digitize(_) => "digitize_refused",
             ServiceError::Device(_) => "device_error",
+            ServiceError::Update(r) => r.code(),
         }
     }
 }
@@ -85,6 +89,8 @@ pub struct Services {
     /// The file store of digitized papers (`<data>/files`); `None` only in unit tests
     /// that build services without a data directory.
     pub files: Option<Arc<crate::store::files::FileStore>>,
+    /// Where signed bundles, their state and the trusted keys live (`None` in unit tests).
+    pub updates: Option<updates::UpdateDirs>,
     /// Running and recent scan jobs (memory only).
     pub scans: Arc<scans::ScanRegistry>,
     pub device_seen: Arc<
@@ -104,8 +110,14 @@ impl Services {
             session_cache: Default::default(),
             device_seen: Default::default(),
             files: None,
+            updates: None,
             scans: Default::default(),
         }
+    }
+
+    pub fn with_updates(mut self, dirs: updates::UpdateDirs) -> Self {
+        self.updates = Some(dirs);
+        self
     }
 
     /// With the file store of digitized papers.

@@ -1045,6 +1045,29 @@ pub async fn metrics(state: Data) -> Result<HttpResponse, ApiError> {
         .map(|d| d.as_secs())
         .unwrap_or(0);
     let _ = writeln!(o, "# HELP motcua_last_backup_timestamp_seconds Time of the newest backup (0 = none).\n# TYPE motcua_last_backup_timestamp_seconds gauge\nmotcua_last_backup_timestamp_seconds {last_backup}");
+    // Signed updates: the last software update's result and time, the epoch, pending bundles.
+    let paths = crate::update::apply::Paths::new(&state.data_dir);
+    let app_history = crate::update::apply::read_history(&paths.history(), 1);
+    let app_state: crate::update::apply::AppState =
+        crate::update::apply::read_json(&paths.state()).unwrap_or_default();
+    let pending = std::fs::read_dir(paths.inbox())
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .filter(|e| e.path().extension().is_some_and(|x| x == "mcu"))
+                .count()
+        })
+        .unwrap_or(0);
+    let _ = writeln!(o, "# HELP motcua_update_last Last software update: 1 for its result (installed, rolled_back, failed, refused), with its time.\n# TYPE motcua_update_last gauge");
+    if let Some(h) = app_history.last() {
+        let _ = writeln!(
+            o,
+            "motcua_update_last{{result=\"{}\",version=\"{}\"}} 1\n# TYPE motcua_update_last_timestamp_seconds gauge\nmotcua_update_last_timestamp_seconds {}",
+            esc(&h.result),
+            esc(&h.version),
+            h.at.timestamp()
+        );
+    }
+    let _ = writeln!(o, "# TYPE motcua_update_epoch gauge\nmotcua_update_epoch {}\n# HELP motcua_update_pending Verified bundles waiting for the update helper.\n# TYPE motcua_update_pending gauge\nmotcua_update_pending {pending}", app_state.epoch);
     Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(o))
@@ -1095,4 +1118,23 @@ pub async fn list_ratings(
     let (summary, ratings) =
         blocking(move || s.ratings_between(from.unwrap_or(today), to.unwrap_or(today))).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({"summary": summary, "ratings": ratings})))
+}
+
+/// A signed bundle uploaded on the admin page (the body is the `.mcu` file).
+pub async fn upload_update(
+    state: Data,
+    caller: Caller,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let body = super::scan_api::read_body(payload, 300 * 1024 * 1024).await?;
+    let s = state.services.clone();
+    let actor = caller.actor();
+    let r = blocking(move || s.receive_bundle(&actor, &body)).await?;
+    Ok(HttpResponse::Ok().json(r))
+}
+
+pub async fn update_status(state: Data) -> Result<HttpResponse, ApiError> {
+    let s = state.services.clone();
+    let st = blocking(move || s.update_status()).await?;
+    Ok(HttpResponse::Ok().json(st))
 }

@@ -163,6 +163,7 @@ impl From<ServiceError> for ApiError {
                 }
             }
             ServiceError::Device(_) => StatusCode::BAD_GATEWAY,
+            ServiceError::Update(_) => StatusCode::UNPROCESSABLE_ENTITY,
         };
         ApiError::new(status, e.code(), e.to_string())
     }

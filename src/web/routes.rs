@@ -131,6 +131,8 @@ routes! {
     GET  "/api/v1/devices" => api::list_devices, ADMIN;
     POST "/api/v1/devices/pairings" => api::create_pairing, ADMIN;
     DELETE "/api/v1/devices/{id}" => api::revoke_device, ADMIN;
+    GET  "/api/v1/updates" => api::update_status, ADMIN;
+    POST "/api/v1/updates" => api::upload_update, ADMIN;
     GET  "/api/v1/backups" => api::list_backups, ADMIN;
     POST "/api/v1/backups" => api::create_backup, ADMIN;
     GET  "/api/v1/backups/{name}" => api::download_backup, ADMIN;

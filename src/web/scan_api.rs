@@ -146,6 +146,30 @@ pub struct UploadQuery {
     filename: String,
 }
 
+/// Reads a raw request body up to `max` bytes; a dropped connection is an error and
+/// nothing is kept.
+pub async fn read_body(mut payload: web::Payload, max: usize) -> Result<web::BytesMut, ApiError> {
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| {
+            ApiError::new(
+                actix_web::http::StatusCode::BAD_REQUEST,
+                "upload_interrupted",
+                format!("Tải lên bị ngắt, chưa lưu gì: {e}"),
+            )
+        })?;
+        if body.len() + chunk.len() > max {
+            return Err(ApiError::new(
+                actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                format!("Tệp quá lớn (tối đa {} MB)", max / (1024 * 1024)),
+            ));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
 /// The body is the file itself (PDF or JPEG), read with a size cap; a connection that
 /// drops mid-upload changes nothing.
 pub async fn upload_file(

@@ -11,3 +11,4 @@ mod ratings;
 mod reports;
 mod scanner;
 mod security;
+mod updates;
