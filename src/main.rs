@@ -68,6 +68,13 @@ enum Cmd {
         #[command(subcommand)]
         cmd: AuditCmd,
     },
+    /// USB printers and scanners this machine sees, with the matching profile and the
+    /// line to put in the config.
+    Devices {
+        /// JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// District IT: release keys and signed bundles.
     Release {
         #[command(subcommand)]
@@ -319,6 +326,46 @@ fn main() -> anyhow::Result<()> {
             }
         }
         Cmd::Bench { cmd } => motcua::bench::run(cmd),
+        Cmd::Devices { json } => {
+            let list = motcua::devices::printer::usb::list_usb()
+                .context("cannot read the USB bus (libusb)")?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&list)?);
+                return Ok(());
+            }
+            if list.is_empty() {
+                println!("no USB devices visible (as this user)");
+            }
+            for d in &list {
+                let role = match d.role {
+                    "ticket_printer" => "ticket printer",
+                    "ipp_usb" => "IPP-over-USB scanner/MFP",
+                    _ => "-",
+                };
+                println!(
+                    "{}  {:<28} {:<26} classes {}",
+                    d.vid_pid, d.product, role, d.classes
+                );
+                if let Some(p) = &d.profile {
+                    println!(
+                        "           profile: {p}, {} dots",
+                        d.width_dots.unwrap_or(0)
+                    );
+                }
+                if let Some(id) = &d.device_id {
+                    println!("           IEEE 1284: {id}");
+                }
+                match d.role {
+                    "ticket_printer" => println!("           config:  printer = \"{}\"", d.address),
+                    "ipp_usb" => println!(
+                        "           scanner: add on the admin page with address {}",
+                        d.address
+                    ),
+                    _ => {}
+                }
+            }
+            Ok(())
+        }
         Cmd::Release { cmd } => release_cmd(cmd),
         Cmd::Update { cmd } => update_cmd(cmd),
         Cmd::Sim {

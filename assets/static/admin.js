@@ -169,6 +169,17 @@
     try { await Motcua.api("PUT", "/api/v1/printer/sim-faults", body); } catch (e) { say(e.message); }
     loadPrinter();
   });
+  $("usb-list").addEventListener("click", async () => {
+    let r;
+    try { r = await Motcua.api("GET", "/api/v1/devices/usb"); } catch (e) { say(e.message); return; }
+    const roleName = { ticket_printer: "Máy in phiếu", ipp_usb: "Máy quét / máy in đa năng (IPP-USB)", other: "Khác" };
+    $("usb-table").hidden = false;
+    $("usb-devices").replaceChildren(...(r.devices.length ? r.devices.map((d) => Motcua.el("tr", {},
+      Motcua.el("td", {}, d.vid_pid), Motcua.el("td", {}, d.product || "—", d.device_id ? Motcua.el("div", { class: "muted small" }, d.device_id) : null),
+      Motcua.el("td", {}, roleName[d.role] || d.role), Motcua.el("td", {}, d.profile ? `${d.profile}, ${d.width_dots} chấm` : "—"),
+      Motcua.el("td", {}, d.role === "ticket_printer" ? Motcua.el("code", {}, `printer = "${d.config}"`) : d.role === "ipp_usb" ? Motcua.el("code", {}, d.config) : "—"))) :
+      [Motcua.el("tr", {}, Motcua.el("td", { colspan: "5", class: "empty-row" }, r.error ? "Không đọc được cổng USB: " + r.error : "Không thấy thiết bị USB nào"))]));
+  });
   $("printer-test").addEventListener("click", async () => {
     try { await Motcua.api("POST", "/api/v1/printer/test"); say("Đã in thử.", true); } catch (e) { say(e.message); }
     loadPrinter();

@@ -4,3 +4,4 @@
 pub mod mdns;
 pub mod printer;
 pub mod scanner;
+pub mod usb;

@@ -1138,3 +1138,17 @@ pub async fn update_status(state: Data) -> Result<HttpResponse, ApiError> {
     let st = blocking(move || s.update_status()).await?;
     Ok(HttpResponse::Ok().json(st))
 }
+
+/// USB devices the appliance sees (printers and scanners), with their profile and the
+/// setting that selects them. An unreadable bus is an empty list with the reason.
+pub async fn usb_devices() -> Result<HttpResponse, ApiError> {
+    let r = web::block(crate::devices::printer::usb::list_usb)
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))?;
+    Ok(match r {
+        Ok(list) => HttpResponse::Ok().json(serde_json::json!({ "devices": list, "error": null })),
+        Err(e) => {
+            HttpResponse::Ok().json(serde_json::json!({ "devices": [], "error": e.to_string() }))
+        }
+    })
+}

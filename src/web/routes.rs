@@ -129,6 +129,7 @@ routes! {
     DELETE "/api/v1/printer/queue/{id}" => api::cancel_print_job, ADMIN;
     POST "/api/v1/printer/test" => api::printer_test, ADMIN;
     GET  "/api/v1/devices" => api::list_devices, ADMIN;
+    GET  "/api/v1/devices/usb" => api::usb_devices, ADMIN;
     POST "/api/v1/devices/pairings" => api::create_pairing, ADMIN;
     DELETE "/api/v1/devices/{id}" => api::revoke_device, ADMIN;
     GET  "/api/v1/updates" => api::update_status, ADMIN;

@@ -26,6 +26,8 @@ pub enum PrinterTarget {
     Tcp(String),
     /// A device file such as `/dev/usb/lp0`.
     File(PathBuf),
+    /// Native USB: the first ticket printer found (`usb`), or `usb:VVVV:PPPP[:SERIAL]`.
+    Usb(Option<crate::devices::usb::UsbAddress>),
 }
 
 impl PrinterTarget {
@@ -48,8 +50,18 @@ impl PrinterTarget {
                 if let Some(path) = s.strip_prefix("file:") {
                     return Ok(PrinterTarget::File(PathBuf::from(path)));
                 }
+                if s == "usb" {
+                    return Ok(PrinterTarget::Usb(None));
+                }
+                if s.starts_with("usb:") {
+                    return crate::devices::usb::UsbAddress::parse(s)
+                        .map(|a| PrinterTarget::Usb(Some(a)))
+                        .ok_or_else(|| {
+                            format!("printer: expected usb:VVVV:PPPP[:SERIAL], got {s}")
+                        });
+                }
                 Err(format!(
-                    "printer: expected none, sim, tcp:HOST:PORT or file:PATH, got {s}"
+                    "printer: expected none, sim, usb, usb:VVVV:PPPP, tcp:HOST:PORT or file:PATH, got {s}"
                 ))
             }
         }
@@ -199,6 +211,10 @@ impl KioskPrinter {
                 let mut t = DeviceFileTransport::open(path)?;
                 self.send(&mut t, &bytes)
             }
+            PrinterTarget::Usb(addr) => {
+                let mut t = super::usb::UsbPrinterTransport::open(addr.as_ref())?;
+                self.send(&mut t, &bytes)
+            }
         }
     }
 
@@ -247,7 +263,16 @@ mod tests {
             Ok(PrinterTarget::File("/dev/usb/lp0".into()))
         );
         assert!(PrinterTarget::parse("tcp:nohost").is_err());
-        assert!(PrinterTarget::parse("usb").is_err());
+        assert_eq!(PrinterTarget::parse("usb"), Ok(PrinterTarget::Usb(None)));
+        assert_eq!(
+            PrinterTarget::parse("usb:04b8:0202"),
+            Ok(PrinterTarget::Usb(Some(crate::devices::usb::UsbAddress {
+                vendor_id: 0x04b8,
+                product_id: 0x0202,
+                serial: None
+            })))
+        );
+        assert!(PrinterTarget::parse("usb:zz").is_err());
     }
 
     #[test]

@@ -3,8 +3,7 @@
 //!
 //! Flow: `render::ticket::render_ticket` → [`encode::encode_ticket`] →
 //! [`transport::write_all_chunked`] over a [`transport::PrinterTransport`]
-//! (TCP 9100, `/dev/usb/lpN`, [`sim::SimPrinter`]; USB via rusb is to come
-//! in `usb.rs`), with [`transport::query_status`] before and after.
+//! (TCP 9100, `/dev/usb/lpN`, native USB in [`usb`], [`sim::SimPrinter`]), with [`transport::query_status`] before and after.
 
 pub mod decode;
 pub mod encode;
@@ -12,6 +11,7 @@ pub mod kiosk;
 pub mod sim;
 pub mod status;
 pub mod transport;
+pub mod usb;
 
 pub use decode::{decode, Decoded};
 pub use encode::{encode_ticket, CutMode};
