@@ -125,8 +125,12 @@ grep -q 'deb-systemd-helper enable motcua-update.path' "$WORK/control/postinst" 
 	|| grep -q 'deb-systemd-helper enable.*motcua-update.path' "$WORK/control/postinst" \
 	|| fail "postinst does not enable motcua-update.path"
 echo "ok: postinst enables motcua-update.path"
-if grep -nE 'deb-systemd-invoke (restart|stop|\$_dh_action).*motcua-update' "$WORK/control/postinst" "$WORK/control/prerm"; then
-	fail "maintainer scripts stop or restart the update helper (it runs dpkg)"
+if grep -nE 'deb-systemd-invoke (restart|stop|\$_dh_action).*motcua-update' "$WORK/control/postinst"; then
+	fail "postinst stops or restarts the update helper (it runs dpkg)"
+fi
+# prerm may stop it only when the package is being removed, never on upgrade.
+if awk '/deb-systemd-invoke stop.*motcua-update/ && prev !~ /"\$1" = remove/ { bad = 1 } { prev = $0 } END { exit !bad }' "$WORK/control/prerm"; then
+	fail "prerm stops the update helper outside removal"
 fi
 echo "ok: the update helper is never stopped or restarted by the package"
 

@@ -84,6 +84,28 @@ macro_rules! dossier_reads {
                 Ok(v.map(|v| v.value().to_string()))
             }
 
+            /// Open dossiers promised before `until` (overdue then), from the index alone.
+            pub fn count_open_due_before(&self, until: i64) -> Result<u64, StoreError> {
+                let t = self.txn.open_table(OPEN_BY_DUE)?;
+                let mut n = 0;
+                for r in t.range::<(i64, &str)>(..(until, ""))? {
+                    r?;
+                    n += 1;
+                }
+                Ok(n)
+            }
+
+            /// Dossiers received (or filed online) in `[from, to)`, from the index alone.
+            pub fn count_received_between(&self, from: i64, to: i64) -> Result<u64, StoreError> {
+                let t = self.txn.open_table(BY_RECEIVED)?;
+                let mut n = 0;
+                for r in t.range::<(i64, &str)>((from, "")..(to, ""))? {
+                    r?;
+                    n += 1;
+                }
+                Ok(n)
+            }
+
             pub fn dossier_count(&self) -> Result<u64, StoreError> {
                 use redb::ReadableTableMetadata;
                 Ok(self.txn.open_table(DOSSIERS)?.len()?)

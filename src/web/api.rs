@@ -954,27 +954,39 @@ pub async fn metrics(state: Data) -> Result<HttpResponse, ApiError> {
     use std::fmt::Write as _;
     let s = state.services.clone();
     let data_dir = state.data_dir.clone();
-    let (areas, snapshot, pending, events, issued, backups) = blocking(move || {
-        let rx = s.store.read()?;
-        let today = crate::domain::time::local_day(s.clock.now());
-        let areas = rx.services()?;
-        let issued: Vec<u32> = areas
-            .iter()
-            .map(|a| rx.issued_on(a.id, today))
-            .collect::<Result<_, _>>()?;
-        let pending: Vec<crate::service::printing::PrintJob> = rx.pending_print_jobs(10_000)?;
-        let events = rx.last_event_seq()?;
-        drop(rx);
-        Ok((
-            areas,
-            s.snapshot()?,
-            pending.len(),
-            events,
-            issued,
-            s.backups(&data_dir)?,
-        ))
-    })
-    .await?;
+    let (areas, snapshot, pending, events, issued, backups, (dossiers_today, overdue, scanners)) =
+        blocking(move || {
+            let rx = s.store.read()?;
+            let now = s.clock.now();
+            let today = crate::domain::time::local_day(now);
+            let day_start =
+                crate::domain::time::from_local_naive(today.and_time(chrono::NaiveTime::MIN));
+            let dossier_counts = (
+                rx.count_received_between(day_start.timestamp(), now.timestamp() + 1)?,
+                rx.count_open_due_before(now.timestamp())?,
+                rx.meta::<Vec<crate::service::scans::ScannerEntry>>("scanners")?
+                    .map(|v| v.len())
+                    .unwrap_or(0),
+            );
+            let areas = rx.services()?;
+            let issued: Vec<u32> = areas
+                .iter()
+                .map(|a| rx.issued_on(a.id, today))
+                .collect::<Result<_, _>>()?;
+            let pending: Vec<crate::service::printing::PrintJob> = rx.pending_print_jobs(10_000)?;
+            let events = rx.last_event_seq()?;
+            drop(rx);
+            Ok((
+                areas,
+                s.snapshot()?,
+                pending.len(),
+                events,
+                issued,
+                s.backups(&data_dir)?,
+                dossier_counts,
+            ))
+        })
+        .await?;
     let mut o = String::new();
     let esc = |v: &str| v.replace('\\', "\\\\").replace('"', "\\\"");
     let _ = writeln!(
@@ -1045,6 +1057,9 @@ pub async fn metrics(state: Data) -> Result<HttpResponse, ApiError> {
         .map(|d| d.as_secs())
         .unwrap_or(0);
     let _ = writeln!(o, "# HELP motcua_last_backup_timestamp_seconds Time of the newest backup (0 = none).\n# TYPE motcua_last_backup_timestamp_seconds gauge\nmotcua_last_backup_timestamp_seconds {last_backup}");
+    let _ = writeln!(o, "# HELP motcua_dossiers_received_today Dossiers received (or filed online) today.\n# TYPE motcua_dossiers_received_today gauge\nmotcua_dossiers_received_today {dossiers_today}");
+    let _ = writeln!(o, "# HELP motcua_dossiers_overdue Open dossiers past their promised date.\n# TYPE motcua_dossiers_overdue gauge\nmotcua_dossiers_overdue {overdue}");
+    let _ = writeln!(o, "# HELP motcua_scanners_configured Document scanners configured (their state: admin page).\n# TYPE motcua_scanners_configured gauge\nmotcua_scanners_configured {scanners}");
     // Signed updates: the last software update's result and time, the epoch, pending bundles.
     let paths = crate::update::apply::Paths::new(&state.data_dir);
     let app_history = crate::update::apply::read_history(&paths.history(), 1);

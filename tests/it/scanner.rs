@@ -214,6 +214,14 @@ mod into_dossiers {
         let d = receive(&app, &officer, "1.004873");
         let code = d["code"].as_str().unwrap();
         assert_eq!(d["digitized"], false);
+        let (_, _, metrics) = app.bytes("GET", "/metrics", None, None, "");
+        let metrics = String::from_utf8_lossy(&metrics).to_string();
+        assert!(
+            metrics.contains("motcua_dossiers_received_today 1"),
+            "{metrics}"
+        );
+        assert!(metrics.contains("motcua_dossiers_overdue 0"));
+        assert!(metrics.contains("motcua_scanners_configured 1"));
         let papers = d["papers"].as_array().unwrap().len();
         assert!(papers >= 1);
 
