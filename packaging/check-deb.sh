@@ -86,6 +86,7 @@ dpkg-deb --control "$DEB" "$WORK/control"
 for f in usr/bin/motcua etc/motcua/config.toml usr/lib/udev/rules.d/60-motcua.rules \
 	usr/lib/systemd/system/$UNIT usr/lib/sysusers.d/motcua.conf usr/lib/tmpfiles.d/motcua.conf \
 	usr/lib/systemd/system/motcua-update.service usr/lib/systemd/system/motcua-update.path \
+	usr/lib/systemd/system/motcua-usb-backup.service usr/lib/systemd/system/motcua-usb-backup.path \
 	usr/share/doc/motcua/copyright; do
 	[ -e "$WORK/root/$f" ] || fail "missing /$f in the package"
 done
@@ -163,15 +164,18 @@ cat "$WORK/verify.txt"
 # Any complaint about our unit is a failure, even when the exit code is 0.
 if grep -q "$UNIT:" "$WORK/verify.txt"; then fail "systemd-analyze verify printed warnings for $UNIT"; fi
 echo "systemd-analyze verify: OK"
-say "systemd-analyze verify motcua-update.service motcua-update.path"
-sed "s|^ExecStart=/usr/bin/motcua|ExecStart=$WORK/root/usr/bin/motcua|" \
-	"$WORK/root/usr/lib/systemd/system/motcua-update.service" > "$WORK/units/motcua-update.service"
-cp "$WORK/root/usr/lib/systemd/system/motcua-update.path" "$WORK/units/motcua-update.path"
+say "systemd-analyze verify motcua-update.{service,path} motcua-usb-backup.{service,path}"
+for u in motcua-update motcua-usb-backup; do
+	sed "s|^ExecStart=/usr/bin/motcua|ExecStart=$WORK/root/usr/bin/motcua|" \
+		"$WORK/root/usr/lib/systemd/system/$u.service" > "$WORK/units/$u.service"
+	cp "$WORK/root/usr/lib/systemd/system/$u.path" "$WORK/units/$u.path"
+done
 if SYSTEMD_LOG_LEVEL=notice systemd-analyze verify --man=no "$WORK/units/motcua-update.service" \
-	"$WORK/units/motcua-update.path" > "$WORK/verify-update.txt" 2>&1; then VRC=0; else VRC=$?; fi
+	"$WORK/units/motcua-update.path" "$WORK/units/motcua-usb-backup.service" \
+	"$WORK/units/motcua-usb-backup.path" > "$WORK/verify-update.txt" 2>&1; then VRC=0; else VRC=$?; fi
 cat "$WORK/verify-update.txt"
 [ "$VRC" -eq 0 ] || fail "systemd-analyze verify of the update units failed (exit $VRC)"
-if grep -q "motcua-update\.\(service\|path\):" "$WORK/verify-update.txt"; then
+if grep -q "motcua-\(update\|usb-backup\)\.\(service\|path\):" "$WORK/verify-update.txt"; then
 	fail "systemd-analyze verify printed warnings for the update units"
 fi
 echo "systemd-analyze verify (update units): OK"

@@ -52,6 +52,12 @@ enum Cmd {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Root helper (motcua-usb-backup.service): copy the backup the admin page asked for
+    /// to the USB stick plugged into this machine.
+    UsbBackup {
+        #[arg(long, default_value = "/var/lib/motcua")]
+        data: PathBuf,
+    },
     /// Restore a backup into an empty data directory (service stopped).
     Restore {
         #[arg(long, default_value = "/var/lib/motcua")]
@@ -362,6 +368,18 @@ fn main() -> anyhow::Result<()> {
                         d.address
                     ),
                     _ => {}
+                }
+            }
+            Ok(())
+        }
+        Cmd::UsbBackup { data } => {
+            init_logs("info");
+            match motcua::update::usb_backup::handle_request(&data) {
+                None => tracing::info!("usb backup: no request"),
+                Some(o) if o.ok => tracing::info!("usb backup: {} → {:?}", o.message, o.file),
+                Some(o) => {
+                    tracing::error!("usb backup failed: {}", o.message);
+                    std::process::exit(1);
                 }
             }
             Ok(())

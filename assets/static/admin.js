@@ -352,6 +352,26 @@
     }
   }));
 
+  $("backup-usb").addEventListener("click", async () => {
+    const msg = $("backup-usb-msg");
+    msg.className = "";
+    msg.textContent = "Đang sao lưu và chép ra USB…";
+    try {
+      await Motcua.api("POST", "/api/v1/backups/usb");
+      loadBackups();
+      for (let i = 0; i < 60; i++) {
+        await new Promise((r) => setTimeout(r, 1000));
+        const st = await Motcua.api("GET", "/api/v1/backups/usb");
+        if (st.result) {
+          msg.textContent = st.result.message;
+          msg.className = st.result.ok ? "ok" : "err";
+          return;
+        }
+      }
+      msg.textContent = "Chưa có kết quả: trình chép USB của máy chủ không chạy (chỉ có khi cài bằng gói .deb).";
+      msg.className = "err";
+    } catch (e) { msg.textContent = e.message; msg.className = "err"; }
+  });
   $("backup-now").addEventListener("click", async () => {
     try { const b = await Motcua.api("POST", "/api/v1/backups"); say("Đã sao lưu: " + b.name, true); } catch (e) { say(e.message); }
     loadBackups();

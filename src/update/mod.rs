@@ -4,6 +4,7 @@
 
 pub mod apply;
 pub mod bundle;
+pub mod usb_backup;
 
 use std::path::Path;
 use std::process::Command;

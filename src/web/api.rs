@@ -1167,3 +1167,41 @@ pub async fn usb_devices() -> Result<HttpResponse, ApiError> {
         }
     })
 }
+
+/// "Chép ra USB": makes a fresh backup and asks the root helper to copy it to the USB
+/// stick plugged into the appliance. The answer comes later on GET.
+pub async fn backup_to_usb(state: Data) -> Result<HttpResponse, ApiError> {
+    let s = state.services.clone();
+    let dir = state.data_dir.clone();
+    let info = blocking(move || {
+        let info = s.backup_now(&dir)?;
+        let req = crate::update::usb_backup::Request {
+            backup: info.name.clone(),
+            at: s.clock.now(),
+            center: s.settings().map(|c| c.name).unwrap_or_default(),
+        };
+        let d = crate::update::usb_backup::dir(&dir);
+        std::fs::create_dir_all(&d)
+            .map_err(|e| crate::service::ServiceError::Device(e.to_string()))?;
+        let _ = std::fs::remove_file(crate::update::usb_backup::result_path(&dir));
+        let body = serde_json::to_vec(&req)
+            .map_err(|e| crate::service::ServiceError::Device(e.to_string()))?;
+        let tmp = d.join(".request.tmp");
+        std::fs::write(&tmp, body)
+            .and_then(|_| std::fs::rename(&tmp, crate::update::usb_backup::request_path(&dir)))
+            .map_err(|e| crate::service::ServiceError::Device(e.to_string()))?;
+        Ok(info)
+    })
+    .await?;
+    Ok(HttpResponse::Accepted()
+        .json(serde_json::json!({ "backup": info.name, "state": "requested" })))
+}
+
+/// The USB copy's result, once the helper has written it.
+pub async fn backup_usb_status(state: Data) -> Result<HttpResponse, ApiError> {
+    let dir = state.data_dir.clone();
+    let pending = crate::update::usb_backup::request_path(&dir).exists();
+    let result: Option<crate::update::usb_backup::Outcome> =
+        crate::update::apply::read_json(&crate::update::usb_backup::result_path(&dir));
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "pending": pending, "result": result })))
+}

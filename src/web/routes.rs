@@ -136,6 +136,8 @@ routes! {
     POST "/api/v1/updates" => api::upload_update, ADMIN;
     GET  "/api/v1/backups" => api::list_backups, ADMIN;
     POST "/api/v1/backups" => api::create_backup, ADMIN;
+    POST "/api/v1/backups/usb" => api::backup_to_usb, ADMIN;
+    GET  "/api/v1/backups/usb" => api::backup_usb_status, ADMIN;
     GET  "/api/v1/backups/{name}" => api::download_backup, ADMIN;
     GET  "/api/v1/audit" => api::audit, ADMIN;
     GET  "/api/v1/audit/verify" => api::audit_verify, ADMIN;

@@ -274,3 +274,39 @@ fn update_verify_command_exits_zero_only_for_an_acceptable_bundle() {
         assert!(String::from_utf8_lossy(&o.stderr).contains(code));
     }
 }
+
+#[test]
+fn backup_to_usb_goes_through_the_root_helper() {
+    let app = TestApp::start();
+    let admin = app.login("admin");
+    let (s, r) = app.call("POST", "/api/v1/backups/usb", Some(&admin), None);
+    assert_eq!(s, 202, "{r}");
+    let (_, st) = app.call("GET", "/api/v1/backups/usb", Some(&admin), None);
+    assert_eq!(
+        (st["pending"].as_bool(), st["result"].is_null()),
+        (Some(true), true),
+        "{st}"
+    );
+    let req: motcua::update::usb_backup::Request = serde_json::from_slice(
+        &std::fs::read(motcua::update::usb_backup::request_path(&app.data_dir())).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(req.backup, r["backup"].as_str().unwrap());
+    assert!(!req.center.is_empty());
+    // What motcua-usb-backup.service runs. Whatever this machine has, the request is
+    // consumed and answered (here, usually: no USB stick).
+    let out = motcua::update::usb_backup::handle_request(&app.data_dir()).unwrap();
+    let (_, st) = app.call("GET", "/api/v1/backups/usb", Some(&admin), None);
+    assert_eq!(st["pending"], false);
+    assert_eq!(st["result"]["ok"].as_bool(), Some(out.ok));
+    assert_eq!(
+        app.call(
+            "POST",
+            "/api/v1/backups/usb",
+            Some(&app.login("canbo1")),
+            None
+        )
+        .0,
+        403
+    );
+}
