@@ -239,7 +239,9 @@ fn spawn_print_worker(
 
 /// The center's current ticket layout (admin settings).
 fn ticket_layout(services: &Services) -> TicketLayout {
-    TicketLayout::from(&services.settings().map(|s| s.ticket).unwrap_or_default())
+    services.ticket_layout().unwrap_or_else(|_| {
+        TicketLayout::from(&services.settings().map(|s| s.ticket).unwrap_or_default())
+    })
 }
 
 /// Runs the server until SIGTERM or SIGINT, then shuts down gracefully: live feeds end,

@@ -169,6 +169,26 @@
     try { await Motcua.api("PUT", "/api/v1/printer/sim-faults", body); } catch (e) { say(e.message); }
     loadPrinter();
   });
+  function showLogo() {
+    const img = $("logo-preview");
+    img.onerror = () => { img.hidden = true; };
+    img.onload = () => { img.hidden = false; };
+    img.src = "/api/v1/printer/logo?t=" + Date.now();
+  }
+  $("logo-file").addEventListener("change", async (ev) => {
+    const f = ev.target.files && ev.target.files[0];
+    if (!f) return;
+    const r = await fetch("/api/v1/printer/logo", { method: "PUT", credentials: "same-origin", headers: { "Content-Type": "image/png" }, body: f });
+    const v = await r.json().catch(() => ({}));
+    if (r.ok) say(`Đã đặt logo ${v.width}×${v.height} chấm. Bấm «In thử một phiếu» để xem.`, true); else say(v.message || ("Lỗi " + r.status));
+    ev.target.value = "";
+    showLogo();
+  });
+  $("logo-clear").addEventListener("click", async () => {
+    try { await Motcua.api("DELETE", "/api/v1/printer/logo"); say("Đã bỏ logo", true); } catch (e) { say(e.message); }
+    showLogo();
+  });
+  showLogo();
   $("usb-list").addEventListener("click", async () => {
     let r;
     try { r = await Motcua.api("GET", "/api/v1/devices/usb"); } catch (e) { say(e.message); return; }

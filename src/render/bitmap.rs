@@ -39,6 +39,8 @@ pub enum RenderError {
     Png(#[from] png::EncodingError),
     #[error("QR code cannot be built: {0}")]
     Qr(String),
+    #[error("ảnh logo không đọc được (cần tệp PNG): {0}")]
+    Logo(String),
     #[error("QR code of {modules} modules (with quiet zone) does not fit in {width} dots at {min_module} dots per module")]
     QrTooLarge {
         modules: u32,
@@ -171,6 +173,65 @@ impl Bitmap {
             }
         }
         b
+    }
+
+    /// A logo from a PNG, for thermal paper: transparent and light pixels are paper,
+    /// dark ones are ink (luma < 128), and the image is shrunk (never enlarged) by
+    /// whole-pixel sampling to fit `max_w` × `max_h` dots.
+    pub fn logo_from_png(png_bytes: &[u8], max_w: u32, max_h: u32) -> Result<Bitmap, RenderError> {
+        let bad = |m: &str| RenderError::Logo(m.to_string());
+        if png_bytes.len() > 4 * 1024 * 1024 {
+            return Err(bad("quá 4 MB"));
+        }
+        let mut dec = png::Decoder::new(png_bytes);
+        dec.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
+        let mut reader = dec
+            .read_info()
+            .map_err(|e| RenderError::Logo(e.to_string()))?;
+        let (w, h) = (reader.info().width, reader.info().height);
+        if w == 0 || h == 0 || w > 8000 || h > 8000 {
+            return Err(bad("kích thước ảnh không hợp lệ"));
+        }
+        let mut buf = vec![0; reader.output_buffer_size()];
+        let frame = reader
+            .next_frame(&mut buf)
+            .map_err(|e| RenderError::Logo(e.to_string()))?;
+        let channels = match frame.color_type {
+            png::ColorType::Grayscale => 1,
+            png::ColorType::GrayscaleAlpha => 2,
+            png::ColorType::Rgb => 3,
+            png::ColorType::Rgba => 4,
+            png::ColorType::Indexed => return Err(bad("bảng màu chưa được mở rộng")),
+        };
+        let ink = |x: u32, y: u32| -> bool {
+            let i = (y as usize * frame.line_size) + x as usize * channels;
+            let px = &buf[i..i + channels];
+            let (luma, alpha) = match channels {
+                1 => (px[0] as u32, 255),
+                2 => (px[0] as u32, px[1] as u32),
+                3 => (
+                    (px[0] as u32 * 299 + px[1] as u32 * 587 + px[2] as u32 * 114) / 1000,
+                    255,
+                ),
+                _ => (
+                    (px[0] as u32 * 299 + px[1] as u32 * 587 + px[2] as u32 * 114) / 1000,
+                    px[3] as u32,
+                ),
+            };
+            alpha >= 128 && luma < 128
+        };
+        let scale = (w as f64 / max_w.max(1) as f64)
+            .max(h as f64 / max_h.max(1) as f64)
+            .max(1.0);
+        let (ow, oh) = (
+            ((w as f64 / scale) as u32).max(1),
+            ((h as f64 / scale) as u32).max(1),
+        );
+        Ok(Bitmap::from_fn(ow, oh, |x, y| {
+            let sx = ((x as f64 + 0.5) * scale) as u32;
+            let sy = ((y as f64 + 0.5) * scale) as u32;
+            ink(sx.min(w - 1), sy.min(h - 1))
+        }))
     }
 
     pub fn width(&self) -> u32 {
@@ -1003,5 +1064,41 @@ mod tests {
         // too large for a tiny canvas
         let mut tiny = Canvas::new(64, 0);
         assert!(tiny.qr("https://motcua.invalid/t/A001", 5, 6).is_err());
+    }
+
+    #[test]
+    fn logo_from_png_thresholds_and_shrinks() {
+        // 400×100 RGBA: left half black, right half transparent black (paper).
+        let (w, h) = (400u32, 100u32);
+        let mut px = Vec::new();
+        for _y in 0..h {
+            for x in 0..w {
+                px.extend_from_slice(&[0, 0, 0, if x < w / 2 { 255 } else { 0 }]);
+            }
+        }
+        let mut out = Vec::new();
+        {
+            let mut e = png::Encoder::new(&mut out, w, h);
+            e.set_color(png::ColorType::Rgba);
+            e.set_depth(png::BitDepth::Eight);
+            e.write_header().unwrap().write_image_data(&px).unwrap();
+        }
+        let b = Bitmap::logo_from_png(&out, 200, 200).unwrap();
+        assert_eq!((b.width(), b.height()), (200, 50));
+        assert!(b.get(10, 10) && !b.get(190, 10));
+        assert_eq!(b.count_black(), 100 * 50);
+        // Small images are not enlarged.
+        assert_eq!(
+            Bitmap::logo_from_png(&out, 1000, 1000).unwrap().width(),
+            400
+        );
+        assert!(matches!(
+            Bitmap::logo_from_png(b"GIF89a", 10, 10),
+            Err(RenderError::Logo(_))
+        ));
+        assert!(matches!(
+            Bitmap::logo_from_png(&out[..out.len() / 2], 10, 10),
+            Err(RenderError::Logo(_))
+        ));
     }
 }

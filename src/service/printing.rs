@@ -50,6 +50,48 @@ fn changed(job: &PrintJob) -> EventKind {
 }
 
 impl Services {
+    /// The ticket layout from the settings, with the uploaded logo.
+    pub fn ticket_layout(&self) -> Result<crate::render::ticket::TicketLayout> {
+        let mut l = crate::render::ticket::TicketLayout::from(&self.settings()?.ticket);
+        l.logo = self
+            .store
+            .read()?
+            .meta::<Option<crate::render::bitmap::Bitmap>>("ticket_logo")?
+            .flatten();
+        Ok(l)
+    }
+
+    /// Sets the logo printed at the top of tickets from a PNG: at most ¾ of the paper's
+    /// width and 160 dots (2 cm) high.
+    pub fn set_ticket_logo(&self, actor: &Actor, png: &[u8]) -> Result<(u32, u32)> {
+        let width = self.settings()?.ticket.width_dots;
+        let bmp = crate::render::bitmap::Bitmap::logo_from_png(png, width * 3 / 4, 160)
+            .map_err(|e| ServiceError::Invalid(e.to_string()))?;
+        if bmp.count_black() == 0 {
+            return Err(ServiceError::Invalid(
+                "Logo toàn màu trắng/trong suốt: không có gì để in".into(),
+            ));
+        }
+        let dims = (bmp.width(), bmp.height());
+        self.run(actor, |tx, _| {
+            tx.put_meta("ticket_logo", &Some(bmp))?;
+            tx.emit(EventKind::SettingsChanged {
+                what: "ticket logo".into(),
+            });
+            Ok(dims)
+        })
+    }
+
+    pub fn clear_ticket_logo(&self, actor: &Actor) -> Result<()> {
+        self.run(actor, |tx, _| {
+            tx.put_meta::<Option<crate::render::bitmap::Bitmap>>("ticket_logo", &None)?;
+            tx.emit(EventKind::SettingsChanged {
+                what: "ticket logo removed".into(),
+            });
+            Ok(())
+        })
+    }
+
     /// The oldest job still to print.
     pub fn next_print_job(&self) -> Result<Option<PrintJob>> {
         Ok(self.store.read()?.pending_print_jobs(1)?.into_iter().next())

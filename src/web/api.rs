@@ -749,7 +749,7 @@ pub async fn printer_test(state: Data) -> Result<HttpResponse, ApiError> {
     let now = s.clock.now();
     let r = web::block(move || -> Result<(), String> {
         let settings = s.settings().map_err(|e| e.to_string())?;
-        let settings_ticket = settings.ticket.clone();
+        let layout = s.ticket_layout().map_err(|e| e.to_string())?;
         let job = crate::render::ticket::TicketPrint {
             center_name: settings.name,
             service_name: "IN THỬ — Kiểm tra máy in phiếu".into(),
@@ -759,11 +759,7 @@ pub async fn printer_test(state: Data) -> Result<HttpResponse, ApiError> {
             issued_local: crate::domain::time::local(now).naive_local(),
             qr_url: None,
         };
-        p.print_with(
-            &job,
-            &crate::render::ticket::TicketLayout::from(&settings_ticket),
-        )
-        .map_err(|e| e.to_string())
+        p.print_with(&job, &layout).map_err(|e| e.to_string())
     })
     .await
     .map_err(|e| ApiError::internal(e.to_string()))?;
@@ -1204,4 +1200,41 @@ pub async fn backup_usb_status(state: Data) -> Result<HttpResponse, ApiError> {
     let result: Option<crate::update::usb_backup::Outcome> =
         crate::update::apply::read_json(&crate::update::usb_backup::result_path(&dir));
     Ok(HttpResponse::Ok().json(serde_json::json!({ "pending": pending, "result": result })))
+}
+
+/// The ticket logo: the body is a PNG (shrunk and turned to 1 bit for thermal paper).
+pub async fn put_ticket_logo(
+    state: Data,
+    caller: Caller,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let body = super::scan_api::read_body(payload, 4 * 1024 * 1024).await?;
+    let s = state.services.clone();
+    let actor = caller.actor();
+    let (w, h) = blocking(move || s.set_ticket_logo(&actor, &body)).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "width": w, "height": h })))
+}
+
+pub async fn delete_ticket_logo(state: Data, caller: Caller) -> Result<HttpResponse, ApiError> {
+    let s = state.services.clone();
+    let actor = caller.actor();
+    blocking(move || s.clear_ticket_logo(&actor)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// What the printer will print as the logo (1-bit PNG), for the admin page.
+pub async fn ticket_logo_png(state: Data) -> Result<HttpResponse, ApiError> {
+    let s = state.services.clone();
+    let layout = blocking(move || s.ticket_layout()).await?;
+    // No logo: 204, so the admin page's preview simply stays hidden.
+    let Some(logo) = layout.logo else {
+        return Ok(HttpResponse::NoContent().finish());
+    };
+    let png = logo
+        .to_png()
+        .map_err(|e| ApiError::internal(e.to_string()))?;
+    Ok(HttpResponse::Ok()
+        .content_type("image/png")
+        .insert_header(("Cache-Control", "no-store"))
+        .body(png))
 }

@@ -128,6 +128,9 @@ routes! {
     GET  "/api/v1/printer/queue" => api::print_jobs, ADMIN;
     DELETE "/api/v1/printer/queue/{id}" => api::cancel_print_job, ADMIN;
     POST "/api/v1/printer/test" => api::printer_test, ADMIN;
+    GET  "/api/v1/printer/logo" => api::ticket_logo_png, ADMIN;
+    PUT  "/api/v1/printer/logo" => api::put_ticket_logo, ADMIN;
+    DELETE "/api/v1/printer/logo" => api::delete_ticket_logo, ADMIN;
     GET  "/api/v1/devices" => api::list_devices, ADMIN;
     GET  "/api/v1/devices/usb" => api::usb_devices, ADMIN;
     POST "/api/v1/devices/pairings" => api::create_pairing, ADMIN;

@@ -238,3 +238,99 @@ fn the_admin_sets_the_ticket_layout() {
     let (st, e) = app.call("PUT", "/api/v1/settings", Some(&admin), Some(s));
     assert_eq!((st, e["code"].as_str()), (422, Some("invalid_input")));
 }
+
+#[test]
+fn the_admin_puts_a_logo_on_the_ticket() {
+    let app = TestApp::start();
+    let admin = app.login("admin");
+    // No logo yet: the preview is empty.
+    assert_eq!(
+        app.bytes("GET", "/api/v1/printer/logo", Some(&admin), None, "")
+            .0,
+        204
+    );
+    // A 300×120 PNG: a black frame on white.
+    let (w, h) = (300u32, 120u32);
+    let mut px = Vec::new();
+    for y in 0..h {
+        for x in 0..w {
+            let edge = x < 10 || y < 10 || x >= w - 10 || y >= h - 10;
+            px.push(if edge { 0u8 } else { 255 });
+        }
+    }
+    let mut png_bytes = Vec::new();
+    {
+        let mut e = png::Encoder::new(&mut png_bytes, w, h);
+        e.set_color(png::ColorType::Grayscale);
+        e.write_header().unwrap().write_image_data(&px).unwrap();
+    }
+    let (s, _, body) = app.bytes(
+        "PUT",
+        "/api/v1/printer/logo",
+        Some(&admin),
+        Some(&png_bytes),
+        "image/png",
+    );
+    assert_eq!(s, 200, "{}", String::from_utf8_lossy(&body));
+    let dims: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    // 576-dot paper: at most 432 wide and 160 high → 300×120 fits as it is.
+    assert_eq!(
+        (dims["width"].as_u64(), dims["height"].as_u64()),
+        (Some(300), Some(120))
+    );
+    let (s, ct, preview) = app.bytes("GET", "/api/v1/printer/logo", Some(&admin), None, "");
+    assert_eq!((s, ct.as_str()), (200, "image/png"));
+    assert!(preview.starts_with(b"\x89PNG"));
+
+    // The next ticket carries it: its raster is taller by about the logo's height.
+    let (_, t) = app.post(
+        "/api/v1/tickets",
+        &app.kiosk,
+        json!({"service": 1, "print": true}),
+    );
+    assert_eq!(t["printed"], true);
+    let with_logo = std::fs::read_to_string(app.data_dir().join("sim-printer/000001.txt")).unwrap();
+    let (s, _, _) = app.bytes("DELETE", "/api/v1/printer/logo", Some(&admin), None, "");
+    assert_eq!(s, 204);
+    let (_, t) = app.post(
+        "/api/v1/tickets",
+        &app.kiosk,
+        json!({"service": 1, "print": true}),
+    );
+    assert_eq!(t["printed"], true);
+    let without = std::fs::read_to_string(app.data_dir().join("sim-printer/000002.txt")).unwrap();
+    // The logo (120 rows, ink from its first row) is the first band after INIT; without
+    // it the ticket starts with the top margin's feed.
+    let first_after_init = |l: &str| -> String {
+        l.lines()
+            .map(str::trim)
+            .skip_while(|x| *x != "[INIT]")
+            .nth(1)
+            .unwrap_or("")
+            .to_string()
+    };
+    assert_eq!(
+        first_after_init(&with_logo),
+        "[RASTER 576x128]",
+        "{with_logo}"
+    );
+    assert!(first_after_init(&without).starts_with("[FEED"), "{without}");
+
+    // Not a PNG, an empty image, not an admin.
+    let (s, _, _) = app.bytes(
+        "PUT",
+        "/api/v1/printer/logo",
+        Some(&admin),
+        Some(b"GIF89a...."),
+        "image/png",
+    );
+    assert_eq!(s, 422);
+    let (s, _, _) = app.bytes(
+        "PUT",
+        "/api/v1/printer/logo",
+        Some(&app.login("canbo1")),
+        Some(&png_bytes),
+        "image/png",
+    );
+    assert_eq!(s, 403);
+}
