@@ -38,15 +38,17 @@ pub fn server(
     listener: std::net::TcpListener,
     shutdown: tokio::sync::watch::Receiver<bool>,
 ) -> anyhow::Result<actix_web::dev::Server> {
-    let target = PrinterTarget::parse(&config.printer).map_err(|e| anyhow::anyhow!(e))?;
-    let printer = match target {
-        PrinterTarget::None => None,
-        t => Some(Arc::new(KioskPrinter::new(
-            t,
-            &config.data_dir,
-            TicketLayout::default(),
-        )?)),
-    };
+    // The admin page's choice (kept in the database) wins over the config file.
+    let chosen = services.printer_choice().ok().flatten();
+    let target = PrinterTarget::parse(chosen.as_deref().unwrap_or(&config.printer))
+        .or_else(|_| PrinterTarget::parse(&config.printer))
+        .map_err(|e| anyhow::anyhow!(e))?;
+    // Always a printer object, even for `none`: the admin can pick one later.
+    let printer = Some(Arc::new(KioskPrinter::new(
+        target,
+        &config.data_dir,
+        TicketLayout::default(),
+    )?));
     let tls = match &config.listen_tls {
         Some(addr) => Some((
             addr.clone(),

@@ -148,8 +148,9 @@
     let p;
     try { p = await Motcua.api("GET", "/api/v1/printer"); } catch (e) { say(e.message); return; }
     $("printer-state").textContent = !p.configured
-      ? "Chưa cấu hình máy in phiếu (khóa printer trong tệp cấu hình)."
+      ? "Chưa chọn máy in phiếu: bấm «Thiết bị USB đang cắm» hoặc nhập địa chỉ máy in bên dưới."
       : "Máy in: " + (p.simulated ? "mô phỏng (lưu ảnh phiếu)" : p.target) + " — " + (p.status_text || "chưa có trạng thái");
+    $("printer-form").target.value = p.configured ? p.target : "";
     $("sim-faults").hidden = !p.simulated;
     if (p.sim_faults) for (const k of ["paper_out", "cover_open", "near_end"]) $("sim-faults").querySelector('[name="' + k + '"]').checked = p.sim_faults[k];
     let q = [];
@@ -189,6 +190,17 @@
     showLogo();
   });
   showLogo();
+  async function choosePrinter(target) {
+    try {
+      await Motcua.api("PUT", "/api/v1/printer", { target });
+      say("Đã chọn máy in: " + target + ". Bấm «In thử một phiếu» để kiểm tra.", true);
+    } catch (e) { say(e.message); }
+    loadPrinter();
+  }
+  $("printer-form").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    choosePrinter(ev.target.target.value.trim());
+  });
   $("usb-list").addEventListener("click", async () => {
     let r;
     try { r = await Motcua.api("GET", "/api/v1/devices/usb"); } catch (e) { say(e.message); return; }
@@ -197,7 +209,7 @@
     $("usb-devices").replaceChildren(...(r.devices.length ? r.devices.map((d) => Motcua.el("tr", {},
       Motcua.el("td", {}, d.vid_pid), Motcua.el("td", {}, d.product || "—", d.device_id ? Motcua.el("div", { class: "muted small" }, d.device_id) : null),
       Motcua.el("td", {}, roleName[d.role] || d.role), Motcua.el("td", {}, d.profile ? `${d.profile}, ${d.width_dots} chấm` : "—"),
-      Motcua.el("td", {}, d.role === "ticket_printer" ? Motcua.el("code", {}, `printer = "${d.config}"`) : d.role === "ipp_usb" ? Motcua.el("code", {}, d.config) : "—"))) :
+      Motcua.el("td", {}, d.role === "ticket_printer" ? Motcua.el("button", { class: "btn small", type: "button", onclick: () => choosePrinter(d.config) }, "Dùng máy in này") : d.role === "ipp_usb" ? Motcua.el("code", {}, d.config) : "—"))) :
       [Motcua.el("tr", {}, Motcua.el("td", { colspan: "5", class: "empty-row" }, r.error ? "Không đọc được cổng USB: " + r.error : "Không thấy thiết bị USB nào"))]));
   });
   $("printer-test").addEventListener("click", async () => {

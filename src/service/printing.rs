@@ -50,6 +50,23 @@ fn changed(job: &PrintJob) -> EventKind {
 }
 
 impl Services {
+    /// The printer chosen on the admin page (`printer = …` syntax), if any.
+    pub fn printer_choice(&self) -> Result<Option<String>> {
+        Ok(self.store.read()?.meta::<String>("printer_target")?)
+    }
+
+    pub fn save_printer_choice(&self, actor: &Actor, target: &str) -> Result<()> {
+        crate::devices::printer::kiosk::PrinterTarget::parse(target)
+            .map_err(ServiceError::Invalid)?;
+        self.run(actor, |tx, _| {
+            tx.put_meta("printer_target", &target.trim().to_string())?;
+            tx.emit(EventKind::SettingsChanged {
+                what: format!("printer {}", target.trim()),
+            });
+            Ok(())
+        })
+    }
+
     /// The ticket layout from the settings, with the uploaded logo.
     pub fn ticket_layout(&self) -> Result<crate::render::ticket::TicketLayout> {
         let mut l = crate::render::ticket::TicketLayout::from(&self.settings()?.ticket);

@@ -357,7 +357,7 @@ pub(crate) async fn print_outcome(
     mut rx: tokio::sync::broadcast::Receiver<std::sync::Arc<crate::events::Event>>,
     job: u64,
 ) -> (Option<bool>, Option<String>) {
-    if state.printer.is_none() {
+    if !state.printer.as_ref().is_some_and(|p| p.configured()) {
         return (Some(false), Some("Chưa cấu hình máy in phiếu".into()));
     }
     // Behind a job the printer keeps refusing, ours cannot come out now: say so at once.
@@ -419,7 +419,7 @@ pub async fn issue_ticket(
     let priority = b.priority.filter(|p| !p.is_empty());
     // Listen before committing so the printer's answer cannot slip by.
     let rx = state.services.hub.subscribe();
-    let print = b.print && state.printer.is_some();
+    let print = b.print && state.printer.as_ref().is_some_and(|p| p.configured());
     // The QR on the paper opens the ticket's status page at the address the kiosk uses.
     let info = req.connection_info();
     let base = format!("{}://{}", info.scheme(), info.host());
@@ -655,7 +655,7 @@ pub struct SimFaultsView {
 }
 
 fn printer_view(state: &AppState) -> PrinterView {
-    let Some(p) = &state.printer else {
+    let Some(p) = state.printer.as_ref().filter(|p| p.configured()) else {
         return PrinterView {
             configured: false,
             target: "none".into(),
@@ -678,7 +678,7 @@ fn printer_view(state: &AppState) -> PrinterView {
     });
     PrinterView {
         configured: true,
-        target: format!("{:?}", p.target()),
+        target: p.target().to_config(),
         status_text: status.map(|s| s.describe_vi()),
         status,
         simulated: faults.is_some(),
@@ -1027,7 +1027,7 @@ pub async fn metrics(state: Data) -> Result<HttpResponse, ApiError> {
         "# TYPE motcua_events_total counter\nmotcua_events_total {events}"
     );
     let _ = writeln!(o, "# HELP motcua_print_queue_pending Print jobs waiting for the printer.\n# TYPE motcua_print_queue_pending gauge\nmotcua_print_queue_pending {pending}");
-    if let Some(p) = &state.printer {
+    if let Some(p) = state.printer.as_ref().filter(|p| p.configured()) {
         let ready = p.last_status().map(|st| st.is_ready());
         let v = match ready {
             Some(true) => "1",
@@ -1237,4 +1237,36 @@ pub async fn ticket_logo_png(state: Data) -> Result<HttpResponse, ApiError> {
         .content_type("image/png")
         .insert_header(("Cache-Control", "no-store"))
         .body(png))
+}
+
+#[derive(Deserialize)]
+pub struct PrinterChoice {
+    target: String,
+}
+
+/// The admin picks the kiosk's printer (`sim`, `usb`, `usb:VVVV:PPPP`, `tcp:HOST:PORT`,
+/// `file:PATH`, `none`): saved in the database and switched at once.
+pub async fn set_printer(
+    state: Data,
+    caller: Caller,
+    body: web::Json<PrinterChoice>,
+) -> Result<HttpResponse, ApiError> {
+    let target = body.into_inner().target;
+    let parsed = crate::devices::printer::kiosk::PrinterTarget::parse(&target)
+        .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", e))?;
+    let s = state.services.clone();
+    let actor = caller.actor();
+    let t = target.clone();
+    blocking(move || s.save_printer_choice(&actor, &t)).await?;
+    if let Some(p) = &state.printer {
+        p.set_target(parsed)
+            .map_err(|e| ApiError::internal(e.to_string()))?;
+    }
+    state.wake_printer();
+    let st = state.clone();
+    Ok(HttpResponse::Ok().json(
+        web::block(move || printer_view(&st))
+            .await
+            .map_err(|e| ApiError::internal(e.to_string()))?,
+    ))
 }

@@ -318,7 +318,7 @@ pub async fn print_procedure(
     caller: Caller,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    if state.printer.is_none() {
+    if !state.printer.as_ref().is_some_and(|p| p.configured()) {
         return Err(ApiError::new(
             actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
             "no_printer",

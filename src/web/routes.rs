@@ -123,6 +123,7 @@ routes! {
     GET  "/api/v1/events" => sse::events, LIVE;
     GET  "/api/v1/announcements/{seq}/audio" => api::announcement_audio, BOARD;
     GET  "/api/v1/printer" => api::printer_info, ADMIN;
+    PUT  "/api/v1/printer" => api::set_printer, ADMIN;
     GET  "/api/v1/printer/jobs/{seq}/png" => api::printer_job_png, ADMIN;
     PUT  "/api/v1/printer/sim-faults" => api::printer_sim_faults, ADMIN;
     GET  "/api/v1/printer/queue" => api::print_jobs, ADMIN;

@@ -334,3 +334,61 @@ fn the_admin_puts_a_logo_on_the_ticket() {
     );
     assert_eq!(s, 403);
 }
+
+#[test]
+fn the_admin_picks_the_printer_and_the_choice_survives_a_restart() {
+    let app = TestApp::start();
+    let admin = app.login("admin");
+    let pick = |app: &TestApp, t: &str| {
+        app.call(
+            "PUT",
+            "/api/v1/printer",
+            Some(&admin),
+            Some(json!({ "target": t })),
+        )
+    };
+    // Off: tickets are issued, not printed.
+    let (s, v) = pick(&app, "none");
+    assert_eq!((s, v["configured"].as_bool()), (200, Some(false)), "{v}");
+    let (_, t) = app.post(
+        "/api/v1/tickets",
+        &app.kiosk,
+        json!({"service": 1, "print": true}),
+    );
+    assert_eq!(t["printed"], false);
+    // A typo is refused and changes nothing.
+    let (s, e) = pick(&app, "usb:nope");
+    assert_eq!((s, e["code"].as_str()), (422, Some("invalid_input")));
+    assert_eq!(
+        app.call("GET", "/api/v1/printer", Some(&admin), None).1["configured"],
+        false
+    );
+    // Back to the simulated printer, live.
+    let (s, v) = pick(&app, "sim");
+    assert_eq!(
+        (s, v["target"].as_str(), v["simulated"].as_bool()),
+        (200, Some("sim"), Some(true))
+    );
+    let (_, t) = app.post(
+        "/api/v1/tickets",
+        &app.kiosk,
+        json!({"service": 1, "print": true}),
+    );
+    assert_eq!(t["printed"], true);
+    // A choice survives a restart (it wins over the config file's `printer = "sim"`).
+    pick(&app, "tcp:127.0.0.1:9");
+    let app = app.restart();
+    let admin = app.login("admin");
+    let (_, v) = app.call("GET", "/api/v1/printer", Some(&admin), None);
+    assert_eq!(v["target"], "tcp:127.0.0.1:9");
+    assert_eq!(
+        app.call(
+            "PUT",
+            "/api/v1/printer",
+            Some(&app.login("canbo1")),
+            Some(json!({"target": "sim"}))
+        )
+        .0,
+        403
+    );
+}

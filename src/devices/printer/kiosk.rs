@@ -68,6 +68,23 @@ impl PrinterTarget {
     }
 }
 
+impl PrinterTarget {
+    /// The form `parse` reads (what the admin page and `printer = …` show).
+    pub fn to_config(&self) -> String {
+        match self {
+            PrinterTarget::None => "none".into(),
+            PrinterTarget::Sim => "sim".into(),
+            PrinterTarget::Tcp(a) => format!("tcp:{a}"),
+            PrinterTarget::File(p) => format!("file:{}", p.display()),
+            PrinterTarget::Usb(None) => "usb".into(),
+            PrinterTarget::Usb(Some(a)) => match &a.serial {
+                Some(s) => format!("usb:{:04x}:{:04x}:{s}", a.vendor_id, a.product_id),
+                None => format!("usb:{:04x}:{:04x}", a.vendor_id, a.product_id),
+            },
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum PrintError {
     #[error("Chưa cấu hình máy in phiếu")]
@@ -81,11 +98,15 @@ pub enum PrintError {
 }
 
 pub struct KioskPrinter {
-    target: PrinterTarget,
+    /// Where tickets go; the admin can switch it while the server runs.
+    target: std::sync::RwLock<PrinterTarget>,
     layout: TicketLayout,
     cut: CutMode,
-    /// The simulated printer keeps its state (fault switches, job numbering).
+    /// The simulated printer keeps its state (fault switches, job numbering); made on
+    /// first use.
     sim: Option<Mutex<SimPrinter>>,
+    sim_lazy: std::sync::OnceLock<Mutex<SimPrinter>>,
+    data_dir: PathBuf,
     last_status: Mutex<Option<PrinterStatus>>,
 }
 
@@ -108,27 +129,58 @@ impl KioskPrinter {
             _ => None,
         };
         Ok(KioskPrinter {
-            target,
+            target: std::sync::RwLock::new(target),
             layout,
             cut: CutMode::Partial,
             sim,
+            sim_lazy: std::sync::OnceLock::new(),
+            data_dir: data_dir.to_path_buf(),
             last_status: Mutex::new(None),
         })
     }
 
-    pub fn target(&self) -> &PrinterTarget {
-        &self.target
+    pub fn target(&self) -> PrinterTarget {
+        self.target
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Whether tickets can be printed at all (a target other than `none`).
+    pub fn configured(&self) -> bool {
+        self.target() != PrinterTarget::None
+    }
+
+    /// Switches where tickets go (the admin page). The simulated printer is made when
+    /// first chosen.
+    pub fn set_target(&self, t: PrinterTarget) -> Result<(), PrintError> {
+        if t == PrinterTarget::Sim && self.sim.is_none() && self.sim_lazy.get().is_none() {
+            let dir = self.data_dir.join("sim-printer");
+            std::fs::create_dir_all(&dir).map_err(|e| PrintError::Sim(e.to_string()))?;
+            let p = SimPrinter::new(dir).map_err(|e| PrintError::Sim(e.to_string()))?;
+            let _ = self.sim_lazy.set(Mutex::new(p));
+        }
+        *self.target.write().unwrap_or_else(|p| p.into_inner()) = t;
+        *self.last_status.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        Ok(())
+    }
+
+    fn sim(&self) -> Option<&Mutex<SimPrinter>> {
+        self.sim.as_ref().or_else(|| self.sim_lazy.get())
     }
 
     pub fn sim_dir(&self) -> Option<PathBuf> {
-        let sim = self.sim.as_ref()?;
+        let sim = self.sim()?;
         let g = sim.lock().unwrap_or_else(|p| p.into_inner());
         g.dir().map(|d| d.to_path_buf())
     }
 
     /// The simulated printer's fault switches (tests, the admin page).
     pub fn sim_faults(&self) -> Option<super::sim::SharedFaults> {
-        let sim = self.sim.as_ref()?;
+        if self.target() != PrinterTarget::Sim {
+            return None;
+        }
+        let sim = self.sim()?;
         Some(sim.lock().unwrap_or_else(|p| p.into_inner()).faults())
     }
 
@@ -189,10 +241,10 @@ impl KioskPrinter {
     /// Sends one rendered raster (then a cut) to the printer. Blocking.
     pub fn print_bitmap(&self, image: &crate::render::bitmap::Bitmap) -> Result<(), PrintError> {
         let bytes = encode_ticket(image, self.cut);
-        match &self.target {
+        match &self.target() {
             PrinterTarget::None => Err(PrintError::NoPrinter),
             PrinterTarget::Sim => {
-                let Some(sim) = &self.sim else {
+                let Some(sim) = self.sim() else {
                     return Err(PrintError::NoPrinter);
                 };
                 let mut p = sim.lock().unwrap_or_else(|e| e.into_inner());
