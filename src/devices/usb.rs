@@ -141,3 +141,41 @@ pub fn list_devices() -> io::Result<Vec<DeviceInfo>> {
     let devs = ctx.devices().map_err(usb_err)?;
     Ok(devs.iter().filter_map(|d| device_info(&d)).collect())
 }
+
+/// Made-up descriptors for the drivers' unit tests.
+#[cfg(test)]
+pub mod tests_support {
+    use super::{AltSetting, DeviceInfo};
+
+    /// An alt setting with class/subclass/protocol `csp` and bulk endpoints.
+    pub fn alt(
+        interface: u8,
+        alt: u8,
+        csp: (u8, u8, u8),
+        out: Option<u8>,
+        inn: Option<u8>,
+    ) -> AltSetting {
+        AltSetting {
+            interface,
+            alt,
+            class: csp.0,
+            subclass: csp.1,
+            protocol: csp.2,
+            bulk_in: inn,
+            bulk_out: out,
+        }
+    }
+
+    pub fn device(vendor_id: u16, product_id: u16, alts: Vec<AltSetting>) -> DeviceInfo {
+        DeviceInfo {
+            bus: 1,
+            address: 2,
+            vendor_id,
+            product_id,
+            product: "USB device".into(),
+            serial: String::new(),
+            config: 1,
+            alts,
+        }
+    }
+}

@@ -177,26 +177,9 @@ pub async fn upload_file(
     caller: Caller,
     path: web::Path<(String, String)>,
     q: web::Query<UploadQuery>,
-    mut payload: web::Payload,
+    payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let mut body = web::BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| {
-            ApiError::new(
-                actix_web::http::StatusCode::BAD_REQUEST,
-                "upload_interrupted",
-                format!("Tải lên bị ngắt, chưa lưu gì: {e}"),
-            )
-        })?;
-        if body.len() + chunk.len() > MAX_UPLOAD {
-            return Err(ApiError::new(
-                actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
-                "too_large",
-                "Tệp quá lớn (tối đa 50 MB)",
-            ));
-        }
-        body.extend_from_slice(&chunk);
-    }
+    let body = read_body(payload, MAX_UPLOAD).await?;
     let s = state.services.clone();
     let actor = caller.actor();
     let (code, slot) = path.into_inner();

@@ -304,38 +304,7 @@ impl PrinterTransport for UsbPrinterTransport {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::devices::usb::AltSetting;
-
-    fn alt(
-        interface: u8,
-        alt: u8,
-        csp: (u8, u8, u8),
-        out: Option<u8>,
-        inn: Option<u8>,
-    ) -> AltSetting {
-        AltSetting {
-            interface,
-            alt,
-            class: csp.0,
-            subclass: csp.1,
-            protocol: csp.2,
-            bulk_in: inn,
-            bulk_out: out,
-        }
-    }
-
-    fn dev(vid: u16, pid: u16, alts: Vec<AltSetting>) -> DeviceInfo {
-        DeviceInfo {
-            bus: 1,
-            address: 2,
-            vendor_id: vid,
-            product_id: pid,
-            product: "POS".into(),
-            serial: String::new(),
-            config: 1,
-            alts,
-        }
-    }
+    use crate::devices::usb::tests_support::{alt, device as dev};
 
     #[test]
     fn the_table_parses_and_matches_exact_then_vendor() {

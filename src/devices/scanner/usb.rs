@@ -136,28 +136,18 @@ pub fn open_ippusb(addr: &UsbAddress) -> io::Result<RusbPipe> {
 mod tests {
     use super::*;
 
+    /// (IN, OUT) endpoints, as the tests below list them.
     fn alt(interface: u8, alt: u8, csp: (u8, u8, u8), eps: (Option<u8>, Option<u8>)) -> AltSetting {
-        AltSetting {
-            interface,
-            alt,
-            class: csp.0,
-            subclass: csp.1,
-            protocol: csp.2,
-            bulk_in: eps.0,
-            bulk_out: eps.1,
-        }
+        crate::devices::usb::tests_support::alt(interface, alt, csp, eps.1, eps.0)
     }
 
     fn dev(vendor_id: u16, alts: Vec<AltSetting>) -> DeviceInfo {
         DeviceInfo {
-            bus: 1,
-            address: 4,
-            vendor_id,
-            product_id: 0x1234,
             product: "MFP".into(),
             serial: "X1".into(),
-            config: 1,
-            alts,
+            bus: 1,
+            address: 4,
+            ..crate::devices::usb::tests_support::device(vendor_id, 0x1234, alts)
         }
     }
 
