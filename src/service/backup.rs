@@ -87,6 +87,26 @@ impl Services {
     }
 
     /// Backups on the appliance, newest first.
+    /// Backs up now and leaves a request for the root helper that copies it to a USB
+    /// stick (`motcua usb-backup`); returns the backup's name.
+    pub fn request_usb_backup(&self, data_dir: &Path) -> Result<String> {
+        use crate::update::usb_backup as usb;
+        let info = self.backup_now(data_dir)?;
+        let req = usb::Request {
+            backup: info.name.clone(),
+            at: self.clock.now(),
+            center: self.settings().map(|c| c.name).unwrap_or_default(),
+        };
+        let dir = usb::dir(data_dir);
+        std::fs::create_dir_all(&dir).map_err(io)?;
+        let _ = std::fs::remove_file(usb::result_path(data_dir));
+        let body = serde_json::to_vec(&req).map_err(|e| ServiceError::Invalid(e.to_string()))?;
+        let tmp = dir.join(".request.tmp");
+        std::fs::write(&tmp, body).map_err(io)?;
+        std::fs::rename(&tmp, usb::request_path(data_dir)).map_err(io)?;
+        Ok(info.name)
+    }
+
     pub fn backups(&self, data_dir: &Path) -> Result<Vec<(String, u64)>> {
         let dir = backup_dir(data_dir);
         let mut names = self.backup_names(data_dir)?;

@@ -1169,28 +1169,8 @@ pub async fn usb_devices() -> Result<HttpResponse, ApiError> {
 pub async fn backup_to_usb(state: Data) -> Result<HttpResponse, ApiError> {
     let s = state.services.clone();
     let dir = state.data_dir.clone();
-    let info = blocking(move || {
-        let info = s.backup_now(&dir)?;
-        let req = crate::update::usb_backup::Request {
-            backup: info.name.clone(),
-            at: s.clock.now(),
-            center: s.settings().map(|c| c.name).unwrap_or_default(),
-        };
-        let d = crate::update::usb_backup::dir(&dir);
-        std::fs::create_dir_all(&d)
-            .map_err(|e| crate::service::ServiceError::Device(e.to_string()))?;
-        let _ = std::fs::remove_file(crate::update::usb_backup::result_path(&dir));
-        let body = serde_json::to_vec(&req)
-            .map_err(|e| crate::service::ServiceError::Device(e.to_string()))?;
-        let tmp = d.join(".request.tmp");
-        std::fs::write(&tmp, body)
-            .and_then(|_| std::fs::rename(&tmp, crate::update::usb_backup::request_path(&dir)))
-            .map_err(|e| crate::service::ServiceError::Device(e.to_string()))?;
-        Ok(info)
-    })
-    .await?;
-    Ok(HttpResponse::Accepted()
-        .json(serde_json::json!({ "backup": info.name, "state": "requested" })))
+    let name = blocking(move || s.request_usb_backup(&dir)).await?;
+    Ok(HttpResponse::Accepted().json(serde_json::json!({ "backup": name, "state": "requested" })))
 }
 
 /// The USB copy's result, once the helper has written it.
