@@ -785,8 +785,11 @@ fn notify_systemd(services: motcua::service::Services) {
             loop {
                 tick.tick().await;
                 let s = services.clone();
+                // A write that failed on the disk leaves redb refusing writes until the
+                // file is reopened: let systemd restart us (it recovers once there is room).
                 let healthy = tokio::task::spawn_blocking(move || {
-                    s.store.read().and_then(|r| r.last_event_seq()).is_ok()
+                    !s.store.storage_failed()
+                        && s.store.read().and_then(|r| r.last_event_seq()).is_ok()
                 })
                 .await
                 .unwrap_or(false);

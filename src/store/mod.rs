@@ -70,6 +70,31 @@ pub enum StoreError {
     },
 }
 
+impl StoreError {
+    /// The disk (or the data partition) is full: the one storage failure an admin can fix
+    /// on the spot, so it gets its own message instead of "internal error".
+    /// redb refuses writes after an earlier I/O failure until the file is reopened.
+    pub fn is_previous_io(&self) -> bool {
+        matches!(self, StoreError::Db(redb::Error::PreviousIo))
+            || self.to_string().contains("Previous I/O error")
+    }
+
+    pub fn is_disk_full(&self) -> bool {
+        let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(self);
+        while let Some(e) = cur {
+            if let Some(io) = e.downcast_ref::<std::io::Error>() {
+                if io.raw_os_error() == Some(28) || io.kind() == std::io::ErrorKind::StorageFull {
+                    return true;
+                }
+            }
+            cur = e.source();
+        }
+        // redb flattens some I/O errors into its own messages.
+        let text = self.to_string();
+        text.contains("No space left on device") || text.contains("os error 28")
+    }
+}
+
 macro_rules! from_redb {
     ($($t:ty),*) => {$(
         impl From<$t> for StoreError {
@@ -87,6 +112,10 @@ from_redb!(
 pub struct Store {
     db: Database,
     path: PathBuf,
+    /// Set when a write failed on the disk (full, or redb's "previous I/O error" after
+    /// it): redb then refuses every write until the file is reopened, so the watchdog
+    /// stops pinging and systemd restarts the service, which recovers once there is room.
+    storage_failed: std::sync::atomic::AtomicBool,
 }
 
 impl Store {
@@ -99,6 +128,7 @@ impl Store {
         let store = Store {
             db,
             path: path.to_path_buf(),
+            storage_failed: Default::default(),
         };
         store.migrate()?;
         Ok(store)
@@ -169,7 +199,16 @@ impl Store {
     where
         E: From<StoreError>,
     {
-        let mut txn = self.db.begin_write().map_err(StoreError::from)?;
+        let mut txn = match self.db.begin_write().map_err(StoreError::from) {
+            Ok(t) => t,
+            Err(e) => {
+                if e.is_disk_full() || e.is_previous_io() {
+                    self.storage_failed
+                        .store(true, std::sync::atomic::Ordering::Relaxed);
+                }
+                return Err(e.into());
+            }
+        };
         txn.set_durability(Durability::Immediate)
             .map_err(|e| StoreError::Db(e.into()))?;
         let mut tx = Tx {
@@ -179,8 +218,20 @@ impl Store {
         let out = f(&mut tx)?;
         let Tx { txn, pending } = tx;
         let events = append_events(&txn, actor, now, pending)?;
-        txn.commit().map_err(StoreError::from)?;
+        if let Err(e) = txn.commit().map_err(StoreError::from) {
+            if e.is_disk_full() || e.is_previous_io() {
+                self.storage_failed
+                    .store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+            return Err(e.into());
+        }
         Ok((out, events))
+    }
+
+    /// A write failed on the disk since this file was opened (see `storage_failed`).
+    pub fn storage_failed(&self) -> bool {
+        self.storage_failed
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     pub fn read(&self) -> Result<Rx, StoreError> {

@@ -153,6 +153,21 @@ impl From<ServiceError> for ApiError {
             ServiceError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ServiceError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ServiceError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
+            ServiceError::Store(se) if se.is_previous_io() => {
+                return ApiError::new(
+                    StatusCode::INSUFFICIENT_STORAGE,
+                    "storage_unavailable",
+                    "Máy chủ đã ngừng ghi sau một lỗi ổ đĩa (ổ đầy?) để bảo toàn dữ liệu: giải phóng dung lượng; dịch vụ tự khởi động lại.",
+                );
+            }
+            ServiceError::Store(se) if se.is_disk_full() => {
+                tracing::error!("disk full: {se}");
+                return ApiError::new(
+                    StatusCode::INSUFFICIENT_STORAGE,
+                    "disk_full",
+                    "Ổ đĩa máy chủ đã đầy: chưa lưu được. Báo quản trị viên giải phóng dung lượng (xoá bản sao lưu cũ, chép ra USB).",
+                );
+            }
             ServiceError::Store(_) => return ApiError::internal(e.to_string()),
             ServiceError::Digitize(d) => {
                 use crate::domain::digitize::DigitizeError as D;

@@ -2,6 +2,7 @@
 
 mod dossier_pages;
 pub mod dossiers;
+mod full_disk;
 mod helpers;
 mod listing;
 mod pages;
