@@ -409,7 +409,13 @@ pub async fn queue_report(
         target,
         format,
     } = q.into_inner();
-    let r = blocking(move || s.queue_report(from, to, target.unwrap_or(15))).await?;
+    let (r, center) = blocking(move || {
+        Ok((
+            s.queue_report(from, to, target.unwrap_or(15))?,
+            s.settings()?.name,
+        ))
+    })
+    .await?;
     if format.as_deref() == Some("csv") {
         return Ok(HttpResponse::Ok()
             .content_type("text/csv; charset=utf-8")
@@ -421,6 +427,17 @@ pub async fn queue_report(
                 "\u{feff}{}",
                 crate::service::reports::queue_csv(&r)
             )));
+    }
+    if format.as_deref() == Some("xlsx") {
+        let bytes = crate::service::reports::queue_xlsx(&r, &center, from, to)
+            .map_err(ApiError::internal)?;
+        return Ok(HttpResponse::Ok()
+            .content_type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+            .insert_header((
+                actix_web::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"bao-cao-xep-hang-{from}-{to}.xlsx\""),
+            ))
+            .body(bytes));
     }
     Ok(HttpResponse::Ok().json(r))
 }

@@ -222,6 +222,33 @@ fn queue_report_of_a_controlled_morning() {
     );
     assert_eq!(s, 200);
     insta::assert_snapshot!("queue_report_morning_csv", csv);
+    // The same report as .xlsx, read back: the center's row matches the JSON.
+    let resp =
+        ureq::get(&app.url("/api/v1/reports/queue?from=2026-03-05&to=2026-03-05&format=xlsx"))
+            .set("Authorization", &format!("Bearer {admin}"))
+            .call()
+            .unwrap();
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut resp.into_reader(), &mut bytes).unwrap();
+    let cells = {
+        use calamine::{Reader, Xlsx};
+        let mut wb: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+        assert_eq!(wb.sheet_names(), ["Xếp hàng"]);
+        wb.worksheet_range("Xếp hàng").unwrap()
+    };
+    let at = |r: u32, c: u32| {
+        cells
+            .get_value((r, c))
+            .map(|v| v.to_string())
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        (at(4, 0), at(4, 6)),
+        ("Nhóm".to_string(), "Chờ TB (giây)".to_string())
+    );
+    assert_eq!(at(5, 0), "Trung tâm");
+    assert_eq!(at(5, 6), all["wait"]["mean_secs"].to_string());
+    assert_eq!(at(5, 13), "50,00");
     let (s, page) = app.raw(
         "GET",
         "/bao-cao?from=2026-03-05&to=2026-03-05",
