@@ -422,7 +422,16 @@ impl Services {
         append: bool,
         cancel: Arc<AtomicBool>,
     ) {
-        let Ok(files) = self.files() else { return };
+        let files = match self.files() {
+            Ok(f) => f,
+            Err(e) => {
+                self.scans.update(id, |j| {
+                    j.view.error = Some(e.to_string());
+                    j.view.state = JobState::Failed;
+                });
+                return;
+            }
+        };
         let http = match connect(&url) {
             Ok(h) => h,
             Err(e) => {
