@@ -185,6 +185,26 @@ pub fn run(tickets: usize, boards: usize, seed: u64) -> anyhow::Result<()> {
         officers.push(token);
     }
 
+    // The catalogue the officers receive dossiers from.
+    let procedures: Vec<String> = call(
+        &agent,
+        "GET",
+        &format!("{base}/api/v1/procedures"),
+        &admin,
+        None,
+    )?
+    .1["procedures"]
+        .as_array()
+        .context("procedures")?
+        .iter()
+        .filter_map(|p| p["code"].as_str().map(str::to_string))
+        .collect();
+    if procedures.is_empty() {
+        bail!("the demo catalogue is empty");
+    }
+    // (dossier code, ticket id) of every dossier received during the day.
+    let dossiers: Arc<Mutex<Vec<(String, u64)>>> = Arc::default();
+
     // Boards: raw SSE readers recording every call in the order received.
     let stop_boards = Arc::new(AtomicBool::new(false));
     let ready = Arc::new(Barrier::new(boards + 1));
@@ -273,13 +293,15 @@ pub fn run(tickets: usize, boards: usize, seed: u64) -> anyhow::Result<()> {
         .collect();
     let counters: Vec<_> = (1..=COUNTERS)
         .map(|n| {
-            let (base, token, lat, done, calls, areas) = (
+            let (base, token, lat, done, calls, areas, procedures, dossiers) = (
                 base.clone(),
                 officers[n - 1].clone(),
                 lat.clone(),
                 issuing_done.clone(),
                 calls_made.clone(),
                 areas.clone(),
+                procedures.clone(),
+                dossiers.clone(),
             );
             std::thread::spawn(move || -> anyhow::Result<()> {
                 let agent = ureq::AgentBuilder::new()
@@ -338,6 +360,28 @@ pub fn run(tickets: usize, boards: usize, seed: u64) -> anyhow::Result<()> {
                             calls.fetch_add(1, Ordering::Relaxed);
                         }
                         act("start", None)?;
+                        // One citizen in four hands in a dossier while being served.
+                        if roll > 0.75 {
+                            let t = Instant::now();
+                            let code = &procedures[rng.gen_range(0..procedures.len())];
+                            let (s, d) = call(
+                                &agent,
+                                "POST",
+                                &url("/api/v1/dossiers".into()),
+                                &token,
+                                Some(json!({
+                                    "procedure_code": code,
+                                    "ticket": id,
+                                    "applicant": {"name": format!("Công dân {id}"), "phone": format!("09{id:08}")},
+                                })),
+                            )?;
+                            record(&lat, "dossier", t);
+                            if s != 201 {
+                                bail!("dossier for ticket {id}: {s} {d}");
+                            }
+                            let dcode = d["code"].as_str().context("dossier code")?.to_string();
+                            dossiers.lock().unwrap_or_else(|p| p.into_inner()).push((dcode, id));
+                        }
                         act("finish", None)?;
                     }
                 }
@@ -385,6 +429,24 @@ pub fn run(tickets: usize, boards: usize, seed: u64) -> anyhow::Result<()> {
             bail!("ticket {id} not accounted for: {s} {t}");
         }
         terminal += 1;
+    }
+    // Every dossier received is there, once, tied to the ticket it was received under.
+    let dossiers = dossiers.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    let mut codes = HashSet::new();
+    for (code, ticket) in &dossiers {
+        if !codes.insert(code.clone()) {
+            bail!("dossier code {code} handed out twice");
+        }
+        let (s, d) = call(
+            &agent,
+            "GET",
+            &format!("{base}/api/v1/dossiers/{code}"),
+            &admin,
+            None,
+        )?;
+        if s != 200 || d["ticket"].as_u64() != Some(*ticket) {
+            bail!("dossier {code} not found with its ticket {ticket}: {s} {d}");
+        }
     }
     // Let the boards drain, then stop them.
     std::thread::sleep(Duration::from_millis(500));
@@ -441,7 +503,7 @@ pub fn run(tickets: usize, boards: usize, seed: u64) -> anyhow::Result<()> {
         setup_kb as f64 / 1024.0,
         peak_kb as f64 / 1024.0
     );
-    println!("OK: {terminal} tickets accounted for exactly once, numbers unique, {boards} boards saw all {calls} calls in order, audit chain verified");
+    println!("OK: {terminal} tickets accounted for exactly once, numbers unique, {} dossiers received with unique codes and their tickets, {boards} boards saw all {calls} calls in order, audit chain verified", dossiers.len());
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())
 }
