@@ -310,3 +310,78 @@ fn backup_to_usb_goes_through_the_root_helper() {
         403
     );
 }
+
+fn tar_of(files: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut b = tar::Builder::new(Vec::new());
+    for (name, data) in files {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        // append_data refuses "..": write the raw name into the header for the hostile case.
+        if name.contains("..") {
+            let raw = &mut h.as_old_mut().name;
+            raw[..name.len()].copy_from_slice(name.as_bytes());
+            h.set_cksum();
+            b.append(&h, *data).unwrap();
+        } else {
+            b.append_data(&mut h, name, *data).unwrap();
+        }
+    }
+    b.into_inner().unwrap()
+}
+
+#[test]
+fn a_voice_bundle_replaces_the_clip_set_and_a_hostile_one_changes_nothing() {
+    let app = TestApp::start();
+    let admin = app.login("admin");
+    let district = signer();
+    trust(&app, &district);
+    let good = tar_of(&[
+        ("clips.tsv", b"key\tfile\nchime\tchime.wav\n"),
+        ("chime.wav", b"RIFF....WAVE"),
+    ]);
+    let b = bundle(
+        &district,
+        manifest(BundleKind::Voice, "giong-2027", 1, "voice.tar"),
+        &good,
+    );
+    let (s, r) = upload(&app, Some(&admin), &b);
+    assert_eq!(s, 200, "{r}");
+    let voice = app.data_dir().join("voice");
+    assert_eq!(
+        std::fs::read(voice.join("chime.wav")).unwrap(),
+        b"RIFF....WAVE"
+    );
+    // A path out of the voice directory, or a file that is not a clip: refused, the
+    // installed set stays as it was.
+    for (i, bad) in [
+        tar_of(&[("clips.tsv", b"x"), ("../../escape.wav", b"x")]),
+        tar_of(&[("clips.tsv", b"x"), ("run.sh", b"#!/bin/sh")]),
+        tar_of(&[("chime.wav", b"no index")]),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let b = bundle(
+            &district,
+            manifest(
+                BundleKind::Voice,
+                &format!("bad-{i}"),
+                2 + i as u64,
+                "voice.tar",
+            ),
+            &bad,
+        );
+        let (s, r) = upload(&app, Some(&admin), &b);
+        assert_eq!(s, 422, "{r}");
+        assert_eq!(
+            std::fs::read(voice.join("chime.wav")).unwrap(),
+            b"RIFF....WAVE"
+        );
+        assert!(
+            !app.data_dir().join("escape.wav").exists()
+                && !app.data_dir().parent().unwrap().join("escape.wav").exists()
+        );
+    }
+}
