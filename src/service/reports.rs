@@ -232,26 +232,46 @@ impl Services {
     }
 }
 
+/// The formats both report workbooks use: title, italic subtitle, header cells, cells.
+struct SheetFormats {
+    title: rust_xlsxwriter::Format,
+    italic: rust_xlsxwriter::Format,
+    head: rust_xlsxwriter::Format,
+    cell: rust_xlsxwriter::Format,
+}
+
+fn sheet_formats() -> SheetFormats {
+    use rust_xlsxwriter::{Format, FormatAlign, FormatBorder};
+    SheetFormats {
+        title: Format::new()
+            .set_bold()
+            .set_font_size(14)
+            .set_align(FormatAlign::Center),
+        italic: Format::new().set_italic().set_align(FormatAlign::Center),
+        head: Format::new()
+            .set_bold()
+            .set_border(FormatBorder::Thin)
+            .set_align(FormatAlign::Center)
+            .set_align(FormatAlign::VerticalCenter)
+            .set_text_wrap(),
+        cell: Format::new().set_border(FormatBorder::Thin),
+    }
+}
+
 /// The report as a real `.xlsx`, laid out like Biểu 06 (two-level headers with merged
 /// cells, column numbers, a total row) with the three rates below it.
 pub fn report_xlsx(r: &DossierReport, agency: &str) -> std::result::Result<Vec<u8>, String> {
-    use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook};
+    use rust_xlsxwriter::{Format, FormatBorder, Workbook};
     let e = |e: rust_xlsxwriter::XlsxError| e.to_string();
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet();
     ws.set_name("Biểu 06").map_err(e)?;
-    let title = Format::new()
-        .set_bold()
-        .set_font_size(14)
-        .set_align(FormatAlign::Center);
-    let italic = Format::new().set_italic().set_align(FormatAlign::Center);
-    let head = Format::new()
-        .set_bold()
-        .set_border(FormatBorder::Thin)
-        .set_align(FormatAlign::Center)
-        .set_align(FormatAlign::VerticalCenter)
-        .set_text_wrap();
-    let cell = Format::new().set_border(FormatBorder::Thin);
+    let SheetFormats {
+        title,
+        italic,
+        head,
+        cell,
+    } = sheet_formats();
     let bold_cell = Format::new().set_border(FormatBorder::Thin).set_bold();
     ws.set_column_width(0, 6).map_err(e)?;
     ws.set_column_width(1, 34).map_err(e)?;
@@ -436,22 +456,17 @@ pub fn queue_xlsx(
     from: chrono::NaiveDate,
     to: chrono::NaiveDate,
 ) -> std::result::Result<Vec<u8>, String> {
-    use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook};
+    use rust_xlsxwriter::{Format, Workbook};
     let e = |e: rust_xlsxwriter::XlsxError| e.to_string();
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet();
     ws.set_name("Xếp hàng").map_err(e)?;
-    let title = Format::new()
-        .set_bold()
-        .set_font_size(14)
-        .set_align(FormatAlign::Center);
-    let head = Format::new()
-        .set_bold()
-        .set_border(FormatBorder::Thin)
-        .set_align(FormatAlign::Center)
-        .set_align(FormatAlign::VerticalCenter)
-        .set_text_wrap();
-    let cell = Format::new().set_border(FormatBorder::Thin);
+    let SheetFormats {
+        title,
+        italic,
+        head,
+        cell,
+    } = sheet_formats();
     let headers = [
         "Nhóm",
         "Tên",
@@ -479,15 +494,8 @@ pub fn queue_xlsx(
         to.format("%d/%m/%Y"),
         r.target_wait_minutes
     );
-    ws.merge_range(
-        2,
-        0,
-        2,
-        last_col,
-        &period,
-        &Format::new().set_italic().set_align(FormatAlign::Center),
-    )
-    .map_err(e)?;
+    ws.merge_range(2, 0, 2, last_col, &period, &italic)
+        .map_err(e)?;
     ws.set_column_width(0, 10).map_err(e)?;
     ws.set_column_width(1, 30).map_err(e)?;
     for c in 2..=last_col {

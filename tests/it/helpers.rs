@@ -105,6 +105,19 @@ impl TestApp {
         (s, serde_json::from_str(&text).unwrap_or(Value::Null))
     }
 
+    /// A request to the app, with the bearer token when given; redirects are not followed.
+    fn request(&self, method: &str, path: &str, token: Option<&str>) -> ureq::Request {
+        let agent = ureq::AgentBuilder::new()
+            .redirects(0)
+            .timeout(Duration::from_secs(30))
+            .build();
+        let req = agent.request(method, &self.url(path));
+        match token {
+            Some(t) => req.set("Authorization", &format!("Bearer {t}")),
+            None => req,
+        }
+    }
+
     pub fn raw(
         &self,
         method: &str,
@@ -113,14 +126,7 @@ impl TestApp {
         body: Option<String>,
         ctype: &str,
     ) -> (u16, String) {
-        let agent = ureq::AgentBuilder::new()
-            .redirects(0)
-            .timeout(Duration::from_secs(30))
-            .build();
-        let mut req = agent.request(method, &self.url(path));
-        if let Some(t) = token {
-            req = req.set("Authorization", &format!("Bearer {t}"));
-        }
+        let req = self.request(method, path, token);
         let res = match body {
             Some(b) => req.set("Content-Type", ctype).send_string(&b),
             None => req.call(),
@@ -141,14 +147,7 @@ impl TestApp {
         body: Option<&[u8]>,
         ctype: &str,
     ) -> (u16, String, Vec<u8>) {
-        let agent = ureq::AgentBuilder::new()
-            .redirects(0)
-            .timeout(Duration::from_secs(30))
-            .build();
-        let mut req = agent.request(method, &self.url(path));
-        if let Some(t) = token {
-            req = req.set("Authorization", &format!("Bearer {t}"));
-        }
+        let req = self.request(method, path, token);
         let res = match body {
             Some(b) => req.set("Content-Type", ctype).send_bytes(b),
             None => req.call(),
