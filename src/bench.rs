@@ -49,6 +49,15 @@ pub enum BenchCmd {
         #[arg(long, default_value_t = 5)]
         seed: u64,
     },
+    /// The dossier report from the aggregates over growing stores (flat: the target is
+    /// under 50 ms for a year at any size), against a record-by-record count.
+    Reports {
+        /// Store sizes, comma separated.
+        #[arg(long, value_delimiter = ',', default_value = "10000,100000,1000000")]
+        sizes: Vec<usize>,
+        #[arg(long, default_value_t = 5)]
+        seed: u64,
+    },
     /// Kill the server with SIGKILL at random moments under concurrent writes; after each
     /// restart every acknowledged ticket must be there, numbering must continue without
     /// duplicates, and at the end the file passes redb's integrity check and the audit chain.
@@ -70,6 +79,7 @@ pub fn run(cmd: BenchCmd) -> anyhow::Result<()> {
         } => queue(tickets, boards, calls),
         BenchCmd::Crash { rounds, seed } => crate::crash::run(rounds, seed),
         BenchCmd::Dossiers { count, seed } => crate::bench_dossiers::run(count, seed),
+        BenchCmd::Reports { sizes, seed } => crate::bench_dossiers::reports(&sizes, seed),
         BenchCmd::Ticket { iterations } => ticket(iterations),
         BenchCmd::Day {
             tickets,

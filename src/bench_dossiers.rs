@@ -36,15 +36,14 @@ fn measure(n: usize, mut f: impl FnMut(usize) -> anyhow::Result<()>) -> anyhow::
     Ok((pct(&lat, 0.5), pct(&lat, 0.99)))
 }
 
-pub fn run(count: usize, seed: u64) -> anyhow::Result<()> {
-    let dir = std::env::temp_dir().join(format!("motcua-bench-dossiers-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
-    let store = Arc::new(Store::open(&dir.join("motcua.redb"))?);
+/// Generates `count` dossiers received over 2025 (seeded) into `store` in 10,000-record
+/// transactions; returns their codes. A mix like a commune's year: 85 % resolved (most
+/// returned), some assigned and still open, some withdrawn; one in five filed online.
+pub fn generate(store: &Store, count: usize, seed: u64) -> anyhow::Result<Vec<String>> {
     let procs = crate::service::demo::demo_catalogue(&[1, 2, 3, 4]);
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
     let start = Utc.with_ymd_and_hms(2025, 1, 1, 1, 0, 0).unwrap();
     let year_secs = 365 * 86_400;
-    let t = Instant::now();
     let mut codes = Vec::with_capacity(count);
     let mut batch = Vec::with_capacity(10_000);
     let mut seq_per_day = std::collections::HashMap::<chrono::NaiveDate, u32>::new();
@@ -56,17 +55,23 @@ pub fn run(count: usize, seed: u64) -> anyhow::Result<()> {
         let code = crate::domain::dossier::dossier_code("H40.14", day, *seq, 5);
         let p = procs[i % procs.len()].clone();
         let due = at + Duration::days(rng.gen_range(1..10));
-        let (mut state, first) = DossierState::receive(Channel::Direct, "canbo1", at, due)?;
+        let channel = if i % 5 == 0 {
+            Channel::Online
+        } else {
+            Channel::Direct
+        };
+        let (mut state, first) = DossierState::receive(channel, "canbo1", at, due)?;
         let mut history = vec![first];
         let roll: u32 = rng.gen_range(0..100);
         let later = at + Duration::hours(rng.gen_range(1..200));
+        let officer = format!("canbo{}", 1 + i % 4);
         if roll < 85 {
             history.extend(crate::domain::dossier::apply(
                 &mut state,
                 &Action::Resolve {
                     note: String::new(),
                 },
-                "canbo2",
+                &officer,
                 later,
             )?);
             if roll < 80 {
@@ -83,11 +88,20 @@ pub fn run(count: usize, seed: u64) -> anyhow::Result<()> {
             history.extend(crate::domain::dossier::apply(
                 &mut state,
                 &Action::Assign {
-                    to_officer: format!("canbo{}", 1 + i % 4),
+                    to_officer: officer,
                     step_due: due,
                 },
                 "canbo1",
                 at + Duration::minutes(5),
+            )?);
+        } else if roll < 97 {
+            history.extend(crate::domain::dossier::apply(
+                &mut state,
+                &Action::Withdraw {
+                    reason: "Công dân rút hồ sơ".into(),
+                },
+                "canbo1",
+                later,
             )?);
         }
         codes.push(code.clone());
@@ -117,6 +131,15 @@ pub fn run(count: usize, seed: u64) -> anyhow::Result<()> {
         }
     }
     store.bulk_put_dossiers(&batch)?;
+    Ok(codes)
+}
+
+pub fn run(count: usize, seed: u64) -> anyhow::Result<()> {
+    let dir = std::env::temp_dir().join(format!("motcua-bench-dossiers-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let store = Arc::new(Store::open(&dir.join("motcua.redb"))?);
+    let t = Instant::now();
+    let codes = generate(&store, count, seed)?;
     let load_s = t.elapsed().as_secs_f64();
     let file_mb = std::fs::metadata(dir.join("motcua.redb"))?.len() as f64 / 1e6;
     println!(
@@ -225,5 +248,99 @@ pub fn run(count: usize, seed: u64) -> anyhow::Result<()> {
     drop(services);
     drop(store);
     let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
+
+/// `motcua bench reports`: the dossier report of a year, a month and a year by procedure,
+/// read from the aggregates, over stores of each size in `sizes` (generated like
+/// [`generate`]); beside it, the baseline of the same run: the same year counted dossier
+/// by dossier in one pass over the records (what the report did before the aggregates).
+/// Also times `reindex` (a rebuild of the aggregates from the records).
+pub fn reports(sizes: &[usize], seed: u64) -> anyhow::Result<()> {
+    use crate::domain::report::{self, Conventions, Facts, GroupBy};
+    use crate::domain::time::from_local_naive;
+    let d = |m: u32, day: u32| chrono::NaiveDate::from_ymd_opt(2025, m, day).unwrap();
+    let mut first_year = None;
+    for &count in sizes {
+        let dir = std::env::temp_dir().join(format!(
+            "motcua-bench-reports-{}-{count}",
+            std::process::id()
+        ));
+        std::fs::create_dir_all(&dir)?;
+        let store = Arc::new(Store::open(&dir.join("motcua.redb"))?);
+        let t = Instant::now();
+        generate(&store, count, seed)?;
+        let load_s = t.elapsed().as_secs_f64();
+        let clock = Arc::new(ManualClock::new(
+            Utc.with_ymd_and_hms(2025, 12, 31, 3, 0, 0).unwrap(),
+        ));
+        let services = Services::new(store.clone(), Hub::new(), clock);
+        let line = |name: &str, from, to, group| -> anyhow::Result<f64> {
+            let mut received = 0;
+            let (p50, p99) = measure(20, |_| {
+                received = services
+                    .dossier_report(from, to, None, group)?
+                    .total
+                    .received
+                    .total;
+                Ok(())
+            })?;
+            println!("  {name}: {received} received, p50 {p50:.2} ms, p99 {p99:.2} ms");
+            Ok(p50)
+        };
+        println!("{count} dossiers (loaded in {load_s:.1} s):");
+        let year = line("year, by area", d(1, 1), d(12, 31), GroupBy::Area)?;
+        line("month, by area", d(6, 1), d(6, 30), GroupBy::Area)?;
+        line("year, by procedure", d(1, 1), d(12, 31), GroupBy::Procedure)?;
+        line("year, by officer", d(1, 1), d(12, 31), GroupBy::Officer)?;
+        // Baseline: the direct count over every record, as before the aggregates.
+        let (start, end) = (
+            from_local_naive(d(1, 1).and_time(chrono::NaiveTime::MIN)),
+            from_local_naive(
+                d(12, 31)
+                    .succ_opt()
+                    .unwrap()
+                    .and_time(chrono::NaiveTime::MIN),
+            ),
+        );
+        let t = Instant::now();
+        let mut facts = Vec::new();
+        store.read()?.scan_dossiers_before(end.timestamp(), |x| {
+            if let Some(f) = Facts::of(x, &Conventions::default()) {
+                facts.push(f);
+            }
+        })?;
+        let direct = report::build(&facts, start, end, GroupBy::Area, Default::default());
+        let direct_ms = t.elapsed().as_secs_f64() * 1000.0;
+        let agg = services.dossier_report(d(1, 1), d(12, 31), None, GroupBy::Area)?;
+        anyhow::ensure!(
+            agg.total == direct.total,
+            "the aggregates and the direct count disagree at {count} dossiers"
+        );
+        println!(
+            "  baseline, the same year counted record by record: {direct_ms:.0} ms ({:.0}× the aggregates; equal totals)",
+            direct_ms / year.max(1e-6)
+        );
+        let t = Instant::now();
+        let r = services.reindex_reports()?;
+        anyhow::ensure!(
+            r.identical,
+            "live aggregates differ from a rebuild at {count}"
+        );
+        println!(
+            "  reindex: {} rows from {} records in {:.1} s, identical to the live sums",
+            r.rows,
+            r.dossiers,
+            t.elapsed().as_secs_f64()
+        );
+        let base = *first_year.get_or_insert(year);
+        println!(
+            "  year report ÷ the smallest store's: {:.2}",
+            year / base.max(1e-6)
+        );
+        drop(services);
+        drop(store);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
     Ok(())
 }

@@ -765,6 +765,19 @@ pub struct DossierState {
     pub closing_reason: Option<String>,
     /// The latest history time: actions may not go back before it.
     pub last_event_at: DateTime<Utc>,
+    /// The citizen's assessment on the nine legal indicators, recorded at the return.
+    #[serde(default)]
+    pub indicators: Option<LegalIndicators>,
+}
+
+/// The nine indicators of Decree 61/2018 Art. 31 (Circular 01/2018), scored 2, 1 or 0
+/// each, as recorded for one dossier: see [`super::indicators`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LegalIndicators {
+    pub scores: [u8; 9],
+    pub at: DateTime<Utc>,
+    /// The officer who recorded them.
+    pub by: String,
 }
 
 impl DossierState {
@@ -789,6 +802,7 @@ impl DossierState {
             closed_at: None,
             closing_reason: None,
             last_event_at: at,
+            indicators: None,
         }
     }
 

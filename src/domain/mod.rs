@@ -13,6 +13,7 @@ pub mod queue;
 pub mod queue_report;
 pub mod rating;
 pub mod report;
+pub mod report_agg;
 pub mod search;
 pub mod speech;
 pub mod throttle;

@@ -21,6 +21,28 @@ use super::dossier::{
 };
 use super::rating::percent;
 
+/// The counting conventions a province may choose (DOMAIN.md §5): how a finish is compared
+/// to the promise, and whether refused, withdrawn and stopped dossiers count at all.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Conventions {
+    #[serde(default)]
+    pub comparison: Comparison,
+    #[serde(default)]
+    pub other_closures: OtherClosures,
+}
+
+/// What happens to refused, withdrawn and stopped dossiers in the report.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OtherClosures {
+    /// Received and handled like any other: in the totals, apart from the resolved
+    /// (`closed_other`), and in B's numerator when closed by the promise.
+    #[default]
+    Count,
+    /// Left out of every count, as some provinces publish (Vĩnh Phúc's rate C).
+    Exclude,
+}
+
 /// What the report needs of one dossier.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Facts {
@@ -35,19 +57,29 @@ pub struct Facts {
     pub resolved_at: Option<DateTime<Utc>>,
     /// Refused, withdrawn or stopped at this time.
     pub closed_at: Option<DateTime<Utc>>,
+    /// Every paper (and the result, once there is one) has a file: index 4.2.
+    pub digitized: bool,
+    /// The nine legal indicators, when recorded, and when.
+    pub indicators: Option<(DateTime<Utc>, [u8; 9])>,
 }
 
 impl Facts {
-    /// `None` for dossiers never received (online, status 1).
-    pub fn of(d: &Dossier) -> Option<Facts> {
+    /// `None` for dossiers never received (online, status 1), and for those the
+    /// conventions leave out. A finish recorded before the reception (imported data) is
+    /// taken as at the reception.
+    pub fn of(d: &Dossier, conv: &Conventions) -> Option<Facts> {
         let received_at = d.state.received_at?;
         let due_at = d.state.promised_for_classification()?;
         let closed_at = match d.status() {
             Status::Refused | Status::Withdrawn | Status::Stopped => {
+                if conv.other_closures == OtherClosures::Exclude {
+                    return None;
+                }
                 d.state.closed_at.or(Some(d.state.last_event_at))
             }
             _ => None,
         };
+        let closed_at = closed_at.map(|t| t.max(received_at));
         let resolver = d
             .history
             .iter()
@@ -61,8 +93,14 @@ impl Facts {
             channel: d.state.channel,
             received_at,
             due_at,
-            resolved_at: d.state.resolved_at,
+            resolved_at: d.state.resolved_at.map(|t| t.max(received_at)),
             closed_at,
+            digitized: super::digitize::is_digitized(d),
+            indicators: d
+                .state
+                .indicators
+                .as_ref()
+                .map(|i| (i.at.max(received_at), i.scores)),
         })
     }
 
@@ -169,8 +207,13 @@ impl Row {
     }
 
     /// Adds one dossier for the period `[start, end)`; returns false when it plays no part.
-    pub fn count(&mut self, f: &Facts, start: DateTime<Utc>, end: DateTime<Utc>) -> bool {
-        let by = Comparison::CalendarDay;
+    pub fn count(
+        &mut self,
+        f: &Facts,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+        by: Comparison,
+    ) -> bool {
         let finished = f.finished_at();
         let received_now = f.received_at >= start && f.received_at < end;
         let carried = f.received_at < start && finished.is_none_or(|t| t >= start);
@@ -237,11 +280,12 @@ pub fn build<'a>(
     start: DateTime<Utc>,
     end: DateTime<Utc>,
     group: GroupBy,
+    by: Comparison,
 ) -> Report {
     let mut rep = Report::default();
     for f in facts {
         let mut one = Row::default();
-        if !one.count(f, start, end) {
+        if !one.count(f, start, end, by) {
             continue;
         }
         let key = match group {
@@ -378,6 +422,8 @@ mod tests {
             due_at: due,
             resolved_at: None,
             closed_at: None,
+            digitized: false,
+            indicators: None,
         }
     }
 
@@ -431,7 +477,7 @@ mod tests {
             end + chrono::Duration::hours(1),
             end + chrono::Duration::days(3),
         ));
-        let r = build(&list, start, end, GroupBy::Area);
+        let r = build(&list, start, end, GroupBy::Area, Comparison::CalendarDay);
         let t = &r.total;
         assert_eq!(
             t.received,
@@ -481,7 +527,14 @@ mod tests {
             ..f(at(2, 9), at(5, 17))
         };
         // Period 1–4 March: in progress, within deadline at the end of the 4th.
-        let r = build([&d], at(1, 0), at(5, 0), GroupBy::Area).total;
+        let r = build(
+            [&d],
+            at(1, 0),
+            at(5, 0),
+            GroupBy::Area,
+            Comparison::CalendarDay,
+        )
+        .total;
         assert_eq!(
             r.in_progress,
             InProgress {
@@ -491,15 +544,36 @@ mod tests {
             }
         );
         // Period 1–6 March: in progress and overdue.
-        let r = build([&d], at(1, 0), at(7, 0), GroupBy::Area).total;
+        let r = build(
+            [&d],
+            at(1, 0),
+            at(7, 0),
+            GroupBy::Area,
+            Comparison::CalendarDay,
+        )
+        .total;
         assert_eq!(r.in_progress.overdue, 1);
         // Period 7–10 March: carried over, resolved late.
-        let r = build([&d], at(7, 0), at(11, 0), GroupBy::Area).total;
+        let r = build(
+            [&d],
+            at(7, 0),
+            at(11, 0),
+            GroupBy::Area,
+            Comparison::CalendarDay,
+        )
+        .total;
         assert_eq!(r.received.carried_over, 1);
         assert_eq!(r.resolved.late, 1);
         // Period after it: nothing.
         assert_eq!(
-            build([&d], at(11, 0), at(12, 0), GroupBy::Area).total,
+            build(
+                [&d],
+                at(11, 0),
+                at(12, 0),
+                GroupBy::Area,
+                Comparison::CalendarDay
+            )
+            .total,
             Row::default()
         );
     }
@@ -568,9 +642,21 @@ mod tests {
             procedure: "1.001193".into(),
             ..a.clone()
         };
-        let r = build([&a, &b], at(1, 0), at(10, 0), GroupBy::Officer);
+        let r = build(
+            [&a, &b],
+            at(1, 0),
+            at(10, 0),
+            GroupBy::Officer,
+            Comparison::CalendarDay,
+        );
         assert_eq!(r.rows.keys().collect::<Vec<_>>(), ["canbo1", "canbo2"]);
-        let r = build([&a, &b], at(1, 0), at(10, 0), GroupBy::Procedure);
+        let r = build(
+            [&a, &b],
+            at(1, 0),
+            at(10, 0),
+            GroupBy::Procedure,
+            Comparison::CalendarDay,
+        );
         assert_eq!(r.rows.keys().collect::<Vec<_>>(), ["1.001193", "1.004873"]);
         assert_eq!(r.total.resolved.total, 2);
     }

@@ -1,19 +1,19 @@
 //! Reports: the dossier report (Biểu 06 with the three on-time rates) per area, procedure
 //! or officer, over any period, with the period's ratings beside it.
 //!
-//! Computed by one pass over the dossiers received before the period's end (a read
-//! transaction, one record at a time). Aggregates maintained with the events, which make a
-//! year's report cost the same at any volume, are the next step (see BENCHMARKS.md).
+//! Computed from the aggregates the store keeps in the same transaction as every dossier
+//! write (see `domain::report_agg`): a year's report reads days × areas, not dossiers, so
+//! it costs the same at any volume.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
-use chrono::{NaiveDate, NaiveTime};
+use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::{Result, ServiceError, Services};
 use crate::domain::rating::RatingSummary;
-use crate::domain::report::{self, Facts, GroupBy, Rates, Row};
-use crate::domain::time::from_local_naive;
+use crate::domain::report::{self, GroupBy, Rates, Row};
+use crate::domain::report_agg;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ReportRow {
@@ -56,32 +56,42 @@ impl Services {
         if (to - from).num_days() > 3700 {
             return Err(ServiceError::Invalid("Kỳ báo cáo dài quá 10 năm".into()));
         }
-        let start = from_local_naive(from.and_time(NaiveTime::MIN));
-        let end = from_local_naive(
-            to.succ_opt()
-                .ok_or_else(|| ServiceError::Invalid("Ngày không hợp lệ".into()))?
-                .and_time(NaiveTime::MIN),
+        let (start, end) = (report_agg::day_number(from), report_agg::day_number(to) + 1);
+        // Sums of the aggregates kept with the records: the total from days × areas,
+        // the rows from the table of the grouping.
+        let rx = self.store.read()?;
+        let mut total = report_agg::Fold::new(start, end);
+        rx.report_rows(GroupBy::Area, end, |day, a, _, c| {
+            if area.is_none_or(|x| x == a) {
+                total.push(day, c);
+            }
+        })?;
+        let mut rows: BTreeMap<String, report_agg::Fold> = BTreeMap::new();
+        rx.report_rows(group, end, |day, a, key, c| {
+            if area.is_none_or(|x| x == a) {
+                let key = match group {
+                    GroupBy::Area => format!("{a:06}"),
+                    _ => key.to_string(),
+                };
+                rows.entry(key)
+                    .or_insert_with(|| report_agg::Fold::new(start, end))
+                    .push(day, c);
+            }
+        })?;
+        drop(rx);
+        let totals = total.totals();
+        let digitized = (
+            totals.digitized,
+            totals.row.received.online + totals.row.received.direct,
         );
-        let mut facts = Vec::new();
-        // Index 4.2: dossiers received in the period, and those of them fully digitized.
-        let mut digitized = (0u64, 0u64);
-        self.store
-            .read()?
-            .scan_dossiers_before(end.timestamp(), |d| {
-                if let Some(f) = Facts::of(d).filter(|f| area.is_none_or(|a| f.area == a)) {
-                    if f.received_at >= start {
-                        digitized.1 += 1;
-                        digitized.0 += u64::from(crate::domain::digitize::is_digitized(d));
-                    }
-                    // Only what can play a part: received in the period, or open at its start.
-                    if f.received_at >= start
-                        || f.resolved_at.or(f.closed_at).is_none_or(|t| t >= start)
-                    {
-                        facts.push(f);
-                    }
-                }
-            })?;
-        let rep = report::build(&facts, start, end, group);
+        let rep = report::Report {
+            total: totals.row.clone(),
+            rows: rows
+                .into_iter()
+                .map(|(k, f)| (k, f.totals().row))
+                .filter(|(_, r)| *r != Row::default())
+                .collect(),
+        };
         let labels: HashMap<String, String> = match group {
             GroupBy::Area => self
                 .services()?
@@ -144,6 +154,54 @@ impl Services {
                 })
                 .collect(),
             ratings,
+        })
+    }
+}
+
+/// What `POST /api/v1/reports/reindex` answers.
+#[derive(Debug, Clone, Serialize)]
+pub struct Reindexed {
+    pub dossiers: u64,
+    pub rows: usize,
+    /// The sums kept live equalled the ones recomputed from the records.
+    pub identical: bool,
+}
+
+impl Services {
+    pub fn report_conventions(&self) -> Result<report::Conventions> {
+        Ok(self.store.read()?.report_conventions()?)
+    }
+
+    /// Saves the counting conventions and recomputes the aggregates under them, in one
+    /// command: the report never mixes the old and new ways of counting.
+    pub fn set_report_conventions(
+        &self,
+        actor: &crate::events::Actor,
+        c: report::Conventions,
+    ) -> Result<report::Conventions> {
+        self.run(actor, |tx, _| {
+            if tx.report_conventions()? != c {
+                tx.set_report_conventions(&c)?;
+                tx.emit(crate::events::EventKind::SettingsChanged {
+                    what: format!(
+                        "report conventions: {}",
+                        serde_json::to_string(&c).unwrap_or_default()
+                    ),
+                });
+            }
+            Ok(c)
+        })
+    }
+
+    /// Recomputes the aggregates from the records and says whether the live sums agreed.
+    pub fn reindex_reports(&self) -> Result<Reindexed> {
+        let live = self.store.read()?.report_tables()?;
+        let dossiers = self.store.rebuild_reports()?;
+        let rebuilt = self.store.read()?.report_tables()?;
+        Ok(Reindexed {
+            dossiers,
+            rows: rebuilt.iter().map(Vec::len).sum(),
+            identical: live == rebuilt,
         })
     }
 }

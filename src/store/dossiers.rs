@@ -5,7 +5,7 @@
 
 use redb::{ReadableTable, TableDefinition};
 
-use super::{codec, Rx, StoreError, Tx};
+use super::{codec, report_agg, Rx, StoreError, Tx};
 use crate::domain::dossier::{Dossier, Status};
 
 pub(super) const DOSSIERS: TableDefinition<&str, &[u8]> = TableDefinition::new("dossiers");
@@ -249,7 +249,22 @@ impl Tx {
         self.txn
             .open_table(DOSSIERS)?
             .insert(d.code.as_str(), codec::encode(d)?.as_slice())?;
-        index_dossier(&self.txn, d)
+        index_dossier(&self.txn, d)?;
+        // The report aggregates: the old record's part out, the new one's in.
+        let conv = report_agg::conventions(&self.txn)?;
+        let before = old.as_ref().and_then(|o| report_agg::part(o, &conv));
+        let after = report_agg::part(d, &conv);
+        if before != after {
+            let mut delta = report_agg::Delta::default();
+            if let Some(c) = &before {
+                delta.add(c, -1);
+            }
+            if let Some(c) = &after {
+                delta.add(c, 1);
+            }
+            delta.write(&self.txn)?;
+        }
+        Ok(())
     }
 
     fn unindex_dossier(&mut self, o: &Dossier) -> Result<(), StoreError> {
@@ -324,15 +339,27 @@ pub(super) fn create_tables(txn: &redb::WriteTransaction) -> Result<(), StoreErr
 impl super::Store {
     pub fn bulk_put_dossiers(&self, ds: &[Dossier]) -> Result<(), StoreError> {
         let txn = self.db.begin_write()?;
+        let conv = report_agg::conventions(&txn)?;
+        let mut delta = report_agg::Delta::default();
         {
             let mut t = txn.open_table(DOSSIERS)?;
             for d in ds {
-                t.insert(d.code.as_str(), codec::encode(d)?.as_slice())?;
+                let old = t.insert(d.code.as_str(), codec::encode(d)?.as_slice())?;
+                if let Some(old) = old {
+                    let o: Dossier = codec::decode(old.value())?;
+                    if let Some(c) = report_agg::part(&o, &conv) {
+                        delta.add(&c, -1);
+                    }
+                }
+                if let Some(c) = report_agg::part(d, &conv) {
+                    delta.add(&c, 1);
+                }
             }
         }
         for d in ds {
             index_dossier(&txn, d)?;
         }
+        delta.write(&txn)?;
         txn.commit()?;
         Ok(())
     }

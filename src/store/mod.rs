@@ -5,6 +5,9 @@
 
 mod codec;
 mod dossiers;
+mod report_agg;
+
+pub use report_agg::AggRow;
 
 pub use dossiers::DossierIndex;
 pub mod files;
@@ -30,7 +33,7 @@ pub use codec::CodecError;
 
 /// The schema this binary writes. Older files are migrated forward on open; a newer file
 /// is refused rather than misread.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 const EVENTS: TableDefinition<u64, &[u8]> = TableDefinition::new("events");
@@ -164,9 +167,15 @@ impl Store {
                     supported: SCHEMA_VERSION,
                 });
             }
-            // Version 0 = empty file. Future migrations go here, one step per version.
+            // Version 0 = empty file. Migrations go here, one step per version.
             if found < SCHEMA_VERSION {
                 meta.insert("schema_version", codec::encode(&SCHEMA_VERSION)?.as_slice())?;
+            }
+            drop(meta);
+            // 1 → 2: the report aggregates, summed from the records already there.
+            if found == 1 {
+                dossiers::create_tables(&txn)?;
+                report_agg::rebuild(&txn)?;
             }
             txn.open_table(EVENTS)?;
             txn.open_table(TICKETS)?;
@@ -181,6 +190,7 @@ impl Store {
             txn.open_table(PRINT_JOBS)?;
             txn.open_table(PRINT_PENDING)?;
             dossiers::create_tables(&txn)?;
+            report_agg::create_tables(&txn)?;
             txn.open_table(RATINGS)?;
         }
         txn.commit()?;
@@ -1028,6 +1038,8 @@ impl Store {
                     other => return Err(bad(format!("unknown table {other}"))),
                 }
             }
+            // Aggregates are derived too: summed from the restored records.
+            report_agg::rebuild(&txn)?;
             txn.commit()?;
             Ok(())
         })();

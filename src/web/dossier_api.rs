@@ -386,6 +386,30 @@ pub async fn dossier_report(
     Ok(HttpResponse::Ok().json(r))
 }
 
+/// `GET /api/v1/reports/conventions`
+pub async fn report_conventions(state: Data) -> Result<HttpResponse, ApiError> {
+    let s = state.services.clone();
+    Ok(HttpResponse::Ok().json(blocking(move || s.report_conventions()).await?))
+}
+
+/// `PUT /api/v1/reports/conventions`: recomputes the aggregates in the same transaction.
+pub async fn put_report_conventions(
+    state: Data,
+    caller: Caller,
+    body: web::Json<crate::domain::report::Conventions>,
+) -> Result<HttpResponse, ApiError> {
+    let s = state.services.clone();
+    let actor = caller.actor();
+    let c = body.into_inner();
+    Ok(HttpResponse::Ok().json(blocking(move || s.set_report_conventions(&actor, c)).await?))
+}
+
+/// `POST /api/v1/reports/reindex`: rebuild the aggregates, say whether they agreed.
+pub async fn reindex_reports(state: Data) -> Result<HttpResponse, ApiError> {
+    let s = state.services.clone();
+    Ok(HttpResponse::Ok().json(blocking(move || s.reindex_reports()).await?))
+}
+
 #[derive(Deserialize)]
 pub struct QueueReportQuery {
     pub from: chrono::NaiveDate,

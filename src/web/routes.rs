@@ -152,6 +152,9 @@ routes! {
     GET  "/api/v1/ratings" => api::list_ratings, STAFF;
     GET  "/api/v1/reports/dossiers" => dossier_api::dossier_report, REPORTS;
     GET  "/api/v1/reports/queue" => dossier_api::queue_report, REPORTS;
+    GET  "/api/v1/reports/conventions" => dossier_api::report_conventions, REPORTS;
+    PUT  "/api/v1/reports/conventions" => dossier_api::put_report_conventions, ADMIN;
+    POST "/api/v1/reports/reindex" => dossier_api::reindex_reports, ADMIN;
     GET  "/api/v1/procedures" => dossier_api::list_procedures, Access::Public;
     PUT  "/api/v1/procedures" => dossier_api::put_procedures, ADMIN;
     GET  "/api/v1/procedures/search" => dossier_api::search_procedures, Access::Public;

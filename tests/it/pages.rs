@@ -58,5 +58,8 @@ fn healthz_reports_version_and_database() {
     assert_eq!(s, 200);
     assert_eq!(v["version"], env!("CARGO_PKG_VERSION"));
     assert_eq!(v["database"]["status"], "ok");
-    assert_eq!(v["database"]["schema_version"], 1);
+    assert_eq!(
+        v["database"]["schema_version"],
+        motcua::store::SCHEMA_VERSION
+    );
 }

@@ -152,6 +152,142 @@ fn report_over_an_imported_book_matches_the_hand_count() {
     assert_eq!(s, 403);
 }
 
+/// The counting conventions recount the same book, and the sums kept live while dossiers
+/// move equal a rebuild from the records.
+#[test]
+fn conventions_recount_and_live_sums_equal_a_rebuild() {
+    use serde_json::json;
+    let app = TestApp::start();
+    let admin = app.login("admin");
+    let (s, r) = app.raw(
+        "POST",
+        "/api/v1/dossiers/import",
+        Some(&admin),
+        Some(BOOK.into()),
+        "text/csv",
+    );
+    assert_eq!(s, 200, "{r}");
+    let march = "/api/v1/reports/dossiers?from=2026-03-01&to=2026-03-31";
+    let (_, before) = app.call("GET", march, Some(&admin), None);
+    let (s, c) = app.call("GET", "/api/v1/reports/conventions", Some(&admin), None);
+    assert_eq!(s, 200);
+    assert_eq!(
+        c,
+        json!({"comparison": "calendar_day", "other_closures": "count"})
+    );
+
+    // By timestamp, without the withdrawn dossier. No. 2 (due 08:00, resolved 16:00 the
+    // same day) becomes late; no. 6 (due 17:00, resolved 09:00) and no. 9 early.
+    let (s, _) = app.call(
+        "PUT",
+        "/api/v1/reports/conventions",
+        Some(&admin),
+        Some(json!({"comparison": "timestamp", "other_closures": "exclude"})),
+    );
+    assert_eq!(s, 200);
+    let (_, r) = app.call("GET", march, Some(&admin), None);
+    assert_eq!(
+        r["received"],
+        json!({"total": 7, "online": 1, "direct": 5, "carried_over": 1})
+    );
+    assert_eq!(
+        r["resolved"],
+        json!({"total": 5, "early": 3, "on_time": 0, "late": 2})
+    );
+    assert_eq!(r["closed_other"], 0);
+    assert_eq!(
+        r["rates"]["resolved_on_time"],
+        json!({"numerator": 3, "denominator": 5, "percent": "60,00"})
+    );
+
+    // Refusals change nothing: an officer, bad JSON, an unknown convention.
+    let officer = app.login("canbo1");
+    let (s, _) = app.call(
+        "PUT",
+        "/api/v1/reports/conventions",
+        Some(&officer),
+        Some(json!({"comparison": "calendar_day"})),
+    );
+    assert_eq!(s, 403);
+    let (s, _) = app.raw(
+        "PUT",
+        "/api/v1/reports/conventions",
+        Some(&admin),
+        Some("{\"comparison\": ".into()),
+        "application/json",
+    );
+    assert_eq!(s, 400);
+    let (s, _) = app.call(
+        "PUT",
+        "/api/v1/reports/conventions",
+        Some(&admin),
+        Some(json!({"comparison": "by_hour"})),
+    );
+    assert_eq!(s, 400);
+    let (_, again) = app.call("GET", march, Some(&admin), None);
+    assert_eq!(again, r);
+
+    // Back to the defaults: the first numbers again.
+    let (s, _) = app.call(
+        "PUT",
+        "/api/v1/reports/conventions",
+        Some(&admin),
+        Some(json!({"comparison": "calendar_day", "other_closures": "count"})),
+    );
+    assert_eq!(s, 200);
+    let (_, r) = app.call("GET", march, Some(&admin), None);
+    assert_eq!(r, before);
+
+    // Live work: receive, assign, pause, resume, resolve, return, withdraw, apologise.
+    // Sessions expire over the days the clock jumps: sign in again for each action.
+    let act = |code: &str, body: serde_json::Value| {
+        let officer = app.login("canbo1");
+        let (s, v) = app.post(&format!("/api/v1/dossiers/{code}/actions"), &officer, body);
+        assert_eq!(s, 200, "{v}");
+    };
+    let mut codes = vec![];
+    for _ in 0..4 {
+        let d = crate::dossiers::receive(&app, &officer, "1.004873");
+        codes.push(d["code"].as_str().unwrap().to_string());
+    }
+    app.clock.advance(chrono::Duration::hours(1));
+    act(
+        &codes[0],
+        json!({"action": "assign", "to_officer": "canbo2"}),
+    );
+    act(
+        &codes[1],
+        json!({"action": "request_supplement", "reason": "Thiếu tờ khai",
+               "missing": [{"name": "Tờ khai", "kind": "original", "count": 1}]}),
+    );
+    act(
+        &codes[3],
+        json!({"action": "withdraw", "reason": "Công dân rút"}),
+    );
+    app.clock.advance(chrono::Duration::days(2));
+    act(&codes[1], json!({"action": "resume"}));
+    act(&codes[0], json!({"action": "resolve"}));
+    act(&codes[0], json!({"action": "return_result"}));
+    app.clock.advance(chrono::Duration::days(6));
+    act(
+        &codes[2],
+        json!({"action": "apologize", "new_due": "2026-03-20", "reason": "Chờ xác minh"}),
+    );
+    act(&codes[2], json!({"action": "resolve"}));
+    let (admin, officer) = (app.login("admin"), app.login("canbo1"));
+    let (_, r) = app.call("GET", march, Some(&admin), None);
+    assert_eq!(r["received"]["total"], 12);
+    assert_eq!(r["resolved"]["total"], 7);
+    let (s, x) = app.call("POST", "/api/v1/reports/reindex", Some(&admin), None);
+    assert_eq!(s, 200, "{x}");
+    assert_eq!(x["dossiers"], 13);
+    assert_eq!(x["identical"], true, "live sums differ from a rebuild");
+    let (_, after) = app.call("GET", march, Some(&admin), None);
+    assert_eq!(after, r);
+    let (s, _) = app.call("POST", "/api/v1/reports/reindex", Some(&officer), None);
+    assert_eq!(s, 403);
+}
+
 #[test]
 fn queue_report_of_a_controlled_morning() {
     use chrono::Duration;
