@@ -661,6 +661,8 @@ pub enum EventKind {
     /// A paper or the result was scanned or uploaded (or its file removed); the note
     /// carries the PDF's SHA-256. The status does not change.
     Digitized,
+    /// The nine legal indicators were recorded (after the return).
+    Assessed,
 }
 
 impl From<ActionKind> for EventKind {

@@ -9,6 +9,7 @@ pub mod center;
 pub mod citizen;
 pub mod digitize;
 pub mod dossier;
+pub mod indicators;
 pub mod queue;
 pub mod queue_report;
 pub mod rating;

@@ -641,6 +641,44 @@ impl Services {
     }
 }
 
+/// The nine indicators of one dossier: their names and levels, what the record
+/// suggests, and what was recorded.
+#[derive(Debug, Clone, Serialize)]
+pub struct IndicatorSheet {
+    pub code: String,
+    pub indicators: &'static [crate::domain::indicators::Indicator; 9],
+    pub suggested: [Option<u8>; 9],
+    pub recorded: Option<crate::domain::dossier::LegalIndicators>,
+    /// Recording is possible now (returned, not yet recorded).
+    pub can_record: bool,
+}
+
+impl Services {
+    pub fn indicator_sheet(&self, code: &str) -> Result<IndicatorSheet> {
+        let d = self.dossier(code)?;
+        Ok(IndicatorSheet {
+            code: d.code.clone(),
+            indicators: &crate::domain::indicators::INDICATORS,
+            suggested: crate::domain::indicators::suggest(&d),
+            can_record: d.status() == Status::Returned && d.state.indicators.is_none(),
+            recorded: d.state.indicators.clone(),
+        })
+    }
+
+    /// Records the nine indicators on a returned dossier (once), in one command whose
+    /// event carries the scores' total; the report aggregates move with the record.
+    pub fn record_indicators(&self, actor: &Actor, code: &str, scores: [u8; 9]) -> Result<Dossier> {
+        self.run(actor, |tx, now| {
+            let mut d = load(tx, code)?;
+            crate::domain::indicators::record(&mut d, scores, &actor.name, now)
+                .map_err(ServiceError::Indicators)?;
+            tx.put_dossier(&d)?;
+            emit_change(tx, &d, "record_indicators", Some(d.status()));
+            Ok(d)
+        })
+    }
+}
+
 /// What the citizen sees: status in words, dates, masked name, steps without notes
 /// (officers' notes may name other people).
 pub fn public_view(d: &Dossier) -> PublicDossier {
@@ -661,6 +699,7 @@ pub fn public_view(d: &Dossier) -> PublicDossier {
         E::Apologized => "Xin lỗi và hẹn lại ngày trả kết quả",
         E::StepClosed => "Hoàn thành một bước xử lý",
         E::Digitized => "Số hoá giấy tờ",
+        E::Assessed => "Đã ghi nhận đánh giá của công dân",
     };
     PublicDossier {
         code: d.code.clone(),

@@ -48,6 +48,8 @@ pub enum ServiceError {
     Digitize(crate::domain::digitize::DigitizeError),
     #[error("Gói cập nhật bị từ chối: {0}")]
     Update(crate::domain::update::Reject),
+    #[error("{0}")]
+    Indicators(crate::domain::indicators::IndicatorError),
     /// A device (scanner) or the file store failed; the message says which and why.
     #[error("{0}")]
     Device(String),
@@ -68,6 +70,11 @@ impl ServiceError {
             ServiceError::Digitize(_) => "digitize_refused",
             ServiceError::Device(_) => "device_error",
             ServiceError::Update(r) => r.code(),
+            ServiceError::Indicators(e) => match e {
+                crate::domain::indicators::IndicatorError::NotReturned => "not_returned",
+                crate::domain::indicators::IndicatorError::AlreadyRecorded => "already_recorded",
+                crate::domain::indicators::IndicatorError::BadScore => "bad_score",
+            },
         }
     }
 }

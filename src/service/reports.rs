@@ -38,6 +38,43 @@ pub struct DossierReport {
     pub ratings: RatingSummary,
     /// The Decision 766 indexes computable here (whole center, or the chosen area).
     pub decision_766: Vec<report::Index766>,
+    /// The nine legal indicators recorded in the period: how many dossiers, and each
+    /// indicator's mean score.
+    pub indicators: IndicatorSummary,
+    /// How this report counted.
+    pub conventions: report::Conventions,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IndicatorSummary {
+    pub recorded: u64,
+    pub items: Vec<IndicatorMean>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IndicatorMean {
+    pub number: u8,
+    pub name: &'static str,
+    pub sum: u64,
+    /// Mean score (0–2) with two decimals, half up, written `1,85`; `None` when none.
+    pub mean: Option<String>,
+}
+
+fn indicator_summary((recorded, sums): (u64, [u64; 9])) -> IndicatorSummary {
+    IndicatorSummary {
+        recorded,
+        items: crate::domain::indicators::INDICATORS
+            .iter()
+            .zip(sums)
+            .map(|(i, sum)| IndicatorMean {
+                number: i.number,
+                name: i.name,
+                sum,
+                // sum ÷ recorded = (sum ÷ (recorded × 100)) × 100, the percent helper's form.
+                mean: crate::domain::rating::percent(sum, recorded * 100),
+            })
+            .collect(),
+    }
 }
 
 impl Services {
@@ -60,6 +97,7 @@ impl Services {
         // Sums of the aggregates kept with the records: the total from days × areas,
         // the rows from the table of the grouping.
         let rx = self.store.read()?;
+        let rx_conventions = rx.report_conventions()?;
         let mut total = report_agg::Fold::new(start, end);
         rx.report_rows(GroupBy::Area, end, |day, a, _, c| {
             if area.is_none_or(|x| x == a) {
@@ -80,6 +118,7 @@ impl Services {
         })?;
         drop(rx);
         let totals = total.totals();
+        let conventions = rx_conventions;
         let digitized = (
             totals.digitized,
             totals.row.received.online + totals.row.received.direct,
@@ -130,6 +169,8 @@ impl Services {
             digitized,
         );
         Ok(DossierReport {
+            indicators: indicator_summary(totals.indicators),
+            conventions,
             decision_766,
             from,
             to,

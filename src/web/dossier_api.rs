@@ -386,6 +386,40 @@ pub async fn dossier_report(
     Ok(HttpResponse::Ok().json(r))
 }
 
+/// `GET /api/v1/dossiers/{code}/indicators`
+pub async fn get_indicators(
+    state: Data,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let s = state.services.clone();
+    let code = path.into_inner();
+    Ok(HttpResponse::Ok().json(blocking(move || s.indicator_sheet(&code)).await?))
+}
+
+#[derive(Deserialize)]
+pub struct IndicatorScores {
+    pub scores: [u8; 9],
+}
+
+/// `POST /api/v1/dossiers/{code}/indicators` `{"scores": [2,1,…]}` (nine scores 0–2).
+pub async fn record_indicators(
+    state: Data,
+    caller: Caller,
+    path: web::Path<String>,
+    body: web::Json<IndicatorScores>,
+) -> Result<HttpResponse, ApiError> {
+    let s = state.services.clone();
+    let actor = caller.actor();
+    let code = path.into_inner();
+    let scores = body.into_inner().scores;
+    let sheet = blocking(move || {
+        let d = s.record_indicators(&actor, &code, scores)?;
+        s.indicator_sheet(&d.code)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(sheet))
+}
+
 /// `GET /api/v1/reports/conventions`
 pub async fn report_conventions(state: Data) -> Result<HttpResponse, ApiError> {
     let s = state.services.clone();

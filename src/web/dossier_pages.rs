@@ -523,6 +523,17 @@ struct ViewPage {
     digitized: bool,
     /// Files may change (not withdrawn, stopped or refused).
     can_digitize: bool,
+    /// The nine indicators: shown once the result is returned.
+    indicators: Option<IndicatorPanel>,
+}
+
+/// The nine-indicator panel: a form with the record's suggestions, or what was recorded.
+struct IndicatorPanel {
+    /// (number, name, [(score, label, checked)]).
+    rows: Vec<(u8, &'static str, Vec<(u8, &'static str, bool)>)>,
+    can_record: bool,
+    /// "14/18, ghi nhận 05/03/2026 10:00 bởi …" once recorded.
+    recorded: String,
 }
 
 /// One paper (or the result) in the digitization panel.
@@ -715,11 +726,57 @@ fn view_page(
                 | crate::domain::dossier::Status::Stopped
                 | crate::domain::dossier::Status::Refused
         ),
+        indicators: indicator_panel(s, &d, &names)?,
         d: info(&d, &names, now),
         actions,
         officers,
         error,
     })
+}
+
+fn indicator_panel(
+    s: &crate::service::Services,
+    d: &crate::domain::dossier::Dossier,
+    names: &HashMap<String, String>,
+) -> Result<Option<IndicatorPanel>, ServiceError> {
+    if d.status() != crate::domain::dossier::Status::Returned {
+        return Ok(None);
+    }
+    let sheet = s.indicator_sheet(&d.code)?;
+    let chosen: [Option<u8>; 9] = match &sheet.recorded {
+        Some(r) => r.scores.map(Some),
+        None => sheet.suggested,
+    };
+    Ok(Some(IndicatorPanel {
+        rows: sheet
+            .indicators
+            .iter()
+            .zip(chosen)
+            .map(|(ind, c)| {
+                (
+                    ind.number,
+                    ind.name,
+                    [2u8, 1, 0]
+                        .into_iter()
+                        .zip(ind.levels)
+                        .map(|(v, l)| (v, l, c == Some(v)))
+                        .collect(),
+                )
+            })
+            .collect(),
+        can_record: sheet.can_record,
+        recorded: sheet
+            .recorded
+            .map(|r| {
+                let total: u32 = r.scores.iter().map(|x| u32::from(*x)).sum();
+                format!(
+                    "Tổng {total}/18 · ghi nhận {} bởi {}",
+                    when(Some(r.at)),
+                    names.get(&r.by).cloned().unwrap_or(r.by)
+                )
+            })
+            .unwrap_or_default(),
+    }))
 }
 
 pub fn event_label(e: crate::domain::dossier::EventKind) -> &'static str {
@@ -741,6 +798,7 @@ pub fn event_label(e: crate::domain::dossier::EventKind) -> &'static str {
         E::Apologized => "Xin lỗi, hẹn lại",
         E::StepClosed => "Kết thúc bước",
         E::Digitized => "Số hoá",
+        E::Assessed => "Đánh giá 9 tiêu chí",
     }
 }
 
@@ -764,6 +822,12 @@ pub async fn dossier_action_submit(
     form: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, ApiError> {
     let fields: HashMap<String, String> = form.into_inner().into_iter().collect();
+    // After recording the indicators, land on them (they are below the fold).
+    let anchor = if fields.get("action").map(String::as_str) == Some("record_indicators") {
+        "#danh-gia"
+    } else {
+        ""
+    };
     let code = path.into_inner();
     let s = state.services.clone();
     let actor = caller.actor();
@@ -816,11 +880,32 @@ pub async fn dossier_action_submit(
                 }),
                 Err(_) => Err("Cần chọn ngày hẹn trả mới".to_string()),
             },
+            "record_indicators" => Err(String::new()),
             _ => Err("Thao tác không hợp lệ".to_string()),
         };
-        let result = match cmd {
-            Ok(cmd) => s.dossier_action(&actor, &code, cmd).map(|_| ()),
-            Err(m) => Err(ServiceError::Invalid(m)),
+        let result = if get("action") == "record_indicators" {
+            // Nine radio groups i1..i9, each 0, 1 or 2; all must be chosen.
+            let mut scores = [0u8; 9];
+            let mut missing = vec![];
+            for (i, v) in scores.iter_mut().enumerate() {
+                match get(&format!("i{}", i + 1)).trim().parse::<u8>() {
+                    Ok(x) => *v = x,
+                    Err(_) => missing.push((i + 1).to_string()),
+                }
+            }
+            if missing.is_empty() {
+                s.record_indicators(&actor, &code, scores).map(|_| ())
+            } else {
+                Err(ServiceError::Invalid(format!(
+                    "Chưa chọn điểm cho tiêu chí {}",
+                    missing.join(", ")
+                )))
+            }
+        } else {
+            match cmd {
+                Ok(cmd) => s.dossier_action(&actor, &code, cmd).map(|_| ()),
+                Err(m) => Err(ServiceError::Invalid(m)),
+            }
         };
         match result {
             Ok(()) => Ok(Ok(code)),
@@ -831,7 +916,7 @@ pub async fn dossier_action_submit(
     })
     .await?;
     match outcome {
-        Ok(code) => Ok(see_other(&format!("/ho-so/{code}"))),
+        Ok(code) => Ok(see_other(&format!("/ho-so/{code}{anchor}"))),
         Err(page) => html_status(page, StatusCode::CONFLICT),
     }
 }
@@ -1328,6 +1413,8 @@ struct ReportPage {
     queue_officers: Vec<QRow>,
     queue_hours_chart: String,
     target: u32,
+    /// The signed-in user may change the counting conventions.
+    admin: bool,
 }
 
 /// A queue report line, formatted for the page.
@@ -1435,6 +1522,7 @@ pub async fn report_page(
     let area: Option<u32> = q.area.trim().parse().ok();
     let group = q.group;
     let user = caller.principal.display_name.clone();
+    let admin = caller.principal.role == crate::domain::center::Role::Admin;
     let page = blocking(move || {
         let r = s.dossier_report(from, to, area, group)?;
         let queue = s.queue_report(from, to, 15)?;
@@ -1475,8 +1563,51 @@ pub async fn report_page(
             queue_officers: queue.by_officer.iter().map(qrow).collect(),
             queue_hours_chart: hours_chart(&queue.by_hour),
             target: queue.target_wait_minutes,
+            admin,
         })
     })
     .await?;
     html(page)
+}
+
+/// `POST /bao-cao/cach-dem` (admin): the report page's conventions form. Saving
+/// recomputes the aggregates; back to the same report.
+pub async fn report_conventions_submit(
+    state: Data,
+    caller: Caller,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, ApiError> {
+    use crate::domain::dossier::Comparison;
+    use crate::domain::report::{Conventions, OtherClosures};
+    let fields: HashMap<String, String> = form.into_inner().into_iter().collect();
+    let get = |k: &str| fields.get(k).map(String::as_str).unwrap_or("");
+    let c = Conventions {
+        comparison: match get("comparison") {
+            "calendar_day" => Comparison::CalendarDay,
+            "timestamp" => Comparison::Timestamp,
+            _ => {
+                return Err(ApiError::from(ServiceError::Invalid(
+                    "Cách so sánh không hợp lệ".into(),
+                )))
+            }
+        },
+        other_closures: match get("other_closures") {
+            "count" => OtherClosures::Count,
+            "exclude" => OtherClosures::Exclude,
+            _ => {
+                return Err(ApiError::from(ServiceError::Invalid(
+                    "Cách đếm hồ sơ rút/dừng không hợp lệ".into(),
+                )))
+            }
+        },
+    };
+    // Back to the report that was on screen (only our own query string, never a URL).
+    let back: String = get("back")
+        .chars()
+        .filter(|ch| ch.is_ascii_alphanumeric() || "=&-_".contains(*ch))
+        .collect();
+    let s = state.services.clone();
+    let actor = caller.actor();
+    blocking(move || s.set_report_conventions(&actor, c)).await?;
+    Ok(see_other(&format!("/bao-cao?{back}")))
 }

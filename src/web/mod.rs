@@ -179,6 +179,12 @@ impl From<ServiceError> for ApiError {
             }
             ServiceError::Device(_) => StatusCode::BAD_GATEWAY,
             ServiceError::Update(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ServiceError::Indicators(i) => match i {
+                crate::domain::indicators::IndicatorError::BadScore => {
+                    StatusCode::UNPROCESSABLE_ENTITY
+                }
+                _ => StatusCode::CONFLICT,
+            },
         };
         ApiError::new(status, e.code(), e.to_string())
     }

@@ -85,6 +85,7 @@ routes! {
     GET  "/admin" => pages::admin, ADMIN;
     GET  "/ho-so" => dossier_pages::book, STAFF;
     GET  "/bao-cao" => dossier_pages::report_page, REPORTS;
+    POST "/bao-cao/cach-dem" => dossier_pages::report_conventions_submit, ADMIN;
     GET  "/ho-so/moi" => dossier_pages::new_dossier, STAFF;
     POST "/ho-so/moi" => dossier_pages::new_dossier_submit, STAFF;
     GET  "/ho-so/{code}" => dossier_pages::view_dossier, STAFF;
@@ -166,6 +167,8 @@ routes! {
     POST "/api/v1/dossiers/import" => dossier_api::import_dossiers, ADMIN;
     GET  "/api/v1/dossiers/{code}" => dossier_api::get_dossier, STAFF;
     POST "/api/v1/dossiers/{code}/actions" => dossier_api::dossier_action, STAFF;
+    GET  "/api/v1/dossiers/{code}/indicators" => dossier_api::get_indicators, STAFF;
+    POST "/api/v1/dossiers/{code}/indicators" => dossier_api::record_indicators, STAFF;
     GET  "/api/v1/dossiers/{code}/files/{slot}" => scan_api::get_file, STAFF;
     PUT  "/api/v1/dossiers/{code}/files/{slot}" => scan_api::upload_file, STAFF;
     DELETE "/api/v1/dossiers/{code}/files/{slot}" => scan_api::remove_file, STAFF;

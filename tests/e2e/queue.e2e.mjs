@@ -595,6 +595,16 @@ describe("motcua queue end to end (real Chromium)", { timeout: OVERALL_MS }, () 
       d.locator('form:has(input[name="action"][value="return_result"]) button').click(),
     ]);
     await expectText(d.locator(".status-line .tag").first(), "10 – Đã trả kết quả");
+    // The nine legal indicators, asked of the citizen at the return: suggestions are
+    // pre-selected; the officer corrects one and records them.
+    const ind = d.locator("#danh-gia");
+    await ind.waitFor({ state: "visible" });
+    assert.equal(await ind.locator('input[type="radio"]:checked').count(), 9, "every criterion has a suggestion");
+    await ind.locator('input[name="i6"][value="1"]').check();
+    await shot(d, "dossier-indicators-form.png");
+    await Promise.all([d.waitForLoadState("load"), ind.locator("button").click()]);
+    await expectText(d.locator("#danh-gia p b"), /^Tổng 1[0-8]\/18 · ghi nhận /);
+    await shot(d, "dossier-indicators-recorded.png");
     await d.close();
     await c.locator("#act-finish").click();
     // A005, the scanned receipt's ticket, is next at the same counter.

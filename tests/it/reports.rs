@@ -288,6 +288,127 @@ fn conventions_recount_and_live_sums_equal_a_rebuild() {
     assert_eq!(s, 403);
 }
 
+/// The nine legal indicators: suggested from the record, recorded once after the return
+/// (API and the dossier screen's form), and averaged in the period's report.
+#[test]
+fn nine_indicators_are_recorded_once_on_return_and_reported() {
+    use serde_json::json;
+    let app = TestApp::start();
+    let officer = app.login("canbo1");
+    let a = crate::dossiers::receive(&app, &officer, "1.004873");
+    let b = crate::dossiers::receive(&app, &officer, "1.004873");
+    let (a, b) = (a["code"].as_str().unwrap(), b["code"].as_str().unwrap());
+    let path = |c: &str| format!("/api/v1/dossiers/{c}/indicators");
+    let scores = json!({"scores": [2, 2, 2, 1, 2, 2, 2, 2, 0]});
+
+    // Not returned yet: shown, but nothing can be recorded.
+    let (s, sheet) = app.call("GET", &path(a), Some(&officer), None);
+    assert_eq!(s, 200, "{sheet}");
+    assert_eq!(sheet["can_record"], false);
+    assert_eq!(
+        sheet["indicators"][0]["name"],
+        "Thời gian giải quyết so với quy định"
+    );
+    let (s, e) = app.post(&path(a), &officer, scores.clone());
+    assert_eq!((s, e["code"].as_str()), (409, Some("not_returned")), "{e}");
+
+    for (c, hours) in [(a, 2), (b, 3)] {
+        app.clock.advance(chrono::Duration::hours(hours));
+        for action in ["resolve", "return_result"] {
+            let (s, v) = app.post(
+                &format!("/api/v1/dossiers/{c}/actions"),
+                &officer,
+                json!({"action": action}),
+            );
+            assert_eq!(s, 200, "{v}");
+        }
+    }
+    let (_, sheet) = app.call("GET", &path(a), Some(&officer), None);
+    assert_eq!(sheet["can_record"], true);
+    // Resolved the same day it was received, long before the promise; in person; the
+    // procedure is offered fully online.
+    assert_eq!(sheet["suggested"], json!([2, 2, 2, 1, 2, 2, 2, 2, 2]));
+
+    // Bad scores and bad bodies change nothing.
+    let (s, e) = app.post(
+        &path(a),
+        &officer,
+        json!({"scores": [3, 2, 2, 1, 2, 2, 2, 2, 0]}),
+    );
+    assert_eq!((s, e["code"].as_str()), (422, Some("bad_score")), "{e}");
+    let (s, _) = app.post(&path(a), &officer, json!({"scores": [2, 2]}));
+    assert_eq!(s, 400);
+    let (s, _) = app.post(&path(a), &app.kiosk, scores.clone());
+    assert_eq!(s, 403);
+    let (_, sheet) = app.call("GET", &path(a), Some(&officer), None);
+    assert_eq!(sheet["recorded"], serde_json::Value::Null);
+
+    let (s, sheet) = app.post(&path(a), &officer, scores.clone());
+    assert_eq!(s, 200, "{sheet}");
+    assert_eq!(sheet["recorded"]["scores"], scores["scores"]);
+    assert_eq!(sheet["can_record"], false);
+    let (s, e) = app.post(&path(a), &officer, scores.clone());
+    assert_eq!((s, e["code"].as_str()), (409, Some("already_recorded")));
+
+    // The dossier screen's form: the second dossier, every radio sent as a field.
+    let (s, page) = app.raw("GET", &format!("/ho-so/{b}"), Some(&officer), None, "");
+    assert_eq!(s, 200);
+    assert!(page.contains("Đánh giá theo 9 tiêu chí") && page.contains("name=\"i9\""));
+    let form = "action=record_indicators&i1=1&i2=1&i3=2&i4=1&i5=2&i6=2&i7=1&i8=2";
+    let (s, page) = app.raw(
+        "POST",
+        &format!("/ho-so/{b}/thao-tac"),
+        Some(&officer),
+        Some(form.into()),
+        "application/x-www-form-urlencoded",
+    );
+    assert_eq!(s, 409, "one criterion missing");
+    assert!(page.contains("Chưa chọn điểm cho tiêu chí 9"));
+    let (s, _) = app.raw(
+        "POST",
+        &format!("/ho-so/{b}/thao-tac"),
+        Some(&officer),
+        Some(format!("{form}&i9=1")),
+        "application/x-www-form-urlencoded",
+    );
+    assert_eq!(s, 303);
+    let (_, page) = app.raw("GET", &format!("/ho-so/{b}"), Some(&officer), None, "");
+    assert!(
+        page.contains("Tổng 13/18"),
+        "the recorded sheet replaces the form"
+    );
+
+    // The period's report: two dossiers, each indicator's mean.
+    let admin = app.login("admin");
+    let (_, r) = app.call(
+        "GET",
+        "/api/v1/reports/dossiers?from=2026-03-01&to=2026-03-31",
+        Some(&admin),
+        None,
+    );
+    assert_eq!(r["indicators"]["recorded"], 2);
+    let means: Vec<_> = r["indicators"]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["mean"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        means,
+        ["1,50", "1,50", "2,00", "1,00", "2,00", "2,00", "1,50", "2,00", "0,50"]
+    );
+    let (_, page) = app.raw(
+        "GET",
+        "/bao-cao?from=2026-03-01&to=2026-03-31",
+        Some(&admin),
+        None,
+        "",
+    );
+    assert!(page.contains("2 hồ sơ được đánh giá trong kỳ"));
+    let (s, x) = app.call("POST", "/api/v1/reports/reindex", Some(&admin), None);
+    assert_eq!((s, &x["identical"]), (200, &json!(true)));
+}
+
 #[test]
 fn queue_report_of_a_controlled_morning() {
     use chrono::Duration;
