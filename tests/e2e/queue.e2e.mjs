@@ -705,6 +705,20 @@ describe("motcua queue end to end (real Chromium)", { timeout: OVERALL_MS }, () 
     mark(`rating tablet rated ${number}`);
   });
 
+  test("report page: the day's dossier, its rates and its nine indicators", async () => {
+    assert.ok(dossierCode, "the reception test ran");
+    const a = page.admin; // signed in by the admin test
+    await a.goto(server.base + "/bao-cao");
+    await expectText(a.locator(".report-table tr.total td").nth(2), "1");
+    const text = await a.locator("main").textContent();
+    assert.ok(text.includes("1 hồ sơ được đánh giá trong kỳ"), "the indicators recorded at the return are averaged");
+    assert.ok(text.includes("Cách đếm: so thời điểm kết thúc xử lý với ngày hẹn trả theo ngày"));
+    await shot(a, "report.png");
+    await a.setViewportSize({ width: 1366, height: 2400 });
+    await shot(a, "report-full.png");
+    mark("report page: 1 dossier, rates, 9 indicators");
+  });
+
   test("no uncaught errors in the pages", () => {
     assert.deepEqual(pageErrors, []);
   });
