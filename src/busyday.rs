@@ -202,8 +202,14 @@ pub fn run(tickets: usize, boards: usize, seed: u64) -> anyhow::Result<()> {
     if procedures.is_empty() {
         bail!("the demo catalogue is empty");
     }
-    // (dossier code, ticket id) of every dossier received during the day.
-    let dossiers: Arc<Mutex<Vec<(String, u64)>>> = Arc::default();
+    // (dossier code, ticket id, receiving counter) of every dossier received during the day.
+    let dossiers: Arc<Mutex<Vec<(String, u64, usize)>>> = Arc::default();
+    let rating_token = server
+        .rating
+        .clone()
+        .context("the demo printed no rating tablet")?;
+    // Ticket ids rated on the counters' tablets.
+    let rated: Arc<Mutex<Vec<u64>>> = Arc::default();
 
     // Boards: raw SSE readers recording every call in the order received.
     let stop_boards = Arc::new(AtomicBool::new(false));
@@ -303,6 +309,7 @@ pub fn run(tickets: usize, boards: usize, seed: u64) -> anyhow::Result<()> {
                 procedures.clone(),
                 dossiers.clone(),
             );
+            let (rating_token, rated) = (rating_token.clone(), rated.clone());
             std::thread::spawn(move || -> anyhow::Result<()> {
                 let agent = ureq::AgentBuilder::new()
                     .timeout(Duration::from_secs(30))
@@ -380,9 +387,29 @@ pub fn run(tickets: usize, boards: usize, seed: u64) -> anyhow::Result<()> {
                                 bail!("dossier for ticket {id}: {s} {d}");
                             }
                             let dcode = d["code"].as_str().context("dossier code")?.to_string();
-                            dossiers.lock().unwrap_or_else(|p| p.into_inner()).push((dcode, id));
+                            dossiers
+                                .lock()
+                                .unwrap_or_else(|p| p.into_inner())
+                                .push((dcode, id, n));
                         }
                         act("finish", None)?;
+                        // Three citizens in five press a key on the counter's tablet.
+                        if rng.gen_bool(0.6) {
+                            let level = [5, 5, 5, 4, 4, 2][rng.gen_range(0..6)];
+                            let t = Instant::now();
+                            let (s, r) = call(
+                                &agent,
+                                "POST",
+                                &url("/api/v1/ratings".into()),
+                                &rating_token,
+                                Some(json!({"ticket": id, "level": level})),
+                            )?;
+                            record(&lat, "rate", t);
+                            if s != 201 {
+                                bail!("rating ticket {id}: {s} {r}");
+                            }
+                            rated.lock().unwrap_or_else(|p| p.into_inner()).push(id);
+                        }
                     }
                 }
             })
@@ -433,7 +460,7 @@ pub fn run(tickets: usize, boards: usize, seed: u64) -> anyhow::Result<()> {
     // Every dossier received is there, once, tied to the ticket it was received under.
     let dossiers = dossiers.lock().unwrap_or_else(|p| p.into_inner()).clone();
     let mut codes = HashSet::new();
-    for (code, ticket) in &dossiers {
+    for (code, ticket, _) in &dossiers {
         if !codes.insert(code.clone()) {
             bail!("dossier code {code} handed out twice");
         }
@@ -447,6 +474,133 @@ pub fn run(tickets: usize, boards: usize, seed: u64) -> anyhow::Result<()> {
         if s != 200 || d["ticket"].as_u64() != Some(*ticket) {
             bail!("dossier {code} not found with its ticket {ticket}: {s} {d}");
         }
+    }
+    // The afternoon: each receiving officer moves the day's dossiers on — most resolved
+    // and returned (half of those assessed on the nine indicators), some resolved and
+    // waiting, some asked for papers, a few withdrawn, the rest still in hand.
+    let mut expect = [0u64; 5]; // resolved, withdrawn, in progress, assessed, returned
+    let t_proc = Instant::now();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed * 977);
+    for (code, _, n) in &dossiers {
+        let token = &officers[n - 1];
+        let act = |body: Value| -> anyhow::Result<()> {
+            let t = Instant::now();
+            let (s, v) = call(
+                &agent,
+                "POST",
+                &format!("{base}/api/v1/dossiers/{code}/actions"),
+                token,
+                Some(body),
+            )?;
+            record(&lat, "dossier_act", t);
+            if s != 200 {
+                bail!("dossier {code}: {s} {v}");
+            }
+            Ok(())
+        };
+        let roll: f64 = rng.gen();
+        if roll < 0.6 {
+            act(json!({"action": "resolve"}))?;
+            act(json!({"action": "return_result"}))?;
+            expect[0] += 1;
+            expect[4] += 1;
+            if rng.gen_bool(0.5) {
+                let t = Instant::now();
+                let (s, v) = call(
+                    &agent,
+                    "POST",
+                    &format!("{base}/api/v1/dossiers/{code}/indicators"),
+                    token,
+                    Some(json!({"scores": [2, 2, 2, 1, 2, 2, 2, 2, 1]})),
+                )?;
+                record(&lat, "indicators", t);
+                if s != 200 {
+                    bail!("indicators {code}: {s} {v}");
+                }
+                expect[3] += 1;
+            }
+        } else if roll < 0.75 {
+            act(json!({"action": "resolve"}))?;
+            expect[0] += 1;
+        } else if roll < 0.85 {
+            act(
+                json!({"action": "request_supplement", "reason": "Thiếu giấy tờ",
+                       "missing": [{"name": "Tờ khai", "kind": "original", "count": 1}]}),
+            )?;
+            expect[2] += 1;
+        } else if roll < 0.9 {
+            act(json!({"action": "withdraw", "reason": "Công dân rút hồ sơ"}))?;
+            expect[1] += 1;
+        } else {
+            expect[2] += 1;
+        }
+    }
+    let processing = t_proc.elapsed();
+    // The day's report equals what was done, and equals a recount from the records.
+    let today = chrono::Utc::now()
+        .with_timezone(&crate::domain::time::vn_offset())
+        .date_naive();
+    let report_url = format!("{base}/api/v1/reports/dossiers?from={today}&to={today}");
+    let t = Instant::now();
+    let (s, rep) = call(&agent, "GET", &report_url, &admin, None)?;
+    record(&lat, "report", t);
+    if s != 200 {
+        bail!("report: {s} {rep}");
+    }
+    let got = [
+        rep["resolved"]["total"].as_u64(),
+        rep["closed_other"].as_u64(),
+        rep["in_progress"]["total"].as_u64(),
+        rep["indicators"]["recorded"].as_u64(),
+    ];
+    let want = [
+        Some(expect[0]),
+        Some(expect[1]),
+        Some(expect[2]),
+        Some(expect[3]),
+    ];
+    if rep["received"]["total"].as_u64() != Some(dossiers.len() as u64)
+        || rep["resolved"]["early"].as_u64() != Some(expect[0])
+        || got != want
+    {
+        bail!(
+            "the day's report {got:?} (received {}) is not what was done {want:?} (received {})",
+            rep["received"]["total"],
+            dossiers.len()
+        );
+    }
+    let rated = rated.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    if rep["ratings"]["total"].as_u64() != Some(rated.len() as u64) {
+        bail!(
+            "the report counts {} ratings, {} were made",
+            rep["ratings"]["total"],
+            rated.len()
+        );
+    }
+    if let Some(id) = rated.first() {
+        let (s, _) = call(
+            &agent,
+            "POST",
+            &format!("{base}/api/v1/ratings"),
+            &rating_token,
+            Some(json!({"ticket": id, "level": 5})),
+        )?;
+        if s != 409 {
+            bail!("a ticket was rated twice ({s})");
+        }
+    }
+    let (s, x) = call(
+        &agent,
+        "POST",
+        &format!("{base}/api/v1/reports/reindex"),
+        &admin,
+        None,
+    )?;
+    if s != 200 || x["identical"] != json!(true) {
+        bail!("the live report sums differ from a recount: {s} {x}");
+    }
+    if call(&agent, "GET", &report_url, &admin, None)?.1 != rep {
+        bail!("the report changed after a recount");
     }
     // Let the boards drain, then stop them.
     std::thread::sleep(Duration::from_millis(500));
@@ -484,14 +638,14 @@ pub fn run(tickets: usize, boards: usize, seed: u64) -> anyhow::Result<()> {
         issued.len() as f64 / elapsed.as_secs_f64()
     );
     println!(
-        "{:>10} {:>7} {:>9} {:>9} {:>9}",
+        "{:>12} {:>7} {:>9} {:>9} {:>9}",
         "operation", "count", "p50 ms", "p99 ms", "max ms"
     );
     for (op, mut v) in lat.lock().unwrap_or_else(|p| p.into_inner()).clone() {
         v.sort_by(|a, b| a.total_cmp(b));
         let p = |q: f64| v[((v.len() as f64 - 1.0) * q).round() as usize];
         println!(
-            "{op:>10} {:>7} {:>9.2} {:>9.2} {:>9.2}",
+            "{op:>12} {:>7} {:>9.2} {:>9.2} {:>9.2}",
             v.len(),
             p(0.5),
             p(0.99),
@@ -503,7 +657,17 @@ pub fn run(tickets: usize, boards: usize, seed: u64) -> anyhow::Result<()> {
         setup_kb as f64 / 1024.0,
         peak_kb as f64 / 1024.0
     );
-    println!("OK: {terminal} tickets accounted for exactly once, numbers unique, {} dossiers received with unique codes and their tickets, {boards} boards saw all {calls} calls in order, audit chain verified", dossiers.len());
+    println!(
+        "afternoon: {} dossiers moved on in {:.1} s ({} resolved, {} returned, {} assessed on the nine indicators, {} withdrawn, {} in progress)",
+        dossiers.len(),
+        processing.as_secs_f64(),
+        expect[0],
+        expect[4],
+        expect[3],
+        expect[1],
+        expect[2]
+    );
+    println!("OK: {terminal} tickets accounted for exactly once, numbers unique, {} dossiers received with unique codes and their tickets, {} ratings (each ticket once), the day's report equals what was done and a recount from the records, {boards} boards saw all {calls} calls in order, audit chain verified", dossiers.len(), rated.len());
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())
 }

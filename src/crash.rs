@@ -19,6 +19,8 @@ pub(crate) struct Server {
     pub(crate) child: Child,
     pub(crate) base: String,
     pub(crate) kiosk: String,
+    /// The demo's paired rating tablet (the busy day rates served tickets with it).
+    pub(crate) rating: Option<String>,
 }
 
 fn free_port() -> anyhow::Result<u16> {
@@ -44,20 +46,29 @@ pub(crate) fn start(data: &Path) -> anyhow::Result<Server> {
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
                 if let Some((_, token)) = line.split_once("/pair/") {
-                    if line.contains("kiosk") {
-                        let _ = tx.send(token.trim().to_string());
+                    for kind in ["kiosk", "rating"] {
+                        if line.contains(&format!("({kind}, paired)")) {
+                            let _ = tx.send((kind, token.trim().to_string()));
+                        }
                     }
                 }
             }
         });
         let kiosk = match rx.recv_timeout(Duration::from_secs(20)) {
-            Ok(k) => k,
+            Ok(("kiosk", k)) => k,
+            Ok(_) => continue,
             Err(_) => {
                 let _ = child.kill();
                 let _ = child.wait();
                 continue;
             }
         };
+        // Printed right after the kiosk's line, when the demo has one.
+        let rating = rx
+            .recv_timeout(Duration::from_secs(2))
+            .ok()
+            .filter(|(kind, _)| *kind == "rating")
+            .map(|(_, t)| t);
         let base = format!("http://127.0.0.1:{port}");
         let deadline = Instant::now() + Duration::from_secs(20);
         while Instant::now() < deadline {
@@ -66,7 +77,12 @@ pub(crate) fn start(data: &Path) -> anyhow::Result<Server> {
                 .call()
                 .is_ok()
             {
-                return Ok(Server { child, base, kiosk });
+                return Ok(Server {
+                    child,
+                    base,
+                    kiosk,
+                    rating,
+                });
             }
             if child.try_wait()?.is_some() {
                 break;
