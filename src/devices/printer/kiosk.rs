@@ -48,6 +48,18 @@ impl PrinterTarget {
                     return Err(format!("printer: expected tcp:HOST:PORT, got {s}"));
                 }
                 if let Some(path) = s.strip_prefix("file:") {
+                    // Only a device node: a printer path must never let the admin page (or
+                    // a stolen admin session) make the service write tickets into a file.
+                    let p = std::path::Path::new(path);
+                    let under_dev = p.is_absolute()
+                        && p.starts_with("/dev")
+                        && p.components()
+                            .all(|c| !matches!(c, std::path::Component::ParentDir));
+                    if !under_dev || p == std::path::Path::new("/dev") {
+                        return Err(format!(
+                            "printer: file: must name a device under /dev, got {s}"
+                        ));
+                    }
                     return Ok(PrinterTarget::File(PathBuf::from(path)));
                 }
                 if s == "usb" {
@@ -315,6 +327,16 @@ mod tests {
             Ok(PrinterTarget::File("/dev/usb/lp0".into()))
         );
         assert!(PrinterTarget::parse("tcp:nohost").is_err());
+        // A printer path is a device node, never an ordinary file.
+        for bad in [
+            "file:/etc/passwd",
+            "file:/dev/../etc/passwd",
+            "file:dev/usb/lp0",
+            "file:/dev",
+            "file:/devil/lp0",
+        ] {
+            assert!(PrinterTarget::parse(bad).is_err(), "{bad}");
+        }
         assert_eq!(PrinterTarget::parse("usb"), Ok(PrinterTarget::Usb(None)));
         assert_eq!(
             PrinterTarget::parse("usb:04b8:0202"),
