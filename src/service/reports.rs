@@ -502,6 +502,97 @@ pub fn report_xlsx(r: &DossierReport, agency: &str) -> std::result::Result<Vec<u
         .map_err(e)?;
         at += 1;
     }
+    ws.write(
+        at + 1,
+        1,
+        format!(
+            "Cách đếm: so với ngày hẹn {}; hồ sơ từ chối, rút, dừng {}.",
+            match r.conventions.comparison {
+                crate::domain::dossier::Comparison::CalendarDay => "theo ngày",
+                crate::domain::dossier::Comparison::Timestamp => "theo giờ, phút",
+            },
+            match r.conventions.other_closures {
+                report::OtherClosures::Count => "được tính (cột riêng)",
+                report::OtherClosures::Exclude => "không tính",
+            }
+        ),
+    )
+    .map_err(e)?;
+
+    // The Decision 766 indexes the center can compute, with their formulas' parts.
+    let ws = wb.add_worksheet();
+    ws.set_name("Chỉ số 766").map_err(e)?;
+    ws.set_column_width(1, 52).map_err(e)?;
+    ws.set_column_width(6, 60).map_err(e)?;
+    ws.write_with_format(0, 0, "CHỈ SỐ THEO QUYẾT ĐỊNH 766/QĐ-TTg", &title)
+        .map_err(e)?;
+    ws.write_with_format(1, 0, &period, &italic).map_err(e)?;
+    for (c, h) in [
+        "Chỉ số",
+        "Nội dung",
+        "Tử số",
+        "Mẫu số",
+        "Tỷ lệ (%)",
+        "Điểm",
+        "Ghi chú",
+    ]
+    .iter()
+    .enumerate()
+    {
+        ws.write_with_format(3, c as u16, *h, &head).map_err(e)?;
+    }
+    for (i, x) in r.decision_766.iter().enumerate() {
+        let row = 4 + i as u32;
+        ws.write_with_format(row, 0, x.code, &cell).map_err(e)?;
+        ws.write_with_format(row, 1, x.name, &cell).map_err(e)?;
+        ws.write_with_format(row, 2, x.rate.numerator as f64, &cell)
+            .map_err(e)?;
+        ws.write_with_format(row, 3, x.rate.denominator as f64, &cell)
+            .map_err(e)?;
+        ws.write_with_format(row, 4, x.rate.percent.as_deref().unwrap_or(""), &cell)
+            .map_err(e)?;
+        let points = match (&x.points, x.max_points) {
+            (Some(p), Some(m)) => format!("{p} / {m}"),
+            _ => String::new(),
+        };
+        ws.write_with_format(row, 5, points, &cell).map_err(e)?;
+        ws.write_with_format(row, 6, x.note, &cell).map_err(e)?;
+    }
+
+    // The nine legal indicators recorded in the period.
+    let ws = wb.add_worksheet();
+    ws.set_name("9 tiêu chí").map_err(e)?;
+    ws.set_column_width(1, 48).map_err(e)?;
+    ws.write_with_format(
+        0,
+        0,
+        "ĐÁNH GIÁ THEO 9 TIÊU CHÍ (Nghị định 61/2018/NĐ-CP, Điều 31)",
+        &title,
+    )
+    .map_err(e)?;
+    ws.write_with_format(1, 0, &period, &italic).map_err(e)?;
+    ws.write(
+        2,
+        0,
+        format!("Số hồ sơ được đánh giá: {}", r.indicators.recorded),
+    )
+    .map_err(e)?;
+    for (c, h) in ["STT", "Tiêu chí", "Tổng điểm", "Điểm trung bình (tối đa 2)"]
+        .iter()
+        .enumerate()
+    {
+        ws.write_with_format(4, c as u16, *h, &head).map_err(e)?;
+    }
+    for (i, x) in r.indicators.items.iter().enumerate() {
+        let row = 5 + i as u32;
+        ws.write_with_format(row, 0, f64::from(x.number), &cell)
+            .map_err(e)?;
+        ws.write_with_format(row, 1, x.name, &cell).map_err(e)?;
+        ws.write_with_format(row, 2, x.sum as f64, &cell)
+            .map_err(e)?;
+        ws.write_with_format(row, 3, x.mean.as_deref().unwrap_or(""), &cell)
+            .map_err(e)?;
+    }
     wb.save_to_buffer().map_err(e)
 }
 

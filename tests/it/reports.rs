@@ -526,16 +526,19 @@ fn xlsx_cells(bytes: &[u8]) -> String {
     use calamine::{Reader, Xlsx};
     let mut wb: Xlsx<_> =
         calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).unwrap();
-    assert_eq!(wb.sheet_names(), ["Biểu 06"]);
-    let range = wb.worksheet_range("Biểu 06").unwrap();
-    let (r0, c0) = range.start().unwrap();
+    assert_eq!(wb.sheet_names(), ["Biểu 06", "Chỉ số 766", "9 tiêu chí"]);
     let mut out = String::new();
-    for (r, row) in range.rows().enumerate() {
-        for (c, v) in row.iter().enumerate() {
-            let text = v.to_string();
-            if !text.is_empty() {
-                let col = (b'A' + (c0 as usize + c) as u8) as char;
-                out.push_str(&format!("{col}{}: {text}\n", r0 as usize + r + 1));
+    for name in wb.sheet_names() {
+        let range = wb.worksheet_range(&name).unwrap();
+        let (r0, c0) = range.start().unwrap();
+        out.push_str(&format!("== {name}\n"));
+        for (r, row) in range.rows().enumerate() {
+            for (c, v) in row.iter().enumerate() {
+                let text = v.to_string();
+                if !text.is_empty() {
+                    let col = (b'A' + (c0 as usize + c) as u8) as char;
+                    out.push_str(&format!("{col}{}: {text}\n", r0 as usize + r + 1));
+                }
             }
         }
     }
