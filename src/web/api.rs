@@ -769,8 +769,9 @@ pub async fn printer_test(state: Data) -> Result<HttpResponse, ApiError> {
         .map_err(|e| ApiError::internal(e.to_string()))?;
     match r {
         Ok(()) => Ok(HttpResponse::Ok().json(view)),
+        // The printer's state, not a server fault: 409 with the reason (offline, no paper…).
         Err(e) => Err(ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
+            StatusCode::CONFLICT,
             "printer_unavailable",
             e,
         )),

@@ -319,8 +319,9 @@ pub async fn print_procedure(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     if !state.printer.as_ref().is_some_and(|p| p.configured()) {
+        // A setting of the center, not a server fault.
         return Err(ApiError::new(
-            actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
+            actix_web::http::StatusCode::CONFLICT,
             "no_printer",
             "Chưa cấu hình máy in phiếu",
         ));

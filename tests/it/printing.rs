@@ -82,6 +82,16 @@ fn kiosk_ticket_is_printed_and_paper_out_keeps_the_job_until_paper_is_back() {
     );
     let (_, info) = app.call("GET", "/api/v1/printer", Some(&admin), None);
     assert_eq!(info["status"]["paper"], "Out");
+    // The test page is refused for the printer's state, not as a server fault (the API
+    // fuzz run's finding: this was a 503); nothing is printed or queued.
+    let (s, e) = app.call("POST", "/api/v1/printer/test", Some(&admin), None);
+    assert_eq!(
+        (s, e["code"].as_str()),
+        (409, Some("printer_unavailable")),
+        "{e}"
+    );
+    assert!(e["message"].as_str().unwrap().contains("Hết giấy"), "{e}");
+    assert!(!sim.join("000002.txt").exists());
 
     // Paper back: the queued tickets come out, in order, once each.
     let ids: Vec<u64> = queue
