@@ -97,6 +97,62 @@ pub(crate) fn start(data: &Path) -> anyhow::Result<Server> {
 
 /// (id → number) of every ticket the server acknowledged with 201.
 type Acked = Arc<Mutex<BTreeMap<u64, String>>>;
+/// (code → status) of every dossier reception (2) and resolution (9) acknowledged.
+type AckedDossiers = Arc<Mutex<BTreeMap<String, u64>>>;
+
+/// A desk officer receiving dossiers and resolving each one right after: two commands per
+/// dossier, each acknowledged or cut by the kill.
+fn dossier_client(base: String, stop: Arc<AtomicBool>, acked: AckedDossiers) {
+    let agent = ureq::AgentBuilder::new()
+        .timeout(Duration::from_secs(5))
+        .build();
+    let token = match agent
+        .post(&format!("{base}/api/v1/session"))
+        .send_json(serde_json::json!({"username": "canbo1", "password": "demo"}))
+        .ok()
+        .and_then(|r| r.into_json::<serde_json::Value>().ok())
+        .and_then(|v| v["token"].as_str().map(str::to_string))
+    {
+        Some(t) => t,
+        None => return,
+    };
+    let auth = format!("Bearer {token}");
+    let ack = |code: &str, status: u64| {
+        acked
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(code.to_string(), status);
+    };
+    while !stop.load(Ordering::Relaxed) {
+        let r = agent
+            .post(&format!("{base}/api/v1/dossiers"))
+            .set("Authorization", &auth)
+            .send_json(serde_json::json!({
+                "procedure_code": "1.004873",
+                "applicant": {"name": "Nguyễn Văn Thử", "phone": "0912345678"}
+            }));
+        let code = match r {
+            Ok(resp) if resp.status() == 201 => match resp
+                .into_json::<serde_json::Value>()
+                .ok()
+                .and_then(|v| v["code"].as_str().map(str::to_string))
+            {
+                Some(c) => c,
+                None => break,
+            },
+            _ => break,
+        };
+        ack(&code, 2);
+        let r = agent
+            .post(&format!("{base}/api/v1/dossiers/{code}/actions"))
+            .set("Authorization", &auth)
+            .send_json(serde_json::json!({"action": "resolve"}));
+        match r {
+            Ok(resp) if resp.status() == 200 => ack(&code, 9),
+            _ => break,
+        }
+    }
+}
 
 pub fn run(rounds: usize, seed: u64) -> anyhow::Result<()> {
     let dir = std::env::temp_dir().join(format!("motcua-crash-{}", std::process::id()));
@@ -104,6 +160,7 @@ pub fn run(rounds: usize, seed: u64) -> anyhow::Result<()> {
     std::fs::create_dir_all(&dir)?;
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
     let acked: Acked = Arc::default();
+    let dossiers: AckedDossiers = Arc::default();
     let mut kills = 0;
     let t0 = Instant::now();
     println!(
@@ -115,8 +172,12 @@ pub fn run(rounds: usize, seed: u64) -> anyhow::Result<()> {
         if round == 1 {
             widen_series(&server)?;
         }
-        verify(&server, &acked).with_context(|| format!("after restart {round}"))?;
+        verify(&server, &acked, &dossiers).with_context(|| format!("after restart {round}"))?;
         let stop = Arc::new(AtomicBool::new(false));
+        let desk = {
+            let (base, stop, dossiers) = (server.base.clone(), stop.clone(), dossiers.clone());
+            std::thread::spawn(move || dossier_client(base, stop, dossiers))
+        };
         let clients: Vec<_> = (0..CLIENTS)
             .map(|c| {
                 let (base, kiosk, stop, acked) = (
@@ -163,11 +224,13 @@ pub fn run(rounds: usize, seed: u64) -> anyhow::Result<()> {
         for c in clients {
             let _ = c.join();
         }
+        let _ = desk.join();
         let n = acked.lock().unwrap_or_else(|p| p.into_inner()).len();
-        println!("round {round:2}: killed; {n} acknowledged tickets so far");
+        let d = dossiers.lock().unwrap_or_else(|p| p.into_inner()).len();
+        println!("round {round:2}: killed; {n} acknowledged tickets, {d} dossiers so far");
     }
     let server = start(&dir)?;
-    verify(&server, &acked).context("final check")?;
+    verify(&server, &acked, &dossiers).context("final check")?;
     let mut server = server;
     server.child.kill()?;
     server.child.wait()?;
@@ -181,8 +244,12 @@ pub fn run(rounds: usize, seed: u64) -> anyhow::Result<()> {
     }
     drop(store);
     let total = acked.lock().unwrap_or_else(|p| p.into_inner()).len();
+    let (received, resolved) = {
+        let d = dossiers.lock().unwrap_or_else(|p| p.into_inner());
+        (d.len(), d.values().filter(|s| **s == 9).count())
+    };
     println!(
-        "OK: {kills} kills, {total} acknowledged tickets all present, no duplicate numbers, integrity and audit chain verified ({:.1} s)",
+        "OK: {kills} kills, {total} acknowledged tickets all present, no duplicate numbers; {received} acknowledged dossiers ({resolved} resolutions) all present and at least that far, report aggregates equal a recount after every restart; integrity and audit chain verified ({:.1} s)",
         t0.elapsed().as_secs_f64()
     );
     let _ = std::fs::remove_dir_all(&dir);
@@ -216,9 +283,30 @@ pub(crate) fn admin_token(server: &Server) -> anyhow::Result<String> {
 }
 
 /// Every acknowledged ticket is stored with its number; numbers are unique per area and
-/// day; ids have no holes (nothing half-written).
-fn verify(server: &Server, acked: &Acked) -> anyhow::Result<()> {
+/// day; ids have no holes (nothing half-written). Every acknowledged dossier is there, at
+/// least as far as acknowledged (an unacknowledged resolution may have landed), and the
+/// report aggregates written in the same transactions equal a recount from the records
+/// (nothing half-applied).
+fn verify(server: &Server, acked: &Acked, dossiers: &AckedDossiers) -> anyhow::Result<()> {
     let token = admin_token(server)?;
+    for (code, status) in dossiers.lock().unwrap_or_else(|p| p.into_inner()).iter() {
+        let d: serde_json::Value = ureq::get(&format!("{}/api/v1/dossiers/{code}", server.base))
+            .set("Authorization", &format!("Bearer {token}"))
+            .call()
+            .with_context(|| format!("acknowledged dossier {code} is missing"))?
+            .into_json()?;
+        let now = d["status"].as_u64().unwrap_or(0);
+        if now < *status {
+            bail!("dossier {code}: acknowledged status {status}, stored {now}");
+        }
+    }
+    let x: serde_json::Value = ureq::post(&format!("{}/api/v1/reports/reindex", server.base))
+        .set("Authorization", &format!("Bearer {token}"))
+        .call()?
+        .into_json()?;
+    if x["identical"] != serde_json::json!(true) {
+        bail!("report aggregates differ from a recount after the crash: {x}");
+    }
     let snap: serde_json::Value = ureq::get(&format!("{}/api/v1/queue", server.base))
         .set("Authorization", &format!("Bearer {token}"))
         .call()?
