@@ -236,4 +236,51 @@ mod tests {
         assert!(toml::from_str::<FileConfig>("listen = \"0.0.0.0:1\"\n").is_ok());
         assert!(toml::from_str::<FileConfig>("lisen = \"0.0.0.0:1\"\n").is_err());
     }
+
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(400))]
+
+            /// Any text in the config file's place parses or is refused with an error,
+            /// never a panic; unknown keys are always refused.
+            #[test]
+            fn any_text(s in "\\PC{0,200}") {
+                let _ = toml::from_str::<FileConfig>(&s);
+            }
+
+            /// Known keys with values of the wrong type are refused, right types read.
+            #[test]
+            fn known_keys(
+                key in prop::sample::select(vec!["listen", "log", "printer", "workers", "backup_every_hours", "update_every_hours", "update_urls", "mdns_name"]),
+                v in prop_oneof![
+                    "[a-z0-9.:]{0,12}".prop_map(|s| format!("\"{s}\"")),
+                    (0u32..100_000).prop_map(|n| n.to_string()),
+                    Just("[\"http://a\", \"http://b\"]".to_string()),
+                    Just("true".to_string()),
+                ],
+                unknown in "[a-z_]{1,12}",
+            ) {
+                let text = format!("{key} = {v}\n");
+                let numeric = matches!(key, "workers" | "backup_every_hours" | "update_every_hours");
+                let ok = toml::from_str::<FileConfig>(&text).is_ok();
+                let expected = if numeric {
+                    v.parse::<u32>().is_ok()
+                } else if key == "update_urls" {
+                    v.starts_with('[')
+                } else {
+                    v.starts_with('"')
+                };
+                prop_assert_eq!(ok, expected, "{}", text);
+                let known = ["data_dir", "listen", "log", "workers", "printer", "listen_tls", "tls_cert", "tls_key", "backup_every_hours", "mdns_name", "update_keys_dir", "update_urls", "update_every_hours"];
+                if !known.contains(&unknown.as_str()) {
+                    let line = format!("{unknown} = 1\n");
+                    let refused = toml::from_str::<FileConfig>(&line).is_err();
+                    prop_assert!(refused, "unknown key accepted: {}", line);
+                }
+            }
+        }
+    }
 }

@@ -479,4 +479,55 @@ mod tests {
             .reason
             .contains("applicant_name, channel, received_at"));
     }
+
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn good_row() -> impl Strategy<Value = String> {
+            (
+                1u32..28,
+                8u32..17,
+                1u32..6,
+                prop::sample::select(vec!["1", "2"]),
+                "[A-Za-zăâđêôơưáàảãạ ]{1,20}",
+            )
+                .prop_map(|(d, h, days, ch, name)| {
+                    format!(
+                        ",1.004873,Người {},{ch},2026-03-{d:02} {h:02}:00,2026-04-{:02} 17:00,,,4",
+                        name.trim().replace(' ', "_"),
+                        d.min(28 - days) + days
+                    )
+                })
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(200))]
+
+            /// Any bytes: every row accepted, or a non-empty list of the bad ones.
+            #[test]
+            fn any_file(bytes in prop::collection::vec(any::<u8>(), 0..600)) {
+                if let Err(e) = parse_book(&bytes, &cat(), &cal()) {
+                    prop_assert!(!e.is_empty());
+                }
+            }
+
+            /// Files of good rows are read whole, in order; one bad row anywhere refuses
+            /// the whole file and names that row.
+            #[test]
+            fn good_rows_and_one_bad(rows in prop::collection::vec(good_row(), 1..12), bad_at in any::<prop::sample::Index>()) {
+                let head = "code,procedure_code,applicant_name,channel,received_at,due_at,resolved_at,returned_at,status\n";
+                let file = format!("{head}{}\n", rows.join("\n"));
+                let parsed = parse_book(file.as_bytes(), &cat(), &cal());
+                prop_assert!(parsed.is_ok(), "{:?}", parsed.err());
+                prop_assert_eq!(parsed.unwrap().len(), rows.len());
+                let mut broken = rows.clone();
+                let i = bad_at.index(rows.len());
+                broken[i] = broken[i].replacen("1.004873", "9.999999", 1);
+                let file = format!("{head}{}\n", broken.join("\n"));
+                let errors = parse_book(file.as_bytes(), &cat(), &cal()).unwrap_err();
+                prop_assert!(errors.iter().any(|e| e.line == i + 2), "{:?}", errors);
+            }
+        }
+    }
 }

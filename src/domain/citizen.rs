@@ -884,4 +884,69 @@ mod tests {
             "Mã QR trên thẻ: ngày sinh không hợp lệ (ngày không có thật)"
         );
     }
+
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn valid_card() -> impl Strategy<Value = (String, NaiveDate, Sex, String, String)> {
+            (
+                prop::sample::select(vec![1u16, 79, 8, 40, 92]),
+                1940i32..2015,
+                1u32..=12,
+                1u32..=28,
+                any::<bool>(),
+                0u32..1_000_000,
+                "[a-zA-ZăâđêôơưĂÂĐÊÔƠƯáàảãạấầẩẫậắằẳẵặéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵ]{1,8}( [a-zA-ZăâđêôơưĂÂĐÊÔƠƯáàảãạấầẩẫậắằẳẵặéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵ]{1,8}){1,3}",
+                "[a-zA-ZăâđêôơưĂÂĐÊÔƠƯáàảãạấầẩẫậắằẳẵặéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵ0-9,.][a-zA-ZăâđêôơưĂÂĐÊÔƠƯáàảãạấầẩẫậắằẳẵặéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵ0-9,. ]{0,39}",
+            )
+                .prop_map(|(prov, y, m, d, male, rest, name, addr)| {
+                    let sex = if male { Sex::Male } else { Sex::Female };
+                    let d4 = 2 * ((y - 1900) / 100) as u32 + u32::from(!male);
+                    let number = format!("{prov:03}{d4}{:02}{rest:06}", y % 100);
+                    (number, date(y, m, d), sex, name, addr)
+                })
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(300))]
+
+            /// Any text a code reader can type: parsed or refused, never a panic, and
+            /// what is accepted carries an identity number of digits only.
+            #[test]
+            fn any_payload_is_parsed_or_refused(s in "\\PC{0,200}|[0-9|]{0,60}") {
+                if let Ok(card) = parse_cccd_qr(&s) {
+                    prop_assert!(card.id.number.bytes().all(|b| b.is_ascii_digit()));
+                    prop_assert!(matches!(card.id.number.len(), 9 | 12));
+                }
+            }
+
+            /// A well-formed card reads back exactly (names NFC and single-spaced).
+            #[test]
+            fn a_valid_card_reads_back((number, birth, sex, name, addr) in valid_card()) {
+                let payload = qr(&[
+                    &number,
+                    "",
+                    &name,
+                    &birth.format("%d%m%Y").to_string(),
+                    sex.label_vi(),
+                    &addr,
+                    "10052021",
+                ]);
+                let card = parse_cccd_qr(&payload).unwrap();
+                prop_assert_eq!(&card.id.number, &number);
+                prop_assert_eq!(card.birth_date, birth);
+                prop_assert_eq!(card.sex, sex);
+                prop_assert_eq!(card.full_name, name.split_whitespace().collect::<Vec<_>>().join(" "));
+            }
+
+            /// Cutting a valid payload anywhere (a reader that drops the tail) never panics.
+            #[test]
+            fn a_truncated_card_never_panics((number, birth, sex, name, addr) in valid_card(), cut in 0usize..200) {
+                let payload = qr(&[&number, "", &name, &birth.format("%d%m%Y").to_string(), sex.label_vi(), &addr, "10052021"]);
+                let cut: String = payload.chars().take(cut).collect();
+                let _ = parse_cccd_qr(&cut);
+            }
+        }
+    }
 }

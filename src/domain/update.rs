@@ -364,4 +364,72 @@ mod tests {
             assert!(p.is_final());
         }
     }
+
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn json_value() -> impl Strategy<Value = serde_json::Value> {
+            let leaf = prop_oneof![
+                Just(serde_json::Value::Null),
+                any::<bool>().prop_map(serde_json::Value::from),
+                any::<i64>().prop_map(serde_json::Value::from),
+                "\\PC{0,20}".prop_map(serde_json::Value::from),
+            ];
+            leaf.prop_recursive(3, 24, 6, |inner| {
+                prop_oneof![
+                    prop::collection::vec(inner.clone(), 0..4).prop_map(serde_json::Value::from),
+                    prop::collection::btree_map(
+                        prop::sample::select(vec![
+                            "format",
+                            "product",
+                            "kind",
+                            "arch",
+                            "version",
+                            "epoch",
+                            "min_from",
+                            "db_format",
+                            "payload",
+                            "sha256",
+                            "size",
+                            "created",
+                            "x",
+                        ])
+                        .prop_map(str::to_string),
+                        inner,
+                        0..13,
+                    )
+                    .prop_map(|m| serde_json::Value::Object(m.into_iter().collect())),
+                ]
+            })
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(400))]
+
+            /// Any JSON in the manifest's place is read or refused; what reads is judged
+            /// without panicking, and survives a round trip.
+            #[test]
+            fn any_manifest_json(v in json_value()) {
+                if let Ok(m) = serde_json::from_value::<Manifest>(v) {
+                    let _ = judge(&m, &now());
+                    let back: Manifest = serde_json::from_str(&serde_json::to_string(&m).unwrap()).unwrap();
+                    prop_assert_eq!(back, m);
+                }
+            }
+
+            /// Versions and epochs of any shape: an older or equal version, or a lower
+            /// epoch, is never accepted.
+            #[test]
+            fn never_backwards(major in 0u32..3, minor in 0u32..12, patch in 0u32..12, epoch in 0u64..5, junk in "[0-9a-z.~+-]{0,12}") {
+                let version = format!("{major}.{minor}.{patch}");
+                let r = judge(&m(BundleKind::App, &version, epoch), &now());
+                let newer = (major, minor, patch) > (0, 1, 0);
+                if r.is_ok() {
+                    prop_assert!(newer && epoch >= now().epoch, "accepted {version} epoch {epoch}");
+                }
+                let _ = judge(&m(BundleKind::App, &junk, epoch), &now());
+            }
+        }
+    }
 }

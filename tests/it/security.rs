@@ -649,3 +649,112 @@ fn backup_wipe_restore_keeps_every_ticket_job_and_event() {
     assert_eq!(after["called"], before["called"]);
     assert_eq!(restored.issue(1, None)["number"], "A003");
 }
+
+/// Random JSON (any shape, the commands' field names mixed in) sent to the commands that
+/// take a body: never a 5xx, and every refusal leaves the audit log — which every command
+/// appends to in its own transaction — exactly as it was.
+#[test]
+fn random_json_bodies_are_refused_cleanly_and_change_nothing() {
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, TestRunner};
+
+    fn value() -> impl Strategy<Value = serde_json::Value> {
+        let leaf = prop_oneof![
+            Just(serde_json::Value::Null),
+            any::<bool>().prop_map(serde_json::Value::from),
+            any::<i64>().prop_map(serde_json::Value::from),
+            (0u32..6).prop_map(serde_json::Value::from),
+            "\\PC{0,16}".prop_map(serde_json::Value::from),
+        ];
+        leaf.prop_recursive(3, 20, 5, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(serde_json::Value::from),
+                prop::collection::btree_map(
+                    prop::sample::select(vec![
+                        "service",
+                        "priority",
+                        "print",
+                        "procedure_code",
+                        "applicant",
+                        "name",
+                        "action",
+                        "reason",
+                        "missing",
+                        "to_officer",
+                        "scores",
+                        "comparison",
+                        "other_closures",
+                        "username",
+                        "role",
+                        "password",
+                        "version",
+                        "ticket",
+                    ])
+                    .prop_map(str::to_string),
+                    inner,
+                    0..6,
+                )
+                .prop_map(|m| serde_json::Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    let app = TestApp::start();
+    let admin = app.login("admin");
+    let officer = app.login("canbo1");
+    let d = crate::dossiers::receive(&app, &officer, "1.004873");
+    let code = d["code"].as_str().unwrap().to_string();
+    let newest = |app: &TestApp| -> u64 {
+        let (s, v) = app.call("GET", "/api/v1/audit?limit=1", Some(&admin), None);
+        assert_eq!(s, 200);
+        v[0]["seq"].as_u64().unwrap()
+    };
+    let targets: Vec<(&str, String, &str)> = vec![
+        ("POST", "/api/v1/tickets".into(), app.kiosk.as_str()),
+        ("POST", "/api/v1/dossiers".into(), officer.as_str()),
+        (
+            "POST",
+            format!("/api/v1/dossiers/{code}/actions"),
+            officer.as_str(),
+        ),
+        (
+            "POST",
+            format!("/api/v1/dossiers/{code}/indicators"),
+            officer.as_str(),
+        ),
+        ("PUT", "/api/v1/reports/conventions".into(), admin.as_str()),
+        ("PUT", "/api/v1/calendar".into(), admin.as_str()),
+        ("PUT", "/api/v1/procedures".into(), admin.as_str()),
+        ("POST", "/api/v1/users".into(), admin.as_str()),
+        ("POST", "/api/v1/services".into(), admin.as_str()),
+    ];
+    let mut runner = TestRunner::new(Config {
+        cases: 160,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    runner
+        .run(&(value(), 0..targets.len()), |(body, i)| {
+            let (method, path, token) = &targets[i];
+            let before = newest(&app);
+            let (s, v) = app.call(method, path, Some(token), Some(body.clone()));
+            prop_assert!(s < 500, "{method} {path} {body} → {s} {v}");
+            if s >= 400 {
+                prop_assert!(
+                    v["code"].is_string(),
+                    "{method} {path} → {s} without a code: {v}"
+                );
+                prop_assert_eq!(
+                    newest(&app),
+                    before,
+                    "{} {} {} → {} but events were appended",
+                    method,
+                    path,
+                    body,
+                    s
+                );
+            }
+            Ok(())
+        })
+        .unwrap();
+}

@@ -770,4 +770,31 @@ mod tests {
             }
         }
     }
+
+    mod props {
+        use super::super::decode;
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(500))]
+
+            /// Any byte stream (a device's garbage, a cut job) decodes without panicking,
+            /// and every byte is accounted for in the listing.
+            #[test]
+            fn any_stream_decodes(bytes in prop::collection::vec(any::<u8>(), 0..2048)) {
+                let d = decode(&bytes);
+                prop_assert!(bytes.is_empty() || !d.listing.is_empty());
+            }
+
+            /// Raster headers that claim more data than the stream has are cut, not trusted.
+            #[test]
+            fn lying_raster_headers(w in any::<u16>(), h in any::<u16>(), body in prop::collection::vec(any::<u8>(), 0..64)) {
+                let mut s = vec![0x1d, b'v', b'0', 0];
+                s.extend_from_slice(&w.to_le_bytes());
+                s.extend_from_slice(&h.to_le_bytes());
+                s.extend_from_slice(&body);
+                let _ = decode(&s);
+            }
+        }
+    }
 }
