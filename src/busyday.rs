@@ -212,11 +212,15 @@ pub fn run(tickets: usize, boards: usize, seed: u64) -> anyhow::Result<()> {
     let rated: Arc<Mutex<Vec<u64>>> = Arc::default();
 
     // Boards: raw SSE readers recording every call in the order received.
+    // The boards, and the eight counter pages (the officers' own sessions) on the same feed.
     let stop_boards = Arc::new(AtomicBool::new(false));
-    let ready = Arc::new(Barrier::new(boards + 1));
+    let feeds: Vec<String> = std::iter::repeat_n(admin.clone(), boards)
+        .chain(officers.iter().cloned())
+        .collect();
+    let ready = Arc::new(Barrier::new(feeds.len() + 1));
     let addr = base.trim_start_matches("http://").to_string();
-    let board_threads: Vec<_> = (0..boards).map(|_| {
-        let (addr, token, ready, stop) = (addr.clone(), admin.clone(), ready.clone(), stop_boards.clone());
+    let board_threads: Vec<_> = feeds.into_iter().map(|token| {
+        let (addr, ready, stop) = (addr.clone(), ready.clone(), stop_boards.clone());
         std::thread::spawn(move || -> anyhow::Result<Vec<u64>> {
             let mut s = TcpStream::connect(&addr)?;
             s.set_read_timeout(Some(Duration::from_secs(2)))?;
@@ -614,7 +618,11 @@ pub fn run(tickets: usize, boards: usize, seed: u64) -> anyhow::Result<()> {
             .join()
             .map_err(|_| anyhow::anyhow!("board thread panicked"))??;
         if seen.len() != calls {
-            bail!("a board saw {} calls, {} were made", seen.len(), calls);
+            bail!(
+                "a board or counter page saw {} calls, {} were made",
+                seen.len(),
+                calls
+            );
         }
         if seen.windows(2).any(|w| w[0] >= w[1]) {
             bail!("a board saw calls out of order");
@@ -631,7 +639,7 @@ pub fn run(tickets: usize, boards: usize, seed: u64) -> anyhow::Result<()> {
     }
     drop(store);
 
-    println!("motcua bench day — {} tickets, {KIOSKS} kiosks, {COUNTERS} counters, {boards} boards, seed {seed}", issued.len());
+    println!("motcua bench day — {} tickets, {KIOSKS} kiosks, {COUNTERS} counters (and their pages on SSE), {boards} boards, seed {seed}", issued.len());
     println!(
         "finished in {:.1} s: {:.0} tickets/s issued and served; {calls} calls announced",
         elapsed.as_secs_f64(),
@@ -667,7 +675,7 @@ pub fn run(tickets: usize, boards: usize, seed: u64) -> anyhow::Result<()> {
         expect[1],
         expect[2]
     );
-    println!("OK: {terminal} tickets accounted for exactly once, numbers unique, {} dossiers received with unique codes and their tickets, {} ratings (each ticket once), the day's report equals what was done and a recount from the records, {boards} boards saw all {calls} calls in order, audit chain verified", dossiers.len(), rated.len());
+    println!("OK: {terminal} tickets accounted for exactly once, numbers unique, {} dossiers received with unique codes and their tickets, {} ratings (each ticket once), the day's report equals what was done and a recount from the records, {boards} boards and {COUNTERS} counter pages saw all {calls} calls in order, audit chain verified", dossiers.len(), rated.len());
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())
 }
