@@ -25,18 +25,22 @@ const BOOK: &str = "code,procedure_code,applicant_name,channel,received_at,due_a
 ,1.004873,Người 8,1,2026-03-09 08:00,2026-03-12 17:00,2026-03-10 09:00,,7\n\
 ,DP.KD.01,Người 9,1,2026-03-16 08:00,2026-03-19 17:00,2026-03-18 15:00,2026-03-19 08:00,10\n";
 
-#[test]
-fn report_over_an_imported_book_matches_the_hand_count() {
-    let app = TestApp::start();
-    let admin = app.login("admin");
+fn import_book(app: &TestApp, admin: &str) {
     let (s, r) = app.raw(
         "POST",
         "/api/v1/dossiers/import",
-        Some(&admin),
+        Some(admin),
         Some(BOOK.into()),
         "text/csv",
     );
     assert_eq!(s, 200, "{r}");
+}
+
+#[test]
+fn report_over_an_imported_book_matches_the_hand_count() {
+    let app = TestApp::start();
+    let admin = app.login("admin");
+    import_book(&app, &admin);
 
     let (s, r) = app.call(
         "GET",
@@ -159,14 +163,7 @@ fn conventions_recount_and_live_sums_equal_a_rebuild() {
     use serde_json::json;
     let app = TestApp::start();
     let admin = app.login("admin");
-    let (s, r) = app.raw(
-        "POST",
-        "/api/v1/dossiers/import",
-        Some(&admin),
-        Some(BOOK.into()),
-        "text/csv",
-    );
-    assert_eq!(s, 200, "{r}");
+    import_book(&app, &admin);
     let march = "/api/v1/reports/dossiers?from=2026-03-01&to=2026-03-31";
     let (_, before) = app.call("GET", march, Some(&admin), None);
     let (s, c) = app.call("GET", "/api/v1/reports/conventions", Some(&admin), None);
