@@ -148,16 +148,26 @@ fn queue(tickets: usize, boards: usize, calls: usize) -> anyhow::Result<()> {
     const BLOCKS: usize = 12;
     let per_block = (tickets / BLOCKS).max(10);
     let (mut raw_time, mut raw_n, mut inproc_time) = (Duration::ZERO, 0u64, Duration::ZERO);
+    // On-CPU time of this thread (Linux schedstat), to split an operation's cost into the
+    // work the process does and the waiting on the disk.
+    let cpu_ns = || -> u64 {
+        std::fs::read_to_string("/proc/thread-self/schedstat")
+            .ok()
+            .and_then(|s| s.split_whitespace().next()?.parse().ok())
+            .unwrap_or(0)
+    };
+    let (mut raw_cpu, mut inproc_cpu) = (0u64, 0u64);
     let mut lat = Vec::new();
     let mut i = 0usize;
     for _ in 0..BLOCKS {
-        let t = Instant::now();
+        let (t, c) = (Instant::now(), cpu_ns());
         for _ in 0..per_block {
             raw.raw_commit_baseline(raw_n)?;
             raw_n += 1;
         }
         raw_time += t.elapsed();
-        let t = Instant::now();
+        raw_cpu += cpu_ns() - c;
+        let (t, c) = (Instant::now(), cpu_ns());
         for _ in 0..per_block {
             let s = Instant::now();
             running.services.issue_ticket(
@@ -172,6 +182,7 @@ fn queue(tickets: usize, boards: usize, calls: usize) -> anyhow::Result<()> {
             i += 1;
         }
         inproc_time += t.elapsed();
+        inproc_cpu += cpu_ns() - c;
     }
     let raw_rate = raw_n as f64 / raw_time.as_secs_f64();
     drop(raw);
@@ -189,6 +200,13 @@ fn queue(tickets: usize, boards: usize, calls: usize) -> anyhow::Result<()> {
         inproc.p50_ms,
         inproc.p99_ms,
         inproc.rate / raw_rate
+    );
+    println!(
+        "  per operation: raw commit {:.0} µs ({:.0} µs on CPU), issuance {:.0} µs ({:.0} µs on CPU)",
+        raw_time.as_secs_f64() * 1e6 / raw_n as f64,
+        raw_cpu as f64 / 1e3 / raw_n as f64,
+        inproc_time.as_secs_f64() * 1e6 / i as f64,
+        inproc_cpu as f64 / 1e3 / i as f64,
     );
     for clients in [1usize, 8, 32] {
         let per = tickets / clients;
