@@ -161,7 +161,7 @@ pub fn default_calendar() -> WorkingCalendar {
 }
 
 fn settings(tx: &Tx) -> Result<CenterSettings> {
-    Ok(tx.meta("settings")?.unwrap_or_default())
+    Ok(tx.meta_cached("settings")?.unwrap_or_default())
 }
 
 fn calendar(tx: &Tx) -> Result<WorkingCalendar> {

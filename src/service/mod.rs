@@ -146,7 +146,11 @@ impl Services {
     }
 
     pub fn settings(&self) -> Result<CenterSettings> {
-        Ok(self.store.read()?.meta("settings")?.unwrap_or_default())
+        Ok(self
+            .store
+            .read()?
+            .meta_cached("settings")?
+            .unwrap_or_default())
     }
 
     pub fn save_settings(&self, actor: &Actor, s: CenterSettings) -> Result<CenterSettings> {

@@ -87,7 +87,7 @@ fn check_operator(actor: &Actor, counter: &Counter) -> Result<()> {
 }
 
 fn settings(tx: &Tx) -> Result<CenterSettings> {
-    Ok(tx.meta("settings")?.unwrap_or_default())
+    Ok(tx.meta_cached("settings")?.unwrap_or_default())
 }
 
 fn estimate(

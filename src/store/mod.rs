@@ -27,6 +27,11 @@ use crate::domain::queue::{
 
 /// How many recent service durations per area feed wait estimates.
 const SERVICE_TIME_RING: usize = 20;
+
+/// Decoded meta values with the bytes they were decoded from (see `meta_cached`). Shared
+/// by every store in the process: a value is only reused for identical bytes.
+type MetaCache = Vec<(String, Vec<u8>, Box<dyn std::any::Any + Send>)>;
+static META_CACHE: std::sync::Mutex<MetaCache> = std::sync::Mutex::new(Vec::new());
 use crate::events::{chain_hash, Actor, Event, EventKind, GENESIS_HASH};
 
 pub use codec::CodecError;
@@ -387,6 +392,32 @@ macro_rules! reads {
 
             pub fn counter(&self, id: CounterId) -> Result<Option<Counter>, StoreError> {
                 get_value(&self.txn.open_table(COUNTERS)?, id)
+            }
+
+            /// [`meta`](Self::meta) for values read on every command (the center's
+            /// settings): the decoded value is kept beside the exact bytes it came from,
+            /// and reused while the stored bytes are the same, so it can never be stale.
+            pub fn meta_cached<T: DeserializeOwned + Clone + Send + 'static>(
+                &self,
+                key: &str,
+            ) -> Result<Option<T>, StoreError> {
+                let t = self.txn.open_table(META)?;
+                let Some(v) = t.get(key)? else {
+                    return Ok(None);
+                };
+                let bytes = v.value();
+                let mut cache = META_CACHE.lock().unwrap_or_else(|p| p.into_inner());
+                let hit = cache
+                    .iter()
+                    .find(|(k, b, _)| k == key && b.as_slice() == bytes)
+                    .and_then(|(_, _, value)| value.downcast_ref::<T>());
+                if let Some(hit) = hit {
+                    return Ok(Some(hit.clone()));
+                }
+                let value: T = codec::decode(bytes)?;
+                cache.retain(|(k, _, _)| k != key);
+                cache.push((key.to_string(), bytes.to_vec(), Box::new(value.clone())));
+                Ok(Some(value))
             }
 
             pub fn meta<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, StoreError> {
@@ -1073,4 +1104,58 @@ pub fn verify_chain(store: &Store) -> Result<Option<u64>, StoreError> {
         expected_seq += 1;
     }
     Ok(None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cached_meta_is_never_stale() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("motcua.redb")).unwrap();
+        let now = chrono::Utc::now();
+        let put = |v: &Vec<String>| {
+            store
+                .write(&Actor::system(), now, |tx| tx.put_meta("cache_test", v))
+                .unwrap();
+        };
+        put(&vec!["một".into()]);
+        let read = || -> Vec<String> {
+            store
+                .read()
+                .unwrap()
+                .meta_cached("cache_test")
+                .unwrap()
+                .unwrap()
+        };
+        assert_eq!(read(), ["một"]);
+        assert_eq!(read(), ["một"], "a second read comes from the cache");
+        put(&vec!["hai".into()]);
+        assert_eq!(read(), ["hai"], "new bytes are decoded again");
+        // Inside a write, the transaction's own bytes decide.
+        store
+            .write(&Actor::system(), now, |tx| {
+                tx.put_meta("cache_test", &vec!["ba".to_string()])?;
+                assert_eq!(
+                    tx.meta_cached::<Vec<String>>("cache_test")?.unwrap(),
+                    ["ba"]
+                );
+                Err::<(), _>(StoreError::Backup("roll back".into()))
+            })
+            .unwrap_err();
+        assert_eq!(
+            read(),
+            ["hai"],
+            "a rolled-back write leaves the stored value"
+        );
+        // The same key read as another type decodes rather than mis-casting.
+        let n: Option<Vec<serde_json::Value>> =
+            store.read().unwrap().meta_cached("cache_test").unwrap();
+        assert_eq!(n.unwrap(), [serde_json::json!("hai")]);
+        assert_eq!(
+            store.read().unwrap().meta_cached::<u32>("absent").unwrap(),
+            None
+        );
+    }
 }
