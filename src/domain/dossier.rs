@@ -1382,6 +1382,19 @@ impl DossierError {
 pub mod tests_support {
     use super::*;
 
+    /// Resolves `d` (`NgayKetThucXuLy` = `at`) by `by`; panics on an illegal transition.
+    pub fn resolve(d: &mut Dossier, by: &str, at: DateTime<Utc>) {
+        apply(
+            &mut d.state,
+            &Action::Resolve {
+                note: String::new(),
+            },
+            by,
+            at,
+        )
+        .unwrap();
+    }
+
     /// A dossier of the demo's first procedure (it has papers), received on
     /// 2026-06-01 and then put in `status` by hand.
     pub fn sample_dossier(status: Status) -> Dossier {

@@ -225,15 +225,7 @@ mod tests {
         let mut d = sample_dossier(Status::Accepted);
         d.state.supplement_requests = supplements;
         let at = d.state.last_event_at + Duration::days(resolve_after_days);
-        apply(
-            &mut d.state,
-            &Action::Resolve {
-                note: String::new(),
-            },
-            "canbo2",
-            at,
-        )
-        .unwrap();
+        crate::domain::dossier::tests_support::resolve(&mut d, "canbo2", at);
         apply(
             &mut d.state,
             &Action::ReturnResult {

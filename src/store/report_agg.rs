@@ -230,8 +230,8 @@ impl super::Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::dossier::tests_support::sample_dossier;
-    use crate::domain::dossier::{Action, Status};
+    use crate::domain::dossier::tests_support::{resolve, sample_dossier};
+    use crate::domain::dossier::Status;
     use crate::events::Actor;
     use chrono::Duration;
 
@@ -243,15 +243,7 @@ mod tests {
                 d.procedure.area = 1 + i % 3;
                 let at = d.state.last_event_at + Duration::hours(i64::from(i) * 7);
                 if i % 2 == 0 {
-                    crate::domain::dossier::apply(
-                        &mut d.state,
-                        &Action::Resolve {
-                            note: String::new(),
-                        },
-                        "canbo2",
-                        at,
-                    )
-                    .unwrap();
+                    resolve(&mut d, "canbo2", at);
                 }
                 d
             })
@@ -275,15 +267,7 @@ mod tests {
                 .unwrap();
         }
         // Rewrite some: resolve an open one, move one to another area.
-        crate::domain::dossier::apply(
-            &mut ds[1].state,
-            &Action::Resolve {
-                note: String::new(),
-            },
-            "canbo3",
-            now,
-        )
-        .unwrap();
+        resolve(&mut ds[1], "canbo3", now);
         ds[2].procedure.area = 4;
         for d in &ds[1..3] {
             store
