@@ -97,6 +97,52 @@ fn pct(sorted: &[f64], p: f64) -> f64 {
     sorted[i.min(sorted.len() - 1)]
 }
 
+/// Wall and on-CPU time of a kind of operation, summed over the interleaved blocks.
+#[derive(Default)]
+struct Meter {
+    time: Duration,
+    cpu_ns: u64,
+    n: u64,
+}
+
+/// On-CPU time of this thread (Linux schedstat), to split an operation's cost into the
+/// work the process does and the waiting on the disk.
+fn thread_cpu_ns() -> u64 {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0)
+}
+
+impl Meter {
+    /// Runs `n` operations (given their running index) and adds their cost.
+    fn run<E>(&mut self, n: usize, mut op: impl FnMut(u64) -> Result<(), E>) -> anyhow::Result<()>
+    where
+        anyhow::Error: From<E>,
+    {
+        let (t, c) = (Instant::now(), thread_cpu_ns());
+        for _ in 0..n {
+            op(self.n)?;
+            self.n += 1;
+        }
+        self.time += t.elapsed();
+        self.cpu_ns += thread_cpu_ns() - c;
+        Ok(())
+    }
+
+    fn rate(&self) -> f64 {
+        self.n as f64 / self.time.as_secs_f64()
+    }
+
+    fn us(&self) -> f64 {
+        self.time.as_secs_f64() * 1e6 / self.n as f64
+    }
+
+    fn cpu_us(&self) -> f64 {
+        self.cpu_ns as f64 / 1e3 / self.n as f64
+    }
+}
+
 struct Stats {
     rate: f64,
     p50_ms: f64,
@@ -147,66 +193,87 @@ fn queue(tickets: usize, boards: usize, calls: usize) -> anyhow::Result<()> {
     };
     const BLOCKS: usize = 12;
     let per_block = (tickets / BLOCKS).max(10);
-    let (mut raw_time, mut raw_n, mut inproc_time) = (Duration::ZERO, 0u64, Duration::ZERO);
-    // On-CPU time of this thread (Linux schedstat), to split an operation's cost into the
-    // work the process does and the waiting on the disk.
-    let cpu_ns = || -> u64 {
-        std::fs::read_to_string("/proc/thread-self/schedstat")
-            .ok()
-            .and_then(|s| s.split_whitespace().next()?.parse().ok())
-            .unwrap_or(0)
+    let issue = |i: usize| {
+        running.services.issue_ticket(
+            &actor,
+            area_ids[i % area_ids.len()] as u32,
+            None,
+            false,
+            None,
+            None,
+        )
     };
-    let (mut raw_cpu, mut inproc_cpu) = (0u64, 0u64);
+    // One issuance first, to take the exact bytes of a ticket record and its event for the
+    // storage floor (what any design keeping the invariants must make durable).
+    issue(0)?;
+    let (ticket_bytes, event_bytes) = running.services.store.newest_ticket_and_event_bytes()?;
+    let floor2 = Store::open(&dir.join("floor-records.redb"))?;
+    let floor4 = Store::open(&dir.join("floor-indexes.redb"))?;
+    let (mut raw_m, mut f2_m, mut f4_m, mut inproc_m) = (
+        Meter::default(),
+        Meter::default(),
+        Meter::default(),
+        Meter::default(),
+    );
     let mut lat = Vec::new();
-    let mut i = 0usize;
     for _ in 0..BLOCKS {
-        let (t, c) = (Instant::now(), cpu_ns());
-        for _ in 0..per_block {
-            raw.raw_commit_baseline(raw_n)?;
-            raw_n += 1;
-        }
-        raw_time += t.elapsed();
-        raw_cpu += cpu_ns() - c;
-        let (t, c) = (Instant::now(), cpu_ns());
-        for _ in 0..per_block {
+        raw_m.run(per_block, |k| raw.raw_commit_baseline(k))?;
+        f2_m.run(per_block, |k| {
+            floor2.raw_commit_floor(k, &ticket_bytes, &event_bytes, false)
+        })?;
+        f4_m.run(per_block, |k| {
+            floor4.raw_commit_floor(k, &ticket_bytes, &event_bytes, true)
+        })?;
+        inproc_m.run(per_block, |k| {
             let s = Instant::now();
-            running.services.issue_ticket(
-                &actor,
-                area_ids[i % area_ids.len()] as u32,
-                None,
-                false,
-                None,
-                None,
-            )?;
+            issue(k as usize + 1)?;
             lat.push(s.elapsed().as_secs_f64() * 1e3);
-            i += 1;
-        }
-        inproc_time += t.elapsed();
-        inproc_cpu += cpu_ns() - c;
+            anyhow::Ok(())
+        })?;
     }
-    let raw_rate = raw_n as f64 / raw_time.as_secs_f64();
-    drop(raw);
-    let inproc = stats(lat, inproc_time);
+    let raw_rate = raw_m.rate();
+    drop((raw, floor2, floor4));
+    let inproc = stats(lat, inproc_m.time);
 
     println!(
         "motcua bench queue — {tickets} tickets per level, {} ({} cores)",
         std::env::consts::ARCH,
         num_cpus()
     );
+    println!(
+        "records: ticket {} B, event {} B (as stored)",
+        ticket_bytes.len(),
+        event_bytes.len()
+    );
     println!("raw redb durable commits:         {:8.1} /s", raw_rate);
     println!(
-        "issue_ticket in-process (1):      {:8.1} /s  p50 {:6.2} ms  p99 {:6.2} ms  ratio {:.2}",
+        "floor: ticket + event, raw:       {:8.1} /s  ratio {:.2}",
+        f2_m.rate(),
+        f2_m.rate() / raw_rate
+    );
+    println!(
+        "floor: + open set and counters:   {:8.1} /s  ratio {:.2}",
+        f4_m.rate(),
+        f4_m.rate() / raw_rate
+    );
+    println!(
+        "issue_ticket in-process (1):      {:8.1} /s  p50 {:6.2} ms  p99 {:6.2} ms  ratio {:.2}  (of its floor {:.2})",
         inproc.rate,
         inproc.p50_ms,
         inproc.p99_ms,
-        inproc.rate / raw_rate
+        inproc.rate / raw_rate,
+        inproc.rate / f4_m.rate()
     );
     println!(
-        "  per operation: raw commit {:.0} µs ({:.0} µs on CPU), issuance {:.0} µs ({:.0} µs on CPU)",
-        raw_time.as_secs_f64() * 1e6 / raw_n as f64,
-        raw_cpu as f64 / 1e3 / raw_n as f64,
-        inproc_time.as_secs_f64() * 1e6 / i as f64,
-        inproc_cpu as f64 / 1e3 / i as f64,
+        "  per operation, µs (on CPU): raw {:.0} ({:.0}), floor {:.0} ({:.0}) and {:.0} ({:.0}), issuance {:.0} ({:.0})",
+        raw_m.us(),
+        raw_m.cpu_us(),
+        f2_m.us(),
+        f2_m.cpu_us(),
+        f4_m.us(),
+        f4_m.cpu_us(),
+        inproc_m.us(),
+        inproc_m.cpu_us(),
     );
     for clients in [1usize, 8, 32] {
         let per = tickets / clients;

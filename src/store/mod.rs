@@ -264,6 +264,53 @@ impl Store {
         txn.commit()?;
         Ok(())
     }
+
+    /// The storage floor of an issuance, for the benchmark: the bytes an issuance must
+    /// make durable, written raw in one commit with no rule, read or encoding around them.
+    /// Always the ticket record and its audit event (invariants 3 and 4); with `indexes`,
+    /// also what issuance keeps beside them (open-set entry, id, day and waiting counters).
+    /// The gap between this and a one-row commit is the cost of the data's shape; the gap
+    /// between this and the real command is the cost of the command's own work.
+    pub fn raw_commit_floor(
+        &self,
+        key: u64,
+        ticket: &[u8],
+        event: &[u8],
+        indexes: bool,
+    ) -> Result<(), StoreError> {
+        const T: TableDefinition<u64, &[u8]> = TableDefinition::new("bench_tickets");
+        const E: TableDefinition<u64, &[u8]> = TableDefinition::new("bench_events");
+        const O: TableDefinition<u64, ()> = TableDefinition::new("bench_open");
+        const S: TableDefinition<&str, u64> = TableDefinition::new("bench_seqs");
+        let txn = self.db.begin_write()?;
+        txn.open_table(T)?.insert(key, ticket)?;
+        txn.open_table(E)?.insert(key, event)?;
+        if indexes {
+            txn.open_table(O)?.insert(key, ())?;
+            let mut s = txn.open_table(S)?;
+            for k in ["id:ticket", "issued:day", "wait:area"] {
+                let v = s.get(k)?.map(|v| v.value()).unwrap_or(0);
+                s.insert(k, v + 1)?;
+            }
+        }
+        txn.commit()?;
+        Ok(())
+    }
+
+    /// The stored bytes of the newest ticket and the newest event (the benchmark writes
+    /// records of exactly this shape for its storage floor).
+    pub fn newest_ticket_and_event_bytes(&self) -> Result<(Vec<u8>, Vec<u8>), StoreError> {
+        let txn = self.db.begin_read()?;
+        let newest = |t: redb::ReadOnlyTable<u64, &[u8]>| -> Result<Vec<u8>, StoreError> {
+            Ok(t.last()?
+                .map(|(_, v)| v.value().to_vec())
+                .unwrap_or_default())
+        };
+        Ok((
+            newest(txn.open_table(TICKETS)?)?,
+            newest(txn.open_table(EVENTS)?)?,
+        ))
+    }
 }
 
 fn append_events(
