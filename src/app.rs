@@ -14,7 +14,7 @@ use crate::events::Hub;
 use crate::render::ticket::TicketLayout;
 use crate::service::Services;
 use crate::store::Store;
-use crate::web::{routes, AppState};
+use crate::web::AppState;
 
 /// Opens the data directory and the database.
 pub fn open_services(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Services> {
@@ -92,7 +92,6 @@ pub fn server(
     let mut http = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
-            .wrap(middleware::from_fn(routes::access))
             .wrap(middleware::DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
             .configure(crate::web::configure)
     })

@@ -57,8 +57,19 @@ macro_rules! routes {
             $( RouteSpec { method: stringify!($method), path: $path, access: $access } ),*
         ];
 
+        /// Each route is its own resource, guarded by its method and wrapped in the access
+        /// check with its own rule: the rule enforced is the one of the route that runs,
+        /// with no second lookup of the path that could pick another route.
         pub fn register(cfg: &mut web::ServiceConfig) {
-            $( cfg.route($path, web::method(Method::$method).to($handler)); )*
+            $( {
+                let spec = RouteSpec { method: stringify!($method), path: $path, access: $access };
+                cfg.service(
+                    web::resource($path)
+                        .guard(actix_web::guard::Method(Method::$method))
+                        .wrap(actix_web::middleware::from_fn(move |req, next| access(spec, req, next)))
+                        .route(web::route().to($handler)),
+                );
+            } )*
         }
     };
 }
@@ -188,13 +199,6 @@ routes! {
 }
 
 /// The rule for a request's matched route, if the route exists.
-pub fn rule_for(method: &Method, pattern: &str) -> Option<Access> {
-    ROUTES
-        .iter()
-        .find(|r| r.method == method.as_str() && r.path == pattern)
-        .map(|r| r.access)
-}
-
 pub const SESSION_COOKIE: &str = "motcua_session";
 
 /// What an account that must change its password may still reach.
@@ -256,19 +260,15 @@ pub fn request_token(req: &actix_web::HttpRequest) -> Option<String> {
     req.cookie(SESSION_COOKIE).map(|c| c.value().to_string())
 }
 
-/// Authenticates the request and enforces the route's declared access.
-pub async fn access(
+/// Authenticates the request and enforces the declared access of `spec`, the route the
+/// router chose (see `register`). Paths without a route never get here: the router
+/// answers 404 itself.
+async fn access(
+    spec: RouteSpec,
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let Some(pattern) = req.match_pattern() else {
-        // No route: the router answers 404.
-        return Ok(next.call(req).await?.map_into_boxed_body());
-    };
-    let Some(rule) = rule_for(req.method(), &pattern) else {
-        // The path exists for another method: let the router answer 404/405.
-        return Ok(next.call(req).await?.map_into_boxed_body());
-    };
+    let (pattern, rule) = (spec.path, spec.access);
     let state = req.app_data::<web::Data<AppState>>().cloned();
     let principal: Option<Principal> = match (request_token(req.request()), state) {
         // Known sessions are answered from memory; only a first sight reads the store.
@@ -294,7 +294,7 @@ pub async fn access(
     }
     let role = principal.as_ref().map(|p| p.role);
     if let Some(p) = principal.as_ref().filter(|p| p.must_change_password) {
-        if rule.allows(role) && !WHILE_MUST_CHANGE.contains(&pattern.as_str()) {
+        if rule.allows(role) && !WHILE_MUST_CHANGE.contains(&pattern) {
             let resp = if pattern.starts_with("/api/") {
                 let e = ApiError::new(
                     actix_web::http::StatusCode::FORBIDDEN,
