@@ -198,7 +198,6 @@ routes! {
     GET  "/api/v1/lookup/{token}" => dossier_api::lookup_token, Access::Public;
 }
 
-/// The rule for a request's matched route, if the route exists.
 pub const SESSION_COOKIE: &str = "motcua_session";
 
 /// What an account that must change its password may still reach.
