@@ -10,6 +10,10 @@
 //!   apart (`closed_other`) so every handled dossier is accounted for.
 //! - Timeliness by calendar day against the promised date; after an apology the original
 //!   promise still decides (the extension does not make a late dossier on time).
+//! - The citizen's time does not count (DOMAIN.md §5–6, the clock stop): a dossier waiting
+//!   for the citizen's papers or fees is not overdue while it waits, provided it was still
+//!   within its promise when the wait began. On resumption the promise moves by the working
+//!   time waited (`DossierCommand::Resume`), and the usual rule applies again.
 
 use std::collections::BTreeMap;
 
@@ -61,6 +65,8 @@ pub struct Facts {
     pub digitized: bool,
     /// The nine legal indicators, when recorded, and when.
     pub indicators: Option<(DateTime<Utc>, [u8; 9])>,
+    /// Waiting for the citizen (supplement or fees) since then, after the reception.
+    pub waiting_since: Option<DateTime<Utc>>,
 }
 
 impl Facts {
@@ -101,11 +107,25 @@ impl Facts {
                 .indicators
                 .as_ref()
                 .map(|i| (i.at.max(received_at), i.scores)),
+            waiting_since: d
+                .state
+                .paused_since
+                .filter(|_| d.status().is_paused() && d.state.paused_from != Some(Status::New))
+                .map(|t| t.max(received_at)),
         })
     }
 
     fn finished_at(&self) -> Option<DateTime<Utc>> {
         self.resolved_at.or(self.closed_at)
+    }
+
+    /// Open and waiting for the citizen since a time still within the promise: the wait is
+    /// the citizen's time, so the dossier cannot fall overdue during it.
+    pub fn waits_in_time(&self, by: Comparison) -> bool {
+        self.finished_at().is_none()
+            && self
+                .waiting_since
+                .is_some_and(|t| classify_finished(t, self.due_at, by) != Timeliness::Late)
     }
 }
 
@@ -247,9 +267,10 @@ impl Row {
                 self.in_progress.total += 1;
                 // The period's last instant decides: a promise on the last day is in time.
                 let last = end - chrono::Duration::seconds(1);
-                match classify_open(f.due_at, last, by) {
-                    Timeliness::InTime => self.in_progress.within_deadline += 1,
-                    _ => self.in_progress.overdue += 1,
+                if f.waits_in_time(by) || classify_open(f.due_at, last, by) == Timeliness::InTime {
+                    self.in_progress.within_deadline += 1;
+                } else {
+                    self.in_progress.overdue += 1;
                 }
             }
         }
@@ -424,6 +445,7 @@ mod tests {
             closed_at: None,
             digitized: false,
             indicators: None,
+            waiting_since: None,
         }
     }
 
@@ -517,6 +539,75 @@ mod tests {
         assert_eq!(rates.decision_766.percent.as_deref(), Some("71,43"));
         assert_eq!(rates.due_on_time.percent.as_deref(), Some("60,00"));
         assert_eq!(r.rows.len(), 1);
+    }
+
+    #[test]
+    fn the_citizens_waiting_time_is_not_overdue() {
+        // Promised 5 March; the report is of 1–9 March (the promise has passed).
+        let promise = at(5, 17);
+        let count = |d: &Facts, by| {
+            let r = build([d], at(1, 0), at(10, 0), GroupBy::Area, by);
+            (
+                r.total.in_progress.within_deadline,
+                r.total.in_progress.overdue,
+            )
+        };
+        for by in [Comparison::CalendarDay, Comparison::Timestamp] {
+            // Asked for papers on the 4th, still waiting: the wait is the citizen's.
+            let waiting = Facts {
+                waiting_since: Some(at(4, 10)),
+                ..f(at(2, 9), promise)
+            };
+            assert!(waiting.waits_in_time(by));
+            assert_eq!(count(&waiting, by), (1, 0), "{by:?}");
+            // Asked only after the promise had passed: it was overdue already.
+            let late_ask = Facts {
+                waiting_since: Some(at(6, 10)),
+                ..f(at(2, 9), promise)
+            };
+            assert_eq!(count(&late_ask, by), (0, 1), "{by:?}");
+            // Not waiting: overdue as before.
+            assert_eq!(count(&f(at(2, 9), promise), by), (0, 1), "{by:?}");
+            // A finished dossier is judged by its finish, whatever it once waited for.
+            let done = Facts {
+                resolved_at: Some(at(8, 9)),
+                ..waiting.clone()
+            };
+            assert!(!done.waits_in_time(by));
+        }
+        // Asked on the promised day itself: by calendar day still within the promise.
+        let same_day = Facts {
+            waiting_since: Some(at(5, 18)),
+            ..f(at(2, 9), promise)
+        };
+        assert_eq!(count(&same_day, Comparison::CalendarDay), (1, 0));
+        assert_eq!(count(&same_day, Comparison::Timestamp), (0, 1));
+    }
+
+    #[test]
+    fn a_dossier_asked_for_papers_is_waiting_until_it_resumes() {
+        use crate::domain::dossier::tests_support::sample_dossier;
+        use crate::domain::dossier::{apply, Action};
+        let mut d = sample_dossier(Status::InProgress);
+        let asked = d.state.received_at.unwrap() + chrono::Duration::days(1);
+        let conv = Conventions::default();
+        assert_eq!(Facts::of(&d, &conv).unwrap().waiting_since, None);
+        let missing = vec![d.papers[0].clone()];
+        let ask = Action::RequestSupplement {
+            missing,
+            reason: "Thiếu bản sao".into(),
+        };
+        apply(&mut d.state, &ask, "canbo1", asked).unwrap();
+        assert_eq!(Facts::of(&d, &conv).unwrap().waiting_since, Some(asked));
+        let resume = Action::Resume { new_due: None };
+        apply(
+            &mut d.state,
+            &resume,
+            "canbo1",
+            asked + chrono::Duration::days(2),
+        )
+        .unwrap();
+        assert_eq!(Facts::of(&d, &conv).unwrap().waiting_since, None);
     }
 
     #[test]

@@ -118,7 +118,9 @@ pub fn contribution(f: &Facts, by: Comparison) -> Contribution {
         Comparison::CalendarDay => day_of(f.due_at) + 2,
         Comparison::Timestamp => day_of(f.due_at + chrono::Duration::seconds(1)) + 1,
     };
-    c.interval(OVERDUE, overdue_from.max(r + 1), fin.map(|d| d + 1));
+    if !f.waits_in_time(by) {
+        c.interval(OVERDUE, overdue_from.max(r + 1), fin.map(|d| d + 1));
+    }
     match (f.resolved_at, f.closed_at, fin) {
         (Some(t), _, Some(d)) => {
             let idx = match classify_finished(t, f.due_at, by) {
@@ -256,8 +258,9 @@ mod tests {
             any::<bool>(),                   // online
             any::<bool>(),                   // digitized
             0u32..3,                         // area
+            prop::option::of(0i64..30 * 24), // waiting for the citizen, hours after reception
         )
-            .prop_map(|(r, due, fin, resolved, online, digitized, area)| {
+            .prop_map(|(r, due, fin, resolved, online, digitized, area, wait)| {
                 let received_at = base() + Duration::hours(r) + Duration::minutes(r % 61);
                 let finished = fin.map(|h| received_at + Duration::hours(h));
                 Facts {
@@ -275,6 +278,7 @@ mod tests {
                     closed_at: finished.filter(|_| !resolved),
                     digitized,
                     indicators: None,
+                    waiting_since: wait.map(|h| received_at + Duration::hours(h)),
                 }
             })
     }
@@ -340,6 +344,7 @@ mod tests {
             closed_at: None,
             digitized: false,
             indicators: Some((at(9, 11), [2, 1, 2, 1, 2, 2, 1, 2, 0])),
+            waiting_since: None,
         };
         let c = contribution(&f, Comparison::CalendarDay);
         let day = |d: u32| day_number(NaiveDate::from_ymd_opt(2026, 3, d).unwrap());

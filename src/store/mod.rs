@@ -38,7 +38,7 @@ pub use codec::CodecError;
 
 /// The schema this binary writes. Older files are migrated forward on open; a newer file
 /// is refused rather than misread.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 const EVENTS: TableDefinition<u64, &[u8]> = TableDefinition::new("events");
@@ -178,7 +178,9 @@ impl Store {
             }
             drop(meta);
             // 1 → 2: the report aggregates, summed from the records already there.
-            if found == 1 {
+            // 2 → 3: a dossier waiting for the citizen is no longer overdue (the clock
+            // stop), so the aggregates are summed again.
+            if found == 1 || found == 2 {
                 dossiers::create_tables(&txn)?;
                 report_agg::rebuild(&txn)?;
             }
