@@ -285,6 +285,42 @@ fn conventions_recount_and_live_sums_equal_a_rebuild() {
     assert_eq!(s, 403);
 }
 
+/// The clock stop: a dossier waiting for the citizen's papers is not overdue while it
+/// waits, in the live report and in a recount; one received with it and not waiting is.
+#[test]
+fn a_dossier_waiting_for_the_citizen_is_not_overdue() {
+    use serde_json::json;
+    let app = TestApp::start();
+    let officer = app.login("canbo1");
+    let codes: Vec<String> = (0..2)
+        .map(|_| {
+            let d = crate::dossiers::receive(&app, &officer, "1.004873");
+            d["code"].as_str().unwrap().to_string()
+        })
+        .collect();
+    app.clock.advance(chrono::Duration::hours(1));
+    let (s, v) = app.post(
+        &format!("/api/v1/dossiers/{}/actions", codes[0]),
+        &officer,
+        json!({"action": "request_supplement", "reason": "Thiếu tờ khai",
+               "missing": [{"name": "Tờ khai", "kind": "original", "count": 1}]}),
+    );
+    assert_eq!(s, 200, "{v}");
+    // Ten days on, both promises have passed; only the one not waiting is overdue.
+    app.clock.advance(chrono::Duration::days(10));
+    let admin = app.login("admin");
+    let month = "/api/v1/reports/dossiers?from=2026-03-01&to=2026-03-31";
+    let (s, r) = app.call("GET", month, Some(&admin), None);
+    assert_eq!(s, 200, "{r}");
+    assert_eq!(
+        r["in_progress"],
+        json!({"total": 2, "within_deadline": 1, "overdue": 1})
+    );
+    let (s, x) = app.call("POST", "/api/v1/reports/reindex", Some(&admin), None);
+    assert_eq!(s, 200, "{x}");
+    assert_eq!(x["identical"], true, "live sums differ from a rebuild");
+}
+
 /// The nine legal indicators: suggested from the record, recorded once after the return
 /// (API and the dossier screen's form), and averaged in the period's report.
 #[test]
