@@ -432,6 +432,12 @@ pub fn classify_finished(
     }
 }
 
+/// The clock stop's rule: a wait for the citizen that began within the promise is the
+/// citizen's time, so the dossier cannot fall overdue during it.
+pub fn waited_in_time(since: Option<DateTime<Utc>>, due: DateTime<Utc>, by: Comparison) -> bool {
+    since.is_some_and(|t| classify_finished(t, due, by) != Timeliness::Late)
+}
+
 /// Timeliness of something still open at `period_end`: `Trong hạn` while the promised
 /// date is not before the period end, else `Quá hạn`.
 pub fn classify_open(due: DateTime<Utc>, period_end: DateTime<Utc>, by: Comparison) -> Timeliness {
@@ -1294,6 +1300,20 @@ impl Dossier {
                 | Status::SupplementRequested
                 | Status::FeesDue
         )
+    }
+
+    /// Waiting for the citizen's papers or fees since then, after the reception: the
+    /// statutory clock stands still (DOMAIN.md §5–6).
+    pub fn waiting_since(&self) -> Option<DateTime<Utc>> {
+        self.state
+            .paused_since
+            .filter(|_| self.status().is_paused() && self.state.paused_from != Some(Status::New))
+    }
+
+    /// Open and waiting for the citizen since a time within `due` (by `by`): not overdue
+    /// while it waits.
+    pub fn waits_in_time(&self, due: DateTime<Utc>, by: Comparison) -> bool {
+        self.is_open() && waited_in_time(self.waiting_since(), due, by)
     }
 
     /// The lookup's second factor: the last 4 digits of the phone or of the ID number.

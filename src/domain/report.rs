@@ -21,7 +21,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::dossier::{
-    classify_finished, classify_open, Channel, Comparison, Dossier, Status, Timeliness,
+    classify_finished, classify_open, waited_in_time, Channel, Comparison, Dossier, Status,
+    Timeliness,
 };
 use super::rating::percent;
 
@@ -107,11 +108,7 @@ impl Facts {
                 .indicators
                 .as_ref()
                 .map(|i| (i.at.max(received_at), i.scores)),
-            waiting_since: d
-                .state
-                .paused_since
-                .filter(|_| d.status().is_paused() && d.state.paused_from != Some(Status::New))
-                .map(|t| t.max(received_at)),
+            waiting_since: d.waiting_since().map(|t| t.max(received_at)),
         })
     }
 
@@ -122,10 +119,7 @@ impl Facts {
     /// Open and waiting for the citizen since a time still within the promise: the wait is
     /// the citizen's time, so the dossier cannot fall overdue during it.
     pub fn waits_in_time(&self, by: Comparison) -> bool {
-        self.finished_at().is_none()
-            && self
-                .waiting_since
-                .is_some_and(|t| classify_finished(t, self.due_at, by) != Timeliness::Late)
+        self.finished_at().is_none() && waited_in_time(self.waiting_since, self.due_at, by)
     }
 }
 

@@ -263,6 +263,14 @@ fn staff_user(tx: &Tx, name: &str) -> Result<User> {
     Ok(u)
 }
 
+/// Waiting for the citizen since a time within its promise: not late, so neither in the
+/// overdue list nor in the warnings (the same clock stop as the reports).
+fn waits_in_time(d: &Dossier) -> bool {
+    d.state
+        .due_at
+        .is_some_and(|due| d.waits_in_time(due, dossier::Comparison::Timestamp))
+}
+
 impl Services {
     pub fn catalogue(&self) -> Result<Catalogue> {
         Ok(self.store.read()?.meta("catalogue")?.unwrap_or_default())
@@ -565,6 +573,7 @@ impl Services {
                 && q_upper.as_deref().is_none_or(|q| {
                     d.code.contains(q) || d.applicant.name.to_uppercase().contains(q)
                 })
+                && !(f.overdue && waits_in_time(d))
         };
         Ok(self.store.read()?.dossiers_page(
             index,
@@ -583,7 +592,10 @@ impl Services {
         Ok(self
             .store
             .read()?
-            .open_dossiers_due_before(horizon.timestamp() + 1, limit)?)
+            .open_dossiers_due_before(horizon.timestamp() + 1, limit)?
+            .into_iter()
+            .filter(|d| !waits_in_time(d))
+            .collect())
     }
 
     /// Public lookup by code and the last 4 digits of the phone or ID number. A wrong code

@@ -3,10 +3,11 @@
 //! [`Tx::put_dossier`]), and all of them can be rebuilt from the records alone, which is
 //! what a restore does.
 
+use chrono::{DateTime, Utc};
 use redb::{ReadableTable, TableDefinition};
 
 use super::{codec, report_agg, Rx, StoreError, Tx};
-use crate::domain::dossier::{Dossier, Status};
+use crate::domain::dossier::{Comparison, Dossier, Status};
 
 pub(super) const DOSSIERS: TableDefinition<&str, &[u8]> = TableDefinition::new("dossiers");
 /// (received or filed at, unix seconds; code): the book's order.
@@ -84,13 +85,22 @@ macro_rules! dossier_reads {
                 Ok(v.map(|v| v.value().to_string()))
             }
 
-            /// Open dossiers promised before `until` (overdue then), from the index alone.
-            pub fn count_open_due_before(&self, until: i64) -> Result<u64, StoreError> {
+            /// Open dossiers promised before `until` (overdue then), less those waiting for
+            /// the citizen since a time within their promise (the clock stop). Reads the
+            /// records of the overdue ones only.
+            pub fn count_overdue_at(&self, until: DateTime<Utc>) -> Result<u64, StoreError> {
                 let t = self.txn.open_table(OPEN_BY_DUE)?;
+                let records = self.txn.open_table(DOSSIERS)?;
                 let mut n = 0;
-                for r in t.range::<(i64, &str)>(..(until, ""))? {
-                    r?;
-                    n += 1;
+                for r in t.range::<(i64, &str)>(..(until.timestamp(), ""))? {
+                    let (k, _) = r?;
+                    let (due, code) = k.value();
+                    let waits = match (records.get(code)?, DateTime::from_timestamp(due, 0)) {
+                        (Some(v), Some(due)) => codec::decode::<Dossier>(v.value())?
+                            .waits_in_time(due, Comparison::Timestamp),
+                        _ => false,
+                    };
+                    n += u64::from(!waits);
                 }
                 Ok(n)
             }

@@ -960,7 +960,7 @@ pub async fn metrics(state: Data) -> Result<HttpResponse, ApiError> {
                 crate::domain::time::from_local_naive(today.and_time(chrono::NaiveTime::MIN));
             let dossier_counts = (
                 rx.count_received_between(day_start.timestamp(), now.timestamp() + 1)?,
-                rx.count_open_due_before(now.timestamp())?,
+                rx.count_overdue_at(now)?,
                 rx.meta::<Vec<crate::service::scans::ScannerEntry>>("scanners")?
                     .map(|v| v.len())
                     .unwrap_or(0),
@@ -1055,7 +1055,7 @@ pub async fn metrics(state: Data) -> Result<HttpResponse, ApiError> {
         .unwrap_or(0);
     let _ = writeln!(o, "# HELP motcua_last_backup_timestamp_seconds Time of the newest backup (0 = none).\n# TYPE motcua_last_backup_timestamp_seconds gauge\nmotcua_last_backup_timestamp_seconds {last_backup}");
     let _ = writeln!(o, "# HELP motcua_dossiers_received_today Dossiers received (or filed online) today.\n# TYPE motcua_dossiers_received_today gauge\nmotcua_dossiers_received_today {dossiers_today}");
-    let _ = writeln!(o, "# HELP motcua_dossiers_overdue Open dossiers past their promised date.\n# TYPE motcua_dossiers_overdue gauge\nmotcua_dossiers_overdue {overdue}");
+    let _ = writeln!(o, "# HELP motcua_dossiers_overdue Open dossiers past their promised date, less those waiting for the citizen since within it.\n# TYPE motcua_dossiers_overdue gauge\nmotcua_dossiers_overdue {overdue}");
     let _ = writeln!(o, "# HELP motcua_scanners_configured Document scanners configured (their state: admin page).\n# TYPE motcua_scanners_configured gauge\nmotcua_scanners_configured {scanners}");
     // Signed updates: the last software update's result and time, the epoch, pending bundles.
     let paths = crate::update::apply::Paths::new(&state.data_dir);

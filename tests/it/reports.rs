@@ -286,7 +286,8 @@ fn conventions_recount_and_live_sums_equal_a_rebuild() {
 }
 
 /// The clock stop: a dossier waiting for the citizen's papers is not overdue while it
-/// waits, in the live report and in a recount; one received with it and not waiting is.
+/// waits (live report, recount, overdue list, `/metrics`); one received with it and not
+/// waiting is.
 #[test]
 fn a_dossier_waiting_for_the_citizen_is_not_overdue() {
     use serde_json::json;
@@ -319,6 +320,19 @@ fn a_dossier_waiting_for_the_citizen_is_not_overdue() {
     let (s, x) = app.call("POST", "/api/v1/reports/reindex", Some(&admin), None);
     assert_eq!(s, 200, "{x}");
     assert_eq!(x["identical"], true, "live sums differ from a rebuild");
+    // The officers' overdue list and the district's gauge agree with the report.
+    let (s, l) = app.call("GET", "/api/v1/dossiers?overdue=true", Some(&admin), None);
+    assert_eq!(s, 200, "{l}");
+    let listed: Vec<&str> = l
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|d| d["code"].as_str())
+        .collect();
+    assert_eq!(listed, [codes[1].as_str()]);
+    let (s, m) = app.raw("GET", "/metrics", None, None, "text/plain");
+    assert_eq!(s, 200);
+    assert!(m.contains("\nmotcua_dossiers_overdue 1\n"), "{m}");
 }
 
 /// The nine legal indicators: suggested from the record, recorded once after the return
