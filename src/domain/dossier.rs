@@ -1316,6 +1316,14 @@ impl Dossier {
         self.is_open() && waited_in_time(self.waiting_since(), due, by)
     }
 
+    /// Open, its promise passed before `now`, and not excused by a wait for the citizen
+    /// (the overdue list, its badges and the `/metrics` gauge).
+    pub fn is_overdue_at(&self, now: DateTime<Utc>) -> bool {
+        self.state.due_at.is_some_and(|due| {
+            self.is_open() && due < now && !self.waits_in_time(due, Comparison::Timestamp)
+        })
+    }
+
     /// The lookup's second factor: the last 4 digits of the phone or of the ID number.
     pub fn second_factor_matches(&self, last4: &str) -> bool {
         let last4 = last4.trim();
@@ -1834,6 +1842,39 @@ mod tests {
             "reason_required"
         );
         assert!(!s.apology_sent());
+    }
+
+    #[test]
+    fn a_wait_for_the_citizen_begun_in_time_is_not_overdue() {
+        use super::tests_support::sample_dossier;
+        let mut d = sample_dossier(Status::InProgress);
+        let due = d.state.due_at.unwrap();
+        let after = due + chrono::Duration::days(3);
+        assert!(d.is_overdue_at(after));
+        assert!(!d.is_overdue_at(due));
+        let ask = Action::RequestSupplement {
+            missing: vec![d.papers[0].clone()],
+            reason: "Thiếu bản sao".into(),
+        };
+        let mut late_ask = d.clone();
+        apply(
+            &mut d.state,
+            &ask,
+            "canbo1",
+            due - chrono::Duration::days(1),
+        )
+        .unwrap();
+        assert_eq!(d.waiting_since(), Some(due - chrono::Duration::days(1)));
+        assert!(!d.is_overdue_at(after));
+        // Asked only once the promise had passed: overdue all the same.
+        apply(
+            &mut late_ask.state,
+            &ask,
+            "canbo1",
+            due + chrono::Duration::hours(1),
+        )
+        .unwrap();
+        assert!(late_ask.is_overdue_at(after));
     }
 
     #[test]

@@ -573,7 +573,7 @@ impl Services {
                 && q_upper.as_deref().is_none_or(|q| {
                     d.code.contains(q) || d.applicant.name.to_uppercase().contains(q)
                 })
-                && !(f.overdue && waits_in_time(d))
+                && (!f.overdue || d.is_overdue_at(now))
         };
         Ok(self.store.read()?.dossiers_page(
             index,

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use redb::{ReadableTable, TableDefinition};
 
 use super::{codec, report_agg, Rx, StoreError, Tx};
-use crate::domain::dossier::{Comparison, Dossier, Status};
+use crate::domain::dossier::{Dossier, Status};
 
 pub(super) const DOSSIERS: TableDefinition<&str, &[u8]> = TableDefinition::new("dossiers");
 /// (received or filed at, unix seconds; code): the book's order.
@@ -94,13 +94,9 @@ macro_rules! dossier_reads {
                 let mut n = 0;
                 for r in t.range::<(i64, &str)>(..(until.timestamp(), ""))? {
                     let (k, _) = r?;
-                    let (due, code) = k.value();
-                    let waits = match (records.get(code)?, DateTime::from_timestamp(due, 0)) {
-                        (Some(v), Some(due)) => codec::decode::<Dossier>(v.value())?
-                            .waits_in_time(due, Comparison::Timestamp),
-                        _ => false,
-                    };
-                    n += u64::from(!waits);
+                    if let Some(v) = records.get(k.value().1)? {
+                        n += u64::from(codec::decode::<Dossier>(v.value())?.is_overdue_at(until));
+                    }
                 }
                 Ok(n)
             }

@@ -139,7 +139,7 @@ fn row(d: &Dossier, names: &HashMap<String, String>, now: DateTime<Utc>) -> Row 
             .as_ref()
             .map(|o| names.get(o).cloned().unwrap_or_else(|| o.clone()))
             .unwrap_or_default(),
-        late: d.is_open() && d.state.due_at.is_some_and(|t| t < now),
+        late: d.is_overdue_at(now),
     }
 }
 
@@ -623,7 +623,7 @@ fn info(d: &Dossier, names: &HashMap<String, String>, now: DateTime<Utc>) -> Inf
             .as_ref()
             .map(name)
             .unwrap_or_default(),
-        late: d.is_open() && d.state.due_at.is_some_and(|t| t < now),
+        late: d.is_overdue_at(now),
         missing: papers_text(&d.state.pending_supplement),
         closing_reason: d.state.closing_reason.clone().unwrap_or_default(),
         apology: d.state.apology.is_some(),
