@@ -1,15 +1,11 @@
 //! motcua: the appliance of a commune's public administrative service center.
-//! See ARCHITECTURE.md for the codemap and the invariants.
+//! See ARCHITECTURE.md for the codemap and the invariants. The command line and the
+//! benchmark harnesses are binary-side (`src/cli/`, `src/bench/`), not library modules.
 
 pub mod app;
-pub mod bench;
-pub mod bench_dossiers;
-pub mod busyday;
 pub mod clock;
 pub mod config;
-pub mod crash;
 pub mod devices;
-
 pub mod domain;
 pub mod events;
 pub mod render;

@@ -658,7 +658,7 @@ impl Services {
 #[derive(Debug, Clone, Serialize)]
 pub struct IndicatorSheet {
     pub code: String,
-    pub indicators: &'static [crate::domain::indicators::Indicator; 9],
+    pub indicators: &'static [crate::domain::dossier::indicators::Indicator; 9],
     pub suggested: [Option<u8>; 9],
     pub recorded: Option<crate::domain::dossier::LegalIndicators>,
     /// Recording is possible now (returned, not yet recorded).
@@ -670,8 +670,8 @@ impl Services {
         let d = self.dossier(code)?;
         Ok(IndicatorSheet {
             code: d.code.clone(),
-            indicators: &crate::domain::indicators::INDICATORS,
-            suggested: crate::domain::indicators::suggest(&d),
+            indicators: &crate::domain::dossier::indicators::INDICATORS,
+            suggested: crate::domain::dossier::indicators::suggest(&d),
             can_record: d.status() == Status::Returned && d.state.indicators.is_none(),
             recorded: d.state.indicators.clone(),
         })
@@ -682,7 +682,7 @@ impl Services {
     pub fn record_indicators(&self, actor: &Actor, code: &str, scores: [u8; 9]) -> Result<Dossier> {
         self.run(actor, |tx, now| {
             let mut d = load(tx, code)?;
-            crate::domain::indicators::record(&mut d, scores, &actor.name, now)
+            crate::domain::dossier::indicators::record(&mut d, scores, &actor.name, now)
                 .map_err(ServiceError::Indicators)?;
             tx.put_dossier(&d)?;
             emit_change(tx, &d, "record_indicators", Some(d.status()));

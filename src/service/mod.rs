@@ -45,11 +45,11 @@ pub enum ServiceError {
     #[error("Lỗi lưu trữ: {0}")]
     Store(#[from] StoreError),
     #[error("{0}")]
-    Digitize(crate::domain::digitize::DigitizeError),
+    Digitize(crate::domain::dossier::digitize::DigitizeError),
     #[error("Gói cập nhật bị từ chối: {0}")]
     Update(crate::domain::update::Reject),
     #[error("{0}")]
-    Indicators(crate::domain::indicators::IndicatorError),
+    Indicators(crate::domain::dossier::indicators::IndicatorError),
     /// A device (scanner) or the file store failed; the message says which and why.
     #[error("{0}")]
     Device(String),
@@ -71,9 +71,11 @@ impl ServiceError {
             ServiceError::Device(_) => "device_error",
             ServiceError::Update(r) => r.code(),
             ServiceError::Indicators(e) => match e {
-                crate::domain::indicators::IndicatorError::NotReturned => "not_returned",
-                crate::domain::indicators::IndicatorError::AlreadyRecorded => "already_recorded",
-                crate::domain::indicators::IndicatorError::BadScore => "bad_score",
+                crate::domain::dossier::indicators::IndicatorError::NotReturned => "not_returned",
+                crate::domain::dossier::indicators::IndicatorError::AlreadyRecorded => {
+                    "already_recorded"
+                }
+                crate::domain::dossier::indicators::IndicatorError::BadScore => "bad_score",
             },
         }
     }

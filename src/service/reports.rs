@@ -2,7 +2,7 @@
 //! or officer, over any period, with the period's ratings beside it.
 //!
 //! Computed from the aggregates the store keeps in the same transaction as every dossier
-//! write (see `domain::report_agg`): a year's report reads days × areas, not dossiers, so
+//! write (see `domain::report::aggregates`): a year's report reads days × areas, not dossiers, so
 //! it costs the same at any volume.
 
 use std::collections::{BTreeMap, HashMap};
@@ -12,8 +12,8 @@ use serde::Serialize;
 
 use super::{Result, ServiceError, Services};
 use crate::domain::rating::RatingSummary;
+use crate::domain::report::aggregates;
 use crate::domain::report::{self, GroupBy, Rates, Row};
-use crate::domain::report_agg;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ReportRow {
@@ -63,7 +63,7 @@ pub struct IndicatorMean {
 fn indicator_summary((recorded, sums): (u64, [u64; 9])) -> IndicatorSummary {
     IndicatorSummary {
         recorded,
-        items: crate::domain::indicators::INDICATORS
+        items: crate::domain::dossier::indicators::INDICATORS
             .iter()
             .zip(sums)
             .map(|(i, sum)| IndicatorMean {
@@ -93,18 +93,18 @@ impl Services {
         if (to - from).num_days() > 3700 {
             return Err(ServiceError::Invalid("Kỳ báo cáo dài quá 10 năm".into()));
         }
-        let (start, end) = (report_agg::day_number(from), report_agg::day_number(to) + 1);
+        let (start, end) = (aggregates::day_number(from), aggregates::day_number(to) + 1);
         // Sums of the aggregates kept with the records: the total from days × areas,
         // the rows from the table of the grouping.
         let rx = self.store.read()?;
         let rx_conventions = rx.report_conventions()?;
-        let mut total = report_agg::Fold::new(start, end);
+        let mut total = aggregates::Fold::new(start, end);
         rx.report_rows(GroupBy::Area, end, |day, a, _, c| {
             if area.is_none_or(|x| x == a) {
                 total.push(day, c);
             }
         })?;
-        let mut rows: BTreeMap<String, report_agg::Fold> = BTreeMap::new();
+        let mut rows: BTreeMap<String, aggregates::Fold> = BTreeMap::new();
         rx.report_rows(group, end, |day, a, key, c| {
             if area.is_none_or(|x| x == a) {
                 let key = match group {
@@ -112,7 +112,7 @@ impl Services {
                     _ => key.to_string(),
                 };
                 rows.entry(key)
-                    .or_insert_with(|| report_agg::Fold::new(start, end))
+                    .or_insert_with(|| aggregates::Fold::new(start, end))
                     .push(day, c);
             }
         })?;
@@ -293,14 +293,15 @@ impl Services {
         from: NaiveDate,
         to: NaiveDate,
         target_wait_minutes: u32,
-    ) -> Result<crate::domain::queue_report::QueueReport> {
+    ) -> Result<crate::domain::report::queue::QueueReport> {
         if to < from {
             return Err(ServiceError::Invalid(
                 "Ngày kết thúc kỳ báo cáo phải sau ngày bắt đầu".into(),
             ));
         }
         let tickets = self.store.read()?.tickets_on_days(from, to)?;
-        let mut r = crate::domain::queue_report::build(&tickets, target_wait_minutes.clamp(1, 240));
+        let mut r =
+            crate::domain::report::queue::build(&tickets, target_wait_minutes.clamp(1, 240));
         let areas: HashMap<String, String> = self
             .services()?
             .into_iter()
@@ -316,7 +317,7 @@ impl Services {
             .into_iter()
             .map(|u| (u.username, u.display_name))
             .collect();
-        let label = |groups: &mut Vec<crate::domain::queue_report::Group>,
+        let label = |groups: &mut Vec<crate::domain::report::queue::Group>,
                      m: &HashMap<String, String>| {
             for g in groups.iter_mut() {
                 if let Some(n) = m.get(&g.key) {
@@ -598,12 +599,12 @@ pub fn report_xlsx(r: &DossierReport, agency: &str) -> std::result::Result<Vec<u
 
 /// The queue report as CSV: one line per group (center, areas, counters, officers, hours),
 /// times in seconds.
-pub fn queue_csv(r: &crate::domain::queue_report::QueueReport) -> String {
+pub fn queue_csv(r: &crate::domain::report::queue::QueueReport) -> String {
     let mut out = String::from(
         "Nhóm,Tên,Phiếu cấp,Đã phục vụ,Vắng mặt,Đã hủy,Chờ TB (giây),Chờ trung vị (giây),Chờ p90 (giây),Đi tới quầy TB (giây),Phục vụ TB (giây),Tổng TB (giây),Được gọi trong hạn,Tỷ lệ (%)\n",
     );
     let n = |v: Option<u64>| v.map(|x| x.to_string()).unwrap_or_default();
-    let mut line = |kind: &str, g: &crate::domain::queue_report::Group| {
+    let mut line = |kind: &str, g: &crate::domain::report::queue::Group| {
         out.push_str(&format!(
             "{kind},\"{}\",{},{},{},{},{},{},{},{},{},{},{},\"{}\"\n",
             g.key.replace('"', "\"\""),
@@ -641,7 +642,7 @@ pub fn queue_csv(r: &crate::domain::queue_report::QueueReport) -> String {
 /// areas, counters, officers and hours; times in seconds as numbers, so the center can
 /// compute with them.
 pub fn queue_xlsx(
-    r: &crate::domain::queue_report::QueueReport,
+    r: &crate::domain::report::queue::QueueReport,
     center: &str,
     from: chrono::NaiveDate,
     to: chrono::NaiveDate,

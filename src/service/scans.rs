@@ -20,7 +20,7 @@ use crate::devices::scanner::escl::{ColorMode, InputSource, ScanSettings};
 use crate::devices::scanner::transport::{IppUsbEscl, UsbStream};
 use crate::devices::scanner::usb::{self, UsbAddress};
 use crate::devices::scanner::{EsclClient, EsclHttp, EsclUrl, TcpEscl};
-use crate::domain::digitize::{self, BlobRef, DigitalFile, Origin, Slot};
+use crate::domain::dossier::digitize::{self, BlobRef, DigitalFile, Origin, Slot};
 use crate::domain::dossier::Dossier;
 use crate::events::{Actor, EventKind};
 use crate::render::pdf;

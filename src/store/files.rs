@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use crate::domain::digitize::BlobRef;
+use crate::domain::dossier::digitize::BlobRef;
 
 #[derive(Debug, thiserror::Error)]
 pub enum FileError {

@@ -1,4 +1,4 @@
-//! The report aggregates' tables (see [`crate::domain::report_agg`]): one row per local
+//! The report aggregates' tables (see [`crate::domain::report::aggregates`]): one row per local
 //! day and area, per day and procedure, and per day and officer. Written only by
 //! [`Tx::put_dossier`] (the old record's part out, the new one's in, same transaction),
 //! by the bulk loader, and by [`rebuild`], which recomputes them from the records.
@@ -13,8 +13,8 @@ use redb::{ReadableTable, TableDefinition};
 
 use super::{codec, dossiers::DOSSIERS, Rx, StoreError, Tx, META};
 use crate::domain::dossier::Dossier;
+use crate::domain::report::aggregates::{add_into, contribution, Contribution, Counters, WIDTH};
 use crate::domain::report::{Conventions, Facts, GroupBy};
-use crate::domain::report_agg::{add_into, contribution, Contribution, Counters, WIDTH};
 
 pub(super) const BY_AREA: TableDefinition<(i32, u32), Counters> =
     TableDefinition::new("report_by_area");

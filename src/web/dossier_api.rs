@@ -53,7 +53,7 @@ pub struct FileOut {
     pub pages: u32,
     pub size: u64,
     pub sha256: String,
-    pub origin: crate::domain::digitize::Origin,
+    pub origin: crate::domain::dossier::digitize::Origin,
     pub at: DateTime<FixedOffset>,
     pub by: String,
     pub url: String,
@@ -122,8 +122,8 @@ impl From<&Dossier> for DossierOut {
                     url: format!("/api/v1/dossiers/{}/files/{}", d.code, f.slot.key()),
                 })
                 .collect(),
-            digitized: crate::domain::digitize::is_digitized(d),
-            missing_files: crate::domain::digitize::missing(d),
+            digitized: crate::domain::dossier::digitize::is_digitized(d),
+            missing_files: crate::domain::dossier::digitize::missing(d),
         }
     }
 }

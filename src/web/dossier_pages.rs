@@ -550,7 +550,7 @@ struct PaperRow {
 }
 
 fn paper_rows(d: &Dossier, names: &HashMap<String, String>) -> Vec<PaperRow> {
-    use crate::domain::digitize::{self, Origin};
+    use crate::domain::dossier::digitize::{self, Origin};
     digitize::slots(d)
         .into_iter()
         .map(|(slot, name)| {
@@ -719,7 +719,7 @@ fn view_page(
         forms: forms_for(&d),
         papers: paper_rows(&d, &names),
         scanners: s.scanners()?.into_iter().map(|e| (e.id, e.name)).collect(),
-        digitized: crate::domain::digitize::is_digitized(&d),
+        digitized: crate::domain::dossier::digitize::is_digitized(&d),
         can_digitize: !matches!(
             d.status(),
             crate::domain::dossier::Status::Withdrawn
@@ -1437,7 +1437,7 @@ fn mmss(s: Option<u64>) -> String {
         .unwrap_or_else(|| "—".into())
 }
 
-fn qrow(g: &crate::domain::queue_report::Group) -> QRow {
+fn qrow(g: &crate::domain::report::queue::Group) -> QRow {
     QRow {
         key: g.key.clone(),
         issued: g.issued,
@@ -1459,7 +1459,7 @@ fn qrow(g: &crate::domain::queue_report::Group) -> QRow {
 
 /// Tickets issued per hour (bars) with the mean wait (label): an SVG drawn here, so the
 /// page needs no chart library and prints sharply.
-fn hours_chart(groups: &[crate::domain::queue_report::Group]) -> String {
+fn hours_chart(groups: &[crate::domain::report::queue::Group]) -> String {
     if groups.is_empty() {
         return String::new();
     }

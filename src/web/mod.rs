@@ -170,7 +170,7 @@ impl From<ServiceError> for ApiError {
             }
             ServiceError::Store(_) => return ApiError::internal(e.to_string()),
             ServiceError::Digitize(d) => {
-                use crate::domain::digitize::DigitizeError as D;
+                use crate::domain::dossier::digitize::DigitizeError as D;
                 match d {
                     D::Closed | D::ResultNotYet => StatusCode::CONFLICT,
                     D::NoFile => StatusCode::NOT_FOUND,
@@ -180,7 +180,7 @@ impl From<ServiceError> for ApiError {
             ServiceError::Device(_) => StatusCode::BAD_GATEWAY,
             ServiceError::Update(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ServiceError::Indicators(i) => match i {
-                crate::domain::indicators::IndicatorError::BadScore => {
+                crate::domain::dossier::indicators::IndicatorError::BadScore => {
                     StatusCode::UNPROCESSABLE_ENTITY
                 }
                 _ => StatusCode::CONFLICT,

@@ -1,5 +1,5 @@
-//! `motcua bench …`: reproducible measurements on loopback, against the real server.
-//! Results are recorded in BENCHMARKS.md with the machine and the command.
+//! `motcua bench queue` (issuance against the raw commit and its storage floor, call → SSE
+//! latency) and `motcua bench ticket` (render + encode).
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
@@ -7,87 +7,11 @@ use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use clap::Subcommand;
 
-use crate::app;
-use crate::clock::SystemClock;
-use crate::config::Config;
-use crate::store::Store;
-
-#[derive(Subcommand, Clone)]
-pub enum BenchCmd {
-    /// Ticket issuance (1/8/32 clients) vs raw redb commits, and call → SSE latency.
-    Queue {
-        /// Tickets per concurrency level.
-        #[arg(long, default_value_t = 600)]
-        tickets: usize,
-        /// Board clients on SSE.
-        #[arg(long, default_value_t = 20)]
-        boards: usize,
-        /// Calls measured for SSE latency.
-        #[arg(long, default_value_t = 100)]
-        calls: usize,
-    },
-    /// Ticket render + ESC/POS encode time and stream size, 58 mm and 80 mm.
-    Ticket {
-        #[arg(long, default_value_t = 200)]
-        iterations: usize,
-    },
-    /// An accelerated busy day: kiosks, 8 counters, 20 boards; invariants checked at the end.
-    Day {
-        #[arg(long, default_value_t = 3000)]
-        tickets: usize,
-        #[arg(long, default_value_t = 20)]
-        boards: usize,
-        #[arg(long, default_value_t = 11)]
-        seed: u64,
-    },
-    /// Dossier lookup by code and filtered list pages over a large generated store.
-    Dossiers {
-        #[arg(long, default_value_t = 100_000)]
-        count: usize,
-        #[arg(long, default_value_t = 5)]
-        seed: u64,
-    },
-    /// The dossier report from the aggregates over growing stores (flat: the target is
-    /// under 50 ms for a year at any size), against a record-by-record count.
-    Reports {
-        /// Store sizes, comma separated.
-        #[arg(long, value_delimiter = ',', default_value = "10000,100000,1000000")]
-        sizes: Vec<usize>,
-        #[arg(long, default_value_t = 5)]
-        seed: u64,
-    },
-    /// Kill the server with SIGKILL at random moments under concurrent writes; after each
-    /// restart every acknowledged ticket must be there, numbering must continue without
-    /// duplicates, and at the end the file passes redb's integrity check and the audit chain.
-    Crash {
-        #[arg(long, default_value_t = 20)]
-        rounds: usize,
-        /// Seed of the kill timing (printed, so a failing run can be replayed).
-        #[arg(long, default_value_t = 7)]
-        seed: u64,
-    },
-}
-
-pub fn run(cmd: BenchCmd) -> anyhow::Result<()> {
-    match cmd {
-        BenchCmd::Queue {
-            tickets,
-            boards,
-            calls,
-        } => queue(tickets, boards, calls),
-        BenchCmd::Crash { rounds, seed } => crate::crash::run(rounds, seed),
-        BenchCmd::Dossiers { count, seed } => crate::bench_dossiers::run(count, seed),
-        BenchCmd::Reports { sizes, seed } => crate::bench_dossiers::reports(&sizes, seed),
-        BenchCmd::Ticket { iterations } => ticket(iterations),
-        BenchCmd::Day {
-            tickets,
-            boards,
-            seed,
-        } => crate::busyday::run(tickets, boards, seed),
-    }
-}
+use motcua::app;
+use motcua::clock::SystemClock;
+use motcua::config::Config;
+use motcua::store::Store;
 
 fn pct(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
@@ -165,7 +89,7 @@ fn login(base: &str, user: &str) -> anyhow::Result<String> {
     Ok(v["token"].as_str().unwrap_or_default().to_string())
 }
 
-fn queue(tickets: usize, boards: usize, calls: usize) -> anyhow::Result<()> {
+pub fn queue(tickets: usize, boards: usize, calls: usize) -> anyhow::Result<()> {
     let dir = tempdir()?;
     // Baseline: one insert per durable commit, same disk. Kept open and measured in
     // blocks interleaved with the issuance blocks below, so both see the same disk
@@ -186,7 +110,7 @@ fn queue(tickets: usize, boards: usize, calls: usize) -> anyhow::Result<()> {
     let area_ids: Vec<u64> = services.iter().filter_map(|s| s["id"].as_u64()).collect();
 
     // In-process, no HTTP: the cost of the command itself.
-    let actor = crate::events::Actor {
+    let actor = motcua::events::Actor {
         name: "bench".into(),
         role: "kiosk".into(),
         addr: None,
@@ -422,9 +346,9 @@ fn queue(tickets: usize, boards: usize, calls: usize) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn ticket(iterations: usize) -> anyhow::Result<()> {
-    use crate::devices::printer::{encode_ticket, CutMode};
-    use crate::render::ticket::{render_ticket, TicketLayout, TicketPrint};
+pub fn ticket(iterations: usize) -> anyhow::Result<()> {
+    use motcua::devices::printer::{encode_ticket, CutMode};
+    use motcua::render::ticket::{render_ticket, TicketLayout, TicketPrint};
     let job = TicketPrint {
         center_name: "Trung tâm Phục vụ hành chính công xã Tân Phú".into(),
         service_name: "Tư pháp - Hộ tịch - Chứng thực".into(),

@@ -7,7 +7,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::dossier::{
+use crate::domain::dossier::{
     classify_finished, Channel, Comparison, Dossier, EventKind, HistoryEntry, LegalIndicators,
     OnlineLevel, Status, Timeliness,
 };

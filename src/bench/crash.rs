@@ -235,11 +235,11 @@ pub fn run(rounds: usize, seed: u64) -> anyhow::Result<()> {
     server.child.kill()?;
     server.child.wait()?;
     let db = dir.join("motcua.redb");
-    if !crate::store::Store::check_file_integrity(&db)? {
+    if !motcua::store::Store::check_file_integrity(&db)? {
         bail!("redb integrity check failed");
     }
-    let store = crate::store::Store::open(&db)?;
-    if let Some(seq) = crate::store::verify_chain(&store)? {
+    let store = motcua::store::Store::open(&db)?;
+    if let Some(seq) = motcua::store::verify_chain(&store)? {
         bail!("audit chain broken at event {seq}");
     }
     drop(store);

@@ -11,9 +11,9 @@ use std::collections::BTreeMap;
 use chrono::Timelike;
 use serde::Serialize;
 
-use super::queue::{Ticket, TicketState};
-use super::rating::percent;
-use super::time::local;
+use crate::domain::queue::{Ticket, TicketState};
+use crate::domain::rating::percent;
+use crate::domain::time::local;
 
 /// Mean, median and 90th percentile of a set of durations, in seconds.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]

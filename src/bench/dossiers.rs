@@ -11,12 +11,12 @@ use std::time::Instant;
 use chrono::{Duration, TimeZone, Utc};
 use rand::{Rng, SeedableRng};
 
-use crate::clock::ManualClock;
-use crate::domain::dossier::{Action, Applicant, Channel, Dossier, DossierState};
-use crate::events::Hub;
-use crate::service::dossiers::DossierFilter;
-use crate::service::Services;
-use crate::store::Store;
+use motcua::clock::ManualClock;
+use motcua::domain::dossier::{Action, Applicant, Channel, Dossier, DossierState};
+use motcua::events::Hub;
+use motcua::service::dossiers::DossierFilter;
+use motcua::service::Services;
+use motcua::store::Store;
 
 fn pct(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
@@ -40,7 +40,7 @@ fn measure(n: usize, mut f: impl FnMut(usize) -> anyhow::Result<()>) -> anyhow::
 /// transactions; returns their codes. A mix like a commune's year: 85 % resolved (most
 /// returned), some assigned and still open, some withdrawn; one in five filed online.
 pub fn generate(store: &Store, count: usize, seed: u64) -> anyhow::Result<Vec<String>> {
-    let procs = crate::service::demo::demo_catalogue(&[1, 2, 3, 4]);
+    let procs = motcua::service::demo::demo_catalogue(&[1, 2, 3, 4]);
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
     let start = Utc.with_ymd_and_hms(2025, 1, 1, 1, 0, 0).unwrap();
     let year_secs = 365 * 86_400;
@@ -49,10 +49,10 @@ pub fn generate(store: &Store, count: usize, seed: u64) -> anyhow::Result<Vec<St
     let mut seq_per_day = std::collections::HashMap::<chrono::NaiveDate, u32>::new();
     for i in 0..count {
         let at = start + Duration::seconds(rng.gen_range(0..year_secs));
-        let day = crate::domain::time::local_day(at);
+        let day = motcua::domain::time::local_day(at);
         let seq = seq_per_day.entry(day).or_insert(0);
         *seq += 1;
-        let code = crate::domain::dossier::dossier_code("H40.14", day, *seq, 5);
+        let code = motcua::domain::dossier::dossier_code("H40.14", day, *seq, 5);
         let p = procs[i % procs.len()].clone();
         let due = at + Duration::days(rng.gen_range(1..10));
         let channel = if i % 5 == 0 {
@@ -66,7 +66,7 @@ pub fn generate(store: &Store, count: usize, seed: u64) -> anyhow::Result<Vec<St
         let later = at + Duration::hours(rng.gen_range(1..200));
         let officer = format!("canbo{}", 1 + i % 4);
         if roll < 85 {
-            history.extend(crate::domain::dossier::apply(
+            history.extend(motcua::domain::dossier::apply(
                 &mut state,
                 &Action::Resolve {
                     note: String::new(),
@@ -75,7 +75,7 @@ pub fn generate(store: &Store, count: usize, seed: u64) -> anyhow::Result<Vec<St
                 later,
             )?);
             if roll < 80 {
-                history.extend(crate::domain::dossier::apply(
+                history.extend(motcua::domain::dossier::apply(
                     &mut state,
                     &Action::ReturnResult {
                         note: String::new(),
@@ -85,7 +85,7 @@ pub fn generate(store: &Store, count: usize, seed: u64) -> anyhow::Result<Vec<St
                 )?);
             }
         } else if roll < 95 {
-            history.extend(crate::domain::dossier::apply(
+            history.extend(motcua::domain::dossier::apply(
                 &mut state,
                 &Action::Assign {
                     to_officer: officer,
@@ -95,7 +95,7 @@ pub fn generate(store: &Store, count: usize, seed: u64) -> anyhow::Result<Vec<St
                 at + Duration::minutes(5),
             )?);
         } else if roll < 97 {
-            history.extend(crate::domain::dossier::apply(
+            history.extend(motcua::domain::dossier::apply(
                 &mut state,
                 &Action::Withdraw {
                     reason: "Công dân rút hồ sơ".into(),
@@ -237,7 +237,7 @@ pub fn run(count: usize, seed: u64) -> anyhow::Result<()> {
         let mut received = 0;
         let (p50, p99) = measure(3, |_| {
             received = services
-                .dossier_report(from, to, None, crate::domain::report::GroupBy::Area)?
+                .dossier_report(from, to, None, motcua::domain::report::GroupBy::Area)?
                 .total
                 .received
                 .total;
@@ -257,8 +257,8 @@ pub fn run(count: usize, seed: u64) -> anyhow::Result<()> {
 /// by dossier in one pass over the records (what the report did before the aggregates).
 /// Also times `reindex` (a rebuild of the aggregates from the records).
 pub fn reports(sizes: &[usize], seed: u64) -> anyhow::Result<()> {
-    use crate::domain::report::{self, Conventions, Facts, GroupBy};
-    use crate::domain::time::from_local_naive;
+    use motcua::domain::report::{self, Conventions, Facts, GroupBy};
+    use motcua::domain::time::from_local_naive;
     let d = |m: u32, day: u32| chrono::NaiveDate::from_ymd_opt(2025, m, day).unwrap();
     let mut first_year = None;
     for &count in sizes {

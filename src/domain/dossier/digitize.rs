@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::dossier::{Dossier, EventKind, HistoryEntry, Status};
+use crate::domain::dossier::{Dossier, EventKind, HistoryEntry, Status};
 
 /// Most pages one paper may have (a land-use file with annexes stays far below).
 pub const MAX_PAGES: usize = 300;

@@ -12,16 +12,16 @@
 //! A dossier's part is a pure function of its [`Facts`], so the store keeps the sums
 //! right by subtracting a record's old part and adding its new one in the transaction that
 //! writes it, and can rebuild them from the records at any time (`motcua reindex`). The
-//! property test below proves the sums give exactly what [`super::report::build`] counts
+//! property test below proves the sums give exactly what [`crate::domain::report::build`] counts
 //! dossier by dossier.
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 
-use super::dossier::{classify_finished, Channel, Comparison, Timeliness};
-use super::report::{Facts, InProgress, Received, Resolved, Row};
-use super::time::local_day;
+use crate::domain::dossier::{classify_finished, Channel, Comparison, Timeliness};
+use crate::domain::report::{Facts, InProgress, Received, Resolved, Row};
+use crate::domain::time::local_day;
 
 /// How many counters a row has.
 pub const WIDTH: usize = 20;

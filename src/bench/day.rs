@@ -14,7 +14,7 @@ use anyhow::{bail, Context};
 use rand::{Rng, SeedableRng};
 use serde_json::{json, Value};
 
-use crate::crash::{admin_token, start, widen_series};
+use super::crash::{admin_token, start, widen_series};
 
 const KIOSKS: usize = 4;
 const COUNTERS: usize = 8;
@@ -542,7 +542,7 @@ pub fn run(tickets: usize, boards: usize, seed: u64) -> anyhow::Result<()> {
     let processing = t_proc.elapsed();
     // The day's report equals what was done, and equals a recount from the records.
     let today = chrono::Utc::now()
-        .with_timezone(&crate::domain::time::vn_offset())
+        .with_timezone(&motcua::domain::time::vn_offset())
         .date_naive();
     let report_url = format!("{base}/api/v1/reports/dossiers?from={today}&to={today}");
     let t = Instant::now();
@@ -633,8 +633,8 @@ pub fn run(tickets: usize, boards: usize, seed: u64) -> anyhow::Result<()> {
             _ => {}
         }
     }
-    let store = crate::store::Store::open(&dir.join("motcua.redb"))?;
-    if let Some(seq) = crate::store::verify_chain(&store)? {
+    let store = motcua::store::Store::open(&dir.join("motcua.redb"))?;
+    if let Some(seq) = motcua::store::verify_chain(&store)? {
         bail!("audit chain broken at event {seq}");
     }
     drop(store);

@@ -20,11 +20,11 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::dossier::{
+use crate::domain::dossier::{
     classify_finished, classify_open, waited_in_time, Channel, Comparison, Dossier, Status,
     Timeliness,
 };
-use super::rating::percent;
+use crate::domain::rating::percent;
 
 /// The counting conventions a province may choose (DOMAIN.md §5): how a finish is compared
 /// to the promise, and whether refused, withdrawn and stopped dossiers count at all.
@@ -91,7 +91,7 @@ impl Facts {
             .history
             .iter()
             .rev()
-            .find(|h| h.event == super::dossier::EventKind::Resolved)
+            .find(|h| h.event == crate::domain::dossier::EventKind::Resolved)
             .map(|h| h.actor.clone());
         Some(Facts {
             area: d.procedure.area,
@@ -102,7 +102,7 @@ impl Facts {
             due_at,
             resolved_at: d.state.resolved_at.map(|t| t.max(received_at)),
             closed_at,
-            digitized: super::digitize::is_digitized(d),
+            digitized: crate::domain::dossier::digitize::is_digitized(d),
             indicators: d
                 .state
                 .indicators

@@ -1,0 +1,60 @@
+//! `motcua devices` (what the USB bus shows, with the line to configure) and
+//! `motcua sim scanner` (the simulated eSCL scanner as its own process).
+
+use anyhow::Context;
+
+pub fn list(json: bool) -> anyhow::Result<()> {
+    let list =
+        motcua::devices::printer::usb::list_usb().context("cannot read the USB bus (libusb)")?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&list)?);
+        return Ok(());
+    }
+    if list.is_empty() {
+        println!("no USB devices visible (as this user)");
+    }
+    for d in &list {
+        let role = match d.role {
+            "ticket_printer" => "ticket printer",
+            "ipp_usb" => "IPP-over-USB scanner/MFP",
+            _ => "-",
+        };
+        println!(
+            "{}  {:<28} {:<26} classes {}",
+            d.vid_pid, d.product, role, d.classes
+        );
+        if let Some(p) = &d.profile {
+            println!(
+                "           profile: {p}, {} dots",
+                d.width_dots.unwrap_or(0)
+            );
+        }
+        if let Some(id) = &d.device_id {
+            println!("           IEEE 1284: {id}");
+        }
+        match d.role {
+            "ticket_printer" => println!("           config:  printer = \"{}\"", d.address),
+            "ipp_usb" => println!(
+                "           scanner: add on the admin page with address {}",
+                d.address
+            ),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+pub fn sim_scanner(listen: &str, sheets: u32, no_reload: bool, warmup: u32) -> anyhow::Result<()> {
+    use motcua::devices::scanner::sim::{SimScanner, SimScannerConfig};
+    let sim = SimScanner::shared(SimScannerConfig {
+        feeder_sheets: sheets,
+        auto_reload: !no_reload,
+        warmup,
+        ..Default::default()
+    });
+    let l = std::net::TcpListener::bind(listen)
+        .with_context(|| format!("cannot listen on {listen}"))?;
+    println!("simulated eSCL scanner at http://{}/eSCL", l.local_addr()?);
+    motcua::devices::scanner::sim::serve(l, sim);
+    Ok(())
+}

@@ -1,0 +1,172 @@
+//! `motcua serve` and `motcua demo`: resolve the configuration, open the services, run the
+//! server until a signal; systemd readiness and watchdog.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+
+use motcua::clock::SystemClock;
+use motcua::config::{Config, Flags};
+
+use super::{env_map, init_logs};
+
+const DEFAULT_CONFIG: &str = "/etc/motcua/config.toml";
+
+pub fn serve_cmd(
+    data: Option<PathBuf>,
+    listen: Option<String>,
+    config: Option<PathBuf>,
+) -> anyhow::Result<()> {
+    let file = match &config {
+        Some(p) => Some(Config::read_file(p)?),
+        None if std::path::Path::new(DEFAULT_CONFIG).exists() => {
+            Some(Config::read_file(DEFAULT_CONFIG.as_ref())?)
+        }
+        None => None,
+    };
+    let defaults = Config::defaults("/var/lib/motcua".as_ref(), "0.0.0.0:8080");
+    let cfg = Config::resolve(
+        defaults,
+        file,
+        &env_map(),
+        &Flags {
+            data_dir: data,
+            listen,
+        },
+    )?;
+    serve(cfg, false)
+}
+
+pub fn demo_cmd(data: PathBuf, listen: String) -> anyhow::Result<()> {
+    let defaults = Config {
+        printer: "sim".into(),
+        ..Config::defaults(&data, &listen)
+    };
+    let cfg = Config::resolve(
+        defaults,
+        None,
+        &env_map(),
+        &Flags {
+            data_dir: Some(data),
+            listen: Some(listen),
+        },
+    )?;
+    serve(cfg, true)
+}
+
+fn serve(cfg: Config, demo: bool) -> anyhow::Result<()> {
+    init_logs(&cfg.log);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async move {
+        let services = motcua::app::open_services(&cfg, Arc::new(SystemClock))?;
+        if demo {
+            let s = services.clone();
+            let devices = tokio::task::spawn_blocking(move || s.seed_demo()).await??;
+            // A simulated eSCL scanner on a loopback port, registered under a fixed name
+            // (its address changes on every start).
+            let sim = motcua::devices::scanner::sim::SimScanner::shared(Default::default());
+            let addr = motcua::devices::scanner::sim::spawn("127.0.0.1:0", sim)?;
+            let s = services.clone();
+            tokio::task::spawn_blocking(move || {
+                let demo = motcua::events::Actor { name: "demo".into(), role: "admin".into(), addr: None };
+                s.save_scanner(&demo, "Máy quét mô phỏng", &format!("http://{addr}/eSCL"))
+            })
+            .await??;
+            print_demo(&cfg, &devices);
+            println!(" Simulated scanner (eSCL):      http://{addr}/eSCL (scanimage/sane-airscan can use it too)\n");
+        } else {
+            let s = services.clone();
+            if let Some(pw) = tokio::task::spawn_blocking(move || s.ensure_first_admin()).await?? {
+                tracing::warn!("FIRST START: created user \"admin\" with one-time password \"{pw}\" — log in and change it");
+            }
+        }
+        let listener = std::net::TcpListener::bind(&cfg.listen).with_context(|| format!("cannot listen on {}", cfg.listen))?;
+        tracing::info!(listen = %cfg.listen, data = %cfg.data_dir.display(), "motcua {} ready", env!("CARGO_PKG_VERSION"));
+        // Officers type a name, not an IP (kept alive for the server's lifetime).
+        let _mdns = (!demo && !cfg.mdns_name.is_empty())
+            .then(|| {
+                let port = listener.local_addr().map(|a| a.port()).unwrap_or(8080);
+                let instance = services.settings().map(|s| s.name).unwrap_or_else(|_| "motcua".into());
+                match motcua::devices::mdns::announce(&cfg.mdns_name, &instance, port) {
+                    Ok(d) => {
+                        tracing::info!("announced on the LAN as http://{}.local:{port}/", cfg.mdns_name);
+                        Some(d)
+                    }
+                    Err(e) => {
+                        tracing::warn!("mDNS announcement failed (the appliance is still reachable by IP): {e}");
+                        None
+                    }
+                }
+            })
+            .flatten();
+        notify_systemd(services.clone());
+        motcua::app::serve_until_signal(services, &cfg, listener).await?;
+        tracing::info!("stopped");
+        Ok(())
+    })
+}
+
+/// Under systemd (Type=notify): READY once listening, then watchdog pings while the
+/// database answers, so a wedged process is restarted. Outside systemd these are no-ops.
+fn notify_systemd(services: motcua::service::Services) {
+    let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Ready]);
+    let mut usec = 0u64;
+    if sd_notify::watchdog_enabled(false, &mut usec) && usec > 0 {
+        let every = std::time::Duration::from_micros(usec / 2);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            loop {
+                tick.tick().await;
+                let s = services.clone();
+                // A write that failed on the disk leaves redb refusing writes until the
+                // file is reopened: let systemd restart us (it recovers once there is room).
+                let healthy = tokio::task::spawn_blocking(move || {
+                    !s.store.storage_failed()
+                        && s.store.read().and_then(|r| r.last_event_seq()).is_ok()
+                })
+                .await
+                .unwrap_or(false);
+                if healthy {
+                    let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Watchdog]);
+                } else {
+                    tracing::error!("database check failed: withholding the watchdog ping");
+                }
+            }
+        });
+    }
+}
+
+fn print_demo(cfg: &Config, d: &motcua::service::demo::DemoDevices) {
+    let host = match cfg.listen.rsplit_once(':') {
+        Some(("0.0.0.0", port)) | Some(("[::]", port)) => format!("localhost:{port}"),
+        _ => cfg.listen.clone(),
+    };
+    let base = format!("http://{host}");
+    println!();
+    println!("==================== motcua DEMO ====================");
+    println!(" DEMO MODE: seeded accounts use the password \"demo\".");
+    println!(" Never use the demo on a real center's network.");
+    println!();
+    println!(" Ki-ốt lấy số (kiosk, paired):  {base}/pair/{}", d.kiosk);
+    println!(" Màn hình TV (board, paired):   {base}/pair/{}", d.display);
+    if !d.rating.is_empty() {
+        println!(" Đánh giá (rating, paired):     {base}/pair/{}", d.rating);
+    }
+    println!(" Hồ sơ (dossiers):              {base}/ho-so     (canbo1..canbo4 / demo)");
+    println!(" Thủ tục (public listing):      {base}/thu-tuc");
+    println!(" Tra cứu hồ sơ (public lookup): {base}/tra-cuu");
+    println!(" Quầy giao dịch (counter):      {base}/counter   (canbo1..canbo4 / demo)");
+    println!(" Quản trị (admin):              {base}/admin     (admin / demo)");
+    println!(
+        " Simulated printer output:      {}/sim-printer/ (and on the admin page)",
+        cfg.data_dir.display()
+    );
+    println!(" Health:                        {base}/healthz");
+    println!(" API description:               {base}/api/v1/openapi.json");
+    println!(" Data directory:                {}", cfg.data_dir.display());
+    println!("=====================================================");
+    println!();
+}
