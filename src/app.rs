@@ -24,6 +24,7 @@ pub fn open_services(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<S
     let files = crate::store::files::FileStore::open(&config.data_dir.join("files"))
         .with_context(|| format!("cannot create {}/files", config.data_dir.display()))?;
     Ok(Services::new(Arc::new(store), Hub::new(), clock)
+        .with_data_dir(config.data_dir.clone())
         .with_files(files)
         .with_updates(crate::service::updates::UpdateDirs {
             data_dir: config.data_dir.clone(),
@@ -44,11 +45,14 @@ pub fn server(
         .or_else(|_| PrinterTarget::parse(&config.printer))
         .map_err(|e| anyhow::anyhow!(e))?;
     // Always a printer object, even for `none`: the admin can pick one later.
-    let printer = Some(Arc::new(KioskPrinter::new(
+    let printer = Arc::new(KioskPrinter::new(
         target,
         &config.data_dir,
         TicketLayout::default(),
-    )?));
+    )?);
+    let (wake, woken) = std::sync::mpsc::channel();
+    let services = services.with_printer(printer.clone(), wake);
+    spawn_print_worker(services.clone(), printer, woken);
     let tls = match &config.listen_tls {
         Some(addr) => Some((
             addr.clone(),
@@ -74,19 +78,11 @@ pub fn server(
             config.update_every_hours,
         );
     }
-    let print_wake = printer.as_ref().map(|p| {
-        let (tx, rx) = std::sync::mpsc::channel();
-        spawn_print_worker(services.clone(), p.clone(), rx);
-        std::sync::Mutex::new(tx)
-    });
     let state = web::Data::new(AppState {
         started: std::time::Instant::now(),
-        print_wake,
         tls_fingerprint: tls.as_ref().map(|(_, t)| t.fingerprint.clone()),
         services,
         build_id: crate::web::assets::build_id(),
-        data_dir: config.data_dir.clone(),
-        printer,
         shutdown,
     });
     let mut http = HttpServer::new(move || {

@@ -5,6 +5,7 @@
 pub mod app;
 pub mod clock;
 pub mod config;
+pub mod datadir;
 pub mod devices;
 pub mod domain;
 pub mod events;
@@ -13,5 +14,4 @@ pub mod service;
 pub mod store;
 pub mod tls;
 pub mod update;
-pub mod voice;
 pub mod web;

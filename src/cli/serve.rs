@@ -124,8 +124,7 @@ fn notify_systemd(services: motcua::service::Services) {
                 // A write that failed on the disk leaves redb refusing writes until the
                 // file is reopened: let systemd restart us (it recovers once there is room).
                 let healthy = tokio::task::spawn_blocking(move || {
-                    !s.store.storage_failed()
-                        && s.store.read().and_then(|r| r.last_event_seq()).is_ok()
+                    !s.storage_failed() && s.last_event_seq().is_ok()
                 })
                 .await
                 .unwrap_or(false);

@@ -8,6 +8,7 @@ pub mod catalogue;
 pub mod center;
 pub mod citizen;
 pub mod dossier;
+pub mod printing;
 pub mod queue;
 pub mod rating;
 pub mod report;

@@ -2,6 +2,7 @@
 //! laid out as a 1-bit raster for 58 mm (384 dots) and 80 mm (512/576 dots)
 //! thermal paper.
 
+pub use crate::domain::printing::{ChecklistPrint, TicketPrint};
 use chrono::{NaiveDateTime, Timelike};
 use serde::{Deserialize, Serialize};
 
@@ -77,22 +78,6 @@ impl From<&crate::domain::center::TicketSettings> for TicketLayout {
             logo: None,
         }
     }
-}
-
-/// The data printed on one ticket.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct TicketPrint {
-    pub center_name: String,
-    pub service_name: String,
-    /// As displayed, e.g. `A001`, `A-025`, `1005`.
-    pub number: String,
-    /// Priority class, e.g. `Người cao tuổi`.
-    pub priority: Option<String>,
-    pub waiting_ahead: u32,
-    /// Already in Asia/Ho_Chi_Minh local time.
-    pub issued_local: NaiveDateTime,
-    /// Printed as a QR code (e.g. a status page for the ticket).
-    pub qr_url: Option<String>,
 }
 
 /// `Sáng` before 12:00, `Chiều` from 12:00.
@@ -270,23 +255,6 @@ pub fn render_ticket(t: &TicketPrint, layout: &TicketLayout) -> Bitmap {
     }
     c.space(m.d(8.0));
     c.finish()
-}
-
-/// The required-papers checklist the kiosk prints from the public listing (niêm yết):
-/// what to bring for one procedure, so nobody has to come twice for a missing paper.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ChecklistPrint {
-    pub center_name: String,
-    pub procedure_name: String,
-    pub procedure_code: String,
-    /// One line per paper: `Tờ khai … — Bản chính: 1`.
-    pub papers: Vec<String>,
-    pub time: String,
-    pub fee: String,
-    /// Where it is filed, e.g. `Quầy 1 — Tư pháp - Hộ tịch - Chứng thực`.
-    pub counter: String,
-    /// Already in Asia/Ho_Chi_Minh local time.
-    pub printed_local: NaiveDateTime,
 }
 
 pub const CHECKLIST_TITLE: &str = "GIẤY TỜ CẦN CHUẨN BỊ";

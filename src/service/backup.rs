@@ -3,17 +3,17 @@
 //! newest N. Restore happens with the service stopped (`motcua restore`).
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::{Result, ServiceError, Services};
+pub use crate::datadir::{backup_dir, valid_backup_name, BACKUP_SUFFIX};
 
 /// Backups kept on the appliance (older ones are deleted after a new one is written).
 pub const KEEP_BACKUPS: usize = 14;
-pub const BACKUP_SUFFIX: &str = ".mcb.gz";
 
 #[derive(Debug, Clone, Serialize)]
 pub struct BackupInfo {
@@ -23,19 +23,9 @@ pub struct BackupInfo {
     pub created_at: DateTime<Utc>,
 }
 
-pub fn backup_dir(data_dir: &Path) -> PathBuf {
-    data_dir.join("backups")
-}
-
-/// A backup file name is ours and safe to serve: `motcua-<digits>-<digits>.mcb.gz`.
-pub fn valid_backup_name(name: &str) -> bool {
-    name.strip_prefix("motcua-")
-        .and_then(|r| r.strip_suffix(BACKUP_SUFFIX))
-        .is_some_and(|mid| !mid.is_empty() && mid.chars().all(|c| c.is_ascii_digit() || c == '-'))
-}
-
+/// A backup that cannot be written is the server's fault (disk, permissions), not the caller's.
 fn io(e: std::io::Error) -> ServiceError {
-    ServiceError::Invalid(format!("Lỗi ghi bản sao lưu: {e}"))
+    ServiceError::Internal(format!("backup write: {e}"))
 }
 
 impl Services {
@@ -100,7 +90,7 @@ impl Services {
         let dir = usb::dir(data_dir);
         std::fs::create_dir_all(&dir).map_err(io)?;
         let _ = std::fs::remove_file(usb::result_path(data_dir));
-        let body = serde_json::to_vec(&req).map_err(|e| ServiceError::Invalid(e.to_string()))?;
+        let body = serde_json::to_vec(&req).map_err(|e| ServiceError::Internal(e.to_string()))?;
         let tmp = dir.join(".request.tmp");
         std::fs::write(&tmp, body).map_err(io)?;
         std::fs::rename(&tmp, usb::request_path(data_dir)).map_err(io)?;
@@ -151,5 +141,46 @@ mod tests {
         assert!(!valid_backup_name("motcua-../../etc/passwd.mcb.gz"));
         assert!(!valid_backup_name("other.mcb.gz"));
         assert!(!valid_backup_name("motcua-.mcb.gz"));
+    }
+}
+
+/// The USB copy's state for the admin page: asked and not yet done, and the helper's
+/// last result.
+#[derive(Debug, Clone, Serialize)]
+pub struct UsbBackupStatus {
+    pub pending: bool,
+    pub result: Option<crate::update::usb_backup::Outcome>,
+}
+
+impl Services {
+    /// A backup's bytes, for download; only names of ours, only from the backup directory.
+    pub fn backup_file(&self, name: &str) -> Result<Vec<u8>> {
+        if !valid_backup_name(name) {
+            return Err(ServiceError::NotFound("bản sao lưu"));
+        }
+        std::fs::read(backup_dir(self.data_dir()?).join(name))
+            .map_err(|_| ServiceError::NotFound("bản sao lưu"))
+    }
+
+    /// Where the root helper's USB copy stands.
+    pub fn usb_backup_status(&self) -> Result<UsbBackupStatus> {
+        let dir = self.data_dir()?;
+        Ok(UsbBackupStatus {
+            pending: crate::update::usb_backup::request_path(dir).exists(),
+            result: crate::update::apply::read_json(&crate::update::usb_backup::result_path(dir)),
+        })
+    }
+
+    /// When the newest backup was written (seconds since the epoch; 0 = none).
+    pub fn last_backup_timestamp(&self) -> Result<u64> {
+        let dir = self.data_dir()?;
+        Ok(self
+            .backups(dir)?
+            .first()
+            .and_then(|(n, _)| std::fs::metadata(backup_dir(dir).join(n)).ok())
+            .and_then(|m| m.modified().ok())
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map(|d| d.as_secs())
+            .unwrap_or(0))
     }
 }

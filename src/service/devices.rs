@@ -206,3 +206,13 @@ impl Services {
         Ok(())
     }
 }
+
+impl Services {
+    /// USB devices the appliance sees (printers and scanners), with their profile and the
+    /// setting that selects them. An unreadable bus is the reason, for the admin page.
+    pub fn usb_devices(
+        &self,
+    ) -> std::result::Result<Vec<crate::devices::printer::usb::UsbListing>, String> {
+        crate::devices::printer::usb::list_usb().map_err(|e| e.to_string())
+    }
+}

@@ -2,11 +2,13 @@
 //! rule, write the result and its events in one transaction, then publish the committed
 //! events to live screens. Callers run these on a blocking thread (redb fsyncs).
 
+pub mod audit;
 pub mod auth;
 pub mod backup;
 pub mod demo;
 pub mod devices;
 pub mod dossiers;
+pub mod metrics;
 pub mod printing;
 pub mod queue;
 pub mod ratings;
@@ -22,6 +24,7 @@ use crate::domain::queue::QueueError;
 use crate::events::{Actor, Event, Hub};
 use crate::store::{Store, StoreError, Tx};
 
+pub use crate::store::SCHEMA_VERSION;
 pub use queue::{IssuedTicket, QueueSnapshot, TicketAction};
 
 #[derive(Debug, thiserror::Error)]
@@ -36,8 +39,19 @@ pub enum ServiceError {
     NotFound(&'static str),
     #[error("{0}")]
     Forbidden(String),
+    /// Bad input in general (422 `invalid_input`): a field out of range, a malformed value.
     #[error("{0}")]
     Invalid(String),
+    /// Bad input with a code of its own (422), for a client that reacts to it.
+    #[error("{message}")]
+    Rejected { code: &'static str, message: String },
+    /// The request is well formed but the state forbids it now (409): a busy scanner, a
+    /// job already printed, a name already taken.
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String },
+    /// A fault of the server itself (500): the detail goes to the log, not to the caller.
+    #[error("Lỗi hệ thống, vui lòng thử lại")]
+    Internal(String),
     #[error("{0}")]
     Unauthorized(String),
     #[error("Đăng nhập sai quá nhiều lần; vui lòng thử lại sau {0} giây")]
@@ -64,6 +78,8 @@ impl ServiceError {
             ServiceError::NotFound(_) => "not_found",
             ServiceError::Forbidden(_) => "not_operator",
             ServiceError::Invalid(_) => "invalid_input",
+            ServiceError::Rejected { code, .. } | ServiceError::Conflict { code, .. } => code,
+            ServiceError::Internal(_) => "internal_error",
             ServiceError::Unauthorized(_) => "unauthorized",
             ServiceError::Throttled(_) => "too_many_attempts",
             ServiceError::Store(_) => "storage_error",
@@ -81,7 +97,31 @@ impl ServiceError {
     }
 }
 
+impl ServiceError {
+    pub fn rejected(code: &'static str, message: impl Into<String>) -> Self {
+        ServiceError::Rejected {
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        ServiceError::Conflict {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
 pub type Result<T> = std::result::Result<T, ServiceError>;
+
+/// What `/healthz` reports of the database.
+#[derive(Debug, Clone, Copy)]
+pub struct DbProbe {
+    pub schema_version: u32,
+    pub tickets: u64,
+    pub last_event_seq: u64,
+}
 
 /// Everything a command needs: the store, the live hub and the clock.
 #[derive(Clone)]
@@ -102,6 +142,13 @@ pub struct Services {
     pub updates: Option<updates::UpdateDirs>,
     /// Running and recent scan jobs (memory only).
     pub scans: Arc<scans::ScanRegistry>,
+    /// The data directory (backups, voice clips, update state); `None` in unit tests that
+    /// build services without one.
+    pub data_dir: Option<std::path::PathBuf>,
+    /// The kiosk's ticket printer (always an object once the server runs, even for `none`).
+    pub printer: Option<Arc<crate::devices::printer::kiosk::KioskPrinter>>,
+    /// Nudges the print worker when a job was queued (it also polls).
+    pub print_wake: Option<Arc<std::sync::Mutex<std::sync::mpsc::Sender<()>>>>,
     pub device_seen: Arc<
         std::sync::Mutex<
             std::collections::HashMap<String, (chrono::DateTime<chrono::Utc>, Option<String>)>,
@@ -121,7 +168,59 @@ impl Services {
             files: None,
             updates: None,
             scans: Default::default(),
+            data_dir: None,
+            printer: None,
+            print_wake: None,
         }
+    }
+
+    /// With the data directory (backups, voice clips, update state).
+    pub fn with_data_dir(mut self, dir: std::path::PathBuf) -> Self {
+        self.data_dir = Some(dir);
+        self
+    }
+
+    /// With the kiosk printer and the channel that wakes its worker.
+    pub fn with_printer(
+        mut self,
+        printer: Arc<crate::devices::printer::kiosk::KioskPrinter>,
+        wake: std::sync::mpsc::Sender<()>,
+    ) -> Self {
+        self.printer = Some(printer);
+        self.print_wake = Some(Arc::new(std::sync::Mutex::new(wake)));
+        self
+    }
+
+    /// The data directory, or a refusal when these services were built without one.
+    pub(crate) fn data_dir(&self) -> Result<&std::path::Path> {
+        self.data_dir
+            .as_deref()
+            .ok_or_else(|| ServiceError::Internal("no data directory".into()))
+    }
+
+    /// Database health for `/healthz`: tickets and the last event, read in one transaction.
+    pub fn db_probe(&self) -> Result<DbProbe> {
+        let rx = self.store.read()?;
+        Ok(DbProbe {
+            schema_version: crate::store::SCHEMA_VERSION,
+            tickets: rx.ticket_count()?,
+            last_event_seq: rx.last_event_seq()?,
+        })
+    }
+
+    /// Whether the last disk write failed (redb then refuses writes until reopened).
+    pub fn storage_failed(&self) -> bool {
+        self.store.storage_failed()
+    }
+
+    /// The sequence number of the newest event (0 for an empty log).
+    pub fn last_event_seq(&self) -> Result<u64> {
+        Ok(self.store.read()?.last_event_seq()?)
+    }
+
+    /// Up to `limit` events after `seq`, oldest first (the live feed's backlog).
+    pub fn events_after(&self, seq: u64, limit: usize) -> Result<Vec<Event>> {
+        Ok(self.store.read()?.events_after(seq, limit)?)
     }
 
     pub fn with_updates(mut self, dirs: updates::UpdateDirs) -> Self {

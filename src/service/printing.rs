@@ -4,35 +4,12 @@
 //! takes the oldest pending job; a job is marked printed right after the printer accepted
 //! every byte — a crash between the two can at worst print it twice, never lose it.
 
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{Result, ServiceError, Services};
+pub use crate::domain::printing::{PrintJob, PrintState};
 use crate::events::{Actor, EventKind};
 use crate::render::ticket::TicketPrint;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PrintState {
-    Pending,
-    Printed,
-    Cancelled,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PrintJob {
-    pub id: u64,
-    pub ticket_id: u64,
-    pub ticket: TicketPrint,
-    /// A papers checklist from the public listing instead of a ticket (`ticket_id` 0).
-    #[serde(default)]
-    pub checklist: Option<crate::render::ticket::ChecklistPrint>,
-    pub state: PrintState,
-    pub created_at: DateTime<Utc>,
-    pub attempts: u32,
-    pub last_error: Option<String>,
-    pub printed_at: Option<DateTime<Utc>>,
-}
 
 fn changed(job: &PrintJob) -> EventKind {
     let state = match job.state {
@@ -166,5 +143,138 @@ impl Services {
             tx.emit(changed(&job));
             Ok(job)
         })
+    }
+}
+
+/// The kiosk printer as the admin page sees it.
+#[derive(Debug, Serialize)]
+pub struct PrinterView {
+    configured: bool,
+    target: String,
+    status: Option<crate::devices::printer::PrinterStatus>,
+    status_text: Option<String>,
+    simulated: bool,
+    sim_faults: Option<SimFaults>,
+    recent_jobs: Vec<u64>,
+}
+
+/// The simulated printer's switchable faults (demo and tests).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, Default)]
+pub struct SimFaults {
+    pub paper_out: bool,
+    pub cover_open: bool,
+    pub near_end: bool,
+    pub offline: bool,
+}
+
+impl Services {
+    fn printer(&self) -> Result<&std::sync::Arc<crate::devices::printer::kiosk::KioskPrinter>> {
+        self.printer
+            .as_ref()
+            .ok_or(ServiceError::NotFound("máy in"))
+    }
+
+    /// Whether a ticket printer is configured (not `none`).
+    pub fn printer_configured(&self) -> bool {
+        self.printer.as_ref().is_some_and(|p| p.configured())
+    }
+
+    /// Nudges the print worker (a job was queued or the printer changed).
+    pub fn wake_printer(&self) {
+        if let Some(w) = &self.print_wake {
+            let _ = w.lock().unwrap_or_else(|p| p.into_inner()).send(());
+        }
+    }
+
+    /// Where the printer is, its last status, the simulated printer's last tickets.
+    pub fn printer_view(&self) -> PrinterView {
+        let Some(p) = self.printer.as_ref().filter(|p| p.configured()) else {
+            return PrinterView {
+                configured: false,
+                target: "none".into(),
+                status: None,
+                status_text: None,
+                simulated: false,
+                sim_faults: None,
+                recent_jobs: vec![],
+            };
+        };
+        let status = p.last_status();
+        let faults = p.sim_faults().map(|f| {
+            let f = f.lock().unwrap_or_else(|e| e.into_inner());
+            SimFaults {
+                paper_out: f.paper_out,
+                cover_open: f.cover_open,
+                near_end: f.near_end,
+                offline: f.offline,
+            }
+        });
+        PrinterView {
+            configured: true,
+            target: p.target().to_config(),
+            status_text: status.map(|s| s.describe_vi()),
+            status,
+            simulated: faults.is_some(),
+            sim_faults: faults,
+            recent_jobs: p.recent_sim_jobs(6),
+        }
+    }
+
+    /// A simulated job's image (PNG), so anyone can see what a real printer would print.
+    pub fn printer_job_png(&self, seq: u64) -> Result<Vec<u8>> {
+        self.printer()?
+            .sim_png(seq)
+            .ok_or(ServiceError::NotFound("phiếu đã in"))
+    }
+
+    /// Switches the simulated printer's faults: paper out, cover open…
+    pub fn set_printer_sim_faults(&self, faults: SimFaults) -> Result<PrinterView> {
+        let p = self.printer()?;
+        let f = p.sim_faults().ok_or_else(|| {
+            ServiceError::conflict("not_simulated", "Máy in này không phải máy in mô phỏng")
+        })?;
+        {
+            let mut g = f.lock().unwrap_or_else(|e| e.into_inner());
+            g.paper_out = faults.paper_out;
+            g.cover_open = faults.cover_open;
+            g.near_end = faults.near_end;
+            g.offline = faults.offline;
+        }
+        Ok(self.printer_view())
+    }
+
+    /// Prints a sample ticket (the admin's test page). A printer that is not ready is the
+    /// device's state, not a server fault: 409 with the reason (offline, no paper…).
+    pub fn printer_test(&self) -> Result<PrinterView> {
+        let p = self.printer()?.clone();
+        let now = self.clock.now();
+        let settings = self.settings()?;
+        let layout = self.ticket_layout()?;
+        let job = TicketPrint {
+            center_name: settings.name,
+            service_name: "IN THỬ — Kiểm tra máy in phiếu".into(),
+            number: "A000".into(),
+            priority: Some("In thử".into()),
+            waiting_ahead: 0,
+            issued_local: crate::domain::time::local(now).naive_local(),
+            qr_url: None,
+        };
+        p.print_with(&job, &layout)
+            .map_err(|e| ServiceError::conflict("printer_unavailable", e.to_string()))?;
+        Ok(self.printer_view())
+    }
+
+    /// The admin picks the kiosk's printer (`sim`, `usb`, `usb:VVVV:PPPP`, `tcp:HOST:PORT`,
+    /// `file:PATH`, `none`): saved in the database and switched at once.
+    pub fn choose_printer(&self, actor: &Actor, target: &str) -> Result<PrinterView> {
+        let parsed = crate::devices::printer::kiosk::PrinterTarget::parse(target)
+            .map_err(ServiceError::Invalid)?;
+        self.save_printer_choice(actor, target)?;
+        if let Some(p) = &self.printer {
+            p.set_target(parsed)
+                .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        }
+        self.wake_printer();
+        Ok(self.printer_view())
     }
 }

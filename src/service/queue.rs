@@ -518,3 +518,45 @@ fn emit_called(tx: &mut Tx, t: &Ticket, counter: &Counter, recall: bool) {
         recall,
     });
 }
+
+impl Services {
+    /// One service area, if it exists.
+    pub fn area(&self, id: ServiceId) -> Result<Option<ServiceArea>> {
+        Ok(self.store.read()?.service(id)?)
+    }
+
+    /// A ticket's number, `None` when there is no such ticket.
+    pub fn ticket_number(&self, id: TicketId) -> Result<Option<String>> {
+        Ok(self.store.read()?.ticket(id)?.map(|t| t.number))
+    }
+
+    /// The spoken announcement of one call (event `seq`) as a single WAV: chime, then
+    /// the phrase, read with the center's speech settings.
+    pub fn announcement_audio(&self, seq: u64) -> Result<Vec<u8>> {
+        let event = self
+            .store
+            .read()?
+            .events_after(seq.saturating_sub(1), 1)?
+            .into_iter()
+            .next()
+            .filter(|e| e.seq == seq);
+        let Some(crate::events::EventKind::TicketCalled {
+            ticket,
+            counter_number,
+            counter_name,
+            ..
+        }) = event.map(|e| e.kind)
+        else {
+            return Err(ServiceError::NotFound("lượt gọi"));
+        };
+        let settings = self.settings()?;
+        crate::render::voice::VoiceBank::load(self.data_dir()?)
+            .announce(
+                &ticket.number,
+                counter_number,
+                &counter_name,
+                &settings.speech,
+            )
+            .map_err(ServiceError::Internal)
+    }
+}

@@ -747,3 +747,14 @@ mod tests {
         assert_eq!(slug("Đ"), "d");
     }
 }
+
+impl Services {
+    /// eSCL scanners answering mDNS on the LAN (listens `wait`); the reason when the
+    /// network cannot be browsed.
+    pub fn lan_scanners(
+        &self,
+        wait: std::time::Duration,
+    ) -> std::result::Result<Vec<crate::devices::mdns::FoundScanner>, String> {
+        crate::devices::mdns::browse_scanners(wait)
+    }
+}

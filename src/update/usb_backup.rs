@@ -142,10 +142,10 @@ pub fn handle_request(data_dir: &Path) -> Option<Outcome> {
 }
 
 fn copy_to_stick(data_dir: &Path, backup: &str, center: &str) -> Result<(String, String), String> {
-    if !crate::service::backup::valid_backup_name(backup) {
+    if !crate::datadir::valid_backup_name(backup) {
         return Err("tên bản sao lưu không hợp lệ".into());
     }
-    let src = crate::service::backup::backup_dir(data_dir).join(backup);
+    let src = crate::datadir::backup_dir(data_dir).join(backup);
     if !src.exists() {
         return Err(format!("không thấy bản sao lưu {backup}"));
     }

@@ -10,6 +10,8 @@ use super::{blocking, peer, ApiError, AppState, Caller};
 use crate::domain::center::{CenterSettings, Role};
 use crate::domain::queue::{Series, ServiceArea, ServiceId, Ticket, Window};
 use crate::events::EventKind;
+use crate::service::audit::AuditFilter;
+use crate::service::printing::SimFaults;
 use crate::service::TicketAction;
 
 type Data = web::Data<AppState>;
@@ -33,24 +35,18 @@ struct DbHealth {
 
 pub async fn healthz(state: Data) -> HttpResponse {
     let services = state.services.clone();
-    let probe = web::block(move || -> Result<(u64, u64), String> {
-        let rx = services.store.read().map_err(|e| e.to_string())?;
-        Ok((
-            rx.ticket_count().map_err(|e| e.to_string())?,
-            rx.last_event_seq().map_err(|e| e.to_string())?,
-        ))
-    })
-    .await
-    .map_err(|e| e.to_string())
-    .and_then(|r| r);
+    let probe = web::block(move || services.db_probe().map_err(|e| e.to_string()))
+        .await
+        .map_err(|e| e.to_string())
+        .and_then(|r| r);
     let (status, db) = match probe {
-        Ok((tickets, seq)) => (
+        Ok(p) => (
             StatusCode::OK,
             DbHealth {
                 status: "ok",
-                schema_version: crate::store::SCHEMA_VERSION,
-                tickets: Some(tickets),
-                last_event_seq: Some(seq),
+                schema_version: p.schema_version,
+                tickets: Some(p.tickets),
+                last_event_seq: Some(p.last_event_seq),
                 error: None,
             },
         ),
@@ -58,7 +54,7 @@ pub async fn healthz(state: Data) -> HttpResponse {
             StatusCode::SERVICE_UNAVAILABLE,
             DbHealth {
                 status: "error",
-                schema_version: crate::store::SCHEMA_VERSION,
+                schema_version: crate::service::SCHEMA_VERSION,
                 tickets: None,
                 last_event_seq: None,
                 error: Some(e),
@@ -357,7 +353,7 @@ pub(crate) async fn print_outcome(
     mut rx: tokio::sync::broadcast::Receiver<std::sync::Arc<crate::events::Event>>,
     job: u64,
 ) -> (Option<bool>, Option<String>) {
-    if !state.printer.as_ref().is_some_and(|p| p.configured()) {
+    if !state.services.printer_configured() {
         return (Some(false), Some("Chưa cấu hình máy in phiếu".into()));
     }
     // Behind a job the printer keeps refusing, ours cannot come out now: say so at once.
@@ -372,7 +368,7 @@ pub(crate) async fn print_outcome(
             return (Some(false), Some(format!("{err}; phiếu đang chờ in")));
         }
     }
-    state.wake_printer();
+    state.services.wake_printer();
     let wait = async {
         loop {
             match rx.recv().await {
@@ -419,7 +415,7 @@ pub async fn issue_ticket(
     let priority = b.priority.filter(|p| !p.is_empty());
     // Listen before committing so the printer's answer cannot slip by.
     let rx = state.services.hub.subscribe();
-    let print = b.print && state.printer.as_ref().is_some_and(|p| p.configured());
+    let print = b.print && state.services.printer_configured();
     // The QR on the paper opens the ticket's status page at the address the kiosk uses.
     let info = req.connection_info();
     let base = format!("{}://{}", info.scheme(), info.host());
@@ -547,29 +543,7 @@ pub async fn announcement_audio(
 ) -> Result<HttpResponse, ApiError> {
     let seq = path.into_inner();
     let s = state.services.clone();
-    let data_dir = state.data_dir.clone();
-    let wav = blocking(move || {
-        let event = s
-            .store
-            .read()?
-            .events_after(seq.saturating_sub(1), 1)?
-            .into_iter()
-            .next();
-        let call = event.as_ref().filter(|e| e.seq == seq).and_then(call_view);
-        let Some(call) = call else {
-            return Err(crate::service::ServiceError::NotFound("lượt gọi"));
-        };
-        let settings = s.settings()?;
-        crate::voice::VoiceBank::load(&data_dir)
-            .announce(
-                &call.number,
-                call.counter_number,
-                &call.counter_name,
-                &settings.speech,
-            )
-            .map_err(crate::service::ServiceError::Invalid)
-    })
-    .await?;
+    let wav = blocking(move || s.announcement_audio(seq)).await?;
     Ok(HttpResponse::Ok()
         .content_type("audio/wav")
         .insert_header(("Cache-Control", "private, max-age=3600"))
@@ -635,147 +609,34 @@ pub async fn create_user(
     }))
 }
 
-#[derive(Serialize)]
-struct PrinterView {
-    configured: bool,
-    target: String,
-    status: Option<crate::devices::printer::PrinterStatus>,
-    status_text: Option<String>,
-    simulated: bool,
-    sim_faults: Option<SimFaultsView>,
-    recent_jobs: Vec<u64>,
-}
-
-#[derive(Serialize, Deserialize, Default)]
-pub struct SimFaultsView {
-    paper_out: bool,
-    cover_open: bool,
-    near_end: bool,
-    offline: bool,
-}
-
-fn printer_view(state: &AppState) -> PrinterView {
-    let Some(p) = state.printer.as_ref().filter(|p| p.configured()) else {
-        return PrinterView {
-            configured: false,
-            target: "none".into(),
-            status: None,
-            status_text: None,
-            simulated: false,
-            sim_faults: None,
-            recent_jobs: vec![],
-        };
-    };
-    let status = p.last_status();
-    let faults = p.sim_faults().map(|f| {
-        let f = f.lock().unwrap_or_else(|e| e.into_inner());
-        SimFaultsView {
-            paper_out: f.paper_out,
-            cover_open: f.cover_open,
-            near_end: f.near_end,
-            offline: f.offline,
-        }
-    });
-    PrinterView {
-        configured: true,
-        target: p.target().to_config(),
-        status_text: status.map(|s| s.describe_vi()),
-        status,
-        simulated: faults.is_some(),
-        sim_faults: faults,
-        recent_jobs: p.recent_sim_jobs(6),
-    }
-}
-
 /// The kiosk printer: where it is, its last status, the simulated printer's last tickets.
-pub async fn printer_info(state: Data) -> HttpResponse {
-    let s = state.clone();
-    match web::block(move || printer_view(&s)).await {
-        Ok(v) => HttpResponse::Ok().json(v),
-        Err(e) => ApiError::internal(e.to_string()).error_response_json(),
-    }
+pub async fn printer_info(state: Data) -> Result<HttpResponse, ApiError> {
+    let s = state.services.clone();
+    Ok(HttpResponse::Ok().json(blocking(move || Ok(s.printer_view())).await?))
 }
 
 /// A simulated job's image, so anyone can see what a real printer would print.
 pub async fn printer_job_png(state: Data, path: web::Path<u64>) -> Result<HttpResponse, ApiError> {
     let seq = path.into_inner();
-    let p = state
-        .printer
-        .clone()
-        .ok_or_else(|| ApiError::not_found("máy in"))?;
-    let png = web::block(move || p.sim_png(seq))
-        .await
-        .map_err(|e| ApiError::internal(e.to_string()))?;
-    match png {
-        Some(b) => Ok(HttpResponse::Ok().content_type("image/png").body(b)),
-        None => Err(ApiError::not_found("phiếu đã in")),
-    }
+    let s = state.services.clone();
+    let png = blocking(move || s.printer_job_png(seq)).await?;
+    Ok(HttpResponse::Ok().content_type("image/png").body(png))
 }
 
 /// Switches the simulated printer's faults (demo and tests): paper out, cover open…
 pub async fn printer_sim_faults(
     state: Data,
-    body: web::Json<SimFaultsView>,
+    body: web::Json<SimFaults>,
 ) -> Result<HttpResponse, ApiError> {
-    let p = state
-        .printer
-        .clone()
-        .ok_or_else(|| ApiError::not_found("máy in"))?;
-    let f = p.sim_faults().ok_or_else(|| {
-        ApiError::bad_request("not_simulated", "Máy in này không phải máy in mô phỏng")
-    })?;
-    {
-        let mut g = f.lock().unwrap_or_else(|e| e.into_inner());
-        g.paper_out = body.paper_out;
-        g.cover_open = body.cover_open;
-        g.near_end = body.near_end;
-        g.offline = body.offline;
-    }
-    let s = state.clone();
-    Ok(HttpResponse::Ok().json(
-        web::block(move || printer_view(&s))
-            .await
-            .map_err(|e| ApiError::internal(e.to_string()))?,
-    ))
+    let s = state.services.clone();
+    let faults = body.into_inner();
+    Ok(HttpResponse::Ok().json(blocking(move || s.set_printer_sim_faults(faults)).await?))
 }
 
 /// Prints a sample ticket (admin's test page).
 pub async fn printer_test(state: Data) -> Result<HttpResponse, ApiError> {
-    let p = state
-        .printer
-        .clone()
-        .ok_or_else(|| ApiError::not_found("máy in"))?;
     let s = state.services.clone();
-    let now = s.clock.now();
-    let r = web::block(move || -> Result<(), String> {
-        let settings = s.settings().map_err(|e| e.to_string())?;
-        let layout = s.ticket_layout().map_err(|e| e.to_string())?;
-        let job = crate::render::ticket::TicketPrint {
-            center_name: settings.name,
-            service_name: "IN THỬ — Kiểm tra máy in phiếu".into(),
-            number: "A000".into(),
-            priority: Some("In thử".into()),
-            waiting_ahead: 0,
-            issued_local: crate::domain::time::local(now).naive_local(),
-            qr_url: None,
-        };
-        p.print_with(&job, &layout).map_err(|e| e.to_string())
-    })
-    .await
-    .map_err(|e| ApiError::internal(e.to_string()))?;
-    let s = state.clone();
-    let view = web::block(move || printer_view(&s))
-        .await
-        .map_err(|e| ApiError::internal(e.to_string()))?;
-    match r {
-        Ok(()) => Ok(HttpResponse::Ok().json(view)),
-        // The printer's state, not a server fault: 409 with the reason (offline, no paper…).
-        Err(e) => Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "printer_unavailable",
-            e,
-        )),
-    }
+    Ok(HttpResponse::Ok().json(blocking(move || s.printer_test()).await?))
 }
 
 #[derive(Deserialize)]
@@ -867,15 +728,12 @@ pub async fn audit(state: Data, q: web::Query<AuditQuery>) -> Result<HttpRespons
     let s = state.services.clone();
     let q = q.into_inner();
     let events = blocking(move || {
-        let rx = s.store.read()?;
-        let before = q.before.unwrap_or(u64::MAX);
-        let limit = q.limit.unwrap_or(100).clamp(1, 500);
-        let actor = q.actor.filter(|a| !a.is_empty());
-        let kind = q.r#type.filter(|t| !t.is_empty());
-        Ok(rx.events_back(before, limit, 50_000, |e| {
-            actor.as_deref().is_none_or(|a| e.actor.name.contains(a))
-                && kind.as_deref().is_none_or(|k| e.kind.name() == k)
-        })?)
+        s.audit_events(AuditFilter {
+            actor: q.actor,
+            kind: q.r#type,
+            before: q.before,
+            limit: q.limit,
+        })
     })
     .await?;
     Ok(HttpResponse::Ok().json(events))
@@ -884,7 +742,7 @@ pub async fn audit(state: Data, q: web::Query<AuditQuery>) -> Result<HttpRespons
 /// Walks the whole hash chain: `{"ok": true}` or the first broken link.
 pub async fn audit_verify(state: Data) -> Result<HttpResponse, ApiError> {
     let s = state.services.clone();
-    let broken = blocking(move || Ok(crate::store::verify_chain(&s.store)?)).await?;
+    let broken = blocking(move || s.audit_verify()).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "ok": broken.is_none(), "broken_at": broken })))
 }
 
@@ -906,14 +764,12 @@ pub async fn cancel_print_job(
 
 pub async fn create_backup(state: Data) -> Result<HttpResponse, ApiError> {
     let s = state.services.clone();
-    let dir = state.data_dir.clone();
-    Ok(HttpResponse::Created().json(blocking(move || s.backup_now(&dir)).await?))
+    Ok(HttpResponse::Created().json(blocking(move || s.backup_now(s.data_dir()?)).await?))
 }
 
 pub async fn list_backups(state: Data) -> Result<HttpResponse, ApiError> {
     let s = state.services.clone();
-    let dir = state.data_dir.clone();
-    let list = blocking(move || s.backups(&dir)).await?;
+    let list = blocking(move || s.backups(s.data_dir()?)).await?;
     Ok(HttpResponse::Ok().json(
         list.into_iter()
             .map(|(name, size)| serde_json::json!({"name": name, "size": size}))
@@ -927,63 +783,23 @@ pub async fn download_backup(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let name = path.into_inner();
-    if !crate::service::backup::valid_backup_name(&name) {
-        return Err(ApiError::not_found("bản sao lưu"));
-    }
-    let file = crate::service::backup::backup_dir(&state.data_dir).join(&name);
-    let bytes = web::block(move || std::fs::read(file))
-        .await
-        .map_err(|e| ApiError::internal(e.to_string()))?;
-    match bytes {
-        Ok(b) => Ok(HttpResponse::Ok()
-            .content_type("application/gzip")
-            .insert_header((
-                "Content-Disposition",
-                format!("attachment; filename=\"{name}\""),
-            ))
-            .body(b)),
-        Err(_) => Err(ApiError::not_found("bản sao lưu")),
-    }
+    let s = state.services.clone();
+    let n = name.clone();
+    let bytes = blocking(move || s.backup_file(&n)).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/gzip")
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"{name}\""),
+        ))
+        .body(bytes))
 }
 
 /// Prometheus text format for district monitoring. Aggregates only: no personal data.
 pub async fn metrics(state: Data) -> Result<HttpResponse, ApiError> {
     use std::fmt::Write as _;
     let s = state.services.clone();
-    let data_dir = state.data_dir.clone();
-    let (areas, snapshot, pending, events, issued, backups, (dossiers_today, overdue, scanners)) =
-        blocking(move || {
-            let rx = s.store.read()?;
-            let now = s.clock.now();
-            let today = crate::domain::time::local_day(now);
-            let day_start =
-                crate::domain::time::from_local_naive(today.and_time(chrono::NaiveTime::MIN));
-            let dossier_counts = (
-                rx.count_received_between(day_start.timestamp(), now.timestamp() + 1)?,
-                rx.count_overdue_at(now)?,
-                rx.meta::<Vec<crate::service::scans::ScannerEntry>>("scanners")?
-                    .map(|v| v.len())
-                    .unwrap_or(0),
-            );
-            let areas = rx.services()?;
-            let issued: Vec<u32> = areas
-                .iter()
-                .map(|a| rx.issued_on(a.id, today))
-                .collect::<Result<_, _>>()?;
-            let pending: Vec<crate::service::printing::PrintJob> = rx.pending_print_jobs(10_000)?;
-            let events = rx.last_event_seq()?;
-            drop(rx);
-            Ok((
-                areas,
-                s.snapshot()?,
-                pending.len(),
-                events,
-                issued,
-                s.backups(&data_dir)?,
-                dossier_counts,
-            ))
-        })
-        .await?;
+    let m = blocking(move || s.metrics_snapshot()).await?;
     let mut o = String::new();
     let esc = |v: &str| v.replace('\\', "\\\\").replace('"', "\\\"");
     let _ = writeln!(
@@ -1002,16 +818,15 @@ pub async fn metrics(state: Data) -> Result<HttpResponse, ApiError> {
         state.started.elapsed().as_secs()
     );
     let _ = writeln!(o, "# HELP motcua_queue_waiting Tickets waiting now, per service area.\n# TYPE motcua_queue_waiting gauge");
-    for a in &areas {
-        let n = snapshot
-            .waiting
-            .iter()
-            .filter(|t| t.service == a.id)
-            .count();
-        let _ = writeln!(o, "motcua_queue_waiting{{area=\"{}\"}} {n}", esc(&a.name));
+    for (a, waiting, _) in &m.areas {
+        let _ = writeln!(
+            o,
+            "motcua_queue_waiting{{area=\"{}\"}} {waiting}",
+            esc(&a.name)
+        );
     }
     let _ = writeln!(o, "# HELP motcua_tickets_issued_today Tickets issued today (local day), per area.\n# TYPE motcua_tickets_issued_today gauge");
-    for (a, n) in areas.iter().zip(&issued) {
+    for (a, _, n) in &m.areas {
         let _ = writeln!(
             o,
             "motcua_tickets_issued_today{{area=\"{}\"}} {n}",
@@ -1021,15 +836,15 @@ pub async fn metrics(state: Data) -> Result<HttpResponse, ApiError> {
     let _ = writeln!(
         o,
         "# TYPE motcua_queue_at_counters gauge\nmotcua_queue_at_counters {}",
-        snapshot.called.len() + snapshot.serving.len()
+        m.at_counters
     );
     let _ = writeln!(
         o,
-        "# TYPE motcua_events_total counter\nmotcua_events_total {events}"
+        "# TYPE motcua_events_total counter\nmotcua_events_total {}",
+        m.events
     );
-    let _ = writeln!(o, "# HELP motcua_print_queue_pending Print jobs waiting for the printer.\n# TYPE motcua_print_queue_pending gauge\nmotcua_print_queue_pending {pending}");
-    if let Some(p) = state.printer.as_ref().filter(|p| p.configured()) {
-        let ready = p.last_status().map(|st| st.is_ready());
+    let _ = writeln!(o, "# HELP motcua_print_queue_pending Print jobs waiting for the printer.\n# TYPE motcua_print_queue_pending gauge\nmotcua_print_queue_pending {}", m.print_pending);
+    if let Some(ready) = m.printer_ready {
         let v = match ready {
             Some(true) => "1",
             Some(false) => "0",
@@ -1037,49 +852,26 @@ pub async fn metrics(state: Data) -> Result<HttpResponse, ApiError> {
         };
         let _ = writeln!(o, "# HELP motcua_printer_ready 1 ready, 0 fault (paper, cover, offline), NaN unknown.\n# TYPE motcua_printer_ready gauge\nmotcua_printer_ready {v}");
     }
-    let db_bytes = std::fs::metadata(state.data_dir.join("motcua.redb"))
-        .map(|m| m.len())
-        .unwrap_or(0);
     let _ = writeln!(
         o,
-        "# TYPE motcua_database_bytes gauge\nmotcua_database_bytes {db_bytes}"
+        "# TYPE motcua_database_bytes gauge\nmotcua_database_bytes {}",
+        m.database_bytes
     );
-    let last_backup = backups
-        .first()
-        .and_then(|(n, _)| {
-            std::fs::metadata(crate::service::backup::backup_dir(&state.data_dir).join(n)).ok()
-        })
-        .and_then(|m| m.modified().ok())
-        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    let _ = writeln!(o, "# HELP motcua_last_backup_timestamp_seconds Time of the newest backup (0 = none).\n# TYPE motcua_last_backup_timestamp_seconds gauge\nmotcua_last_backup_timestamp_seconds {last_backup}");
-    let _ = writeln!(o, "# HELP motcua_dossiers_received_today Dossiers received (or filed online) today.\n# TYPE motcua_dossiers_received_today gauge\nmotcua_dossiers_received_today {dossiers_today}");
-    let _ = writeln!(o, "# HELP motcua_dossiers_overdue Open dossiers past their promised date, less those waiting for the citizen since within it.\n# TYPE motcua_dossiers_overdue gauge\nmotcua_dossiers_overdue {overdue}");
-    let _ = writeln!(o, "# HELP motcua_scanners_configured Document scanners configured (their state: admin page).\n# TYPE motcua_scanners_configured gauge\nmotcua_scanners_configured {scanners}");
+    let _ = writeln!(o, "# HELP motcua_last_backup_timestamp_seconds Time of the newest backup (0 = none).\n# TYPE motcua_last_backup_timestamp_seconds gauge\nmotcua_last_backup_timestamp_seconds {}", m.last_backup_at);
+    let _ = writeln!(o, "# HELP motcua_dossiers_received_today Dossiers received (or filed online) today.\n# TYPE motcua_dossiers_received_today gauge\nmotcua_dossiers_received_today {}", m.dossiers_received_today);
+    let _ = writeln!(o, "# HELP motcua_dossiers_overdue Open dossiers past their promised date, less those waiting for the citizen since within it.\n# TYPE motcua_dossiers_overdue gauge\nmotcua_dossiers_overdue {}", m.dossiers_overdue);
+    let _ = writeln!(o, "# HELP motcua_scanners_configured Document scanners configured (their state: admin page).\n# TYPE motcua_scanners_configured gauge\nmotcua_scanners_configured {}", m.scanners);
     // Signed updates: the last software update's result and time, the epoch, pending bundles.
-    let paths = crate::update::apply::Paths::new(&state.data_dir);
-    let app_history = crate::update::apply::read_history(&paths.history(), 1);
-    let app_state: crate::update::apply::AppState =
-        crate::update::apply::read_json(&paths.state()).unwrap_or_default();
-    let pending = std::fs::read_dir(paths.inbox())
-        .map(|rd| {
-            rd.filter_map(|e| e.ok())
-                .filter(|e| e.path().extension().is_some_and(|x| x == "mcu"))
-                .count()
-        })
-        .unwrap_or(0);
     let _ = writeln!(o, "# HELP motcua_update_last Last software update: 1 for its result (installed, rolled_back, failed, refused), with its time.\n# TYPE motcua_update_last gauge");
-    if let Some(h) = app_history.last() {
+    if let Some((result, version, at)) = &m.update_last {
         let _ = writeln!(
             o,
-            "motcua_update_last{{result=\"{}\",version=\"{}\"}} 1\n# TYPE motcua_update_last_timestamp_seconds gauge\nmotcua_update_last_timestamp_seconds {}",
-            esc(&h.result),
-            esc(&h.version),
-            h.at.timestamp()
+            "motcua_update_last{{result=\"{}\",version=\"{}\"}} 1\n# TYPE motcua_update_last_timestamp_seconds gauge\nmotcua_update_last_timestamp_seconds {at}",
+            esc(result),
+            esc(version),
         );
     }
-    let _ = writeln!(o, "# TYPE motcua_update_epoch gauge\nmotcua_update_epoch {}\n# HELP motcua_update_pending Verified bundles waiting for the update helper.\n# TYPE motcua_update_pending gauge\nmotcua_update_pending {pending}", app_state.epoch);
+    let _ = writeln!(o, "# TYPE motcua_update_epoch gauge\nmotcua_update_epoch {}\n# HELP motcua_update_pending Verified bundles waiting for the update helper.\n# TYPE motcua_update_pending gauge\nmotcua_update_pending {}", m.update_epoch, m.update_pending);
     Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(o))
@@ -1153,8 +945,9 @@ pub async fn update_status(state: Data) -> Result<HttpResponse, ApiError> {
 
 /// USB devices the appliance sees (printers and scanners), with their profile and the
 /// setting that selects them. An unreadable bus is an empty list with the reason.
-pub async fn usb_devices() -> Result<HttpResponse, ApiError> {
-    let r = web::block(crate::devices::printer::usb::list_usb)
+pub async fn usb_devices(state: Data) -> Result<HttpResponse, ApiError> {
+    let s = state.services.clone();
+    let r = web::block(move || s.usb_devices())
         .await
         .map_err(|e| ApiError::internal(e.to_string()))?;
     Ok(match r {
@@ -1169,18 +962,14 @@ pub async fn usb_devices() -> Result<HttpResponse, ApiError> {
 /// stick plugged into the appliance. The answer comes later on GET.
 pub async fn backup_to_usb(state: Data) -> Result<HttpResponse, ApiError> {
     let s = state.services.clone();
-    let dir = state.data_dir.clone();
-    let name = blocking(move || s.request_usb_backup(&dir)).await?;
+    let name = blocking(move || s.request_usb_backup(s.data_dir()?)).await?;
     Ok(HttpResponse::Accepted().json(serde_json::json!({ "backup": name, "state": "requested" })))
 }
 
 /// The USB copy's result, once the helper has written it.
 pub async fn backup_usb_status(state: Data) -> Result<HttpResponse, ApiError> {
-    let dir = state.data_dir.clone();
-    let pending = crate::update::usb_backup::request_path(&dir).exists();
-    let result: Option<crate::update::usb_backup::Outcome> =
-        crate::update::apply::read_json(&crate::update::usb_backup::result_path(&dir));
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "pending": pending, "result": result })))
+    let s = state.services.clone();
+    Ok(HttpResponse::Ok().json(blocking(move || s.usb_backup_status()).await?))
 }
 
 /// The ticket logo: the body is a PNG (shrunk and turned to 1 bit for thermal paper).
@@ -1233,21 +1022,7 @@ pub async fn set_printer(
     body: web::Json<PrinterChoice>,
 ) -> Result<HttpResponse, ApiError> {
     let target = body.into_inner().target;
-    let parsed = crate::devices::printer::kiosk::PrinterTarget::parse(&target)
-        .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", e))?;
     let s = state.services.clone();
     let actor = caller.actor();
-    let t = target.clone();
-    blocking(move || s.save_printer_choice(&actor, &t)).await?;
-    if let Some(p) = &state.printer {
-        p.set_target(parsed)
-            .map_err(|e| ApiError::internal(e.to_string()))?;
-    }
-    state.wake_printer();
-    let st = state.clone();
-    Ok(HttpResponse::Ok().json(
-        web::block(move || printer_view(&st))
-            .await
-            .map_err(|e| ApiError::internal(e.to_string()))?,
-    ))
+    Ok(HttpResponse::Ok().json(blocking(move || s.choose_printer(&actor, &target)).await?))
 }

@@ -318,7 +318,7 @@ pub async fn print_procedure(
     caller: Caller,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    if !state.printer.as_ref().is_some_and(|p| p.configured()) {
+    if !state.services.printer_configured() {
         // A setting of the center, not a server fault.
         return Err(ApiError::new(
             actix_web::http::StatusCode::CONFLICT,

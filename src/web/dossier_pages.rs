@@ -353,7 +353,7 @@ fn new_page(
             .collect(),
     });
     let ticket_number = match ticket {
-        Some(id) => s.store.read()?.ticket(id)?.map(|t| t.number),
+        Some(id) => s.ticket_number(id)?,
         None => None,
     };
     Ok(NewPage {

@@ -11,7 +11,6 @@ pub mod scan_api;
 pub mod sse;
 
 use std::future::{ready, Ready};
-use std::path::PathBuf;
 
 use actix_web::http::StatusCode;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError};
@@ -26,25 +25,12 @@ pub struct AppState {
     pub services: Services,
     /// Changes whenever the binary or its embedded UI changes: screens reload on it.
     pub build_id: String,
-    pub data_dir: PathBuf,
-    /// The kiosk's ticket printer, if configured.
-    pub printer: Option<std::sync::Arc<crate::devices::printer::kiosk::KioskPrinter>>,
     /// Becomes true when the server stops: live feeds end so shutdown does not wait on them.
     pub shutdown: tokio::sync::watch::Receiver<bool>,
     /// SHA-256 fingerprint of the HTTPS certificate, when HTTPS is on.
     pub tls_fingerprint: Option<String>,
     /// When this server started (uptime in /metrics).
     pub started: std::time::Instant,
-    /// Nudges the print worker when a job was queued (it also polls).
-    pub print_wake: Option<std::sync::Mutex<std::sync::mpsc::Sender<()>>>,
-}
-
-impl AppState {
-    pub fn wake_printer(&self) {
-        if let Some(w) = &self.print_wake {
-            let _ = w.lock().unwrap_or_else(|p| p.into_inner()).send(());
-        }
-    }
 }
 
 /// Bodies larger than this are refused before parsing.
@@ -150,7 +136,11 @@ impl From<ServiceError> for ApiError {
             }
             ServiceError::NotFound(_) => StatusCode::NOT_FOUND,
             ServiceError::Forbidden(_) => StatusCode::FORBIDDEN,
-            ServiceError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ServiceError::Invalid(_) | ServiceError::Rejected { .. } => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            ServiceError::Conflict { .. } => StatusCode::CONFLICT,
+            ServiceError::Internal(detail) => return ApiError::internal(detail.clone()),
             ServiceError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ServiceError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
             ServiceError::Store(se) if se.is_previous_io() => {

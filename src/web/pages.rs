@@ -458,12 +458,7 @@ pub async fn ticket_status(
             return Err(crate::service::ServiceError::NotFound("phiếu"));
         };
         let settings = s.settings()?;
-        let area = s
-            .store
-            .read()?
-            .service(t.service)?
-            .map(|a| a.name)
-            .unwrap_or_default();
+        let area = s.area(t.service)?.map(|a| a.name).unwrap_or_default();
         let counters = s.counters()?;
         let counter = t
             .counter

@@ -28,8 +28,9 @@ pub async fn usb_scanners() -> Result<HttpResponse, ApiError> {
 }
 
 /// eSCL scanners answering mDNS on the LAN (listens 3 s).
-pub async fn lan_scanners() -> Result<HttpResponse, ApiError> {
-    let r = web::block(|| crate::devices::mdns::browse_scanners(std::time::Duration::from_secs(3)))
+pub async fn lan_scanners(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let s = state.services.clone();
+    let r = web::block(move || s.lan_scanners(std::time::Duration::from_secs(3)))
         .await
         .map_err(|e| ApiError::internal(e.to_string()))?;
     Ok(match r {

@@ -50,9 +50,7 @@ pub fn frame(e: &Event) -> Bytes {
 
 fn load_after(services: &Services, after: u64) -> Result<Vec<Event>, ApiError> {
     services
-        .store
-        .read()
-        .and_then(|rx| rx.events_after(after, BACKLOG_LIMIT))
+        .events_after(after, BACKLOG_LIMIT)
         .map_err(|e| ApiError::internal(e.to_string()))
 }
 
@@ -81,7 +79,7 @@ pub async fn events(
         }
         None => {
             let s = services.clone();
-            let seq = web::block(move || s.store.read().and_then(|r| r.last_event_seq()))
+            let seq = web::block(move || s.last_event_seq())
                 .await
                 .map_err(|e| ApiError::internal(e.to_string()))?
                 .map_err(|e| ApiError::internal(e.to_string()))?;

@@ -232,7 +232,7 @@ impl KioskPrinter {
     /// Prints a queued job: its ticket, or the papers checklist it carries. Blocking.
     pub fn print_job(
         &self,
-        job: &crate::service::printing::PrintJob,
+        job: &crate::domain::printing::PrintJob,
         layout: &TicketLayout,
     ) -> Result<(), PrintError> {
         match &job.checklist {
