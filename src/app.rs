@@ -51,8 +51,11 @@ pub fn server(
         TicketLayout::default(),
     )?);
     let (wake, woken) = std::sync::mpsc::channel();
+    // The worker gets a copy without the wake sender: the channel closes (and the worker
+    // ends, releasing the database) when the server's copies are dropped.
+    let worker_services = services.clone();
     let services = services.with_printer(printer.clone(), wake);
-    spawn_print_worker(services.clone(), printer, woken);
+    spawn_print_worker(worker_services, printer, woken);
     let tls = match &config.listen_tls {
         Some(addr) => Some((
             addr.clone(),
