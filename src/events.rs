@@ -11,7 +11,9 @@ use tokio::sync::broadcast;
 
 use crate::domain::queue::{Counter, CounterId, ServiceArea, Ticket};
 
-/// Who did it: a user or a device, with its role and network address.
+/// Who did it: a user or a device, with its role and network address. The role is kept as
+/// text in the log because some actors have no account role ("system", "citizen", "shell");
+/// code that decides anything by role asks [`Actor::account_role`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Actor {
     pub name: String,
@@ -27,6 +29,20 @@ impl Actor {
             role: "system".into(),
             addr: None,
         }
+    }
+
+    /// A citizen acting without an account (the public lookup, a rating by phone).
+    pub fn citizen(name: impl Into<String>, addr: Option<String>) -> Self {
+        Actor {
+            name: name.into(),
+            role: "citizen".into(),
+            addr,
+        }
+    }
+
+    /// The account or device role, if the actor has one.
+    pub fn account_role(&self) -> Option<crate::domain::center::Role> {
+        crate::domain::center::Role::parse(&self.role)
     }
 }
 

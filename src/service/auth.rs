@@ -105,7 +105,7 @@ pub fn hash_password(password: &str) -> Result<String> {
             .map_err(|e| e.to_string())
     })
     .unwrap_or_else(|| Err("hash thread unavailable".into()))
-    .map_err(|e| ServiceError::Invalid(format!("Không thể băm mật khẩu: {e}")))
+    .map_err(|e| ServiceError::Internal(format!("password hash: {e}")))
 }
 
 fn verify_password(password: &str, hash: &str) -> bool {
@@ -274,9 +274,10 @@ impl Services {
         };
         self.run(actor, |tx, _| {
             if tx.user::<User>(username)?.is_some() {
-                return Err(ServiceError::Invalid(format!(
-                    "Tài khoản {username} đã tồn tại"
-                )));
+                return Err(ServiceError::conflict(
+                    "username_taken",
+                    format!("Tài khoản {username} đã tồn tại"),
+                ));
             }
             tx.put_user(username, &user)?;
             tx.emit(EventKind::UserChanged {

@@ -194,8 +194,9 @@ fn next_code(tx: &mut Tx, s: &CenterSettings, day: NaiveDate) -> Result<String> 
     let agency = &s.dossier.agency;
     loop {
         let seq = tx.next_id(&format!("dossier:{agency}:{}", day.format("%y%m%d")))?;
-        let seq = u32::try_from(seq)
-            .map_err(|_| ServiceError::Invalid("Hết số thứ tự hồ sơ trong ngày".into()))?;
+        let seq = u32::try_from(seq).map_err(|_| {
+            ServiceError::conflict("day_sequence_exhausted", "Hết số thứ tự hồ sơ trong ngày")
+        })?;
         let code = dossier::dossier_code(agency, day, seq, s.dossier.code_width);
         if tx.dossier(&code)?.is_none() {
             return Ok(code);
@@ -246,7 +247,7 @@ fn check_applicant(a: &Applicant) -> Result<Applicant> {
 
 /// Who may move a dossier between officers: its holder, the center head, an admin.
 fn may_route(actor: &Actor, d: &Dossier) -> bool {
-    matches!(actor.role.as_str(), "admin" | "leader")
+    matches!(actor.account_role(), Some(Role::Admin | Role::Leader))
         || d.state.current_officer.as_deref() == Some(actor.name.as_str())
 }
 

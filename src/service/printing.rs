@@ -134,8 +134,9 @@ impl Services {
         self.run(actor, |tx, _| {
             let mut job: PrintJob = tx.print_job(id)?.ok_or(ServiceError::NotFound("lệnh in"))?;
             if job.state != PrintState::Pending {
-                return Err(ServiceError::Invalid(
-                    "Lệnh in này đã xong hoặc đã hủy".into(),
+                return Err(ServiceError::conflict(
+                    "job_finished",
+                    "Lệnh in này đã xong hoặc đã hủy",
                 ));
             }
             job.state = PrintState::Cancelled;

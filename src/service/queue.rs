@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{Result, ServiceError, Services};
-use crate::domain::center::CenterSettings;
+use crate::domain::center::{CenterSettings, Role};
 use crate::domain::queue::{
     self, Counter, CounterId, QueueError, ServiceArea, ServiceId, Ticket, TicketId, TicketState,
 };
@@ -63,7 +63,7 @@ impl TicketAction {
 }
 
 fn is_admin(actor: &Actor) -> bool {
-    actor.role == "admin"
+    actor.account_role() == Some(Role::Admin)
 }
 
 fn load_counter(tx: &Tx, id: CounterId) -> Result<Counter> {

@@ -41,8 +41,9 @@ impl Services {
                 RatingChannel::Phone => Duration::hours(PHONE_WINDOW_HOURS),
             };
             if now - finished > window {
-                return Err(ServiceError::Invalid(
-                    "Đã quá thời gian đánh giá lượt phục vụ này".into(),
+                return Err(ServiceError::conflict(
+                    "rating_window_closed",
+                    "Đã quá thời gian đánh giá lượt phục vụ này",
                 ));
             }
             if tx.rating::<Rating>(id)?.is_some() {

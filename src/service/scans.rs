@@ -357,10 +357,13 @@ impl Services {
                 .values()
                 .any(|j| j.view.scanner == entry.id && j.view.state == JobState::Running)
             {
-                return Err(ServiceError::Invalid(format!(
-                    "Máy quét «{}» đang quét cho một hồ sơ khác; chờ xong rồi quét",
-                    entry.name
-                )));
+                return Err(ServiceError::conflict(
+                    "scanner_busy",
+                    format!(
+                        "Máy quét «{}» đang quét cho một hồ sơ khác; chờ xong rồi quét",
+                        entry.name
+                    ),
+                ));
             }
             g.next += 1;
             let id = g.next;
@@ -582,7 +585,7 @@ impl Services {
         let name = digitize::slot_name(&current, slot).unwrap_or_default();
         let refs: Vec<&[u8]> = bytes.iter().map(|b| b.as_slice()).collect();
         let doc = pdf::pdf_from_jpegs(&refs, &format!("{} — {name}", current.code))
-            .map_err(|e| ServiceError::Invalid(e.to_string()))?;
+            .map_err(|e| ServiceError::Internal(format!("building the scan PDF: {e}")))?;
         let pdf_ref = files.put(&doc)?;
         let file = DigitalFile {
             slot,
@@ -617,8 +620,9 @@ impl Services {
                     .iter()
                     .any(|h| h.event == crate::domain::dossier::EventKind::Digitized);
                 if raced {
-                    return Err(ServiceError::Invalid(
-                        "Giấy tờ vừa được người khác số hoá; tải lại trang rồi quét lại".into(),
+                    return Err(ServiceError::conflict(
+                        "digitized_meanwhile",
+                        "Giấy tờ vừa được người khác số hoá; tải lại trang rồi quét lại",
                     ));
                 }
             }

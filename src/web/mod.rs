@@ -265,3 +265,39 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .app_data(web::FormConfig::default().limit(16 * 1024));
     routes::register(cfg);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mapped(e: ServiceError) -> (u16, String, String) {
+        let a = ApiError::from(e);
+        (a.status.as_u16(), a.code, a.message)
+    }
+
+    /// Bad input is 422 with its code, a state conflict 409, a server fault 500 whose
+    /// detail stays in the log.
+    #[test]
+    fn refusals_keep_their_code_and_status() {
+        assert_eq!(
+            mapped(ServiceError::Invalid("Tên quá dài".into())),
+            (422, "invalid_input".into(), "Tên quá dài".into())
+        );
+        assert_eq!(
+            mapped(ServiceError::rejected("reason_required", "Cần lý do")),
+            (422, "reason_required".into(), "Cần lý do".into())
+        );
+        assert_eq!(
+            mapped(ServiceError::conflict("scanner_busy", "Máy quét đang bận")),
+            (409, "scanner_busy".into(), "Máy quét đang bận".into())
+        );
+        let (s, code, msg) = mapped(ServiceError::Internal("argon2: out of memory".into()));
+        assert_eq!((s, code.as_str()), (500, "internal_error"));
+        assert!(!msg.contains("argon2"), "{msg}");
+        assert_eq!(mapped(ServiceError::NotFound("hồ sơ")).0, 404);
+        assert_eq!(
+            mapped(ServiceError::Device("máy quét mất kết nối".into())).0,
+            502
+        );
+    }
+}

@@ -523,11 +523,7 @@ pub async fn ticket_rate(
         if ticket.is_none() {
             return Err(crate::service::ServiceError::NotFound("phiếu"));
         }
-        let actor = crate::events::Actor {
-            name: format!("phiếu {id}"),
-            role: "citizen".into(),
-            addr: None,
-        };
+        let actor = crate::events::Actor::citizen(format!("phiếu {id}"), None);
         let input = crate::domain::rating::RatingInput { level, reasons };
         match s.rate_ticket(
             &actor,

@@ -138,13 +138,17 @@ fn a_queued_job_survives_a_restart_and_an_admin_can_cancel_one() {
         None,
     );
     assert_eq!((s, c["state"].as_str()), (200, Some("cancelled")));
-    let (s, _) = app.call(
+    let (s, e) = app.call(
         "DELETE",
         &format!("/api/v1/printer/queue/{first}"),
         Some(&admin),
         None,
     );
-    assert_eq!(s, 422, "cannot cancel twice");
+    assert_eq!(
+        (s, e["code"].as_str()),
+        (409, Some("job_finished")),
+        "cannot cancel twice"
+    );
 
     // A restart (the simulated printer starts healthy): the remaining job prints.
     let app = app.restart();

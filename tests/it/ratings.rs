@@ -84,7 +84,11 @@ fn the_counter_tablet_rates_a_served_ticket_once() {
         &pad,
         json!({"ticket": late["id"], "level": 5}),
     );
-    assert_eq!(s, 422, "{v}");
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (409, Some("rating_window_closed")),
+        "{v}"
+    );
 
     let (s, r) = app.call(
         "GET",

@@ -327,6 +327,22 @@ fn a_reset_password_must_be_changed_before_anything_else() {
 }
 
 #[test]
+fn an_account_name_already_taken_is_a_conflict() {
+    let app = TestApp::start();
+    let admin = app.login("admin");
+    let body = json!({"username": "canbo1", "display_name": "Trùng tên", "role": "officer", "password": "mat-khau-2026"});
+    let (s, e) = app.post("/api/v1/users", &admin, body);
+    assert_eq!(
+        (s, e["code"].as_str()),
+        (409, Some("username_taken")),
+        "{e}"
+    );
+    let body = json!({"username": "cán bộ", "display_name": "Cán bộ", "role": "officer", "password": "mat-khau-2026"});
+    let (s, e) = app.post("/api/v1/users", &admin, body);
+    assert_eq!(s, 422, "{e}");
+}
+
+#[test]
 fn pairing_codes_expire_and_devices_can_be_revoked() {
     let app = TestApp::start();
     let admin = app.login("admin");
