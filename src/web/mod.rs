@@ -3,11 +3,9 @@
 
 pub mod api;
 pub mod assets;
-pub mod dossier_api;
-pub mod dossier_pages;
+mod common;
 pub mod pages;
 pub mod routes;
-pub mod scan_api;
 pub mod sse;
 
 use std::future::{ready, Ready};

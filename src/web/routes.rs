@@ -8,7 +8,8 @@ use actix_web::http::{header, Method};
 use actix_web::middleware::Next;
 use actix_web::{web, HttpMessage, HttpResponse};
 
-use super::{api, assets, dossier_api, dossier_pages, pages, scan_api, sse, ApiError, AppState};
+use super::common::request_token;
+use super::{api, assets, pages, sse, ApiError, AppState};
 use crate::domain::center::Role;
 use crate::service::auth::Principal;
 
@@ -94,20 +95,20 @@ routes! {
     GET  "/counter" => pages::counter, OPERATE;
     GET  "/display" => pages::display, BOARD;
     GET  "/admin" => pages::admin, ADMIN;
-    GET  "/ho-so" => dossier_pages::book, STAFF;
-    GET  "/bao-cao" => dossier_pages::report_page, REPORTS;
-    POST "/bao-cao/cach-dem" => dossier_pages::report_conventions_submit, ADMIN;
-    GET  "/ho-so/moi" => dossier_pages::new_dossier, STAFF;
-    POST "/ho-so/moi" => dossier_pages::new_dossier_submit, STAFF;
-    GET  "/ho-so/{code}" => dossier_pages::view_dossier, STAFF;
-    POST "/ho-so/{code}/thao-tac" => dossier_pages::dossier_action_submit, STAFF;
-    GET  "/ho-so/{code}/mau/{form}" => dossier_pages::dossier_form, STAFF;
-    GET  "/thu-tuc" => dossier_pages::listing, Access::Public;
-    GET  "/thu-tuc/{code}" => dossier_pages::procedure_page, Access::Public;
-    GET  "/thu-tuc/ap-phich/{id}" => dossier_pages::poster, Access::Public;
-    GET  "/tra-cuu" => dossier_pages::lookup_page, Access::Public;
-    POST "/tra-cuu" => dossier_pages::lookup_submit, Access::Public;
-    GET  "/tra-cuu/{token}" => dossier_pages::lookup_by_token, Access::Public;
+    GET  "/ho-so" => pages::book, STAFF;
+    GET  "/bao-cao" => pages::report_page, REPORTS;
+    POST "/bao-cao/cach-dem" => pages::report_conventions_submit, ADMIN;
+    GET  "/ho-so/moi" => pages::new_dossier, STAFF;
+    POST "/ho-so/moi" => pages::new_dossier_submit, STAFF;
+    GET  "/ho-so/{code}" => pages::view_dossier, STAFF;
+    POST "/ho-so/{code}/thao-tac" => pages::dossier_action_submit, STAFF;
+    GET  "/ho-so/{code}/mau/{form}" => pages::dossier_form, STAFF;
+    GET  "/thu-tuc" => pages::listing, Access::Public;
+    GET  "/thu-tuc/{code}" => pages::procedure_page, Access::Public;
+    GET  "/thu-tuc/ap-phich/{id}" => pages::poster, Access::Public;
+    GET  "/tra-cuu" => pages::lookup_page, Access::Public;
+    POST "/tra-cuu" => pages::lookup_submit, Access::Public;
+    GET  "/tra-cuu/{token}" => pages::lookup_by_token, Access::Public;
 
     GET  "/api/v1/openapi.json" => assets::openapi, Access::Public;
     POST "/api/v1/session" => api::create_session, Access::Public;
@@ -162,43 +163,41 @@ routes! {
     POST "/api/v1/users/{username}/reset-password" => api::reset_password, ADMIN;
     POST "/api/v1/ratings" => api::create_rating, RATE;
     GET  "/api/v1/ratings" => api::list_ratings, STAFF;
-    GET  "/api/v1/reports/dossiers" => dossier_api::dossier_report, REPORTS;
-    GET  "/api/v1/reports/queue" => dossier_api::queue_report, REPORTS;
-    GET  "/api/v1/reports/conventions" => dossier_api::report_conventions, REPORTS;
-    PUT  "/api/v1/reports/conventions" => dossier_api::put_report_conventions, ADMIN;
-    POST "/api/v1/reports/reindex" => dossier_api::reindex_reports, ADMIN;
-    GET  "/api/v1/procedures" => dossier_api::list_procedures, Access::Public;
-    PUT  "/api/v1/procedures" => dossier_api::put_procedures, ADMIN;
-    GET  "/api/v1/procedures/search" => dossier_api::search_procedures, Access::Public;
-    POST "/api/v1/procedures/{code}/print" => dossier_api::print_procedure, ISSUE;
-    GET  "/api/v1/calendar" => dossier_api::get_calendar, STAFF;
-    PUT  "/api/v1/calendar" => dossier_api::put_calendar, ADMIN;
-    GET  "/api/v1/dossiers" => dossier_api::list_dossiers, STAFF;
-    POST "/api/v1/dossiers" => dossier_api::create_dossier, STAFF;
-    POST "/api/v1/dossiers/import" => dossier_api::import_dossiers, ADMIN;
-    GET  "/api/v1/dossiers/{code}" => dossier_api::get_dossier, STAFF;
-    POST "/api/v1/dossiers/{code}/actions" => dossier_api::dossier_action, STAFF;
-    GET  "/api/v1/dossiers/{code}/indicators" => dossier_api::get_indicators, STAFF;
-    POST "/api/v1/dossiers/{code}/indicators" => dossier_api::record_indicators, STAFF;
-    GET  "/api/v1/dossiers/{code}/files/{slot}" => scan_api::get_file, STAFF;
-    PUT  "/api/v1/dossiers/{code}/files/{slot}" => scan_api::upload_file, STAFF;
-    DELETE "/api/v1/dossiers/{code}/files/{slot}" => scan_api::remove_file, STAFF;
-    POST "/api/v1/dossiers/{code}/scans" => scan_api::start_scan, STAFF;
-    GET  "/api/v1/scans/{id}" => scan_api::get_scan, STAFF;
-    DELETE "/api/v1/scans/{id}" => scan_api::cancel_scan, STAFF;
-    GET  "/api/v1/scans/{id}/pages/{n}" => scan_api::scan_page, STAFF;
-    GET  "/api/v1/scanners" => scan_api::list_scanners, STAFF;
-    POST "/api/v1/scanners" => scan_api::save_scanner, ADMIN;
-    GET  "/api/v1/scanners/usb" => scan_api::usb_scanners, ADMIN;
-    GET  "/api/v1/scanners/lan" => scan_api::lan_scanners, ADMIN;
-    DELETE "/api/v1/scanners/{id}" => scan_api::remove_scanner, ADMIN;
-    GET  "/api/v1/scanners/{id}/status" => scan_api::scanner_status, STAFF;
-    POST "/api/v1/citizen/card-qr" => scan_api::parse_card_qr, STAFF;
-    GET  "/api/v1/lookup" => dossier_api::lookup, Access::Public;
-    GET  "/api/v1/lookup/{token}" => dossier_api::lookup_token, Access::Public;
+    GET  "/api/v1/reports/dossiers" => api::dossier_report, REPORTS;
+    GET  "/api/v1/reports/queue" => api::queue_report, REPORTS;
+    GET  "/api/v1/reports/conventions" => api::report_conventions, REPORTS;
+    PUT  "/api/v1/reports/conventions" => api::put_report_conventions, ADMIN;
+    POST "/api/v1/reports/reindex" => api::reindex_reports, ADMIN;
+    GET  "/api/v1/procedures" => api::list_procedures, Access::Public;
+    PUT  "/api/v1/procedures" => api::put_procedures, ADMIN;
+    GET  "/api/v1/procedures/search" => api::search_procedures, Access::Public;
+    POST "/api/v1/procedures/{code}/print" => api::print_procedure, ISSUE;
+    GET  "/api/v1/calendar" => api::get_calendar, STAFF;
+    PUT  "/api/v1/calendar" => api::put_calendar, ADMIN;
+    GET  "/api/v1/dossiers" => api::list_dossiers, STAFF;
+    POST "/api/v1/dossiers" => api::create_dossier, STAFF;
+    POST "/api/v1/dossiers/import" => api::import_dossiers, ADMIN;
+    GET  "/api/v1/dossiers/{code}" => api::get_dossier, STAFF;
+    POST "/api/v1/dossiers/{code}/actions" => api::dossier_action, STAFF;
+    GET  "/api/v1/dossiers/{code}/indicators" => api::get_indicators, STAFF;
+    POST "/api/v1/dossiers/{code}/indicators" => api::record_indicators, STAFF;
+    GET  "/api/v1/dossiers/{code}/files/{slot}" => api::get_file, STAFF;
+    PUT  "/api/v1/dossiers/{code}/files/{slot}" => api::upload_file, STAFF;
+    DELETE "/api/v1/dossiers/{code}/files/{slot}" => api::remove_file, STAFF;
+    POST "/api/v1/dossiers/{code}/scans" => api::start_scan, STAFF;
+    GET  "/api/v1/scans/{id}" => api::get_scan, STAFF;
+    DELETE "/api/v1/scans/{id}" => api::cancel_scan, STAFF;
+    GET  "/api/v1/scans/{id}/pages/{n}" => api::scan_page, STAFF;
+    GET  "/api/v1/scanners" => api::list_scanners, STAFF;
+    POST "/api/v1/scanners" => api::save_scanner, ADMIN;
+    GET  "/api/v1/scanners/usb" => api::usb_scanners, ADMIN;
+    GET  "/api/v1/scanners/lan" => api::lan_scanners, ADMIN;
+    DELETE "/api/v1/scanners/{id}" => api::remove_scanner, ADMIN;
+    GET  "/api/v1/scanners/{id}/status" => api::scanner_status, STAFF;
+    POST "/api/v1/citizen/card-qr" => api::parse_card_qr, STAFF;
+    GET  "/api/v1/lookup" => api::lookup, Access::Public;
+    GET  "/api/v1/lookup/{token}" => api::lookup_token, Access::Public;
 }
-
-pub const SESSION_COOKIE: &str = "motcua_session";
 
 /// What an account that must change its password may still reach.
 const WHILE_MUST_CHANGE: &[&str] = &[
@@ -245,18 +244,6 @@ fn cross_site(req: &ServiceRequest) -> bool {
             Some("cross-site") | Some("same-site")
         ),
     }
-}
-
-/// The session token of a request: the HttpOnly cookie of a browser, or a bearer token.
-pub fn request_token(req: &actix_web::HttpRequest) -> Option<String> {
-    if let Some(h) = req.headers().get(header::AUTHORIZATION) {
-        return h
-            .to_str()
-            .ok()
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(|t| t.trim().to_string());
-    }
-    req.cookie(SESSION_COOKIE).map(|c| c.value().to_string())
 }
 
 /// Authenticates the request and enforces the declared access of `spec`, the route the

@@ -1,16 +1,15 @@
-//! Dossier, catalogue, calendar and public lookup endpoints of `/api/v1`.
+//! Dossiers (hồ sơ): reception, the actions of the one-stop workflow, the book, the public lookup, tracking-book import and the per-dossier indicators.
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{blocking, peer, ApiError, AppState, Caller};
-use crate::domain::calendar::WorkingCalendar;
-use crate::domain::dossier::{Applicant, Dossier, HistoryEntry, Paper, ProcedureSnapshot};
+use crate::domain::dossier::{Applicant, Dossier, HistoryEntry, Paper};
 use crate::domain::time::local;
 use crate::service::dossiers::{DossierCommand, DossierFilter, ReceiveDossier};
+use crate::web::{blocking, peer, ApiError, Caller};
 
-type Data = web::Data<AppState>;
+type Data = actix_web::web::Data<crate::web::AppState>;
 
 fn at(t: Option<DateTime<Utc>>) -> Option<DateTime<FixedOffset>> {
     t.map(local)
@@ -128,62 +127,6 @@ impl From<&Dossier> for DossierOut {
     }
 }
 
-pub async fn list_procedures(state: Data) -> Result<HttpResponse, ApiError> {
-    let s = state.services.clone();
-    Ok(HttpResponse::Ok().json(blocking(move || s.catalogue()).await?))
-}
-
-/// The province's list: either the exported document or a bare array of procedures.
-#[derive(Deserialize)]
-#[serde(untagged)]
-pub enum CatalogueIn {
-    Document { procedures: Vec<ProcedureSnapshot> },
-    List(Vec<ProcedureSnapshot>),
-}
-
-#[derive(Serialize)]
-struct CatalogueImported {
-    version: u32,
-    changed: usize,
-    procedures: usize,
-}
-
-pub async fn put_procedures(
-    state: Data,
-    caller: Caller,
-    body: web::Json<CatalogueIn>,
-) -> Result<HttpResponse, ApiError> {
-    let s = state.services.clone();
-    let actor = caller.actor();
-    let list = match body.into_inner() {
-        CatalogueIn::Document { procedures } | CatalogueIn::List(procedures) => procedures,
-    };
-    let (c, changed) = blocking(move || s.import_catalogue(&actor, list)).await?;
-    Ok(HttpResponse::Ok().json(CatalogueImported {
-        version: c.version,
-        changed,
-        procedures: c.procedures.len(),
-    }))
-}
-
-pub async fn get_calendar(state: Data) -> Result<HttpResponse, ApiError> {
-    let s = state.services.clone();
-    Ok(HttpResponse::Ok().json(blocking(move || s.calendar()).await?))
-}
-
-pub async fn put_calendar(
-    state: Data,
-    caller: Caller,
-    body: web::Json<WorkingCalendar>,
-) -> Result<HttpResponse, ApiError> {
-    let s = state.services.clone();
-    let actor = caller.actor();
-    Ok(
-        HttpResponse::Ok()
-            .json(blocking(move || s.save_calendar(&actor, body.into_inner())).await?),
-    )
-}
-
 pub async fn create_dossier(
     state: Data,
     caller: Caller,
@@ -286,107 +229,6 @@ pub async fn import_dossiers(
     Ok(HttpResponse::build(status).json(report))
 }
 
-#[derive(Deserialize)]
-pub struct SearchQuery {
-    #[serde(default)]
-    q: String,
-}
-
-/// Public search of the catalogue (the kiosk's "Tra cứu thủ tục" and `/thu-tuc`).
-pub async fn search_procedures(
-    state: Data,
-    q: web::Query<SearchQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let s = state.services.clone();
-    let query = q.into_inner().q;
-    if query.chars().count() > 100 {
-        return Err(ApiError::bad_request("invalid_query", "Từ khóa quá dài"));
-    }
-    Ok(HttpResponse::Ok().json(blocking(move || s.search_procedures(&query)).await?))
-}
-
-#[derive(Serialize)]
-struct ChecklistPrinted {
-    job: u64,
-    printed: Option<bool>,
-    print_error: Option<String>,
-}
-
-/// The kiosk prints a procedure's papers checklist on the ticket printer.
-pub async fn print_procedure(
-    state: Data,
-    caller: Caller,
-    path: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    if !state.services.printer_configured() {
-        // A setting of the center, not a server fault.
-        return Err(ApiError::new(
-            actix_web::http::StatusCode::CONFLICT,
-            "no_printer",
-            "Chưa cấu hình máy in phiếu",
-        ));
-    }
-    let s = state.services.clone();
-    let actor = caller.actor();
-    let code = path.into_inner();
-    let rx = state.services.hub.subscribe();
-    let job = blocking(move || s.print_checklist(&actor, &code)).await?;
-    let (printed, print_error) = super::api::print_outcome(&state, rx, job).await;
-    Ok(HttpResponse::Created().json(ChecklistPrinted {
-        job,
-        printed,
-        print_error,
-    }))
-}
-
-#[derive(Deserialize)]
-pub struct ReportQuery {
-    pub from: chrono::NaiveDate,
-    pub to: chrono::NaiveDate,
-    #[serde(default)]
-    pub area: Option<u32>,
-    #[serde(default)]
-    pub group: crate::domain::report::GroupBy,
-    #[serde(default)]
-    pub format: Option<String>,
-}
-
-/// `GET /api/v1/reports/dossiers?from=YYYY-MM-DD&to=YYYY-MM-DD[&area=][&group=area|procedure|officer][&format=csv]`
-pub async fn dossier_report(
-    state: Data,
-    q: web::Query<ReportQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let s = state.services.clone();
-    let q = q.into_inner();
-    let (from, to, area, group) = (q.from, q.to, q.area, q.group);
-    let r = blocking(move || s.dossier_report(from, to, area, group)).await?;
-    if q.format.as_deref() == Some("xlsx") {
-        let s = state.services.clone();
-        let agency = blocking(move || Ok(s.settings()?.dossier.agency_name)).await?;
-        let bytes =
-            crate::service::reports::report_xlsx(&r, &agency).map_err(ApiError::internal)?;
-        return Ok(HttpResponse::Ok()
-            .content_type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-            .insert_header((
-                actix_web::http::header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"bao-cao-ho-so-{from}-{to}.xlsx\""),
-            ))
-            .body(bytes));
-    }
-    if q.format.as_deref() == Some("csv") {
-        // A BOM so that Excel opens the UTF-8 file with its diacritics.
-        let body = format!("\u{feff}{}", crate::service::reports::report_csv(&r));
-        return Ok(HttpResponse::Ok()
-            .content_type("text/csv; charset=utf-8")
-            .insert_header((
-                actix_web::http::header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"bao-cao-ho-so-{from}-{to}.csv\""),
-            ))
-            .body(body));
-    }
-    Ok(HttpResponse::Ok().json(r))
-}
-
 /// `GET /api/v1/dossiers/{code}/indicators`
 pub async fn get_indicators(
     state: Data,
@@ -419,84 +261,4 @@ pub async fn record_indicators(
     })
     .await?;
     Ok(HttpResponse::Ok().json(sheet))
-}
-
-/// `GET /api/v1/reports/conventions`
-pub async fn report_conventions(state: Data) -> Result<HttpResponse, ApiError> {
-    let s = state.services.clone();
-    Ok(HttpResponse::Ok().json(blocking(move || s.report_conventions()).await?))
-}
-
-/// `PUT /api/v1/reports/conventions`: recomputes the aggregates in the same transaction.
-pub async fn put_report_conventions(
-    state: Data,
-    caller: Caller,
-    body: web::Json<crate::domain::report::Conventions>,
-) -> Result<HttpResponse, ApiError> {
-    let s = state.services.clone();
-    let actor = caller.actor();
-    let c = body.into_inner();
-    Ok(HttpResponse::Ok().json(blocking(move || s.set_report_conventions(&actor, c)).await?))
-}
-
-/// `POST /api/v1/reports/reindex`: rebuild the aggregates, say whether they agreed.
-pub async fn reindex_reports(state: Data) -> Result<HttpResponse, ApiError> {
-    let s = state.services.clone();
-    Ok(HttpResponse::Ok().json(blocking(move || s.reindex_reports()).await?))
-}
-
-#[derive(Deserialize)]
-pub struct QueueReportQuery {
-    pub from: chrono::NaiveDate,
-    pub to: chrono::NaiveDate,
-    /// Service level target: called within this many minutes (default 15).
-    #[serde(default)]
-    pub target: Option<u32>,
-    #[serde(default)]
-    pub format: Option<String>,
-}
-
-/// `GET /api/v1/reports/queue?from=..&to=..[&target=15]`
-pub async fn queue_report(
-    state: Data,
-    q: web::Query<QueueReportQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let s = state.services.clone();
-    let QueueReportQuery {
-        from,
-        to,
-        target,
-        format,
-    } = q.into_inner();
-    let (r, center) = blocking(move || {
-        Ok((
-            s.queue_report(from, to, target.unwrap_or(15))?,
-            s.settings()?.name,
-        ))
-    })
-    .await?;
-    if format.as_deref() == Some("csv") {
-        return Ok(HttpResponse::Ok()
-            .content_type("text/csv; charset=utf-8")
-            .insert_header((
-                actix_web::http::header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"bao-cao-xep-hang-{from}-{to}.csv\""),
-            ))
-            .body(format!(
-                "\u{feff}{}",
-                crate::service::reports::queue_csv(&r)
-            )));
-    }
-    if format.as_deref() == Some("xlsx") {
-        let bytes = crate::service::reports::queue_xlsx(&r, &center, from, to)
-            .map_err(ApiError::internal)?;
-        return Ok(HttpResponse::Ok()
-            .content_type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-            .insert_header((
-                actix_web::http::header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"bao-cao-xep-hang-{from}-{to}.xlsx\""),
-            ))
-            .body(bytes));
-    }
-    Ok(HttpResponse::Ok().json(r))
 }

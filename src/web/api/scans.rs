@@ -1,14 +1,15 @@
-//! Scanners, scan jobs, digitized files of dossiers, and reading a CCCD card's QR code.
+//! Digitized papers: scanners, scan jobs, uploaded files, the citizen card QR.
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 
-use super::dossier_api::DossierOut;
-use super::{blocking, ApiError, AppState, Caller};
+use super::dossiers::DossierOut;
 use crate::service::scans::{ScanRequest, MAX_UPLOAD};
+use crate::web::{blocking, ApiError, AppState, Caller};
 
-type Data = web::Data<AppState>;
+use crate::web::common::read_body;
+
+type Data = actix_web::web::Data<crate::web::AppState>;
 
 pub async fn list_scanners(state: Data) -> Result<HttpResponse, ApiError> {
     let s = state.services.clone();
@@ -145,30 +146,6 @@ pub async fn scan_page(
 pub struct UploadQuery {
     #[serde(default)]
     filename: String,
-}
-
-/// Reads a raw request body up to `max` bytes; a dropped connection is an error and
-/// nothing is kept.
-pub async fn read_body(mut payload: web::Payload, max: usize) -> Result<web::BytesMut, ApiError> {
-    let mut body = web::BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| {
-            ApiError::new(
-                actix_web::http::StatusCode::BAD_REQUEST,
-                "upload_interrupted",
-                format!("Tải lên bị ngắt, chưa lưu gì: {e}"),
-            )
-        })?;
-        if body.len() + chunk.len() > max {
-            return Err(ApiError::new(
-                actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
-                "too_large",
-                format!("Tệp quá lớn (tối đa {} MB)", max / (1024 * 1024)),
-            ));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
 }
 
 /// The body is the file itself (PDF or JPEG), read with a size cap; a connection that

@@ -1,0 +1,176 @@
+//! The dossier book (sổ theo dõi, Mẫu 07).
+
+use std::collections::HashMap;
+
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Deserialize;
+
+use crate::domain::dossier::{Dossier, Status};
+use crate::service::dossiers::DossierFilter;
+use crate::web::{blocking, ApiError, Caller};
+
+use super::*;
+
+type Data = actix_web::web::Data<crate::web::AppState>;
+
+/// A row of the book and of lists.
+struct Row {
+    code: String,
+    procedure: String,
+    sets: u32,
+    applicant: String,
+    contact: String,
+    received: String,
+    due: String,
+    resolved: String,
+    returned: String,
+    status: &'static str,
+    status_code: u8,
+    officer: String,
+    late: bool,
+}
+
+fn row(d: &Dossier, names: &HashMap<String, String>, now: DateTime<Utc>) -> Row {
+    let contact = [d.applicant.address.as_str(), d.applicant.phone.as_str()]
+        .iter()
+        .filter(|s| !s.trim().is_empty())
+        .copied()
+        .collect::<Vec<_>>()
+        .join(" – ");
+    Row {
+        code: d.code.clone(),
+        procedure: d.procedure.name.clone(),
+        sets: d.sets,
+        applicant: d.applicant.name.clone(),
+        contact,
+        received: when(d.state.received_at.or(d.state.registered_at)),
+        due: when(d.state.due_at),
+        resolved: when(d.state.resolved_at),
+        returned: when(d.state.returned_at),
+        status: d.status().label_vi(),
+        status_code: d.status().code(),
+        officer: d
+            .state
+            .current_officer
+            .as_ref()
+            .map(|o| names.get(o).cloned().unwrap_or_else(|| o.clone()))
+            .unwrap_or_default(),
+        late: d.is_overdue_at(now),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "dossier_list.html")]
+struct ListPage {
+    center: String,
+    agency_name: String,
+    user: String,
+    rows: Vec<Row>,
+    attention: Vec<Row>,
+    areas: Vec<(u32, String, bool)>,
+    statuses: Vec<(u8, &'static str, bool)>,
+    f_from: String,
+    f_to: String,
+    f_q: String,
+    f_overdue: bool,
+    page: usize,
+    next_page: Option<String>,
+    period: String,
+}
+
+/// Query string of the book's filters, as the form sends it (empty fields allowed).
+#[derive(Deserialize, Default)]
+pub struct BookQuery {
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    area: String,
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    overdue: String,
+    #[serde(default)]
+    page: usize,
+}
+
+pub async fn book(
+    state: Data,
+    caller: Caller,
+    q: web::Query<BookQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let s = state.services.clone();
+    let q = q.into_inner();
+    let date = |v: &str| NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d").ok();
+    let filter = DossierFilter {
+        status: q.status.trim().parse().ok(),
+        area: q.area.trim().parse().ok(),
+        from: date(&q.from),
+        to: date(&q.to),
+        q: Some(q.q.clone()).filter(|v| !v.trim().is_empty()),
+        overdue: !q.overdue.is_empty(),
+        page: q.page,
+        per_page: Some(100),
+        ..Default::default()
+    };
+    let page = blocking(move || {
+        let settings = s.settings()?;
+        let names = display_names(&s)?;
+        let now = s.clock.now();
+        let list = s.list_dossiers(&filter)?;
+        let attention = s.dossiers_needing_attention(20)?;
+        let areas = s
+            .services()?
+            .into_iter()
+            .map(|a| (a.id, a.name, filter.area == Some(a.id)))
+            .collect();
+        let period = match (filter.from, filter.to) {
+            (Some(a), Some(b)) => format!(
+                "Từ ngày {} đến ngày {}",
+                a.format("%d/%m/%Y"),
+                b.format("%d/%m/%Y")
+            ),
+            (Some(a), None) => format!("Từ ngày {}", a.format("%d/%m/%Y")),
+            (None, Some(b)) => format!("Đến ngày {}", b.format("%d/%m/%Y")),
+            (None, None) => String::new(),
+        };
+        let full = list.len() == 100;
+        Ok(ListPage {
+            center: settings.name,
+            agency_name: settings.dossier.agency_name,
+            user: caller.principal.display_name.clone(),
+            rows: list.iter().map(|d| row(d, &names, now)).collect(),
+            attention: attention.iter().map(|d| row(d, &names, now)).collect(),
+            areas,
+            statuses: Status::ALL
+                .iter()
+                .map(|s| (s.code(), s.label_vi(), filter.status == Some(s.code())))
+                .collect(),
+            f_from: q.from.clone(),
+            f_to: q.to.clone(),
+            f_q: q.q.clone(),
+            f_overdue: filter.overdue,
+            page: q.page,
+            next_page: full.then(|| {
+                format!(
+                    "?from={}&to={}&status={}&area={}&q={}&overdue={}&page={}",
+                    enc(&q.from),
+                    enc(&q.to),
+                    enc(&q.status),
+                    enc(&q.area),
+                    enc(&q.q),
+                    enc(&q.overdue),
+                    q.page + 1
+                )
+            }),
+            period,
+        })
+    })
+    .await?;
+    html(page)
+}

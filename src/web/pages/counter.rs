@@ -1,0 +1,43 @@
+//! The counter desk: the officer calls and serves.
+
+use actix_web::HttpResponse;
+use askama::Template;
+
+use crate::domain::queue::Counter;
+use crate::web::{blocking, ApiError, Caller};
+
+use super::*;
+
+type Data = actix_web::web::Data<crate::web::AppState>;
+
+#[derive(Template)]
+#[template(path = "counter.html")]
+struct CounterPage {
+    center: String,
+    user: String,
+    username: String,
+    counters: Vec<Counter>,
+    boot: String,
+    build: String,
+}
+
+pub async fn counter(state: Data, caller: Caller) -> Result<HttpResponse, ApiError> {
+    let s = state.services.clone();
+    let (settings, counters, areas) =
+        blocking(move || Ok((s.settings()?, s.counters()?, s.services()?))).await?;
+    let boot = island(&serde_json::json!({
+        "me": caller.principal.name,
+        "areas": areas,
+        "counters": counters,
+        "categories": settings.queue.priority_categories,
+        "allow_call_specific": settings.queue.allow_call_specific,
+    }));
+    html(CounterPage {
+        center: settings.name,
+        user: caller.principal.display_name,
+        username: caller.principal.name,
+        counters,
+        boot,
+        build: state.build_id.clone(),
+    })
+}

@@ -1,0 +1,476 @@
+//! One dossier: its state, papers, steps, history and the next actions.
+
+use std::collections::HashMap;
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::domain::dossier::{
+    allowed_actions, ActionKind, Dossier, Paper, PaperKind, Status, Timeliness,
+};
+use crate::service::dossiers::DossierCommand;
+use crate::service::ServiceError;
+use crate::web::{blocking, ApiError, Caller};
+
+use super::*;
+
+type Data = actix_web::web::Data<crate::web::AppState>;
+
+struct HistRow {
+    at: String,
+    actor: String,
+    what: String,
+    status: &'static str,
+    note: String,
+    due: String,
+}
+
+pub(super) struct StepRow {
+    pub(super) from: String,
+    pub(super) to: String,
+    pub(super) handed: String,
+    pub(super) due: String,
+    pub(super) finished: String,
+    pub(super) mark: &'static str,
+}
+
+pub(super) struct Info {
+    pub(super) code: String,
+    pub(super) procedure: String,
+    pub(super) procedure_code: String,
+    pub(super) procedure_version: u32,
+    pub(super) status: &'static str,
+    pub(super) status_code: u8,
+    pub(super) channel: &'static str,
+    pub(super) applicant: crate::domain::dossier::Applicant,
+    pub(super) papers: Vec<String>,
+    pub(super) sets: u32,
+    pub(super) received: String,
+    pub(super) due: String,
+    pub(super) resolved: String,
+    pub(super) returned: String,
+    pub(super) officer: String,
+    pub(super) late: bool,
+    pub(super) missing: Vec<String>,
+    pub(super) closing_reason: String,
+    pub(super) apology: bool,
+    pub(super) note: String,
+    pub(super) imported: bool,
+}
+
+#[derive(Template)]
+#[template(path = "dossier_view.html")]
+struct ViewPage {
+    center: String,
+    user: String,
+    d: Info,
+    history: Vec<HistRow>,
+    steps: Vec<StepRow>,
+    actions: Vec<String>,
+    officers: Vec<(String, String)>,
+    error: Option<String>,
+    forms: Vec<(&'static str, &'static str)>,
+    papers: Vec<PaperRow>,
+    scanners: Vec<(String, String)>,
+    digitized: bool,
+    /// Files may change (not withdrawn, stopped or refused).
+    can_digitize: bool,
+    /// The nine indicators: shown once the result is returned.
+    indicators: Option<IndicatorPanel>,
+}
+
+/// The nine-indicator panel: a form with the record's suggestions, or what was recorded.
+struct IndicatorPanel {
+    /// (number, name, [(score, label, checked)]).
+    rows: Vec<(u8, &'static str, Vec<(u8, &'static str, bool)>)>,
+    can_record: bool,
+    /// "14/18, ghi nhận 05/03/2026 10:00 bởi …" once recorded.
+    recorded: String,
+}
+
+/// One paper (or the result) in the digitization panel.
+struct PaperRow {
+    slot: String,
+    name: String,
+    has_file: bool,
+    pages: u32,
+    /// Page numbers with a stored image (scans), for thumbnails.
+    thumbs: Vec<usize>,
+    how: String,
+    /// The result before the office has one: scanning allowed, but not expected yet.
+    allowed: bool,
+}
+
+fn paper_rows(d: &Dossier, names: &HashMap<String, String>) -> Vec<PaperRow> {
+    use crate::domain::dossier::digitize::{self, Origin};
+    digitize::slots(d)
+        .into_iter()
+        .map(|(slot, name)| {
+            let f = digitize::file_for(d, slot);
+            PaperRow {
+                slot: slot.key(),
+                name,
+                has_file: f.is_some(),
+                pages: f.map(|f| f.page_count).unwrap_or(0),
+                thumbs: f
+                    .map(|f| (1..=f.pages.len().min(12)).collect())
+                    .unwrap_or_default(),
+                how: f
+                    .map(|f| {
+                        let who = names.get(&f.by).cloned().unwrap_or_else(|| f.by.clone());
+                        let src = match &f.origin {
+                            Origin::Scan { scanner } => format!("quét bằng {scanner}"),
+                            Origin::Upload { filename } => format!("tải lên «{filename}»"),
+                        };
+                        format!("{src}, {who}, {}", when(Some(f.at)))
+                    })
+                    .unwrap_or_default(),
+                allowed: digitize::check_slot(d, slot).is_ok(),
+            }
+        })
+        .collect()
+}
+
+fn mark(t: Option<Timeliness>) -> &'static str {
+    t.map(Timeliness::label_vi).unwrap_or("")
+}
+
+/// The control sheet's rows (Mẫu 06), with officers' display names.
+pub(super) fn step_rows(d: &Dossier, names: &HashMap<String, String>) -> Vec<StepRow> {
+    let name = |o: &str| names.get(o).cloned().unwrap_or_else(|| o.to_string());
+    d.state
+        .steps
+        .iter()
+        .map(|r| StepRow {
+            from: name(&r.from),
+            to: name(&r.to),
+            handed: when(Some(r.handed_at)),
+            due: when(Some(r.step_due)),
+            finished: when(r.finished_at),
+            mark: mark(r.timeliness),
+        })
+        .collect()
+}
+
+pub(super) fn info(d: &Dossier, names: &HashMap<String, String>, now: DateTime<Utc>) -> Info {
+    let name = |o: &String| names.get(o).cloned().unwrap_or_else(|| o.clone());
+    Info {
+        code: d.code.clone(),
+        procedure: d.procedure.name.clone(),
+        procedure_code: d.procedure.code.clone(),
+        procedure_version: d.procedure.version,
+        status: d.status().label_vi(),
+        status_code: d.status().code(),
+        channel: d.state.channel.label_vi(),
+        applicant: d.applicant.clone(),
+        papers: papers_text(&d.papers),
+        sets: d.sets,
+        received: when(d.state.received_at.or(d.state.registered_at)),
+        due: when(d.state.due_at),
+        resolved: when(d.state.resolved_at),
+        returned: when(d.state.returned_at),
+        officer: d
+            .state
+            .current_officer
+            .as_ref()
+            .map(name)
+            .unwrap_or_default(),
+        late: d.is_overdue_at(now),
+        missing: papers_text(&d.state.pending_supplement),
+        closing_reason: d.state.closing_reason.clone().unwrap_or_default(),
+        apology: d.state.apology.is_some(),
+        note: d.note.clone(),
+        imported: d.imported,
+    }
+}
+
+/// Which printable forms apply to a dossier now.
+fn forms_for(d: &Dossier) -> Vec<(&'static str, &'static str)> {
+    let mut f = vec![("01", "Giấy tiếp nhận và hẹn trả kết quả (Mẫu 01)")];
+    if d.state.supplement_requests > 0 {
+        f.push(("02", "Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ (Mẫu 02)"));
+    }
+    if d.status() == Status::Refused {
+        f.push(("03", "Phiếu từ chối tiếp nhận giải quyết hồ sơ (Mẫu 03)"));
+    }
+    if d.state.apology.is_some() {
+        f.push(("04", "Văn bản xin lỗi và hẹn lại ngày trả kết quả (Mẫu 04)"));
+    }
+    if d.status() == Status::Stopped {
+        f.push(("05", "Thông báo dừng giải quyết hồ sơ (Mẫu 05)"));
+    }
+    f.push(("06", "Phiếu kiểm soát quá trình giải quyết hồ sơ (Mẫu 06)"));
+    f
+}
+
+fn action_code(a: ActionKind) -> &'static str {
+    match a {
+        ActionKind::Receive => "receive",
+        ActionKind::Refuse => "refuse",
+        ActionKind::RequestSupplement => "request_supplement",
+        ActionKind::Resume => "resume",
+        ActionKind::Assign => "assign",
+        ActionKind::Handover => "handover",
+        ActionKind::RequestFees => "request_fees",
+        ActionKind::FeesPaid => "fees_paid",
+        ActionKind::Resolve => "resolve",
+        ActionKind::ReturnResult => "return_result",
+        ActionKind::Withdraw => "withdraw",
+        ActionKind::Stop => "stop",
+        ActionKind::Apologize => "apologize",
+    }
+}
+
+fn view_page(
+    s: &crate::service::Services,
+    user: String,
+    code: &str,
+    error: Option<String>,
+) -> Result<ViewPage, ServiceError> {
+    let d = s.dossier(code)?;
+    let names = display_names(s)?;
+    let name = |o: &str| names.get(o).cloned().unwrap_or_else(|| o.to_string());
+    let now = s.clock.now();
+    let mut actions: Vec<String> = allowed_actions(d.status())
+        .into_iter()
+        .filter(|a| !(*a == ActionKind::Apologize && d.state.apology.is_some()))
+        .map(|a| action_code(a).to_string())
+        .collect();
+    // Assign covers hand-overs on this screen (the holder is the giver either way).
+    actions.retain(|a| *a != "handover");
+    let officers = s
+        .users()?
+        .into_iter()
+        .filter(|u| {
+            !u.disabled
+                && matches!(
+                    u.role,
+                    crate::domain::center::Role::Officer
+                        | crate::domain::center::Role::Leader
+                        | crate::domain::center::Role::Admin
+                )
+        })
+        .map(|u| (u.username, u.display_name))
+        .collect();
+    Ok(ViewPage {
+        center: s.settings()?.name,
+        user,
+        history: d
+            .history
+            .iter()
+            .map(|h| HistRow {
+                at: when(Some(h.at)),
+                actor: name(&h.actor),
+                what: event_label(h.event).to_string(),
+                status: h.to.label_vi(),
+                note: h.note.clone(),
+                due: when(h.due),
+            })
+            .collect(),
+        steps: step_rows(&d, &names),
+        forms: forms_for(&d),
+        papers: paper_rows(&d, &names),
+        scanners: s.scanners()?.into_iter().map(|e| (e.id, e.name)).collect(),
+        digitized: crate::domain::dossier::digitize::is_digitized(&d),
+        can_digitize: !matches!(
+            d.status(),
+            crate::domain::dossier::Status::Withdrawn
+                | crate::domain::dossier::Status::Stopped
+                | crate::domain::dossier::Status::Refused
+        ),
+        indicators: indicator_panel(s, &d, &names)?,
+        d: info(&d, &names, now),
+        actions,
+        officers,
+        error,
+    })
+}
+
+fn indicator_panel(
+    s: &crate::service::Services,
+    d: &crate::domain::dossier::Dossier,
+    names: &HashMap<String, String>,
+) -> Result<Option<IndicatorPanel>, ServiceError> {
+    if d.status() != crate::domain::dossier::Status::Returned {
+        return Ok(None);
+    }
+    let sheet = s.indicator_sheet(&d.code)?;
+    let chosen: [Option<u8>; 9] = match &sheet.recorded {
+        Some(r) => r.scores.map(Some),
+        None => sheet.suggested,
+    };
+    Ok(Some(IndicatorPanel {
+        rows: sheet
+            .indicators
+            .iter()
+            .zip(chosen)
+            .map(|(ind, c)| {
+                (
+                    ind.number,
+                    ind.name,
+                    [2u8, 1, 0]
+                        .into_iter()
+                        .zip(ind.levels)
+                        .map(|(v, l)| (v, l, c == Some(v)))
+                        .collect(),
+                )
+            })
+            .collect(),
+        can_record: sheet.can_record,
+        recorded: sheet
+            .recorded
+            .map(|r| {
+                let total: u32 = r.scores.iter().map(|x| u32::from(*x)).sum();
+                format!(
+                    "Tổng {total}/18 · ghi nhận {} bởi {}",
+                    when(Some(r.at)),
+                    names.get(&r.by).cloned().unwrap_or(r.by)
+                )
+            })
+            .unwrap_or_default(),
+    }))
+}
+
+pub fn event_label(e: crate::domain::dossier::EventKind) -> &'static str {
+    use crate::domain::dossier::EventKind as E;
+    match e {
+        E::Registered => "Nộp trực tuyến",
+        E::Received => "Tiếp nhận",
+        E::Refused => "Từ chối tiếp nhận",
+        E::SupplementRequested => "Yêu cầu bổ sung",
+        E::Resumed => "Nhận bổ sung, tiếp tục xử lý",
+        E::Assigned => "Phân công",
+        E::HandedOver => "Chuyển bước",
+        E::FeesRequested => "Yêu cầu nghĩa vụ tài chính",
+        E::FeesPaid => "Đã nộp nghĩa vụ tài chính",
+        E::Resolved => "Hoàn thành xử lý",
+        E::Returned => "Trả kết quả",
+        E::Withdrawn => "Rút hồ sơ",
+        E::Stopped => "Dừng xử lý",
+        E::Apologized => "Xin lỗi, hẹn lại",
+        E::StepClosed => "Kết thúc bước",
+        E::Digitized => "Số hoá",
+        E::Assessed => "Đánh giá 9 tiêu chí",
+    }
+}
+
+pub async fn view_dossier(
+    state: Data,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let s = state.services.clone();
+    let code = path.into_inner();
+    let user = caller.principal.display_name.clone();
+    let page = blocking(move || view_page(&s, user, &code, None)).await?;
+    html(page)
+}
+
+/// The action forms of the dossier screen: `action` plus that action's fields.
+pub async fn dossier_action_submit(
+    state: Data,
+    caller: Caller,
+    path: web::Path<String>,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, ApiError> {
+    let fields: HashMap<String, String> = form.into_inner().into_iter().collect();
+    // After recording the indicators, land on them (they are below the fold).
+    let anchor = if fields.get("action").map(String::as_str) == Some("record_indicators") {
+        "#danh-gia"
+    } else {
+        ""
+    };
+    let code = path.into_inner();
+    let s = state.services.clone();
+    let actor = caller.actor();
+    let user = caller.principal.display_name.clone();
+    let outcome = blocking(move || {
+        let get = |k: &str| fields.get(k).cloned().unwrap_or_default();
+        let cmd = match get("action").as_str() {
+            "receive" => Ok(DossierCommand::Receive),
+            "refuse" => Ok(DossierCommand::Refuse {
+                reason: get("reason"),
+            }),
+            "request_supplement" => {
+                let missing: Vec<Paper> = get("missing")
+                    .lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty())
+                    .map(|l| Paper {
+                        name: l.to_string(),
+                        kind: PaperKind::Original,
+                        count: 1,
+                    })
+                    .collect();
+                Ok(DossierCommand::RequestSupplement {
+                    missing,
+                    reason: get("reason"),
+                })
+            }
+            "resume" => Ok(DossierCommand::Resume),
+            "assign" => Ok(DossierCommand::Assign {
+                to_officer: get("to_officer"),
+                step_days: get("step_days").trim().parse().ok(),
+            }),
+            "request_fees" => Ok(DossierCommand::RequestFees {
+                amount_vnd: get("amount_vnd").trim().replace('.', "").parse().ok(),
+                note: get("note"),
+            }),
+            "fees_paid" => Ok(DossierCommand::FeesPaid),
+            "resolve" => Ok(DossierCommand::Resolve { note: get("note") }),
+            "return_result" => Ok(DossierCommand::ReturnResult { note: get("note") }),
+            "withdraw" => Ok(DossierCommand::Withdraw {
+                reason: get("reason"),
+            }),
+            "stop" => Ok(DossierCommand::Stop {
+                reason: get("reason"),
+            }),
+            "apologize" => match NaiveDate::parse_from_str(get("new_due").trim(), "%Y-%m-%d") {
+                Ok(new_due) => Ok(DossierCommand::Apologize {
+                    new_due,
+                    reason: get("reason"),
+                }),
+                Err(_) => Err("Cần chọn ngày hẹn trả mới".to_string()),
+            },
+            "record_indicators" => Err(String::new()),
+            _ => Err("Thao tác không hợp lệ".to_string()),
+        };
+        let result = if get("action") == "record_indicators" {
+            // Nine radio groups i1..i9, each 0, 1 or 2; all must be chosen.
+            let mut scores = [0u8; 9];
+            let mut missing = vec![];
+            for (i, v) in scores.iter_mut().enumerate() {
+                match get(&format!("i{}", i + 1)).trim().parse::<u8>() {
+                    Ok(x) => *v = x,
+                    Err(_) => missing.push((i + 1).to_string()),
+                }
+            }
+            if missing.is_empty() {
+                s.record_indicators(&actor, &code, scores).map(|_| ())
+            } else {
+                Err(ServiceError::Invalid(format!(
+                    "Chưa chọn điểm cho tiêu chí {}",
+                    missing.join(", ")
+                )))
+            }
+        } else {
+            match cmd {
+                Ok(cmd) => s.dossier_action(&actor, &code, cmd).map(|_| ()),
+                Err(m) => Err(ServiceError::Invalid(m)),
+            }
+        };
+        match result {
+            Ok(()) => Ok(Ok(code)),
+            Err(ServiceError::Store(e)) => Err(ServiceError::Store(e)),
+            Err(ServiceError::NotFound(w)) => Err(ServiceError::NotFound(w)),
+            Err(e) => Ok(Err(view_page(&s, user, &code, Some(e.to_string()))?)),
+        }
+    })
+    .await?;
+    match outcome {
+        Ok(code) => Ok(see_other(&format!("/ho-so/{code}{anchor}"))),
+        Err(page) => html_status(page, StatusCode::CONFLICT),
+    }
+}
