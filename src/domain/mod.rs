@@ -2,6 +2,7 @@
 //! HTTP, redb, USB or async: every time is a parameter, so every rule a regulation or an
 //! officer can name is unit-tested here.
 
+pub mod account;
 pub mod book_import;
 pub mod calendar;
 pub mod catalogue;

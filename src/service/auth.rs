@@ -4,12 +4,14 @@
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
-use chrono::{DateTime, Duration, Utc};
+use chrono::Duration;
 use rand::RngCore;
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::{Result, ServiceError, Services};
+pub use crate::domain::account::{
+    Principal, Session, User, DEVICE_SESSION_DAYS, USER_SESSION_HOURS,
+};
 use crate::domain::center::Role;
 use crate::domain::throttle::ThrottlePolicy;
 use crate::events::{Actor, EventKind};
@@ -19,39 +21,6 @@ pub const MIN_PASSWORD_LEN: usize = 4;
 fn dummy_hash() -> &'static str {
     static H: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     H.get_or_init(|| hash_password("motcua-dummy").unwrap_or_default())
-}
-/// Browser and API sessions of people.
-pub const USER_SESSION_HOURS: i64 = 12;
-/// Paired devices stay paired until revoked (or a year passes).
-pub const DEVICE_SESSION_DAYS: i64 = 365;
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct User {
-    pub username: String,
-    pub display_name: String,
-    pub role: Role,
-    pub password_hash: String,
-    pub must_change_password: bool,
-    pub disabled: bool,
-}
-
-/// Who a request acts as.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Principal {
-    pub name: String,
-    pub display_name: String,
-    pub role: Role,
-    pub device: bool,
-    /// Seeded or reset accounts must set their own password before anything else.
-    #[serde(default)]
-    pub must_change_password: bool,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Session {
-    pub principal: Principal,
-    pub created_at: DateTime<Utc>,
-    pub expires_at: DateTime<Utc>,
 }
 
 pub fn hash_token(token: &str) -> String {

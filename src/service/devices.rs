@@ -4,33 +4,14 @@
 
 use chrono::{DateTime, Duration, Utc};
 use rand::Rng;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::auth::{hash_token, new_token, Principal, Session, DEVICE_SESSION_DAYS};
 use super::{Result, ServiceError, Services};
+pub use crate::domain::account::{Device, Pairing, PAIRING_MINUTES};
 use crate::domain::center::Role;
 use crate::domain::throttle::ThrottlePolicy;
 use crate::events::{Actor, EventKind};
-
-/// A pairing code is valid this long.
-pub const PAIRING_MINUTES: i64 = 10;
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Pairing {
-    pub name: String,
-    pub role: Role,
-    pub expires_at: DateTime<Utc>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Device {
-    pub id: String,
-    pub name: String,
-    pub role: Role,
-    pub token_hash: String,
-    pub paired_at: DateTime<Utc>,
-    pub revoked: bool,
-}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct DeviceView {
