@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::center::Role;
+use super::queue::{CounterId, ServiceId};
 
 /// Paired devices stay paired until revoked (or a year passes).
 pub const DEVICE_SESSION_DAYS: i64 = 365;
@@ -22,7 +23,40 @@ pub struct User {
     pub role: Role,
     pub password_hash: String,
     pub must_change_password: bool,
+    /// A leaver's account: kept (their name stays on past dossiers), but cannot sign in.
     pub disabled: bool,
+    /// The counters this person works at; empty means any. An officer cannot open another.
+    #[serde(default)]
+    pub counters: Vec<CounterId>,
+    /// The areas (lĩnh vực) whose dossiers this person handles; empty means any. Offered
+    /// first when a dossier of that area is assigned.
+    #[serde(default)]
+    pub areas: Vec<ServiceId>,
+}
+
+/// The longest display name (printed on Mẫu 01 and shown on the rating tablet).
+pub const DISPLAY_NAME_MAX: usize = 80;
+
+/// A display name as stored: trimmed, inner runs of spaces collapsed, 1–80 characters.
+pub fn display_name(s: &str) -> Result<String, &'static str> {
+    let name = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    if name.is_empty() || name.chars().count() > DISPLAY_NAME_MAX {
+        return Err("Họ tên hiển thị cần từ 1 đến 80 ký tự");
+    }
+    Ok(name)
+}
+
+/// Whether the center keeps at least one admin who can sign in after `username` becomes
+/// `role` (and `disabled` or not): the last one can be neither demoted nor disabled, or
+/// nobody could manage accounts without a shell.
+pub fn admin_remains(users: &[User], username: &str, role: Role, disabled: bool) -> bool {
+    users.iter().any(|u| {
+        if u.username == username {
+            role == Role::Admin && !disabled
+        } else {
+            u.role == Role::Admin && !u.disabled
+        }
+    })
 }
 
 /// Who a request acts as.
@@ -65,4 +99,57 @@ pub struct Device {
     pub token_hash: String,
     pub paired_at: DateTime<Utc>,
     pub revoked: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(name: &str, role: Role, disabled: bool) -> User {
+        User {
+            username: name.into(),
+            display_name: name.into(),
+            role,
+            password_hash: String::new(),
+            must_change_password: false,
+            disabled,
+            counters: vec![],
+            areas: vec![],
+        }
+    }
+
+    #[test]
+    fn the_last_admin_stays_an_admin() {
+        let users = [
+            user("admin", Role::Admin, false),
+            user("old", Role::Admin, true),
+            user("canbo1", Role::Officer, false),
+        ];
+        assert!(!admin_remains(&users, "admin", Role::Officer, false));
+        assert!(!admin_remains(&users, "admin", Role::Admin, true));
+        assert!(admin_remains(&users, "admin", Role::Admin, false));
+        assert!(admin_remains(&users, "canbo1", Role::Leader, true));
+        // Re-enabling the disabled admin makes a second one: then the first may go.
+        assert!(admin_remains(&users, "old", Role::Admin, false));
+        let two = [user("a", Role::Admin, false), user("b", Role::Admin, false)];
+        assert!(admin_remains(&two, "a", Role::Officer, true));
+    }
+
+    #[test]
+    fn display_names_are_trimmed_and_bounded() {
+        assert_eq!(
+            display_name("  Nguyễn   Thị  Lan ").unwrap(),
+            "Nguyễn Thị Lan"
+        );
+        assert!(display_name("   ").is_err());
+        assert!(display_name(&"ă".repeat(81)).is_err());
+        assert_eq!(display_name(&"ă".repeat(80)).unwrap().chars().count(), 80);
+    }
+
+    #[test]
+    fn accounts_stored_before_counters_existed_still_read() {
+        let old = r#"{"username":"canbo1","display_name":"Cán bộ 1","role":"officer","password_hash":"x","must_change_password":false,"disabled":false}"#;
+        let u: User = serde_json::from_str(old).unwrap();
+        assert!(u.counters.is_empty() && u.areas.is_empty());
+    }
 }

@@ -9,10 +9,12 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 
 use super::{Result, ServiceError, Services};
+use crate::domain::account;
 pub use crate::domain::account::{
     Principal, Session, User, DEVICE_SESSION_DAYS, USER_SESSION_HOURS,
 };
 use crate::domain::center::Role;
+use crate::domain::queue::{CounterId, ServiceId};
 use crate::domain::throttle::ThrottlePolicy;
 use crate::events::{Actor, EventKind};
 
@@ -94,6 +96,26 @@ fn valid_username(name: &str) -> bool {
         && name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.')
+}
+
+/// What an admin may change in a person's account (the username is the key and stays).
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct UserEdit {
+    pub display_name: String,
+    pub role: Role,
+    #[serde(default)]
+    pub disabled: bool,
+    #[serde(default)]
+    pub counters: Vec<CounterId>,
+    #[serde(default)]
+    pub areas: Vec<ServiceId>,
+}
+
+fn dedup<T: Ord + Copy>(v: &[T]) -> Vec<T> {
+    let mut v = v.to_vec();
+    v.sort_unstable();
+    v.dedup();
+    v
 }
 
 impl Services {
@@ -184,7 +206,19 @@ impl Services {
             return Ok(known);
         }
         let key = hash_token(token);
-        let s: Option<Session> = self.store.read()?.session(&key)?;
+        let rx = self.store.read()?;
+        let mut s: Option<Session> = rx.session(&key)?;
+        // A person's session follows their account: disabled → signed out; a new role or
+        // display name applies (update_user empties the cache so this runs again).
+        if let Some(sess) = s.as_mut().filter(|s| !s.principal.device) {
+            match rx.user::<User>(&sess.principal.name)? {
+                Some(u) if !u.disabled => {
+                    sess.principal.role = u.role;
+                    sess.principal.display_name = u.display_name;
+                }
+                _ => s = None,
+            }
+        }
         if let Some(s) = &s {
             let mut cache = self.session_cache.lock().unwrap_or_else(|p| p.into_inner());
             if cache.len() >= 10_000 {
@@ -233,13 +267,17 @@ impl Services {
                 "Mật khẩu cần ít nhất {MIN_PASSWORD_LEN} ký tự"
             )));
         }
+        let display_name = account::display_name(display_name)
+            .map_err(|m| ServiceError::rejected("bad_display_name", m))?;
         let user = User {
             username: username.to_string(),
-            display_name: display_name.trim().to_string(),
+            display_name,
             role,
             password_hash: hash_password(password)?,
             must_change_password,
             disabled: false,
+            counters: vec![],
+            areas: vec![],
         };
         self.run(actor, |tx, _| {
             if tx.user::<User>(username)?.is_some() {
@@ -354,6 +392,77 @@ impl Services {
             });
             Ok(())
         })
+    }
+
+    /// An admin changes a person's account: display name, role, the counters and areas
+    /// they work, or disables a leaver (their name stays on what they did). Their open
+    /// sessions follow at once: a disabled account is signed out, a new role applies to
+    /// the next request.
+    pub fn update_user(&self, actor: &Actor, username: &str, edit: &UserEdit) -> Result<User> {
+        let display_name = account::display_name(&edit.display_name)
+            .map_err(|m| ServiceError::rejected("bad_display_name", m))?;
+        if edit.role.is_device() {
+            return Err(ServiceError::Invalid(
+                "Vai trò thiết bị không dùng cho tài khoản người".into(),
+            ));
+        }
+        if edit.disabled && actor.name == username {
+            return Err(ServiceError::conflict(
+                "cannot_disable_self",
+                "Không thể tự khoá tài khoản đang dùng",
+            ));
+        }
+        let user = self.run(actor, |tx, _| {
+            let mut user: User = tx
+                .user(username)?
+                .ok_or(ServiceError::NotFound("tài khoản"))?;
+            let users: Vec<User> = tx.users()?;
+            if !account::admin_remains(&users, username, edit.role, edit.disabled) {
+                return Err(ServiceError::conflict(
+                    "last_admin",
+                    "Đây là tài khoản quản trị cuối cùng: tạo hoặc mở một tài khoản quản trị khác trước",
+                ));
+            }
+            for c in &edit.counters {
+                if tx.counter(*c)?.is_none() {
+                    return Err(ServiceError::rejected(
+                        "unknown_counter",
+                        format!("Không có quầy số {c}"),
+                    ));
+                }
+            }
+            for a in &edit.areas {
+                if tx.service(*a)?.is_none() {
+                    return Err(ServiceError::rejected(
+                        "unknown_area",
+                        format!("Không có lĩnh vực mã {a}"),
+                    ));
+                }
+            }
+            let action = match (user.disabled, edit.disabled) {
+                (false, true) => "disable",
+                (true, false) => "enable",
+                _ => "update",
+            };
+            user.display_name = display_name;
+            user.role = edit.role;
+            user.disabled = edit.disabled;
+            user.counters = dedup(&edit.counters);
+            user.areas = dedup(&edit.areas);
+            tx.put_user(username, &user)?;
+            tx.emit(EventKind::UserChanged {
+                username: username.into(),
+                role: user.role.as_str().into(),
+                action: action.into(),
+            });
+            Ok(user)
+        })?;
+        // Sessions re-read their account on the next request.
+        self.session_cache
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
+        Ok(user)
     }
 
     pub fn users(&self) -> Result<Vec<User>> {

@@ -336,8 +336,27 @@ impl Services {
         })
     }
 
+    /// An officer opens a counter in their name: one of theirs when the admin gave them
+    /// counters (an admin or leader may open any, e.g. to stand in).
     pub fn open_counter(&self, actor: &Actor, counter_id: CounterId) -> Result<Counter> {
-        self.counter_command(actor, counter_id, |c, actor| Ok(c.open(&actor.name)?))
+        self.run(actor, |tx, _| {
+            if actor.account_role() == Some(Role::Officer) {
+                let user: Option<crate::domain::account::User> = tx.user(&actor.name)?;
+                if let Some(u) = user.filter(|u| !u.counters.is_empty()) {
+                    if !u.counters.contains(&counter_id) {
+                        return Err(ServiceError::Forbidden(
+                            "Quầy này chưa được giao cho bạn; chọn quầy của bạn hoặc hỏi quản trị viên"
+                                .into(),
+                        ));
+                    }
+                }
+            }
+            let mut c = load_counter(tx, counter_id)?;
+            c.open(&actor.name)?;
+            tx.put_counter(&c)?;
+            tx.emit(EventKind::CounterChanged { counter: c.clone() });
+            Ok(c)
+        })
     }
 
     pub fn pause_counter(

@@ -160,6 +160,7 @@ routes! {
     GET  "/api/v1/audit/verify" => api::audit_verify, ADMIN;
     GET  "/api/v1/users" => api::list_users, ADMIN;
     POST "/api/v1/users" => api::create_user, ADMIN;
+    PUT  "/api/v1/users/{username}" => api::update_user, ADMIN;
     POST "/api/v1/users/{username}/reset-password" => api::reset_password, ADMIN;
     POST "/api/v1/ratings" => api::create_rating, RATE;
     GET  "/api/v1/ratings" => api::list_ratings, STAFF;

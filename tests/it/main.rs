@@ -1,5 +1,6 @@
 //! Integration tests: one binary, the real app on a random port, HTTP only.
 
+mod accounts;
 mod dossier_pages;
 pub mod dossiers;
 mod full_disk;

@@ -1,9 +1,13 @@
-//! People's accounts (admin): list, create, reset a password.
+//! People's accounts (admin): list, create, change (name, role, counters, areas,
+//! disable), reset a password.
 
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
+use crate::domain::account::User;
 use crate::domain::center::Role;
+use crate::domain::queue::{CounterId, ServiceId};
+use crate::service::auth::UserEdit;
 use crate::web::{blocking, ApiError, Caller};
 
 type Data = actix_web::web::Data<crate::web::AppState>;
@@ -14,22 +18,29 @@ struct UserView {
     display_name: String,
     role: Role,
     disabled: bool,
+    must_change_password: bool,
+    counters: Vec<CounterId>,
+    areas: Vec<ServiceId>,
+}
+
+impl From<User> for UserView {
+    fn from(u: User) -> Self {
+        UserView {
+            username: u.username,
+            display_name: u.display_name,
+            role: u.role,
+            disabled: u.disabled,
+            must_change_password: u.must_change_password,
+            counters: u.counters,
+            areas: u.areas,
+        }
+    }
 }
 
 pub async fn list_users(state: Data) -> Result<HttpResponse, ApiError> {
     let s = state.services.clone();
     let users = blocking(move || s.users()).await?;
-    Ok(HttpResponse::Ok().json(
-        users
-            .into_iter()
-            .map(|u| UserView {
-                username: u.username,
-                display_name: u.display_name,
-                role: u.role,
-                disabled: u.disabled,
-            })
-            .collect::<Vec<_>>(),
-    ))
+    Ok(HttpResponse::Ok().json(users.into_iter().map(UserView::from).collect::<Vec<_>>()))
 }
 
 #[derive(Deserialize)]
@@ -59,12 +70,20 @@ pub async fn create_user(
         )
     })
     .await?;
-    Ok(HttpResponse::Created().json(UserView {
-        username: u.username,
-        display_name: u.display_name,
-        role: u.role,
-        disabled: u.disabled,
-    }))
+    Ok(HttpResponse::Created().json(UserView::from(u)))
+}
+
+pub async fn update_user(
+    state: Data,
+    caller: Caller,
+    path: web::Path<String>,
+    body: web::Json<UserEdit>,
+) -> Result<HttpResponse, ApiError> {
+    let s = state.services.clone();
+    let actor = caller.actor();
+    let name = path.into_inner();
+    let u = blocking(move || s.update_user(&actor, &name, &body)).await?;
+    Ok(HttpResponse::Ok().json(UserView::from(u)))
 }
 
 #[derive(Deserialize)]
