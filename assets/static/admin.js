@@ -107,6 +107,84 @@
     } catch (e) { say(e.message); }
   }
 
+  // ── Accounts ──
+  const ROLE_NAMES = { officer: "Cán bộ", leader: "Lãnh đạo", admin: "Quản trị" };
+  let users = [];
+  const tempPassword = () => {
+    const a = "abcdefghjkmnpqrstuvwxyz23456789";
+    const r = new Uint32Array(10);
+    crypto.getRandomValues(r);
+    return Array.from(r, (x) => a[x % a.length]).join("");
+  };
+  const note = (el, t, ok) => { el.textContent = t; el.className = "msg " + (ok ? "ok" : "err"); };
+
+  function userRow(u) {
+    const msg = Motcua.el("span", { class: "msg", role: "status" });
+    const roleSel = Motcua.el("select", { name: "role" }, ...Object.entries(ROLE_NAMES).map(([v, t]) => Motcua.el("option", { value: v, selected: u.role === v }, t)));
+    const checks = (name, items, chosen, label) => Motcua.el("div", { class: "checks" }, ...items.map((x) =>
+      Motcua.el("label", { class: "check" }, Motcua.el("input", { type: "checkbox", name, value: x.id, checked: chosen.includes(x.id) }), " " + label(x))));
+    const state = u.disabled ? "Đã khoá" : (u.must_change_password ? "Chưa đổi mật khẩu tạm" : "Đang làm việc");
+    const tr = Motcua.el("tr", { class: u.disabled ? "disabled" : "" },
+      Motcua.el("td", {}, Motcua.el("b", {}, u.username)),
+      Motcua.el("td", {}, Motcua.el("input", { name: "display_name", value: u.display_name, maxlength: 80 })),
+      Motcua.el("td", {}, roleSel),
+      Motcua.el("td", {}, checks("counter", counters, u.counters, (c) => "Quầy " + c.number)),
+      Motcua.el("td", {}, checks("area", areas, u.areas, (a) => a.name)),
+      Motcua.el("td", {}, state),
+      Motcua.el("td", { class: "actions" },
+        Motcua.el("button", { class: "btn small primary", type: "button", onclick: () => saveUser(u, tr, msg, u.disabled) }, "Lưu"),
+        Motcua.el("button", { class: "btn small", type: "button", onclick: () => resetPassword(u, msg) }, "Đặt lại mật khẩu"),
+        Motcua.el("button", { class: "btn small warn", type: "button", onclick: () => saveUser(u, tr, msg, !u.disabled) }, u.disabled ? "Mở khoá" : "Khoá"),
+        msg));
+    return tr;
+  }
+
+  async function saveUser(u, tr, msg, disabled) {
+    if (disabled && !u.disabled && !confirm("Khoá tài khoản " + u.username + "? Người này sẽ bị đăng xuất ngay và không đăng nhập được nữa.")) return;
+    const body = {
+      display_name: tr.querySelector('[name="display_name"]').value,
+      role: tr.querySelector('[name="role"]').value,
+      disabled,
+      counters: [...tr.querySelectorAll('[name="counter"]:checked')].map((x) => Number(x.value)),
+      areas: [...tr.querySelectorAll('[name="area"]:checked')].map((x) => Number(x.value)),
+    };
+    try {
+      await Motcua.api("PUT", "/api/v1/users/" + encodeURIComponent(u.username), body);
+      await loadUsers();
+      const row = [...$("users").children].find((r) => r.dataset.user === u.username);
+      const m = row && row.querySelector(".msg");
+      if (m) note(m, disabled !== u.disabled ? (disabled ? "Đã khoá." : "Đã mở khoá.") : "Đã lưu.", true);
+    } catch (e) { note(msg, e.message); }
+  }
+
+  async function resetPassword(u, msg) {
+    const pw = tempPassword();
+    if (!confirm("Đặt mật khẩu tạm mới cho " + u.username + "? Mật khẩu cũ hết hiệu lực.")) return;
+    try {
+      await Motcua.api("POST", "/api/v1/users/" + encodeURIComponent(u.username) + "/reset-password", { password: pw });
+      note(msg, "Mật khẩu tạm: " + pw + " — đưa cho " + u.display_name + "; họ sẽ đổi khi đăng nhập.", true);
+    } catch (e) { note(msg, e.message); }
+  }
+
+  async function loadUsers() {
+    try { users = await Motcua.api("GET", "/api/v1/users"); } catch (e) { say(e.message); return; }
+    $("users").replaceChildren(...users.map((u) => { const tr = userRow(u); tr.dataset.user = u.username; return tr; }));
+  }
+
+  $("user-form").password.value = tempPassword();
+  $("user-form").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const f = ev.target;
+    const body = { username: f.username.value.trim(), display_name: f.display_name.value, role: f.role.value, password: f.password.value };
+    try {
+      await Motcua.api("POST", "/api/v1/users", body);
+      note($("user-form-msg"), "Đã tạo tài khoản " + body.username + ". Mật khẩu tạm: " + body.password + " — đưa cho người dùng.", true);
+      f.username.value = ""; f.display_name.value = ""; f.password.value = tempPassword();
+      loadUsers();
+    } catch (e) { note($("user-form-msg"), e.message); }
+  });
+  loadUsers();
+
   function renderAreas() { $("areas").replaceChildren(...areas.map(areaRow)); }
 
   function counterRow(c) {

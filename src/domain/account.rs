@@ -34,6 +34,27 @@ pub struct User {
     pub areas: Vec<ServiceId>,
 }
 
+/// Who can be handed a dossier of `area`, in the order the picker offers them: people
+/// who handle that area first, then those who handle any, then the rest (a leader may
+/// still route anywhere); disabled accounts never. Stable by display name within a group.
+pub fn assignees_for_area(users: &[User], area: ServiceId) -> Vec<&User> {
+    let mut out: Vec<&User> = users
+        .iter()
+        .filter(|u| !u.disabled && matches!(u.role, Role::Officer | Role::Leader | Role::Admin))
+        .collect();
+    let group = |u: &User| {
+        if u.areas.contains(&area) {
+            0
+        } else if u.areas.is_empty() {
+            1
+        } else {
+            2
+        }
+    };
+    out.sort_by(|a, b| (group(a), &a.display_name).cmp(&(group(b), &b.display_name)));
+    out
+}
+
 /// The longest display name (printed on Mẫu 01 and shown on the rating tablet).
 pub const DISPLAY_NAME_MAX: usize = 80;
 
@@ -133,6 +154,26 @@ mod tests {
         assert!(admin_remains(&users, "old", Role::Admin, false));
         let two = [user("a", Role::Admin, false), user("b", Role::Admin, false)];
         assert!(admin_remains(&two, "a", Role::Officer, true));
+    }
+
+    #[test]
+    fn the_area_s_own_people_are_offered_first() {
+        let mut lan = user("lan", Role::Officer, false);
+        lan.areas = vec![2];
+        let mut binh = user("binh", Role::Officer, false);
+        binh.areas = vec![1];
+        let users = [
+            binh,
+            user("an", Role::Leader, false),
+            lan,
+            user("gone", Role::Officer, true),
+            user("kiosk", Role::Kiosk, false),
+        ];
+        let names: Vec<_> = assignees_for_area(&users, 2)
+            .iter()
+            .map(|u| u.username.as_str())
+            .collect();
+        assert_eq!(names, ["lan", "an", "binh"]);
     }
 
     #[test]

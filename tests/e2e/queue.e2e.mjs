@@ -451,6 +451,47 @@ describe("motcua queue end to end (real Chromium)", { timeout: OVERALL_MS }, () 
     await shot(a, "admin.png");
   });
 
+  test("accounts: the admin adds an officer by name; she signs in, sets her password, works only her counter", async () => {
+    const a = page.admin;
+    const f = a.locator("#user-form");
+    await f.locator('input[name="username"]').fill("lan");
+    await f.locator('input[name="display_name"]').fill("Nguyễn Thị Lan");
+    const temp = await f.locator('input[name="password"]').inputValue();
+    assert.ok(temp.length >= 8, "a temporary password is suggested");
+    await f.locator("button").click();
+    await a.waitForFunction(() => /Đã tạo tài khoản lan/.test(document.getElementById("user-form-msg").textContent), null, { timeout: 5000 });
+    const row = a.locator('#users tr[data-user="lan"]');
+    await row.waitFor();
+    await row.locator('input[name="counter"][value="2"]').check();
+    await row.locator("button", { hasText: "Lưu" }).click();
+    await a.waitForFunction(() => document.querySelector('#users tr[data-user="lan"] .msg')?.textContent === "Đã lưu.", null, { timeout: 5000 });
+    await shot(a, "admin-accounts.png");
+
+    const lanCtx = await browser.newContext({ viewport: { width: 1366, height: 768 } });
+    const lan = await lanCtx.newPage();
+    lan.on("pageerror", (e) => pageErrors.push("lan: " + e.message));
+    await lan.goto(server.base + "/login");
+    await lan.locator('input[name="username"]').fill("lan");
+    await lan.locator('input[name="password"]').fill(temp);
+    await Promise.all([
+      lan.waitForURL((u) => u.pathname === "/password", { timeout: 10_000 }),
+      lan.locator('form[action="/login"] button[type="submit"]').click(),
+    ]);
+    await lan.locator('input[name="current"]').fill(temp);
+    await lan.locator('input[name="new"]').fill("mat-khau-cua-lan");
+    await lan.locator('input[name="confirm"]').fill("mat-khau-cua-lan");
+    await Promise.all([
+      lan.waitForURL((u) => u.pathname !== "/password", { timeout: 10_000 }),
+      lan.locator('form[action="/password"] button').click(),
+    ]);
+    const other = await lan.evaluate(async () => (await fetch("/api/v1/counters/3/open", { method: "POST", headers: { "Content-Type": "application/json" }, body: "{}" })).status);
+    assert.equal(other, 403, "counter 3 is not hers");
+    const own = await lan.evaluate(async () => (await fetch("/api/v1/counters/2/open", { method: "POST", headers: { "Content-Type": "application/json" }, body: "{}" })).status);
+    assert.equal(own, 200, "counter 2 is hers");
+    await lan.evaluate(async () => fetch("/api/v1/counters/2/close", { method: "POST", headers: { "Content-Type": "application/json" }, body: "{}" }));
+    await lanCtx.close();
+  });
+
   let dossierCode;
   let receiptLink;
   test("dossier: received at the counter, receipt printed on A4 with QR, looked up on a phone", async () => {

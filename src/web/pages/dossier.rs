@@ -240,19 +240,10 @@ fn view_page(
         .collect();
     // Assign covers hand-overs on this screen (the holder is the giver either way).
     actions.retain(|a| *a != "handover");
-    let officers = s
-        .users()?
+    let users = s.users()?;
+    let officers = crate::domain::account::assignees_for_area(&users, d.procedure.area)
         .into_iter()
-        .filter(|u| {
-            !u.disabled
-                && matches!(
-                    u.role,
-                    crate::domain::center::Role::Officer
-                        | crate::domain::center::Role::Leader
-                        | crate::domain::center::Role::Admin
-                )
-        })
-        .map(|u| (u.username, u.display_name))
+        .map(|u| (u.username.clone(), u.display_name.clone()))
         .collect();
     Ok(ViewPage {
         center: s.settings()?.name,
