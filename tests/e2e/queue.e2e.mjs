@@ -151,6 +151,9 @@ class Server {
 
 // ---------- the test ----------
 
+/** Pages in a PDF Chromium wrote (its page objects are plain dictionaries). */
+const pdfPages = (buf) => (buf.toString("latin1").match(/\/Type\s*\/Page(?!s)/g) || []).length;
+
 describe("motcua queue end to end (real Chromium)", { timeout: OVERALL_MS }, () => {
   let server;
   let dataDir;
@@ -547,7 +550,16 @@ describe("motcua queue end to end (real Chromium)", { timeout: OVERALL_MS }, () 
     assert.match(receiptLink, /\/tra-cuu\/[0-9a-f]+$/);
     await shot(d, "dossier-receipt-mau01.png");
     await d.emulateMedia({ media: "print" });
-    await d.pdf({ path: path.join(ARTIFACTS, "dossier-receipt-mau01.pdf"), format: "A4", printBackground: true });
+    const receiptPdf = await d.pdf({ path: path.join(ARTIFACTS, "dossier-receipt-mau01.pdf"), preferCSSPageSize: true, printBackground: true });
+    assert.equal(pdfPages(receiptPdf), 1, "the receipt (Mẫu 01) is exactly one A4 sheet");
+    // The tracking book prints landscape.
+    const book = await ctx.counter.newPage();
+    await book.goto(server.base + "/ho-so");
+    await book.emulateMedia({ media: "print" });
+    const bookPdf = await book.pdf({ path: path.join(ARTIFACTS, "dossier-book.pdf"), preferCSSPageSize: true });
+    const box = /\/MediaBox\s*\[\s*0\s+0\s+([\d.]+)\s+([\d.]+)/.exec(bookPdf.toString("latin1"));
+    assert.ok(box && Number(box[1]) > Number(box[2]), "the book is landscape: " + (box && box[0]));
+    await book.close();
     await d.emulateMedia({ media: "screen" });
     mark(`dossier ${dossierCode} received, receipt printed`);
 
