@@ -51,7 +51,8 @@ impl Actor {
 pub enum EventKind {
     TicketIssued {
         ticket: Ticket,
-        estimated_wait_secs: u32,
+        /// `None` (null) when no counter serving the area was open: no wait was promised.
+        estimated_wait_secs: Option<u32>,
     },
     /// A call or a recall: the board shows it and the voice announces it.
     TicketCalled {

@@ -32,6 +32,7 @@
   }
 
   function waitText(secs) {
+    if (secs === null || secs === undefined) return "Hiện chưa có quầy nào mở cho lĩnh vực này: mời quý công dân ngồi chờ, cán bộ sẽ gọi số khi mở quầy.";
     const m = Math.round(secs / 60);
     if (m < 1) return "Thời gian chờ dự kiến: dưới 1 phút";
     return "Thời gian chờ dự kiến: khoảng " + m + " phút";
@@ -180,6 +181,17 @@
   }
   tick();
   setInterval(tick, 5000);
-  // Areas or settings changed by the admin: show them (only when idle on the start screen).
-  Motcua.live(() => { if (!document.getElementById("start").hidden) location.reload(); }, ["service_changed", "settings_changed"]);
+  // Areas, counters or settings changed: show them (only when idle on the start screen),
+  // so each area's line (who serves, issuing hours) stays true.
+  const idleReload = () => { if (!document.getElementById("start").hidden) location.reload(); else setTimeout(idleReload, 5000); };
+  Motcua.live(idleReload, ["service_changed", "settings_changed", "counter_changed"]);
+  // An issuing window opens or closes at refresh_at (HH:MM, Vietnam time): refresh then.
+  const at = document.body.dataset.refreshAt;
+  if (at) {
+    const [h, m] = at.split(":").map(Number);
+    const now = new Date();
+    const vn = new Date(now.getTime() + (now.getTimezoneOffset() + 420) * 60000);
+    const ms = ((h * 60 + m) - (vn.getHours() * 60 + vn.getMinutes())) * 60000 - vn.getSeconds() * 1000 + 1000;
+    if (ms > 0) setTimeout(idleReload, ms);
+  }
 })();

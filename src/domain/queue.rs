@@ -570,10 +570,104 @@ impl WaitingCounts {
 }
 
 /// Estimated wait in seconds: the people ahead plus this one, shared over the open
-/// counters serving the area, at the recent mean service time.
-pub fn estimate_wait_secs(ahead: u32, open_counters: u32, mean_service_secs: u32) -> u32 {
-    let counters = open_counters.max(1);
-    ahead.saturating_mul(mean_service_secs) / counters
+/// counters serving the area, at the recent mean service time. `None` when no counter
+/// serving the area is open: nobody can promise a wait then.
+pub fn estimate_wait_secs(ahead: u32, open_counters: u32, mean_service_secs: u32) -> Option<u32> {
+    (open_counters > 0).then(|| ahead.saturating_mul(mean_service_secs) / open_counters)
+}
+
+/// What a citizen should know about an area before taking a ticket for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum Availability {
+    /// Counters serving the area are open now.
+    Serving { open: u32 },
+    /// The area's counters are staffed but all paused.
+    Paused,
+    /// No counter serving the area is open: a ticket can be taken, nobody calls yet.
+    Unstaffed,
+    /// Outside the issuing hours: the next window today, else the first one of a day.
+    OutsideHours {
+        next_today: Option<NaiveTime>,
+        first_of_day: Option<NaiveTime>,
+    },
+    /// The admin has stopped issuing for the area.
+    Stopped,
+}
+
+impl Availability {
+    /// The area's state at `now` given the center's counters.
+    pub fn of(area: &ServiceArea, counters: &[Counter], now: DateTime<Utc>) -> Availability {
+        if !area.active {
+            return Availability::Stopped;
+        }
+        let t = local_time(now);
+        if !area.windows.is_empty() && !area.windows.iter().any(|w| w.contains(t)) {
+            let next_today = area
+                .windows
+                .iter()
+                .map(|w| w.start)
+                .filter(|s| *s > t)
+                .min();
+            let first_of_day = area.windows.iter().map(|w| w.start).min();
+            return Availability::OutsideHours {
+                next_today,
+                first_of_day,
+            };
+        }
+        let mine = counters.iter().filter(|c| c.serves(area.id));
+        let open = mine.clone().filter(|c| c.is_open()).count() as u32;
+        if open > 0 {
+            Availability::Serving { open }
+        } else if mine
+            .clone()
+            .any(|c| matches!(c.state, CounterState::Paused { .. }))
+        {
+            Availability::Paused
+        } else {
+            Availability::Unstaffed
+        }
+    }
+
+    /// Whether the kiosk may issue a ticket for the area now.
+    pub fn can_issue(&self) -> bool {
+        !matches!(
+            self,
+            Availability::OutsideHours { .. } | Availability::Stopped
+        )
+    }
+
+    /// One line under the area's button, in plain Vietnamese.
+    pub fn label_vi(&self) -> String {
+        match self {
+            Availability::Serving { open } => format!("{open} quầy đang phục vụ"),
+            Availability::Paused => "Quầy đang tạm nghỉ, sẽ phục vụ lại".into(),
+            Availability::Unstaffed => "Hiện chưa có quầy nào phục vụ".into(),
+            Availability::OutsideHours {
+                next_today: Some(t),
+                ..
+            } => format!("Ngoài giờ cấp số — mời quay lại lúc {}", t.format("%H:%M")),
+            Availability::OutsideHours {
+                first_of_day: Some(t),
+                ..
+            } => format!(
+                "Hết giờ cấp số hôm nay — mời quay lại từ {} ngày làm việc tiếp theo",
+                t.format("%H:%M")
+            ),
+            Availability::OutsideHours { .. } | Availability::Stopped => "Tạm ngừng cấp số".into(),
+        }
+    }
+}
+
+/// The next local time after `now` at which some area's issuing window opens or closes
+/// (the kiosk refreshes its buttons then), if any today.
+pub fn next_window_change(areas: &[ServiceArea], now: DateTime<Utc>) -> Option<NaiveTime> {
+    let t = local_time(now);
+    areas
+        .iter()
+        .flat_map(|a| a.windows.iter().flat_map(|w| [w.start, w.end]))
+        .filter(|b| *b > t)
+        .min()
 }
 
 /// Mean of recent service durations (seconds), or the default when none.
@@ -669,6 +763,65 @@ impl QueueError {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn no_open_counter_promises_no_wait() {
+        assert_eq!(estimate_wait_secs(3, 0, 240), None);
+        assert_eq!(estimate_wait_secs(3, 1, 240), Some(720));
+        assert_eq!(estimate_wait_secs(3, 2, 240), Some(360));
+        assert_eq!(estimate_wait_secs(0, 2, 240), Some(0));
+    }
+
+    #[test]
+    fn availability_says_who_serves_and_when_to_come_back() {
+        use chrono::TimeZone;
+        let hm = |h, m| NaiveTime::from_hms_opt(h, m, 0).unwrap();
+        // 10:00 and 12:00 local (UTC+7) on a day.
+        let at = |h: u32| Utc.with_ymd_and_hms(2026, 3, 5, h - 7, 0, 0).unwrap();
+        let mut a = area(
+            vec![
+                Window {
+                    start: hm(7, 30),
+                    end: hm(11, 30),
+                },
+                Window {
+                    start: hm(13, 30),
+                    end: hm(16, 30),
+                },
+            ],
+            None,
+        );
+        let mut c1 = Counter::new(1, 1, "Quầy 1", vec![a.id]);
+        let c2 = Counter::new(2, 2, "Quầy 2", vec![a.id + 1]);
+        assert_eq!(
+            Availability::of(&a, &[c1.clone(), c2.clone()], at(10)),
+            Availability::Unstaffed
+        );
+        c1.open("canbo1").unwrap();
+        let both = [c1.clone(), c2.clone()];
+        assert_eq!(
+            Availability::of(&a, &both, at(10)),
+            Availability::Serving { open: 1 }
+        );
+        assert!(Availability::of(&a, &both, at(10)).can_issue());
+        let noon = Availability::of(&a, &both, at(12));
+        assert!(!noon.can_issue());
+        assert_eq!(noon.label_vi(), "Ngoài giờ cấp số — mời quay lại lúc 13:30");
+        let evening = Availability::of(&a, &both, at(17));
+        assert_eq!(
+            evening.label_vi(),
+            "Hết giờ cấp số hôm nay — mời quay lại từ 07:30 ngày làm việc tiếp theo"
+        );
+        c1.pause("họp").unwrap();
+        assert_eq!(
+            Availability::of(&a, &[c1.clone()], at(10)),
+            Availability::Paused
+        );
+        a.active = false;
+        assert_eq!(Availability::of(&a, &[c1], at(10)), Availability::Stopped);
+        assert_eq!(next_window_change(&[a.clone()], at(10)), Some(hm(11, 30)));
+        assert_eq!(next_window_change(&[a], at(17)), None);
+    }
     use super::*;
     use chrono::{Duration, TimeZone};
 
@@ -1005,8 +1158,12 @@ mod tests {
             c.ahead_of_new(true, PriorityPolicy::Interleave { every: 3 }),
             2
         );
-        assert_eq!(estimate_wait_secs(4, 2, 300), 600);
-        assert_eq!(estimate_wait_secs(4, 0, 300), 1200);
+        assert_eq!(estimate_wait_secs(4, 2, 300), Some(600));
+        assert_eq!(
+            estimate_wait_secs(4, 0, 300),
+            None,
+            "no open counter: no promise"
+        );
         assert_eq!(mean_service_secs(&[], 300), 300);
         assert_eq!(mean_service_secs(&[100, 200], 300), 150);
     }

@@ -1,6 +1,6 @@
 //! Queue commands and queries.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{Result, ServiceError, Services};
@@ -18,7 +18,10 @@ use crate::store::Tx;
 pub struct IssuedTicket {
     pub ticket: Ticket,
     pub waiting_ahead: u32,
-    pub estimated_wait_secs: u32,
+    /// `None` when no counter serving the area is open (see `queue::estimate_wait_secs`).
+    pub estimated_wait_secs: Option<u32>,
+    /// The area as the citizen should hear it at the moment of issue.
+    pub availability: queue::Availability,
     /// The queued print job, when printing was asked for.
     pub print_job: Option<u64>,
 }
@@ -96,7 +99,7 @@ fn estimate(
     ahead: u32,
     now: DateTime<Utc>,
     s: &CenterSettings,
-) -> Result<u32> {
+) -> Result<Option<u32>> {
     let durations = tx.service_times(service, local_day(now))?;
     let open = tx
         .counters()?
@@ -108,6 +111,28 @@ fn estimate(
 }
 
 impl Services {
+    /// The active areas as the kiosk shows them now (who serves, issuing hours), and the
+    /// next time today an issuing window opens or closes (the kiosk refreshes then).
+    pub fn kiosk_areas(
+        &self,
+    ) -> Result<(Vec<(ServiceArea, queue::Availability)>, Option<NaiveTime>)> {
+        let rx = self.store.read()?;
+        let now = self.clock.now();
+        let areas: Vec<ServiceArea> = rx.services()?.into_iter().filter(|a| a.active).collect();
+        let counters = rx.counters()?;
+        let change = queue::next_window_change(&areas, now);
+        Ok((
+            areas
+                .into_iter()
+                .map(|a| {
+                    let av = queue::Availability::of(&a, &counters, now);
+                    (a, av)
+                })
+                .collect(),
+            change,
+        ))
+    }
+
     pub fn issue_ticket(
         &self,
         actor: &Actor,
@@ -181,6 +206,7 @@ impl Services {
                 received: vec![],
             };
             let wait = estimate(tx, service, ahead, now, &s)?;
+            let availability = queue::Availability::of(&area, &tx.counters()?, now);
             tx.put_ticket(&ticket)?;
             tx.emit(EventKind::TicketIssued {
                 ticket: ticket.clone(),
@@ -222,6 +248,7 @@ impl Services {
                 ticket,
                 waiting_ahead: ahead,
                 estimated_wait_secs: wait,
+                availability,
                 print_job,
             })
         })

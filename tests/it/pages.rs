@@ -1,5 +1,7 @@
 //! Snapshots of the server-rendered screens (build id redacted).
 
+use serde_json::json;
+
 use crate::helpers::TestApp;
 
 fn redact(html: &str) -> String {
@@ -61,5 +63,48 @@ fn healthz_reports_version_and_database() {
     assert_eq!(
         v["database"]["schema_version"],
         motcua::store::SCHEMA_VERSION
+    );
+}
+
+/// Before the tap, each area says who serves it now, or when to come back; a ticket taken
+/// while no counter serves the area promises no wait.
+#[test]
+fn the_kiosk_is_honest_about_waits_and_hours() {
+    let app = TestApp::start();
+    let officer = app.login("canbo1");
+    let admin = app.login("admin");
+    let kiosk = || page(&app, "/kiosk", Some(&app.kiosk));
+    assert!(kiosk().contains(r#"data-service="1" data-state="unstaffed""#));
+    let t = app.issue(1, None);
+    assert_eq!(t["estimated_wait_secs"], serde_json::Value::Null, "{t}");
+    assert_eq!(t["availability"]["state"], "unstaffed");
+
+    assert_eq!(
+        app.post("/api/v1/counters/1/open", &officer, json!({})).0,
+        200
+    );
+    let k = kiosk();
+    assert!(k.contains("1 quầy đang phục vụ"), "{k}");
+    let t = app.issue(1, None);
+    assert!(t["estimated_wait_secs"].is_u64(), "{t}");
+
+    // 08:00 local: the area issues only in the afternoon.
+    let (_, areas) = app.call("GET", "/api/v1/services", Some(&admin), None);
+    let mut a = areas[0].clone();
+    a["windows"] = json!([{"start": "13:30:00", "end": "16:30:00"}]);
+    let (s, e) = app.call("PUT", "/api/v1/services/1", Some(&admin), Some(a));
+    assert_eq!(s, 200, "{e}");
+    let k = kiosk();
+    assert!(
+        k.contains("Ngoài giờ cấp số — mời quay lại lúc 13:30"),
+        "{k}"
+    );
+    assert!(k.contains(r#"data-state="outside_hours" disabled"#));
+    assert!(k.contains(r#"data-refresh-at="13:30""#));
+    let (s, e) = app.post("/api/v1/tickets", &app.kiosk, json!({"service": 1}));
+    assert_eq!(
+        (s, e["code"].as_str()),
+        (409, Some("outside_issuing_hours")),
+        "{e}"
     );
 }

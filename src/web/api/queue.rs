@@ -95,7 +95,8 @@ struct IssuedOut {
     #[serde(flatten)]
     ticket: Ticket,
     waiting_ahead: u32,
-    estimated_wait_secs: u32,
+    estimated_wait_secs: Option<u32>,
+    availability: crate::domain::queue::Availability,
     printed: Option<bool>,
     print_error: Option<String>,
 }
@@ -138,6 +139,7 @@ pub async fn issue_ticket(
         ticket: issued.ticket,
         waiting_ahead: issued.waiting_ahead,
         estimated_wait_secs: issued.estimated_wait_secs,
+        availability: issued.availability,
         printed,
         print_error,
     }))
