@@ -2,8 +2,8 @@
 //! waiting for a print job's outcome, the shape of a call on the board.
 
 use actix_web::cookie::{Cookie, SameSite};
-use actix_web::http::header;
-use actix_web::web;
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest};
 use futures_util::StreamExt;
 use serde::Serialize;
 
@@ -148,4 +148,61 @@ pub fn request_token(req: &actix_web::HttpRequest) -> Option<String> {
             .map(|t| t.trim().to_string());
     }
     req.cookie(SESSION_COOKIE).map(|c| c.value().to_string())
+}
+
+#[derive(askama::Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    title: &'a str,
+    message: &'a str,
+    hint: &'a str,
+    home: &'a str,
+    home_label: &'a str,
+}
+
+/// The page a person sees instead of a JSON refusal: what happened in Vietnamese and a
+/// way back. `message` is the refusal's own (already Vietnamese) text.
+pub fn error_page(status: StatusCode, message: &str, signed_in: bool) -> actix_web::HttpResponse {
+    let (title, hint) = match status.as_u16() {
+        403 => (
+            "Không có quyền truy cập",
+            "Trang này dành cho vai trò khác. Nếu bạn cần dùng, hãy nhờ quản trị viên cấp quyền.",
+        ),
+        404 => (
+            "Không tìm thấy",
+            "Kiểm tra lại mã hoặc đường dẫn; mã hồ sơ in trên giấy hẹn có dạng H40.14-260305-0001.",
+        ),
+        409 => ("Chưa thực hiện được", ""),
+        400 | 413 | 422 => ("Thông tin chưa đúng", ""),
+        429 => ("Vui lòng thử lại sau", ""),
+        _ => (
+            "Hệ thống gặp sự cố",
+            "Thử lại sau ít phút; nếu vẫn lỗi, báo quản trị viên.",
+        ),
+    };
+    let (home, home_label) = if signed_in {
+        ("/", "Về trang làm việc")
+    } else {
+        ("/login", "Đăng nhập")
+    };
+    let page = ErrorPage {
+        title,
+        message,
+        hint,
+        home,
+        home_label,
+    };
+    let body = askama::Template::render(&page).unwrap_or_else(|_| message.to_string());
+    actix_web::HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(body)
+}
+
+/// Whether the request is a person's browser navigating (it asks for HTML), not a script.
+pub fn wants_html(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"))
 }

@@ -8,7 +8,7 @@ use actix_web::http::{header, Method};
 use actix_web::middleware::Next;
 use actix_web::{web, HttpMessage, HttpResponse};
 
-use super::common::request_token;
+use super::common::{error_page, request_token, wants_html};
 use super::{api, assets, pages, sse, ApiError, AppState};
 use crate::domain::center::Role;
 use crate::service::auth::Principal;
@@ -320,14 +320,56 @@ async fn access(
                 ))
                 .finish(),
             (None, false) => actix_web::ResponseError::error_response(&ApiError::unauthorized()),
+            (Some(_), true) if wants_html(req.request()) => error_page(
+                actix_web::http::StatusCode::FORBIDDEN,
+                "Tài khoản của bạn không có quyền xem trang này.",
+                true,
+            ),
             (Some(_), _) => actix_web::ResponseError::error_response(&ApiError::forbidden()),
         };
         return Ok(req.into_response(resp));
     }
+    let signed_in = principal.is_some();
     if let Some(p) = principal {
         req.extensions_mut().insert(p);
     }
-    Ok(next.call(req).await?.map_into_boxed_body())
+    let html_error = !pattern.starts_with("/api/") && wants_html(req.request());
+    let res = next.call(req).await?.map_into_boxed_body();
+    if html_error && (res.status().is_client_error() || res.status().is_server_error()) {
+        return Ok(as_error_page(res, signed_in).await);
+    }
+    Ok(res)
+}
+
+/// A page handler's JSON refusal becomes the Vietnamese error page (same status): people
+/// never see raw JSON. Other bodies (already HTML) pass unchanged.
+async fn as_error_page(res: ServiceResponse<BoxBody>, signed_in: bool) -> ServiceResponse<BoxBody> {
+    let is_json = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|c| c.starts_with("application/json"));
+    if !is_json {
+        return res;
+    }
+    let status = res.status();
+    let (req, resp) = res.into_parts();
+    let body = actix_web::body::to_bytes(resp.into_body())
+        .await
+        .unwrap_or_default();
+    let message = serde_json::from_slice::<serde_json::Value>(&body)
+        .ok()
+        .and_then(|v| v["message"].as_str().map(str::to_string))
+        .unwrap_or_else(|| "Không thực hiện được yêu cầu.".into());
+    ServiceResponse::new(req, error_page(status, &message, signed_in))
+}
+
+/// Whether `role` may open the page `GET path` (the route table's own rule), so pages
+/// show only the links and buttons the person can use.
+pub fn may_open(path: &str, role: Option<Role>) -> bool {
+    ROUTES
+        .iter()
+        .any(|r| r.method == "GET" && r.path == path && r.access.allows(role))
 }
 
 fn urlencode(s: &str) -> String {

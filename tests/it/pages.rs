@@ -108,3 +108,46 @@ fn the_kiosk_is_honest_about_waits_and_hours() {
         "{e}"
     );
 }
+
+/// People never see raw JSON: a refused or missing page is a Vietnamese page with a way
+/// back (scripts asking for JSON still get JSON), and links a role cannot use are hidden.
+#[test]
+fn people_get_vietnamese_pages_not_json() {
+    let app = TestApp::start();
+    let officer = app.login("canbo1");
+    let browse = |path: &str| {
+        let r = ureq::get(&app.url(path))
+            .set("Authorization", &format!("Bearer {officer}"))
+            .set("Accept", "text/html,application/xhtml+xml,*/*;q=0.8")
+            .call();
+        let r = match r {
+            Ok(r) => r,
+            Err(ureq::Error::Status(_, r)) => r,
+            Err(e) => panic!("{path}: {e}"),
+        };
+        let ctype = r.content_type().to_string();
+        (r.status(), ctype, r.into_string().unwrap())
+    };
+    let (s, ctype, body) = browse("/bao-cao");
+    assert_eq!((s, ctype.as_str()), (403, "text/html"), "{body}");
+    assert!(
+        body.contains("Không có quyền truy cập") && body.contains("Quay lại"),
+        "{body}"
+    );
+    let (s, ctype, body) = browse("/ho-so/H40.14-260305-9999");
+    assert_eq!((s, ctype.as_str()), (404, "text/html"), "{body}");
+    assert!(body.contains("Không tìm thấy"), "{body}");
+    // A script (no text/html in Accept) keeps its JSON.
+    let (s, v) = app.call("GET", "/ho-so/H40.14-260305-9999", Some(&officer), None);
+    assert_eq!((s, v["code"].as_str()), (404, Some("not_found")));
+
+    // The officer's start page and book show no Báo cáo or Quản trị.
+    let (_, _, home) = browse("/");
+    assert!(home.contains("href=\"/counter\"") && !home.contains("href=\"/bao-cao\""));
+    assert!(!home.contains("href=\"/admin\""), "{home}");
+    let (_, _, book) = browse("/ho-so");
+    assert!(!book.contains("href=\"/bao-cao\""));
+    let admin = app.login("admin");
+    let (_, adm) = app.raw("GET", "/", Some(&admin), None, "");
+    assert!(adm.contains("href=\"/bao-cao\"") && adm.contains("href=\"/admin\""));
+}

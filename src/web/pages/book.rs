@@ -78,6 +78,8 @@ struct ListPage {
     page: usize,
     next_page: Option<String>,
     period: String,
+    /// The Báo cáo button, for roles that may open the reports.
+    show_reports: bool,
 }
 
 /// Query string of the book's filters, as the form sends it (empty fields allowed).
@@ -144,6 +146,7 @@ pub async fn book(
             center: settings.name,
             agency_name: settings.dossier.agency_name,
             user: caller.principal.display_name.clone(),
+            show_reports: crate::web::routes::may_open("/bao-cao", Some(caller.principal.role)),
             rows: list.iter().map(|d| row(d, &names, now)).collect(),
             attention: attention.iter().map(|d| row(d, &names, now)).collect(),
             areas,
