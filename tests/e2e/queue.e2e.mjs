@@ -429,7 +429,13 @@ describe("motcua queue end to end (real Chromium)", { timeout: OVERALL_MS }, () 
     await c.locator("#act-finish").click();
     await expectText(c.locator("#cur-number"), "—");
     // Let the flash end so a calm board can be looked at too.
-    await poll("the flash to close", async () => !(await page.board.locator("#flash").isVisible()), { timeout: 12_000, interval: 250 });
+    try {
+      // The flash stays while the call is spoken (a priority call is ~11 s), then closes.
+      await poll("the flash to close", async () => !(await page.board.locator("#flash").isVisible()), { timeout: 25_000, interval: 250 });
+    } catch (e) {
+      const st = await page.board.evaluate(() => { const a = document.getElementById("voice"); return { played: window.motcuaPlayed, shown: window.motcuaShown, paused: a.paused, ended: a.ended, t: a.currentTime, d: a.duration, err: a.error && a.error.code, sound: !document.getElementById("sound").hidden }; });
+      throw new Error(e.message + " board: " + JSON.stringify(st));
+    }
     await shot(page.board, "board-idle.png");
     mark("priority ticket A002 issued, called, finished");
   });
@@ -493,6 +499,55 @@ describe("motcua queue end to end (real Chromium)", { timeout: OVERALL_MS }, () 
     assert.equal(own, 200, "counter 2 is hers");
     await lan.evaluate(async () => fetch("/api/v1/counters/2/close", { method: "POST", headers: { "Content-Type": "application/json" }, body: "{}" }));
     await lanCtx.close();
+  });
+
+  test("board: two calls 0.3 s apart are shown big and spoken in the same order", async () => {
+    const b = page.board;
+    const issue = async (service) => {
+      const r = await ctx.kiosk.request.post(server.base + "/api/v1/tickets", { data: { service } });
+      assert.equal(r.status(), 201, await r.text());
+      return (await r.json()).number;
+    };
+    const nB = await issue(2);
+    const nC = await issue(3);
+    const api = (method, url) => page.admin.evaluate(async ([m, u]) => {
+      const r = await fetch(u, { method: m, headers: { "Content-Type": "application/json" }, body: "{}" });
+      return { status: r.status, body: await r.text() };
+    }, [method, url]);
+    for (const c of [2, 3]) assert.equal((await api("POST", `/api/v1/counters/${c}/open`)).status, 200);
+    const playedBefore = (await b.evaluate(() => window.motcuaPlayed.length));
+    // Sample what the board shows big while each clip is playing.
+    await b.evaluate(() => {
+      window.__samples = [];
+      window.__sampler = setInterval(() => {
+        const a = document.getElementById("voice");
+        if (!a.paused && a.src) window.__samples.push([a.src.replace(location.origin, ""), document.getElementById("flash-number").textContent]);
+      }, 40);
+    });
+    const first = JSON.parse((await api("POST", "/api/v1/counters/2/call-next")).body);
+    await new Promise((r) => setTimeout(r, 300));
+    const second = JSON.parse((await api("POST", "/api/v1/counters/3/call-next")).body);
+    assert.deepEqual([first.number, second.number], [nB, nC]);
+    // Both tiles show their number at once.
+    await expectText(b.locator('.tile[data-counter="2"] .tile-number'), nB, { timeout: 2000 });
+    await expectText(b.locator('.tile[data-counter="3"] .tile-number'), nC, { timeout: 2000 });
+    const played = await poll("both announcements to have played", async () => {
+      if (await b.locator("#sound").isVisible()) await b.locator("#sound").click();
+      const st = await b.evaluate(() => ({ p: window.motcuaPlayed.slice(), ended: document.getElementById("voice").ended }));
+      return st.p.length >= playedBefore + 2 && st.ended ? st.p.slice(playedBefore) : null;
+    }, { timeout: 30_000, interval: 100 });
+    const samples = await b.evaluate(() => { clearInterval(window.__sampler); return window.__samples; });
+    const shownWhile = (src) => [...new Set(samples.filter(([s]) => s === src).map(([, n]) => n))];
+    assert.deepEqual(shownWhile(played[0]), [nB], `while ${nB} was spoken: ${JSON.stringify(samples)}`);
+    assert.deepEqual(shownWhile(played[1]), [nC], `while ${nC} was spoken: ${JSON.stringify(samples)}`);
+    const shown = await b.evaluate(() => window.motcuaShown.slice(-2));
+    assert.deepEqual(shown, [nB, nC], "shown big in the order spoken");
+    mark(`board: ${nB} then ${nC}, 0.3 s apart, each shown while spoken`);
+    for (const t of [first, second]) {
+      await api("POST", `/api/v1/tickets/${t.id}/start`);
+      await api("POST", `/api/v1/tickets/${t.id}/finish`);
+    }
+    for (const c of [2, 3]) await api("POST", `/api/v1/counters/${c}/close`);
   });
 
   let dossierCode;
