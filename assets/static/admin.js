@@ -29,6 +29,9 @@
     f.code_width.value = settings.dossier.code_width;
     f.agency_name.value = settings.dossier.agency_name;
     f.pickup.value = settings.dossier.pickup;
+    f.place_name.value = settings.place_name || "";
+    f.public_url.value = settings.public_url || "";
+    $("reach-note").textContent = boot.reach || "";
   }
 
   $("center-form").addEventListener("submit", async (ev) => {
@@ -59,10 +62,16 @@
       const [code, ...rest] = l.split("|");
       return { code: code.trim(), name: (rest.join("|") || code).trim() };
     });
+    s.place_name = f.place_name.value.trim();
+    s.public_url = f.public_url.value.trim().replace(/\/+$/, "");
+    const msg = f.querySelector(".save-msg");
     try {
       settings = await Motcua.api("PUT", "/api/v1/settings", s);
-      say("Đã lưu cấu hình trung tâm.", true);
-    } catch (e) { say(e.message); }
+      const r = await Motcua.api("GET", "/api/v1/settings/reach");
+      boot.reach = r.explanation;
+      $("reach-note").textContent = r.explanation;
+      msg.textContent = "Đã lưu cấu hình trung tâm."; msg.className = "save-msg msg ok";
+    } catch (e) { msg.textContent = e.message; msg.className = "save-msg msg err"; }
   });
 
   const windowsText = (ws) => ws.map((w) => w.start.slice(0, 5) + "-" + w.end.slice(0, 5)).join(", ");

@@ -18,6 +18,74 @@ pub struct CenterSettings {
     pub ticket: TicketSettings,
     /// Dossier codes and receipts.
     pub dossier: DossierSettings,
+    /// The place name (địa danh) every form prints before its date: `Tân Phú, ngày …`.
+    pub place_name: String,
+    /// The address printed in QR codes and links for citizens (`https://motcua.tanphu.gov.vn`,
+    /// or `http://192.168.1.10:8080` inside the center only); empty: the address the
+    /// browser used, which may be 127.0.0.1 or an officer's view of the LAN.
+    pub public_url: String,
+}
+
+/// Who can open the public address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reach {
+    /// No address set: links use whatever address the browser used.
+    Unset,
+    /// A private or local address: only devices on the center's network can open it.
+    CenterOnly,
+    /// A public name or address: a citizen at home can open it, if the network lets it in.
+    Internet,
+}
+
+impl Reach {
+    /// Plain Vietnamese for the admin page.
+    pub fn explain_vi(self) -> &'static str {
+        match self {
+            Reach::Unset => "Chưa đặt địa chỉ công khai: mã QR và đường dẫn trên giấy tờ dùng địa chỉ của máy đang in, có thể là 127.0.0.1 — công dân không mở được. Hãy đặt địa chỉ.",
+            Reach::CenterOnly => "Địa chỉ này chỉ mở được trong mạng của trung tâm (Wi-Fi, máy ở quầy, ki-ốt). Công dân ở nhà KHÔNG tra cứu được bằng mã QR; họ tra cứu tại ki-ốt hoặc hỏi cán bộ.",
+            Reach::Internet => "Địa chỉ công khai: công dân ở nhà mở được nếu đường truyền của trung tâm đã được cấu hình cho phép truy cập từ Internet (hỏi đơn vị cung cấp mạng hoặc huyện).",
+        }
+    }
+}
+
+/// `http(s)://host[:port]`, no path: the form the public address must have.
+fn parse_base(url: &str) -> Option<(&str, &str)> {
+    let (scheme, rest) = url.split_once("://")?;
+    if !(scheme == "http" || scheme == "https") || rest.is_empty() {
+        return None;
+    }
+    if rest.contains(['/', '?', '#', ' ', '@']) {
+        return None;
+    }
+    let host = match rest.strip_prefix('[') {
+        Some(v6) => v6.split(']').next()?,
+        None => rest.rsplit_once(':').map_or(rest, |(h, _)| h),
+    };
+    (!host.is_empty()).then_some((scheme, host))
+}
+
+/// Where an address can be opened from (see [`Reach`]).
+pub fn reach(url: &str) -> Reach {
+    let Some((_, host)) = parse_base(url.trim()) else {
+        return Reach::Unset;
+    };
+    let private = match host.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V4(ip)) => {
+            ip.is_private() || ip.is_loopback() || ip.is_link_local() || ip.is_unspecified()
+        }
+        Ok(std::net::IpAddr::V6(ip)) => {
+            ip.is_loopback()
+                || (ip.segments()[0] & 0xfe00) == 0xfc00
+                || (ip.segments()[0] & 0xffc0) == 0xfe80
+        }
+        Err(_) => host == "localhost" || host.ends_with(".local") || !host.contains('.'),
+    };
+    if private {
+        Reach::CenterOnly
+    } else {
+        Reach::Internet
+    }
 }
 
 /// How dossiers are numbered and what the receipt (Mẫu 01) prints.
@@ -79,6 +147,8 @@ impl Default for CenterSettings {
             speech: SpeechSettings::default(),
             ticket: TicketSettings::default(),
             dossier: DossierSettings::default(),
+            place_name: String::new(),
+            public_url: String::new(),
         }
     }
 }
@@ -109,10 +179,106 @@ impl CenterSettings {
         if !(1..=9).contains(&self.dossier.code_width) {
             return Err("Số chữ số của số thứ tự hồ sơ phải từ 1 đến 9".into());
         }
+        if self.place_name.chars().count() > 60 {
+            return Err("Địa danh tối đa 60 ký tự".into());
+        }
+        if !self.public_url.is_empty() && parse_base(&self.public_url).is_none() {
+            return Err("Địa chỉ công khai phải có dạng http://tên-hoặc-IP[:cổng] hoặc https://…, không có đường dẫn phía sau".into());
+        }
         if !self.speech.template.contains("{số}") {
             return Err("Mẫu câu gọi số phải có {số}".into());
         }
         Ok(())
+    }
+}
+
+impl CenterSettings {
+    /// The base of every link printed or shown to citizens: the public address when set,
+    /// else the one the request came by.
+    pub fn public_base(&self, request_base: &str) -> String {
+        if self.public_url.is_empty() {
+            request_base.trim_end_matches('/').to_string()
+        } else {
+            self.public_url.clone()
+        }
+    }
+
+    /// `Tân Phú, ngày 05 tháng 03 năm 2026` (dots where no place is set, as blank forms do).
+    pub fn place_and_date(&self, date_vi: &str) -> String {
+        let place = self.place_name.trim();
+        if place.is_empty() {
+            format!("……, {date_vi}")
+        } else {
+            format!("{place}, {date_vi}")
+        }
+    }
+}
+
+#[cfg(test)]
+mod address_tests {
+    use super::*;
+
+    #[test]
+    fn the_public_address_says_who_can_open_it() {
+        assert_eq!(reach(""), Reach::Unset);
+        assert_eq!(
+            reach("motcua.tanphu.gov.vn"),
+            Reach::Unset,
+            "no scheme: not an address"
+        );
+        assert_eq!(reach("http://192.168.1.10:8080"), Reach::CenterOnly);
+        assert_eq!(reach("http://10.0.0.5"), Reach::CenterOnly);
+        assert_eq!(reach("http://127.0.0.1:8080"), Reach::CenterOnly);
+        assert_eq!(reach("http://motcua.local"), Reach::CenterOnly);
+        assert_eq!(reach("http://[fd00::1]:8080"), Reach::CenterOnly);
+        assert_eq!(reach("https://motcua.tanphu.gov.vn"), Reach::Internet);
+        assert_eq!(reach("http://14.225.1.2:8080"), Reach::Internet);
+    }
+
+    #[test]
+    fn only_a_bare_base_is_accepted() {
+        let mut s = CenterSettings::default();
+        for ok in [
+            "",
+            "https://motcua.tanphu.gov.vn",
+            "http://192.168.1.10:8080",
+        ] {
+            s.public_url = ok.into();
+            assert!(s.validate().is_ok(), "{ok}");
+        }
+        for bad in [
+            "ftp://x",
+            "https://x/tra-cuu",
+            "motcua.vn",
+            "http://",
+            "http://a b",
+        ] {
+            s.public_url = bad.into();
+            assert!(s.validate().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn forms_print_the_place_before_the_date() {
+        let mut s = CenterSettings::default();
+        assert_eq!(
+            s.place_and_date("ngày 05 tháng 03 năm 2026"),
+            "……, ngày 05 tháng 03 năm 2026"
+        );
+        s.place_name = "Tân Phú".into();
+        assert_eq!(
+            s.place_and_date("ngày 05 tháng 03 năm 2026"),
+            "Tân Phú, ngày 05 tháng 03 năm 2026"
+        );
+        assert_eq!(
+            s.public_base("http://127.0.0.1:8080/"),
+            "http://127.0.0.1:8080"
+        );
+        s.public_url = "https://motcua.tanphu.gov.vn".into();
+        assert_eq!(
+            s.public_base("http://127.0.0.1:8080"),
+            "https://motcua.tanphu.gov.vn"
+        );
     }
 }
 

@@ -47,6 +47,7 @@ impl Services {
                 agency_name: "ỦY BAN NHÂN DÂN XÃ TÂN PHÚ".into(),
                 ..Default::default()
             },
+            place_name: "Tân Phú".into(),
             ..CenterSettings::default()
         };
         self.save_settings(&sys, settings)?;

@@ -229,8 +229,16 @@ impl Services {
                         priority: category,
                         waiting_ahead: ahead,
                         issued_local: crate::domain::time::local(now).naive_local(),
-                        qr_url: status_base
-                            .map(|b| format!("{b}/t/{}/{}", ticket.id, ticket.status_token)),
+                        // The public address when the admin set one (the kiosk's own
+                        // address is often 127.0.0.1, useless on a citizen's phone).
+                        qr_url: status_base.map(|b| {
+                            format!(
+                                "{}/t/{}/{}",
+                                s.public_base(b),
+                                ticket.id,
+                                ticket.status_token
+                            )
+                        }),
                     },
                     checklist: None,
                     state: PrintState::Pending,

@@ -117,6 +117,7 @@ routes! {
     POST "/api/v1/me/password" => api::change_password, Access::Authenticated;
     GET  "/api/v1/settings" => api::get_settings, LIVE;
     PUT  "/api/v1/settings" => api::put_settings, ADMIN;
+    GET  "/api/v1/settings/reach" => api::settings_reach, ADMIN;
     GET  "/api/v1/services" => api::list_services, LIVE;
     POST "/api/v1/services" => api::create_service, ADMIN;
     PUT  "/api/v1/services/{id}" => api::update_service, ADMIN;

@@ -151,3 +151,50 @@ fn people_get_vietnamese_pages_not_json() {
     let (_, adm) = app.raw("GET", "/", Some(&admin), None, "");
     assert!(adm.contains("href=\"/bao-cao\"") && adm.contains("href=\"/admin\""));
 }
+
+/// The admin sets the place name and the public address: every form heads its date with
+/// the place, QR codes and links use the address, and the admin is told who can open it.
+#[test]
+fn place_name_and_public_address_reach_the_paper() {
+    let app = TestApp::start();
+    let admin = app.login("admin");
+    let officer = app.login("canbo1");
+    let (_, mut s) = app.call("GET", "/api/v1/settings", Some(&admin), None);
+    s["public_url"] = json!("https://motcua.tanphu.gov.vn/tra-cuu");
+    let (st, e) = app.call("PUT", "/api/v1/settings", Some(&admin), Some(s.clone()));
+    assert_eq!(st, 422, "a path after the address is refused: {e}");
+    let (_, r) = app.call("GET", "/api/v1/settings/reach", Some(&admin), None);
+    assert_eq!(r["reach"], "unset");
+
+    s["public_url"] = json!("http://192.168.1.10:8080");
+    s["place_name"] = json!("Tân Phú");
+    assert_eq!(
+        app.call("PUT", "/api/v1/settings", Some(&admin), Some(s.clone()))
+            .0,
+        200
+    );
+    let (_, r) = app.call("GET", "/api/v1/settings/reach", Some(&admin), None);
+    assert_eq!(r["reach"], "center_only");
+    assert!(r["explanation"]
+        .as_str()
+        .unwrap()
+        .contains("KHÔNG tra cứu được"));
+
+    s["public_url"] = json!("https://motcua.tanphu.gov.vn");
+    assert_eq!(
+        app.call("PUT", "/api/v1/settings", Some(&admin), Some(s)).0,
+        200
+    );
+    let d = crate::dossiers::receive(&app, &officer, "1.004873");
+    let code = d["code"].as_str().unwrap();
+    let form = page(&app, &format!("/ho-so/{code}/mau/01"), Some(&officer));
+    assert!(form.contains("Tân Phú, ngày"), "the place heads the date");
+    assert!(
+        form.contains("https://motcua.tanphu.gov.vn/tra-cuu/"),
+        "the QR link uses the address"
+    );
+    assert!(
+        form.contains("mở trang https://motcua.tanphu.gov.vn/tra-cuu"),
+        "the receipt names the site"
+    );
+}

@@ -12,6 +12,18 @@ pub async fn get_settings(state: Data) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(blocking(move || s.settings()).await?))
 }
 
+/// What a citizen at home can reach of the public address, in plain Vietnamese.
+pub async fn settings_reach(state: Data) -> Result<HttpResponse, ApiError> {
+    let s = state.services.clone();
+    let settings = blocking(move || s.settings()).await?;
+    let reach = crate::domain::center::reach(&settings.public_url);
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "public_url": settings.public_url,
+        "reach": reach,
+        "explanation": reach.explain_vi(),
+    })))
+}
+
 pub async fn put_settings(
     state: Data,
     caller: Caller,

@@ -22,8 +22,10 @@ pub async fn admin(state: Data, caller: Caller) -> Result<HttpResponse, ApiError
     let s = state.services.clone();
     let (settings, counters, areas) =
         blocking(move || Ok((s.settings()?, s.counters()?, s.services()?))).await?;
-    let boot =
-        island(&serde_json::json!({ "settings": settings, "areas": areas, "counters": counters }));
+    let reach = crate::domain::center::reach(&settings.public_url).explain_vi();
+    let boot = island(&serde_json::json!({
+        "settings": settings, "areas": areas, "counters": counters, "reach": reach,
+    }));
     html(AdminPage {
         center: settings.name,
         user: caller.principal.display_name,

@@ -25,7 +25,10 @@ struct FormPage {
     received_long: String,
     due_long: String,
     pickup: String,
+    /// `Tân Phú, ngày …`: the place name and the date, as every form heads its text.
     today: String,
+    /// The public address citizens use (the lookup page is under it).
+    site: String,
     qr: String,
     lookup_url: String,
     steps: Vec<StepRow>,
@@ -59,7 +62,8 @@ pub async fn dossier_form(
         let names = display_names(&s)?;
         let name = |o: &str| names.get(o).cloned().unwrap_or_else(|| o.to_string());
         let now = s.clock.now();
-        let lookup_url = format!("{base}/tra-cuu/{}", d.lookup_token);
+        let site = settings.public_base(&base);
+        let lookup_url = format!("{site}/tra-cuu/{}", d.lookup_token);
         let reason_for = |e: crate::domain::dossier::EventKind| {
             d.history
                 .iter()
@@ -125,7 +129,9 @@ pub async fn dossier_form(
                     .or(d.state.due_at),
             ),
             pickup: d.pickup.clone(),
-            today: local(now).format("ngày %d tháng %m năm %Y").to_string(),
+            today: settings
+                .place_and_date(&local(now).format("ngày %d tháng %m năm %Y").to_string()),
+            site: site.clone(),
             qr: qr_svg(&lookup_url),
             lookup_url,
             steps: step_rows(&d, &names),

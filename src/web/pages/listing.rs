@@ -182,9 +182,10 @@ pub async fn poster(
             .into_iter()
             .find(|a| a.id == id)
             .ok_or(ServiceError::NotFound("lĩnh vực"))?;
-        let url = format!("{base}/thu-tuc?area={id}");
+        let settings = s.settings()?;
+        let url = format!("{}/thu-tuc?area={id}", settings.public_base(&base));
         Ok(PosterPage {
-            center: s.settings()?.name,
+            center: settings.name,
             area: area.name,
             procs: s
                 .search_procedures("")?
