@@ -299,9 +299,11 @@ fn env_map() -> HashMap<String, String> {
 fn init_logs(filter: &str) {
     let f = tracing_subscriber::EnvFilter::try_new(filter)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // Colours only for a terminal: a log redirected to a file (demo.log) stays plain text.
     let _ = tracing_subscriber::fmt()
         .with_env_filter(f)
         .with_target(false)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
         .try_init();
 }
 

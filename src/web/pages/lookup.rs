@@ -24,6 +24,9 @@ struct LookupPage {
 
 struct PublicView {
     code: String,
+    /// The code split into its parts (agency, day, number), each kept whole on a line: a
+    /// phone wraps between parts, never inside a number.
+    code_parts: Vec<String>,
     procedure: String,
     status: &'static str,
     status_code: u8,
@@ -37,6 +40,22 @@ struct PublicView {
     steps: Vec<(String, &'static str)>,
 }
 
+fn code_parts(code: &str) -> Vec<String> {
+    let parts: Vec<&str> = code.split('-').collect();
+    let last = parts.len().saturating_sub(1);
+    parts
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            if i < last {
+                format!("{p}-")
+            } else {
+                p.to_string()
+            }
+        })
+        .collect()
+}
+
 fn public_page_view(p: &PublicDossier) -> PublicView {
     let w = |t: Option<chrono::DateTime<chrono::FixedOffset>>| {
         t.map(|t| t.format("%H:%M ngày %d/%m/%Y").to_string())
@@ -44,6 +63,7 @@ fn public_page_view(p: &PublicDossier) -> PublicView {
     };
     PublicView {
         code: p.code.clone(),
+        code_parts: code_parts(&p.code),
         procedure: p.procedure_name.clone(),
         status: p.status_label,
         status_code: p.status.code(),
