@@ -242,6 +242,13 @@ fn check_applicant(a: &Applicant) -> Result<Applicant> {
     if !phone_ok {
         return Err(ServiceError::Invalid("Số điện thoại không hợp lệ".into()));
     }
+    // The receipt promises a lookup by the last 4 digits of one of them.
+    if a.phone.is_empty() && a.id_number.is_empty() {
+        return Err(ServiceError::rejected(
+            "lookup_key_required",
+            "Cần số điện thoại hoặc số CCCD của người nộp: công dân dùng 4 số cuối để tra cứu hồ sơ",
+        ));
+    }
     Ok(a)
 }
 

@@ -379,6 +379,11 @@ fn bad_dossier_input_is_refused_and_nothing_is_stored() {
             "invalid_input",
         ),
         (
+            json!({"procedure_code": "1.001193", "applicant": {"name": "Nguyễn Văn An", "address": "Thôn Đông"}}),
+            422,
+            "lookup_key_required",
+        ),
+        (
             json!({"procedure_code": "1.001193", "applicant": applicant(), "ticket": 999}),
             404,
             "not_found",

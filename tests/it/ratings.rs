@@ -117,7 +117,7 @@ fn the_citizen_rates_from_the_ticket_qr_and_the_rating_binds_the_dossier() {
     let (s, d) = app.post(
         "/api/v1/dossiers",
         &officer,
-        json!({"procedure_code": "1.001193", "applicant": {"name": "Lê Văn Tám"}, "ticket": id}),
+        json!({"procedure_code": "1.001193", "applicant": {"name": "Lê Văn Tám", "phone": "0987 654 321"}, "ticket": id}),
     );
     assert_eq!(s, 201, "{d}");
     let (_, page) = app.raw("GET", &format!("/t/{id}/{token}"), None, None, "");
