@@ -247,6 +247,16 @@ impl Services {
     }
 }
 
+/// `85,50` (the report's rounded percent) as the fraction 0.855.
+fn percent_value(p: &str) -> Option<f64> {
+    // Hundredths of a percent as an integer, then one division: 66,67 → 0.6667 exactly as
+    // printed, not 0.6667000000000001.
+    let (whole, frac) = p.split_once(',').unwrap_or((p, "0"));
+    let hundredths =
+        whole.parse::<u64>().ok()? * 100 + format!("{frac:0<2}")[..2].parse::<u64>().ok()?;
+    Some(hundredths as f64 / 10_000.0)
+}
+
 /// The report as CSV with the columns of Biểu 06 (Vietnamese headers), then the rates.
 pub fn report_csv(r: &DossierReport) -> String {
     let mut out = String::from(
@@ -492,15 +502,12 @@ pub fn report_xlsx(r: &DossierReport, agency: &str) -> std::result::Result<Vec<u
         ws.write(at, 2, formula).map_err(e)?;
         ws.write(at, 10, format!("{} / {}", rate.numerator, rate.denominator))
             .map_err(e)?;
-        ws.write(
-            at,
-            12,
-            rate.percent
-                .as_deref()
-                .map(|p| format!("{p}%"))
-                .unwrap_or_default(),
-        )
-        .map_err(e)?;
+        // A number Excel can compute with (0.8550 shown as 85,50 %), rounded as the
+        // report rounds it; empty when there is nothing to divide by.
+        if let Some(v) = rate.percent.as_deref().and_then(percent_value) {
+            ws.write_number_with_format(at, 12, v, &Format::new().set_num_format("0.00%"))
+                .map_err(e)?;
+        }
         at += 1;
     }
     ws.write(
@@ -734,4 +741,19 @@ pub fn queue_xlsx(
         row += 1;
     }
     wb.save_to_buffer().map_err(e)
+}
+
+#[cfg(test)]
+mod percent_tests {
+    use super::percent_value;
+
+    /// The workbook's rate cells are the report's own rounded percents, as numbers.
+    #[test]
+    fn rounded_percents_become_exact_fractions() {
+        assert_eq!(percent_value("66,67"), Some(0.6667));
+        assert_eq!(percent_value("100,00"), Some(1.0));
+        assert_eq!(percent_value("0,05"), Some(0.0005));
+        assert_eq!(percent_value("80"), Some(0.8));
+        assert_eq!(percent_value("x"), None);
+    }
 }
