@@ -38,10 +38,7 @@ pub struct User {
 /// who handle that area first, then those who handle any, then the rest (a leader may
 /// still route anywhere); disabled accounts never. Stable by display name within a group.
 pub fn assignees_for_area(users: &[User], area: ServiceId) -> Vec<&User> {
-    let mut out: Vec<&User> = users
-        .iter()
-        .filter(|u| !u.disabled && matches!(u.role, Role::Officer | Role::Leader | Role::Admin))
-        .collect();
+    let mut out: Vec<&User> = users.iter().filter(|u| u.handles_dossiers()).collect();
     let group = |u: &User| {
         if u.areas.contains(&area) {
             0
@@ -53,6 +50,18 @@ pub fn assignees_for_area(users: &[User], area: ServiceId) -> Vec<&User> {
     };
     out.sort_by(|a, b| (group(a), &a.display_name).cmp(&(group(b), &b.display_name)));
     out
+}
+
+impl User {
+    /// Whether the person can be handed dossiers: an active officer, leader or admin.
+    pub fn handles_dossiers(&self) -> bool {
+        !self.disabled && matches!(self.role, Role::Officer | Role::Leader | Role::Admin)
+    }
+
+    /// Whether the person may open `counter` (no counters given: any).
+    pub fn works_at(&self, counter: CounterId) -> bool {
+        self.counters.is_empty() || self.counters.contains(&counter)
+    }
 }
 
 /// The longest display name (printed on Mẫu 01 and shown on the rating tablet).

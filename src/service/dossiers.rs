@@ -262,7 +262,7 @@ fn staff_user(tx: &Tx, name: &str) -> Result<User> {
     let u: User = tx
         .user(name.trim())?
         .ok_or_else(|| ServiceError::Invalid(format!("Không có cán bộ \"{}\"", name.trim())))?;
-    if u.disabled || !matches!(u.role, Role::Admin | Role::Leader | Role::Officer) {
+    if !u.handles_dossiers() {
         return Err(ServiceError::Invalid(format!(
             "Tài khoản \"{}\" không nhận xử lý hồ sơ",
             u.username

@@ -93,19 +93,20 @@ fn settings(tx: &Tx) -> Result<CenterSettings> {
     Ok(tx.meta_cached("settings")?.unwrap_or_default())
 }
 
+/// The wait promised to a new ticket, from the area's availability (its open counters).
 fn estimate(
     tx: &Tx,
     service: ServiceId,
     ahead: u32,
+    availability: queue::Availability,
     now: DateTime<Utc>,
     s: &CenterSettings,
 ) -> Result<Option<u32>> {
     let durations = tx.service_times(service, local_day(now))?;
-    let open = tx
-        .counters()?
-        .iter()
-        .filter(|c| c.is_open() && c.serves(service))
-        .count() as u32;
+    let open = match availability {
+        queue::Availability::Serving { open } => open,
+        _ => 0,
+    };
     let mean = queue::mean_service_secs(&durations, s.queue.default_service_secs);
     Ok(queue::estimate_wait_secs(ahead, open, mean))
 }
@@ -205,8 +206,8 @@ impl Services {
                 dossier,
                 received: vec![],
             };
-            let wait = estimate(tx, service, ahead, now, &s)?;
             let availability = queue::Availability::of(&area, &tx.counters()?, now);
+            let wait = estimate(tx, service, ahead, availability, now, &s)?;
             tx.put_ticket(&ticket)?;
             tx.emit(EventKind::TicketIssued {
                 ticket: ticket.clone(),
@@ -374,23 +375,17 @@ impl Services {
     /// An officer opens a counter in their name: one of theirs when the admin gave them
     /// counters (an admin or leader may open any, e.g. to stand in).
     pub fn open_counter(&self, actor: &Actor, counter_id: CounterId) -> Result<Counter> {
-        self.run(actor, |tx, _| {
+        self.counter_command(actor, counter_id, |tx, c, actor| {
             if actor.account_role() == Some(Role::Officer) {
                 let user: Option<crate::domain::account::User> = tx.user(&actor.name)?;
-                if let Some(u) = user.filter(|u| !u.counters.is_empty()) {
-                    if !u.counters.contains(&counter_id) {
-                        return Err(ServiceError::Forbidden(
-                            "Quầy này chưa được giao cho bạn; chọn quầy của bạn hoặc hỏi quản trị viên"
-                                .into(),
-                        ));
-                    }
+                if user.is_some_and(|u| !u.works_at(counter_id)) {
+                    return Err(ServiceError::Forbidden(
+                        "Quầy này chưa được giao cho bạn; chọn quầy của bạn hoặc hỏi quản trị viên"
+                            .into(),
+                    ));
                 }
             }
-            let mut c = load_counter(tx, counter_id)?;
-            c.open(&actor.name)?;
-            tx.put_counter(&c)?;
-            tx.emit(EventKind::CounterChanged { counter: c.clone() });
-            Ok(c)
+            Ok(c.open(&actor.name)?)
         })
     }
 
@@ -400,14 +395,14 @@ impl Services {
         counter_id: CounterId,
         reason: &str,
     ) -> Result<Counter> {
-        self.counter_command(actor, counter_id, |c, actor| {
+        self.counter_command(actor, counter_id, |_, c, actor| {
             check_operator(actor, c)?;
             Ok(c.pause(reason)?)
         })
     }
 
     pub fn close_counter(&self, actor: &Actor, counter_id: CounterId) -> Result<Counter> {
-        self.counter_command(actor, counter_id, |c, actor| {
+        self.counter_command(actor, counter_id, |_, c, actor| {
             if c.officer().is_some() {
                 check_operator(actor, c)?;
             }
@@ -420,11 +415,11 @@ impl Services {
         &self,
         actor: &Actor,
         counter_id: CounterId,
-        f: impl FnOnce(&mut Counter, &Actor) -> Result<()>,
+        f: impl FnOnce(&Tx, &mut Counter, &Actor) -> Result<()>,
     ) -> Result<Counter> {
         self.run(actor, |tx, _| {
             let mut c = load_counter(tx, counter_id)?;
-            f(&mut c, actor)?;
+            f(tx, &mut c, actor)?;
             tx.put_counter(&c)?;
             tx.emit(EventKind::CounterChanged { counter: c.clone() });
             Ok(c)
