@@ -856,7 +856,12 @@ impl Services {
         let list = if query.trim().is_empty() {
             cat.procedures
         } else {
-            crate::domain::search::search(&cat.procedures, query)
+            // Among equal matches, what this center received most over the last year.
+            let today = crate::domain::report::aggregates::day_number(crate::domain::time::local_day(
+                self.clock.now(),
+            ));
+            let asked = self.store.read()?.receipts_by_procedure_since(today - 365)?;
+            crate::domain::search::search_ranked(&cat.procedures, query, &asked)
                 .into_iter()
                 .cloned()
                 .collect()

@@ -181,6 +181,28 @@ macro_rules! report_reads {
                 Ok(())
             }
 
+            /// Dossiers received per procedure code on days `from..` (a day number): what
+            /// the search uses to put the procedures people actually ask for first. Reads
+            /// only the rows of those days (the day leads the key).
+            pub fn receipts_by_procedure_since(
+                &self,
+                from: i32,
+            ) -> Result<std::collections::HashMap<String, u64>, StoreError> {
+                use crate::domain::report::aggregates::{DIRECT, ONLINE};
+                let t = self.txn.open_table(BY_PROCEDURE)?;
+                let mut out = std::collections::HashMap::new();
+                for row in t.range::<(i32, u32, &str)>((from, 0, "")..)? {
+                    let (k, v) = row?;
+                    let (_, _, code) = k.value();
+                    let c = v.value();
+                    let n = (c[DIRECT] + c[ONLINE]).max(0) as u64;
+                    if n > 0 {
+                        *out.entry(code.to_string()).or_insert(0) += n;
+                    }
+                }
+                Ok(out)
+            }
+
             /// All three tables, for comparing live sums with a rebuild.
             pub fn report_tables(&self) -> Result<[Vec<AggRow>; 3], StoreError> {
                 let mut out: [Vec<AggRow>; 3] = Default::default();

@@ -68,6 +68,9 @@ struct ListingPage {
     q: String,
     groups: Vec<AreaGroup>,
     hits: Option<Vec<ProcView>>,
+    /// The whole list by area shows when nothing was searched or nothing was found;
+    /// after hits it would bury them, so a link leads there instead.
+    show_groups: bool,
     version: u32,
     updated: String,
 }
@@ -115,6 +118,7 @@ pub async fn listing(state: Data, q: web::Query<ListingQuery>) -> Result<HttpRes
             center: s.settings()?.name,
             q,
             groups,
+            show_groups: hits.as_ref().is_none_or(|h: &Vec<ProcView>| h.is_empty()),
             hits,
             version: cat.version,
             updated: catalogue_date(&cat),
