@@ -475,20 +475,20 @@ fn initial(word: &str) -> String {
     out
 }
 
-/// A name fit for the board: family name kept, middle names as initial + `***`, the last
-/// given name as its initial (`Nguyễn Văn An` → `Nguyễn V*** A`). A one-word name shows
-/// only its initial (`H***`), since showing it whole would show everything.
+/// A name fit for a public page: the family name kept, the other names as initials
+/// joined by dots, the way Vietnamese newspapers shield a person (`Nguyễn Văn Ân` →
+/// `Nguyễn V.Â.`). The citizen recognizes it; a passer-by learns little, since the family
+/// name is shared by millions. A one-word name shows only its initial (`H.`), since
+/// showing it whole would show everything. (An earlier `Nguyễn V*** Â` read as noise.)
 pub fn mask_name(full: &str) -> String {
     let norm: String = full.nfc().collect();
     let words: Vec<&str> = norm.split_whitespace().collect();
     match words.as_slice() {
         [] => String::new(),
-        [only] => format!("{}***", initial(only)),
-        [family, middle @ .., last] => {
-            let mut parts = vec![family.to_string()];
-            parts.extend(middle.iter().map(|w| format!("{}***", initial(w))));
-            parts.push(initial(last));
-            parts.join(" ")
+        [only] => format!("{}.", initial(only)),
+        [family, rest @ ..] => {
+            let initials: String = rest.iter().map(|w| format!("{}.", initial(w))).collect();
+            format!("{family} {initials}")
         }
     }
 }
@@ -821,7 +821,7 @@ mod tests {
         let dbg = format!("{q:?} {:?}", q.id);
         assert!(!dbg.contains(HN_MALE_1999), "{dbg}");
         assert!(dbg.contains("********2345"));
-        assert!(dbg.contains("Nguyễn V*** A"));
+        assert!(dbg.contains("Nguyễn V.A."));
         assert!(!dbg.contains("Tràng Tiền"));
         assert!(!dbg.contains("15031999") && !dbg.contains("1999-03-15"));
         let mut f = good_fields();
@@ -841,16 +841,16 @@ mod tests {
 
     #[test]
     fn name_masking() {
-        assert_eq!(mask_name("Nguyễn Văn An"), "Nguyễn V*** A");
-        assert_eq!(mask_name("Nguyễn Thị Minh Khai"), "Nguyễn T*** M*** K");
-        assert_eq!(mask_name("Trần Bình"), "Trần B");
-        assert_eq!(mask_name("Hùng"), "H***");
-        assert_eq!(mask_name("   Lê    Ánh   Dương  "), "Lê Á*** D");
+        assert_eq!(mask_name("Nguyễn Văn An"), "Nguyễn V.A.");
+        assert_eq!(mask_name("Nguyễn Thị Minh Khai"), "Nguyễn T.M.K.");
+        assert_eq!(mask_name("Trần Bình"), "Trần B.");
+        assert_eq!(mask_name("Hùng"), "H.");
+        assert_eq!(mask_name("   Lê    Ánh   Dương  "), "Lê Á.D.");
         assert_eq!(mask_name(""), "");
         assert_eq!(mask_name("   "), "");
-        assert_eq!(mask_name("ĐẶNG ƯNG ỐC"), "ĐẶNG Ư*** Ố");
+        assert_eq!(mask_name("ĐẶNG ƯNG ỐC"), "ĐẶNG Ư.Ố.");
         let nfd: String = "Đặng Ưng Ốc".nfd().collect();
-        assert_eq!(mask_name(&nfd), "Đặng Ư*** Ố");
+        assert_eq!(mask_name(&nfd), "Đặng Ư.Ố.");
     }
 
     #[test]

@@ -17,6 +17,9 @@ pub const SESSION_PREFIX: &str = "Buổi: ";
 pub const SESSION_MORNING: &str = "Sáng";
 pub const SESSION_AFTERNOON: &str = "Chiều";
 pub const DEFAULT_FOOTER: &str = "Vui lòng giữ phiếu và chờ gọi số. Xin cảm ơn!";
+/// Under the QR: a code with no words is a code nobody scans (or one that looks like a
+/// payment). It opens the ticket's own page: the number, how many are ahead, the call.
+pub const QR_CAPTION: &str = "Quét mã để theo dõi lượt gọi trên điện thoại";
 
 /// All fixed template strings (for glyph-coverage checks).
 pub const TEMPLATE_STRINGS: &[&str] = &[
@@ -28,6 +31,7 @@ pub const TEMPLATE_STRINGS: &[&str] = &[
     SESSION_MORNING,
     SESSION_AFTERNOON,
     DEFAULT_FOOTER,
+    QR_CAPTION,
 ];
 
 /// Narrowest / widest paper the layout accepts (dots); other values are
@@ -239,6 +243,8 @@ pub fn render_ticket(t: &TicketPrint, layout: &TicketLayout) -> Bitmap {
                 // Unprintable as QR: print the URL so it's not lost.
                 c.space(m.d(8.0));
                 c.text(url.trim(), &m.text(18.0, Weight::Regular, Align::Center));
+            } else {
+                c.text(QR_CAPTION, &m.text(20.0, Weight::Regular, Align::Center));
             }
         }
     }

@@ -303,7 +303,7 @@ fn citizen_lookup_pages() {
         "application/x-www-form-urlencoded",
     );
     assert_eq!(s, 200);
-    assert!(page.contains("Nguyễn V*** A") && !page.contains("Nguyễn Văn An"));
+    assert!(page.contains("Nguyễn V.A.") && !page.contains("Nguyễn Văn An"));
     assert!(
         !page.contains("001090012345"),
         "no ID number on a public page"

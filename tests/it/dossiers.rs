@@ -133,7 +133,7 @@ fn reception_to_return_with_lookup() {
     );
     assert_eq!(s, 200, "{p}");
     insta::assert_json_snapshot!("dossier_lookup", p);
-    assert_eq!(p["applicant_masked"], "Nguyễn V*** A");
+    assert_eq!(p["applicant_masked"], "Nguyễn V.A.");
     // The receipt's QR token gives the same view without a second factor.
     let token = app.running().services.dossier(&code).unwrap().lookup_token;
     let (s, p2) = app.call("GET", &format!("/api/v1/lookup/{token}"), None, None);
