@@ -372,24 +372,26 @@
     } catch (e) { say(e.message); }
   });
 
-  function auditDetail(e) {
-    if (e.job) return "Lệnh in #" + e.job + " · phiếu #" + e.ticket + " · " + e.state + (e.error ? " · " + e.error : "");
-    if (e.ticket) return e.ticket.number + (e.action ? " · " + e.action : "") + (e.counter_number ? " → quầy " + e.counter_number : "");
-    if (e.counter) return "Quầy " + e.counter.number + " · " + e.counter.state.state;
-    if (e.service) return e.service.name;
-    if (e.username) return e.username + (e.action ? " · " + e.action : "");
-    return e.what || "";
-  }
-  async function loadAudit() {
+  // Rows come worded by the server (said: who, action, detail), so an inspector reads
+  // names and actions, not account keys and event types.
+  let auditBefore = null;
+  async function loadAudit(more) {
     const f = $("audit-form");
-    const q = new URLSearchParams({ actor: f.actor.value, type: f.type.value, limit: "100" });
+    const q = new URLSearchParams({ actor: f.actor.value.trim(), type: f.type.value, limit: "100" });
+    if (f.day.value) q.set("day", f.day.value);
+    if (more && auditBefore) q.set("before", String(auditBefore));
     let es;
-    try { es = await Motcua.api("GET", "/api/v1/audit?" + q); } catch (e) { say(e.message); return; }
-    $("audit").replaceChildren(...es.map((e) => Motcua.el("tr", {},
-      Motcua.el("td", {}, String(e.seq)), Motcua.el("td", {}, when(e.at)), Motcua.el("td", {}, e.actor.name + " (" + e.actor.role + ")"),
-      Motcua.el("td", {}, e.actor.addr || ""), Motcua.el("td", {}, e.type), Motcua.el("td", {}, auditDetail(e)))));
+    try { es = await Motcua.api("GET", "/api/v1/audit?" + q); } catch (e) { $("audit-result").textContent = e.message; return; }
+    const rows = es.map((e) => Motcua.el("tr", {},
+      Motcua.el("td", {}, String(e.seq)), Motcua.el("td", {}, when(e.at)), Motcua.el("td", {}, e.said.who),
+      Motcua.el("td", {}, e.said.action), Motcua.el("td", {}, e.said.detail), Motcua.el("td", {}, e.actor.addr || "")));
+    if (more) $("audit").append(...rows);
+    else $("audit").replaceChildren(...(rows.length ? rows : [Motcua.el("tr", {}, Motcua.el("td", { class: "empty-row", colspan: "6" }, "Không có dòng nào khớp bộ lọc"))]));
+    auditBefore = es.length ? es[es.length - 1].seq : auditBefore;
+    $("audit-more").hidden = es.length < 100;
   }
-  $("audit-form").addEventListener("submit", (ev) => { ev.preventDefault(); loadAudit(); });
+  $("audit-form").addEventListener("submit", (ev) => { ev.preventDefault(); loadAudit(false); });
+  $("audit-more").addEventListener("click", () => loadAudit(true));
   $("audit-verify").addEventListener("click", async () => {
     try {
       const r = await Motcua.api("GET", "/api/v1/audit/verify");
@@ -502,5 +504,5 @@
   renderCounters();
   loadPrinter();
   loadDevices();
-  loadAudit();
+  loadAudit(false);
 })();

@@ -97,7 +97,12 @@ fn official_words(q: &str) -> Option<String> {
     for (said, official) in CITIZEN_WORDS {
         let needle = format!(" {said} ");
         if padded.contains(&needle) {
-            return Some(padded.replacen(&needle, &format!(" {official} "), 1).trim().to_string());
+            return Some(
+                padded
+                    .replacen(&needle, &format!(" {official} "), 1)
+                    .trim()
+                    .to_string(),
+            );
         }
     }
     None

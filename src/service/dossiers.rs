@@ -857,10 +857,13 @@ impl Services {
             cat.procedures
         } else {
             // Among equal matches, what this center received most over the last year.
-            let today = crate::domain::report::aggregates::day_number(crate::domain::time::local_day(
-                self.clock.now(),
-            ));
-            let asked = self.store.read()?.receipts_by_procedure_since(today - 365)?;
+            let today = crate::domain::report::aggregates::day_number(
+                crate::domain::time::local_day(self.clock.now()),
+            );
+            let asked = self
+                .store
+                .read()?
+                .receipts_by_procedure_since(today - 365)?;
             crate::domain::search::search_ranked(&cat.procedures, query, &asked)
                 .into_iter()
                 .cloned()

@@ -457,6 +457,16 @@ describe("motcua queue end to end (real Chromium)", { timeout: OVERALL_MS }, () 
     await a.waitForFunction(() => /Mã: \d{6}/.test(document.getElementById("pair-code").textContent), null, { timeout: 5000 });
     await a.locator("#audit-verify").click();
     await a.waitForFunction(() => document.getElementById("audit-result").textContent.includes("toàn vẹn"), null, { timeout: 5000 });
+    // An inspector reads names and actions, not account keys and event types.
+    await a.locator('#audit-form select[name="type"]').selectOption("ticket_called");
+    await a.locator('#audit-form input[name="actor"]').fill("can bo 1");
+    await a.locator("#audit-form button.primary").click();
+    await a.waitForFunction(() => {
+      const r = document.querySelector("#audit tr");
+      return r && /Cán bộ 1 \(Cán bộ\)/.test(r.textContent) && /Gọi số/.test(r.textContent) && /→ Quầy 1/.test(r.textContent);
+    }, null, { timeout: 5000 });
+    const raw = await a.locator("#audit").textContent();
+    assert.ok(!/ticket_called|canbo1 \(officer\)/.test(raw), raw);
     await shot(a, "admin.png");
   });
 
@@ -629,7 +639,7 @@ describe("motcua queue end to end (real Chromium)", { timeout: OVERALL_MS }, () 
     await expectText(ph.locator(".big-code"), dossierCode);
     await expectText(ph.locator(".result .tag"), "Được tiếp nhận");
     const text = await ph.locator("main").textContent();
-    assert.ok(text.includes("Trần T*** B") && !text.includes("Trần Thị Bình"), "the name is masked");
+    assert.ok(text.includes("Trần T.B.") && !text.includes("Trần Thị Bình"), "the name is masked");
     await shot(ph, "lookup-phone.png");
     await phoneCtx.close();
 
@@ -804,6 +814,10 @@ describe("motcua queue end to end (real Chromium)", { timeout: OVERALL_MS }, () 
     await expectText(r.locator("#ask-number"), number);
     await expectText(r.locator("#ask-officer"), "Cán bộ 1");
     await shot(r, "rating-ask.png");
+    // The tablet reloads (power blip, a tap on refresh): the same question comes back.
+    await r.reload();
+    await r.locator("#ask").waitFor({ state: "visible", timeout: 3000 });
+    await expectText(r.locator("#ask-number"), number);
     await r.locator('.rate-key[data-level="5"]').click();
     await r.locator("#thanks").waitFor({ state: "visible", timeout: 3000 });
     await shot(r, "rating-thanks.png");

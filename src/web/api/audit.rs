@@ -12,6 +12,8 @@ type Data = actix_web::web::Data<crate::web::AppState>;
 pub struct AuditQuery {
     /// Only events by this user or device (substring).
     actor: Option<String>,
+    /// Only events of this local day (YYYY-MM-DD).
+    day: Option<chrono::NaiveDate>,
     /// Only events of this type (e.g. ticket_called).
     r#type: Option<String>,
     /// Only events before this sequence number (paging).
@@ -26,6 +28,7 @@ pub async fn audit(state: Data, q: web::Query<AuditQuery>) -> Result<HttpRespons
     let events = blocking(move || {
         s.audit_events(AuditFilter {
             actor: q.actor,
+            day: q.day,
             kind: q.r#type,
             before: q.before,
             limit: q.limit,
