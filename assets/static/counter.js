@@ -31,9 +31,27 @@
     return snapshot.serving.concat(snapshot.called).find((t) => t.counter === counterId) || null;
   }
 
+  // The picker: each counter with who holds it; taken ones and ones not given to this
+  // officer cannot be picked (the server refuses them too).
+  function renderPicker() {
+    const mineOnly = boot.my_counters || [];
+    $("pick-list").replaceChildren(...[...counters.values()].map((c) => {
+      const holder = c.state.officer;
+      const mine = holder === boot.me;
+      const allowed = mineOnly.length === 0 || mineOnly.includes(c.id);
+      const who = holder ? (boot.names[holder] || holder) : "";
+      const st = mine ? (c.state.state === "paused" ? "Bạn đang tạm ngưng — bấm để vào lại" : "Bạn đang mở — bấm để vào lại")
+        : holder ? (c.state.state === "paused" ? "Tạm ngưng · " : "Đang mở · ") + who
+        : !allowed ? "Không được giao cho bạn"
+        : "Đang đóng — bấm để mở";
+      return Motcua.el("button", { class: "btn pick" + (mine ? " primary" : ""), disabled: !allowed || (holder && !mine), onclick: () => pick(c.id) },
+        Motcua.el("b", {}, "Quầy " + c.number + " — " + c.name), Motcua.el("small", {}, st));
+    }));
+  }
+
   function render() {
     const c = counter();
-    if (!c) { $("pick").hidden = false; $("desk").hidden = true; return; }
+    if (!c) { $("pick").hidden = false; $("desk").hidden = true; renderPicker(); return; }
     $("pick").hidden = true;
     $("desk").hidden = false;
     $("desk-name").textContent = "Quầy " + c.number + " — " + c.name;
@@ -114,26 +132,48 @@
   }
 
   async function pick(id) {
+    const c = counters.get(id);
+    if (c && c.state.state === "closed") {
+      try { await Motcua.api("POST", "/api/v1/counters/" + id + "/open"); } catch (e) {
+        // Not opened: stay on the picker and say why (taken meanwhile, not this officer's).
+        $("pick-msg").textContent = e.message;
+        $("pick-msg").className = "msg err";
+        counterId = null;
+        localStorage.removeItem("motcua.counter");
+        await refresh();
+        return;
+      }
+    } else if (c && c.state.officer && c.state.officer !== boot.me) {
+      counterId = null;
+      localStorage.removeItem("motcua.counter");
+      await refresh();
+      return;
+    }
     counterId = id;
     localStorage.setItem("motcua.counter", String(id));
-    const c = counter();
-    if (c && c.state.state === "closed") {
-      try { await Motcua.api("POST", "/api/v1/counters/" + id + "/open"); } catch (e) { say(e.message); }
-    }
+    $("pick-msg").textContent = "";
     await refresh();
   }
 
-  document.querySelectorAll(".pick").forEach((b) => b.addEventListener("click", () => pick(Number(b.dataset.counter))));
   $("act-next").addEventListener("click", () => act(async () => {
     const t = await Motcua.api("POST", "/api/v1/counters/" + counterId + "/call-next");
     say(t ? "Đã gọi số " + t.number : "Không còn ai trong hàng chờ", true);
   }));
+  // Every action says what it did, in the card where the officer clicked.
+  const done = {
+    recall: (t) => "Đã gọi lại số " + t.number,
+    start: (t) => "Đang phục vụ số " + t.number,
+    finish: (t) => "Đã kết thúc phục vụ số " + t.number + ". Bấm «Gọi số tiếp theo» khi sẵn sàng.",
+    "no-show": (t) => "Số " + t.number + " vắng mặt — đã đưa vào danh sách vắng mặt bên phải",
+    transfer: (t) => "Đã chuyển số " + t.number + " sang " + ((areas.get(t.service) || {}).name || "lĩnh vực khác") +
+      (t.target_counter && counters.get(t.target_counter) ? ", quầy " + counters.get(t.target_counter).number : ""),
+  };
   const ticketAction = (name, body) => act(async () => {
     const cur = currentTicket();
     if (!cur) return;
     const t = await Motcua.api("POST", "/api/v1/tickets/" + cur.id + "/" + name, body);
     if (t.state === "no_show" || t.state === "cancelled") missed.unshift(t);
-    say("", true);
+    say((done[name] || (() => ""))(t), true);
   });
   $("act-recall").addEventListener("click", () => ticketAction("recall"));
   $("act-start").addEventListener("click", () => ticketAction("start"));
@@ -141,10 +181,22 @@
   $("act-noshow").addEventListener("click", () => ticketAction("no-show"));
   $("act-pause").addEventListener("click", () => {
     const reason = prompt("Lý do tạm ngưng (ví dụ: họp, nghỉ giải lao):", "Nghỉ giải lao");
-    if (reason) act(() => Motcua.api("POST", "/api/v1/counters/" + counterId + "/pause", { reason }));
+    if (reason) act(async () => {
+      await Motcua.api("POST", "/api/v1/counters/" + counterId + "/pause", { reason });
+      say("Quầy đang tạm ngưng: " + reason + ". Bấm «Mở lại quầy» khi quay lại.", true);
+    });
   });
-  $("act-resume").addEventListener("click", () => act(() => Motcua.api("POST", "/api/v1/counters/" + counterId + "/open")));
-  $("act-close").addEventListener("click", () => act(() => Motcua.api("POST", "/api/v1/counters/" + counterId + "/close")));
+  $("act-resume").addEventListener("click", () => act(async () => {
+    await Motcua.api("POST", "/api/v1/counters/" + counterId + "/open");
+    say("Quầy đã mở, màn hình chờ hiện quầy đang phục vụ", true);
+  }));
+  $("act-close").addEventListener("click", () => {
+    if (currentTicket() && !confirm("Quầy còn công dân đang được gọi/phục vụ. Vẫn đóng quầy?")) return;
+    act(async () => {
+      await Motcua.api("POST", "/api/v1/counters/" + counterId + "/close");
+      say("Đã đóng quầy. Màn hình chờ hiện «Đã đóng».", true);
+    });
+  });
   $("act-switch").addEventListener("click", () => { counterId = null; localStorage.removeItem("motcua.counter"); render(); });
   $("act-transfer").addEventListener("click", () => {
     const cur = currentTicket();

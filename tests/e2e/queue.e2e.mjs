@@ -383,6 +383,7 @@ describe("motcua queue end to end (real Chromium)", { timeout: OVERALL_MS }, () 
     await c.locator("#act-finish").click();
     await expectText(c.locator("#cur-number"), "—");
     await expectText(c.locator("#cur-info"), "Chưa có công dân tại quầy");
+    await expectText(c.locator("#msg"), /^Đã kết thúc phục vụ số A001\./);
     assert.equal(await c.locator("#act-finish").isDisabled(), true);
     await shot(c, "counter-finished.png");
     await shot(page.board, "board-finished.png");
@@ -503,6 +504,19 @@ describe("motcua queue end to end (real Chromium)", { timeout: OVERALL_MS }, () 
       lan.waitForURL((u) => u.pathname !== "/password", { timeout: 10_000 }),
       lan.locator('form[action="/password"] button').click(),
     ]);
+    // Her picker: her counter to open, the others greyed with the reason.
+    await lan.goto(server.base + "/counter");
+    const btn = (n) => lan.locator("#pick-list button.pick", { hasText: new RegExp("^\\s*Quầy " + n + " — ") });
+    await expectText(btn(3).locator("small"), "Không được giao cho bạn");
+    assert.ok(await btn(3).isDisabled(), "counter 3 is greyed");
+    await expectText(btn(1).locator("small"), /^Đang mở · Cán bộ 1$/);
+    assert.ok(await btn(1).isDisabled(), "counter 1 is taken");
+    await expectText(btn(2).locator("small"), "Đang đóng — bấm để mở");
+    await shot(lan, "counter-pick-lan.png");
+    await btn(2).click();
+    await expectText(lan.locator("#desk-state"), "Đang mở");
+    await lan.locator("#act-close").click();
+    await expectText(lan.locator("#msg"), /^Đã đóng quầy/);
     const other = await lan.evaluate(async () => (await fetch("/api/v1/counters/3/open", { method: "POST", headers: { "Content-Type": "application/json" }, body: "{}" })).status);
     assert.equal(other, 403, "counter 3 is not hers");
     const own = await lan.evaluate(async () => (await fetch("/api/v1/counters/2/open", { method: "POST", headers: { "Content-Type": "application/json" }, body: "{}" })).status);

@@ -23,10 +23,28 @@ struct CounterPage {
 
 pub async fn counter(state: Data, caller: Caller) -> Result<HttpResponse, ApiError> {
     let s = state.services.clone();
-    let (settings, counters, areas) =
-        blocking(move || Ok((s.settings()?, s.counters()?, s.services()?))).await?;
+    let (settings, counters, areas, users) = blocking(move || {
+        Ok((s.settings()?, s.counters()?, s.services()?, s.users()?))
+    })
+    .await?;
+    // The picker says who holds each counter and which are this officer's: an officer
+    // only opens the counters the admin gave them (none given = any).
+    let mine: Vec<u32> = match caller.principal.role {
+        crate::domain::center::Role::Officer => users
+            .iter()
+            .find(|u| u.username == caller.principal.name)
+            .map(|u| u.counters.clone())
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    let names: std::collections::HashMap<&str, &str> = users
+        .iter()
+        .map(|u| (u.username.as_str(), u.display_name.as_str()))
+        .collect();
     let boot = island(&serde_json::json!({
         "me": caller.principal.name,
+        "my_counters": mine,
+        "names": names,
         "areas": areas,
         "counters": counters,
         "categories": settings.queue.priority_categories,
