@@ -138,6 +138,15 @@ pub struct RatingSummary {
     /// `satisfied / total` as a percentage with two decimals, rounded half up; `None`
     /// without ratings.
     pub satisfied_percent: Option<String>,
+    /// How often each reason was given with an unhappy rating, in [`REASONS`] order,
+    /// only the reasons given at least once: what the center head acts on.
+    pub reasons: Vec<ReasonCount>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReasonCount {
+    pub reason: &'static str,
+    pub count: u32,
 }
 
 /// Satisfied = `Rất hài lòng` or `Hài lòng`.
@@ -154,9 +163,41 @@ pub fn summarize<'a>(ratings: impl IntoIterator<Item = &'a Rating>) -> RatingSum
         if r.is_dislike() {
             s.dislike += 1;
         }
+        for why in &r.reasons {
+            if let Some(known) = REASONS.iter().find(|x| **x == why.as_str()) {
+                match s.reasons.iter_mut().find(|c| c.reason == *known) {
+                    Some(c) => c.count += 1,
+                    None => s.reasons.push(ReasonCount {
+                        reason: known,
+                        count: 1,
+                    }),
+                }
+            }
+        }
     }
+    s.reasons
+        .sort_by_key(|c| REASONS.iter().position(|x| *x == c.reason));
     s.satisfied_percent = percent(u64::from(s.satisfied), u64::from(s.total));
     s
+}
+
+/// Summaries per key (an officer, a counter), in key order; ratings without a key (an
+/// officer not recorded, a phone rating of a ticket never served at a counter) are left
+/// out of this breakdown, not lumped into a false group.
+pub fn summarize_by<'a, K: Ord>(
+    ratings: impl IntoIterator<Item = &'a Rating>,
+    key: impl Fn(&Rating) -> Option<K>,
+) -> Vec<(K, RatingSummary)> {
+    let mut groups: std::collections::BTreeMap<K, Vec<&Rating>> = Default::default();
+    for r in ratings {
+        if let Some(k) = key(r) {
+            groups.entry(k).or_default().push(r);
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(k, rs)| (k, summarize(rs)))
+        .collect()
 }
 
 /// `n / d` as a percentage with two decimals, rounded half up, written the Vietnamese way
@@ -224,6 +265,43 @@ mod tests {
             .reasons
             .is_empty());
         assert_eq!(ok(3, &[], RatingChannel::Phone).unwrap().level, 3);
+    }
+
+    #[test]
+    fn breakdown_per_officer_counts_reasons_and_leaves_out_the_unknown() {
+        let mut rs: Vec<Rating> = [5, 2, 4].into_iter().map(r).collect();
+        rs[1].reasons = vec!["Thái độ cán bộ chưa tốt".into(), "Chờ đợi lâu".into()];
+        let mut other = r(2);
+        other.officer = Some("canbo2".into());
+        other.reasons = vec!["Chờ đợi lâu".into()];
+        rs.push(other);
+        let mut phone = r(5);
+        phone.officer = None;
+        rs.push(phone);
+        let by = summarize_by(&rs, |x| x.officer.clone());
+        assert_eq!(by.len(), 2);
+        assert_eq!(by[0].0, "canbo1");
+        assert_eq!(
+            (by[0].1.total, by[0].1.satisfied, by[0].1.dislike),
+            (3, 2, 1)
+        );
+        assert_eq!(by[0].1.satisfied_percent.as_deref(), Some("66,67"));
+        // Reasons in the list's order, not the order given.
+        let reasons: Vec<_> = by[0]
+            .1
+            .reasons
+            .iter()
+            .map(|c| (c.reason, c.count))
+            .collect();
+        assert_eq!(
+            reasons,
+            [("Chờ đợi lâu", 1), ("Thái độ cán bộ chưa tốt", 1)]
+        );
+        assert_eq!((by[1].0.as_str(), by[1].1.total), ("canbo2", 1));
+        // The whole center counts every rating, the phone one included.
+        let all = summarize(&rs);
+        assert_eq!(all.total, 5);
+        assert_eq!(all.reasons[0].count, 2);
     }
 
     #[test]

@@ -36,6 +36,10 @@ pub struct DossierReport {
     pub rates: Rates,
     pub rows: Vec<ReportRow>,
     pub ratings: RatingSummary,
+    /// The same ratings per officer and per counter (the center head's view of who and
+    /// where citizens are unhappy).
+    pub ratings_by_officer: Vec<RatingGroup>,
+    pub ratings_by_counter: Vec<RatingGroup>,
     /// The Decision 766 indexes computable here (whole center, or the chosen area).
     pub decision_766: Vec<report::Index766>,
     /// The nine legal indicators recorded in the period: how many dossiers, and each
@@ -43,6 +47,14 @@ pub struct DossierReport {
     pub indicators: IndicatorSummary,
     /// How this report counted.
     pub conventions: report::Conventions,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RatingGroup {
+    pub key: String,
+    pub label: String,
+    #[serde(flatten)]
+    pub summary: RatingSummary,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -149,7 +161,46 @@ impl Services {
                 .map(|u| (u.username, u.display_name))
                 .collect(),
         };
-        let (ratings, _) = self.ratings_between(from, to)?;
+        let (ratings, list) = self.ratings_between(from, to)?;
+        // An area report rates that area's tickets only.
+        let list: Vec<_> = list
+            .into_iter()
+            .filter(|x| area.is_none_or(|a| x.service == a))
+            .collect();
+        let ratings = if area.is_some() {
+            crate::domain::rating::summarize(&list)
+        } else {
+            ratings
+        };
+        let people: std::collections::HashMap<String, String> = self
+            .users()?
+            .into_iter()
+            .map(|u| (u.username, u.display_name))
+            .collect();
+        let ratings_by_officer = crate::domain::rating::summarize_by(&list, |x| x.officer.clone())
+            .into_iter()
+            .map(|(key, summary)| RatingGroup {
+                label: people.get(&key).cloned().unwrap_or_else(|| key.clone()),
+                key,
+                summary,
+            })
+            .collect();
+        let counter_numbers: std::collections::HashMap<u32, u32> = self
+            .counters()?
+            .into_iter()
+            .map(|c| (c.id, c.number))
+            .collect();
+        let ratings_by_counter = crate::domain::rating::summarize_by(&list, |x| {
+            x.counter
+                .map(|c| counter_numbers.get(&c).copied().unwrap_or(c))
+        })
+        .into_iter()
+        .map(|(n, summary)| RatingGroup {
+            key: n.to_string(),
+            label: format!("Quầy {n}"),
+            summary,
+        })
+        .collect();
         let cat = self.catalogue()?;
         let in_scope: Vec<_> = cat
             .procedures
@@ -195,6 +246,8 @@ impl Services {
                 })
                 .collect(),
             ratings,
+            ratings_by_officer,
+            ratings_by_counter,
         })
     }
 }
@@ -600,6 +653,84 @@ pub fn report_xlsx(r: &DossierReport, agency: &str) -> std::result::Result<Vec<u
             .map_err(e)?;
         ws.write_with_format(row, 3, x.mean.as_deref().unwrap_or(""), &cell)
             .map_err(e)?;
+    }
+
+    // Satisfaction: the center, then per officer and per counter.
+    let ws = wb.add_worksheet();
+    ws.set_name("Hài lòng").map_err(e)?;
+    ws.set_column_width(0, 30).map_err(e)?;
+    ws.set_column_width(7, 60).map_err(e)?;
+    ws.write_with_format(0, 0, "MỨC ĐỘ HÀI LÒNG CỦA NGƯỜI DÂN", &title)
+        .map_err(e)?;
+    ws.write_with_format(1, 0, &period, &italic).map_err(e)?;
+    for (c, h) in [
+        "",
+        "Lượt đánh giá",
+        "Rất hài lòng",
+        "Hài lòng",
+        "Bình thường",
+        "Không hài lòng",
+        "Tỷ lệ hài lòng",
+        "Lý do không hài lòng",
+    ]
+    .iter()
+    .enumerate()
+    {
+        ws.write_with_format(3, c as u16, *h, &head).map_err(e)?;
+    }
+    let pct = Format::new()
+        .set_border(FormatBorder::Thin)
+        .set_num_format("0.00%");
+    let mut row = 4u32;
+    let mut put = |ws: &mut rust_xlsxwriter::Worksheet,
+                   label: &str,
+                   x: Option<&RatingSummary>,
+                   f: &Format|
+     -> std::result::Result<(), String> {
+        ws.write_with_format(row, 0, label, f).map_err(e)?;
+        let Some(x) = x else {
+            // A group's heading: its name alone.
+            row += 1;
+            return Ok(());
+        };
+        for (c, n) in [
+            x.total,
+            x.by_level[4],
+            x.by_level[3],
+            x.by_level[2],
+            x.dislike,
+        ]
+        .iter()
+        .enumerate()
+        {
+            ws.write_with_format(row, 1 + c as u16, f64::from(*n), f)
+                .map_err(e)?;
+        }
+        match x.satisfied_percent.as_deref().and_then(percent_value) {
+            Some(v) => ws.write_number_with_format(row, 6, v, &pct).map_err(e)?,
+            None => ws.write_with_format(row, 6, "", f).map_err(e)?,
+        };
+        let why: Vec<String> = x
+            .reasons
+            .iter()
+            .map(|c| format!("{} ({})", c.reason, c.count))
+            .collect();
+        ws.write_with_format(row, 7, why.join("; "), f).map_err(e)?;
+        row += 1;
+        Ok(())
+    };
+    put(ws, "Toàn trung tâm", Some(&r.ratings), &bold_cell)?;
+    for (heading, groups) in [
+        ("Theo cán bộ", &r.ratings_by_officer),
+        ("Theo quầy", &r.ratings_by_counter),
+    ] {
+        if groups.is_empty() {
+            continue;
+        }
+        put(ws, heading, None, &Format::new().set_bold())?;
+        for g in groups.iter() {
+            put(ws, &g.label, Some(&g.summary), &cell)?;
+        }
     }
     wb.save_to_buffer().map_err(e)
 }

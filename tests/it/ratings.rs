@@ -98,6 +98,40 @@ fn the_counter_tablet_rates_a_served_ticket_once() {
     );
     assert_eq!(s, 200);
     insta::assert_json_snapshot!("ratings_summary", r["summary"]);
+
+    // The center head sees it per officer (by name) and per counter, reasons included.
+    let leader = app.login("admin");
+    let (s, rep) = app.call(
+        "GET",
+        "/api/v1/reports/dossiers?from=2026-03-05&to=2026-03-05",
+        Some(&leader),
+        None,
+    );
+    assert_eq!(s, 200, "{rep}");
+    let by = &rep["ratings_by_officer"][0];
+    assert_eq!(
+        (
+            by["label"].as_str(),
+            by["total"].as_u64(),
+            by["dislike"].as_u64()
+        ),
+        (Some("Cán bộ 1"), Some(1), Some(1)),
+        "{rep}"
+    );
+    assert_eq!(by["reasons"][0]["reason"], "Chờ đợi lâu");
+    assert_eq!(rep["ratings_by_counter"][0]["label"], "Quầy 1");
+    let (s, page) = app.raw(
+        "GET",
+        "/bao-cao?from=2026-03-05&to=2026-03-05",
+        Some(&leader),
+        None,
+        "",
+    );
+    assert_eq!(s, 200);
+    assert!(
+        page.contains("Theo cán bộ") && page.contains("Chờ đợi lâu (1)"),
+        "{page}"
+    );
 }
 
 #[test]

@@ -573,7 +573,10 @@ fn xlsx_cells(bytes: &[u8]) -> String {
     use calamine::{Reader, Xlsx};
     let mut wb: Xlsx<_> =
         calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).unwrap();
-    assert_eq!(wb.sheet_names(), ["Biểu 06", "Chỉ số 766", "9 tiêu chí"]);
+    assert_eq!(
+        wb.sheet_names(),
+        ["Biểu 06", "Chỉ số 766", "9 tiêu chí", "Hài lòng"]
+    );
     let mut out = String::new();
     for name in wb.sheet_names() {
         let range = wb.worksheet_range(&name).unwrap();

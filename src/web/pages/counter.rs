@@ -23,10 +23,8 @@ struct CounterPage {
 
 pub async fn counter(state: Data, caller: Caller) -> Result<HttpResponse, ApiError> {
     let s = state.services.clone();
-    let (settings, counters, areas, users) = blocking(move || {
-        Ok((s.settings()?, s.counters()?, s.services()?, s.users()?))
-    })
-    .await?;
+    let (settings, counters, areas, users) =
+        blocking(move || Ok((s.settings()?, s.counters()?, s.services()?, s.users()?))).await?;
     // The picker says who holds each counter and which are this officer's: an officer
     // only opens the counters the admin gave them (none given = any).
     let mine: Vec<u32> = match caller.principal.role {
