@@ -36,6 +36,34 @@
     say("Đã đọc thẻ CCCD. Chọn thủ tục, thông tin người nộp sẽ được điền sẵn.", true);
   }
 
+  // The reception picker narrows as the officer types, ranked as the public search ranks
+  // (no diacritics needed, citizens' words understood); Enter still searches on the server.
+  const q = document.getElementById("proc-q");
+  const list = document.getElementById("proc-list");
+  if (q && list) {
+    const items = [...list.children];
+    let timer = null, asked = 0;
+    const show = (codes) => {
+      const byCode = new Map(items.map((li) => [li.dataset.code, li]));
+      const shown = codes ? codes.filter((c) => byCode.has(c)).map((c) => byCode.get(c)) : items;
+      for (const li of items) li.hidden = !shown.includes(li);
+      list.replaceChildren(...shown, ...items.filter((li) => !shown.includes(li)));
+      document.getElementById("proc-none").hidden = shown.length > 0;
+    };
+    q.addEventListener("input", () => {
+      clearTimeout(timer);
+      timer = setTimeout(async () => {
+        const text = q.value.trim();
+        const n = ++asked;
+        if (!text) return show(null);
+        try {
+          const hits = await Motcua.api("GET", "/api/v1/procedures/search?q=" + encodeURIComponent(text));
+          if (n === asked) show(hits.map((h) => h.code));
+        } catch (_) { /* keep the list as it is; Enter searches on the server */ }
+      }, 150);
+    });
+  }
+
   Motcua.codeScanner(async (text) => {
     const c = Motcua.classifyCode(text);
     if (c.kind === "card") {

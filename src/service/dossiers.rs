@@ -11,7 +11,6 @@ use super::{Result, ServiceError, Services};
 use crate::domain::calendar::{default_entries, Duration, WorkingCalendar};
 use crate::domain::catalogue::Catalogue;
 use crate::domain::center::{CenterSettings, Role};
-use crate::domain::citizen::validate_cccd;
 use crate::domain::dossier::{
     self, Action, Applicant, Channel, Dossier, DossierError, DossierState, Paper,
     ProcedureSnapshot, Status,
@@ -217,39 +216,15 @@ fn emit_change(tx: &mut Tx, d: &Dossier, action: &str, from: Option<Status>) {
 }
 
 fn check_applicant(a: &Applicant) -> Result<Applicant> {
-    let mut a = a.clone();
-    a.name = a.name.trim().to_string();
-    a.id_number = a.id_number.trim().to_string();
-    a.phone = a.phone.trim().to_string();
-    if a.name.is_empty() {
-        return Err(ServiceError::Invalid(
-            "Cần nhập họ tên người nộp hồ sơ".into(),
-        ));
-    }
-    if a.name.chars().count() > 100 || a.address.chars().count() > 300 {
-        return Err(ServiceError::Invalid("Họ tên hoặc địa chỉ quá dài".into()));
-    }
-    if !a.id_number.is_empty() {
-        validate_cccd(&a.id_number, None, None)
-            .map_err(|e| ServiceError::Invalid(format!("Số định danh: {e}")))?;
-    }
-    let phone_ok = a.phone.is_empty()
-        || (a.phone.len() <= 15
-            && a.phone.chars().filter(|c| c.is_ascii_digit()).count() >= 9
-            && a.phone
-                .chars()
-                .all(|c| c.is_ascii_digit() || c == '+' || c == ' ' || c == '.'));
-    if !phone_ok {
-        return Err(ServiceError::Invalid("Số điện thoại không hợp lệ".into()));
-    }
-    // The receipt promises a lookup by the last 4 digits of one of them.
-    if a.phone.is_empty() && a.id_number.is_empty() {
-        return Err(ServiceError::rejected(
-            "lookup_key_required",
-            "Cần số điện thoại hoặc số CCCD của người nộp: công dân dùng 4 số cuối để tra cứu hồ sơ",
-        ));
-    }
-    Ok(a)
+    // The API answers the first problem (with its code); the reception page lists all.
+    crate::domain::dossier::reception::check_applicant(a).map_err(|ps| {
+        let p = &ps[0];
+        if p.code == "lookup_key_required" {
+            ServiceError::rejected("lookup_key_required", &p.message)
+        } else {
+            ServiceError::Invalid(p.message.clone())
+        }
+    })
 }
 
 /// Who may move a dossier between officers: its holder, the center head, an admin.
@@ -342,10 +317,8 @@ impl Services {
             ));
         }
         let sets = req.sets.unwrap_or(1);
-        if !(1..=100).contains(&sets) {
-            return Err(ServiceError::Invalid(
-                "Số bộ hồ sơ phải từ 1 đến 100".into(),
-            ));
+        if let Some(p) = crate::domain::dossier::reception::check_papers(&[], sets).first() {
+            return Err(ServiceError::Invalid(p.message.clone()));
         }
         let token = new_token();
         self.run(actor, |tx, now| {
@@ -363,13 +336,9 @@ impl Services {
                 .papers
                 .clone()
                 .unwrap_or_else(|| procedure.papers.clone());
-            if papers
-                .iter()
-                .any(|p| p.name.trim().is_empty() || p.count == 0)
+            if let Some(p) = crate::domain::dossier::reception::check_papers(&papers, sets).first()
             {
-                return Err(ServiceError::Invalid(
-                    "Mỗi giấy tờ nhận cần có tên và số lượng".into(),
-                ));
+                return Err(ServiceError::Invalid(p.message.clone()));
             }
             let due = due_at(&cal, now, &procedure.duration.as_duration());
             let (state, entry) = DossierState::receive(channel, &actor.name, now, due)?;

@@ -601,9 +601,15 @@ describe("motcua queue end to end (real Chromium)", { timeout: OVERALL_MS }, () 
     d.on("pageerror", (err) => pageErrors.push(`dossier: ${err.message}`));
     await d.goto(server.base + href);
     await expectText(d.locator("header h1"), "Tiếp nhận hồ sơ — phiếu A003");
+    // The picker lists the ticket's area only and narrows as she types, no diacritics.
+    const shownCodes = () => d.locator("#proc-list li:not([hidden])").evaluateAll((ls) => ls.map((l) => l.dataset.code));
+    assert.ok((await d.locator("#pick").textContent()).includes("Thủ tục của lĩnh vực Tư pháp"), "narrowed to the ticket's area");
+    await d.locator("#proc-q").pressSequentially("tinh trang hon nhan", { delay: 20 });
+    await poll("the list narrowed to the marital-status certificate", async () => (await shownCodes())[0] === "1.004873");
+    await shot(d, "dossier-reception-picker.png");
     await Promise.all([
       d.waitForURL((u) => u.searchParams.get("thu_tuc") === "1.004873"),
-      d.locator('select[name="thu_tuc"]').selectOption("1.004873"),
+      d.locator('#proc-list li[data-code="1.004873"] a').click(),
     ]);
     // The officer holds the citizen's CCCD under the code reader (a keyboard-wedge
     // scanner: a burst of keys and Enter): name, number and address fill themselves.

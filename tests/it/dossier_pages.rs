@@ -69,6 +69,29 @@ fn reception_form_prints_the_receipt_and_the_control_sheet() {
     );
     assert_eq!(s, 200);
     assert!(page.contains("phiếu A001"), "the served ticket is shown");
+
+    // Without a chosen procedure: the ticket's area only, then search, then every area.
+    let listed = |path: &str| {
+        let (s, page) = app.raw("GET", path, Some(&officer), None, "");
+        assert_eq!(s, 200, "{page}");
+        page.match_indices("<li data-code=\"")
+            .map(|(i, m)| page[i + m.len()..].split('"').next().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    let cat = app.running().services.catalogue().unwrap();
+    let area_of = |code: &str| cat.get(code).unwrap().area;
+    let narrowed = listed(&format!("/ho-so/moi?ticket={ticket}"));
+    assert!(
+        !narrowed.is_empty() && narrowed.iter().all(|c| area_of(c) == 1),
+        "{narrowed:?}"
+    );
+    let all = listed(&format!("/ho-so/moi?ticket={ticket}&all=1"));
+    assert_eq!(all.len(), cat.procedures.len());
+    let found = listed(&format!("/ho-so/moi?ticket={ticket}&all=1&q=sao+y"));
+    assert_eq!(
+        cat.get(&found[0]).unwrap().name,
+        "Chứng thực bản sao từ bản chính"
+    );
     assert!(page.contains("name=\"paper_0\""));
     insta::assert_snapshot!("dossier_new_page", redact(&page, &app));
 
@@ -82,6 +105,30 @@ fn reception_form_prints_the_receipt_and_the_control_sheet() {
     assert_eq!(s, 422);
     assert!(page.contains("Số định danh"), "{page}");
     assert!(page.contains("value=\"Trần Thị Bình\""));
+    // Every problem at once, each beside its field; what was ticked stays ticked.
+    let (s, page) = form(
+        &app,
+        "/ho-so/moi",
+        &officer,
+        "procedure_code=1.004873&name=&id_number=123&phone=12&email=lan%40&count_0=3&sets=0",
+    );
+    assert_eq!(s, 422);
+    for m in [
+        "Cần sửa 5 chỗ",
+        "Cần nhập họ tên người nộp hồ sơ",
+        "Số định danh",
+        "Số điện thoại không hợp lệ",
+        "Thư điện tử không đúng dạng",
+        "Số bộ hồ sơ phải từ 1 đến 100",
+    ] {
+        assert!(page.contains(m), "{m}: {page}");
+    }
+    // The officer had unticked the paper and typed 3: both stay as she left them.
+    assert!(page.contains("name=\"paper_0\" value=\"1\">"), "{page}");
+    assert!(
+        page.contains("name=\"count_0\" type=\"number\" min=\"1\" max=\"99\" value=\"3\""),
+        "{page}"
+    );
 
     let to = location(
         &app,

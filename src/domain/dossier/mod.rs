@@ -9,6 +9,7 @@
 
 pub mod digitize;
 pub mod indicators;
+pub mod reception;
 
 mod code;
 mod error;

@@ -20,14 +20,15 @@ struct ProcOption {
     code: String,
     name: String,
     area: String,
-    selected: bool,
 }
 
 struct PaperBox {
     index: usize,
     name: String,
     kind: &'static str,
-    count: u32,
+    count: String,
+    /// Ticked: all on a fresh form; as the officer left them on a form sent back.
+    checked: bool,
 }
 
 #[derive(Template)]
@@ -39,8 +40,25 @@ struct NewPage {
     chosen: Option<ChosenProc>,
     ticket: Option<u64>,
     ticket_number: Option<String>,
-    error: Option<String>,
+    /// The served ticket's area, when the list is narrowed to it.
+    area_filter: Option<String>,
+    /// The search typed (kept when the page is reloaded without JavaScript).
+    q: String,
+    /// Every area's procedures are listed (the officer widened the list).
+    all: bool,
+    /// Problems with the form, every one at once, each with its field.
+    errors: Vec<(&'static str, String)>,
     form: HashMap<String, String>,
+}
+
+impl NewPage {
+    /// The message for a field, if it has one (shown beside it).
+    fn error_for(&self, field: &str) -> Option<&str> {
+        self.errors
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, m)| m.as_str())
+    }
 }
 
 struct ChosenProc {
@@ -58,21 +76,57 @@ pub struct NewQuery {
     thu_tuc: String,
     #[serde(default)]
     ticket: Option<u64>,
+    /// Search words (diacritics optional).
+    #[serde(default)]
+    q: String,
+    /// `1`: every area's procedures, not only the ticket's.
+    #[serde(default)]
+    all: Option<u8>,
+}
+
+struct Pick<'a> {
+    code: &'a str,
+    ticket: Option<u64>,
+    q: &'a str,
+    all: bool,
 }
 
 fn new_page(
     s: &crate::service::Services,
     user: String,
-    code: &str,
-    ticket: Option<u64>,
-    error: Option<String>,
+    pick: Pick<'_>,
+    errors: Vec<(&'static str, String)>,
     form: HashMap<String, String>,
 ) -> Result<NewPage, ServiceError> {
+    let Pick {
+        code,
+        ticket,
+        q,
+        all,
+    } = pick;
     let cat = s.catalogue()?;
     let areas: HashMap<u32, String> = s.services()?.into_iter().map(|a| (a.id, a.name)).collect();
-    let mut procs: Vec<&crate::domain::dossier::ProcedureSnapshot> =
-        cat.procedures.iter().collect();
-    procs.sort_by(|a, b| a.area.cmp(&b.area).then(a.name.cmp(&b.name)));
+    // A citizen called from an area's queue files that area's procedures: list those
+    // (a link widens the list to every area).
+    let ticket_area = match ticket {
+        Some(id) if !all => s.ticket(id).ok().map(|t| t.service),
+        _ => None,
+    }
+    .filter(|a| cat.procedures.iter().any(|p| p.area == *a));
+    let mut procs: Vec<&crate::domain::dossier::ProcedureSnapshot> = if q.trim().is_empty() {
+        let mut v: Vec<_> = cat.procedures.iter().collect();
+        v.sort_by(|a, b| a.area.cmp(&b.area).then(a.name.cmp(&b.name)));
+        v
+    } else {
+        // The same ranking as the public search (citizens' words, popularity).
+        let hits = s.search_procedures(q)?;
+        hits.iter()
+            .filter_map(|h| cat.get(&h.procedure.code))
+            .collect()
+    };
+    if let Some(a) = ticket_area {
+        procs.retain(|p| p.area == a);
+    }
     let chosen = cat.get(code.trim()).map(|p| ChosenProc {
         code: p.code.clone(),
         name: p.name.clone(),
@@ -87,7 +141,11 @@ fn new_page(
                 index,
                 name: x.name.clone(),
                 kind: x.kind.label_vi(),
-                count: x.count,
+                count: form
+                    .get(&format!("count_{index}"))
+                    .cloned()
+                    .unwrap_or_else(|| x.count.to_string()),
+                checked: form.is_empty() || form.contains_key(&format!("paper_{index}")),
             })
             .collect(),
     });
@@ -100,17 +158,22 @@ fn new_page(
         user,
         procedures: procs
             .into_iter()
-            .map(|p| ProcOption {
-                code: p.code.clone(),
-                name: p.name.clone(),
-                area: areas.get(&p.area).cloned().unwrap_or_default(),
-                selected: p.code == code.trim(),
+            .map(|p| {
+                let area = areas.get(&p.area).cloned().unwrap_or_default();
+                ProcOption {
+                    code: p.code.clone(),
+                    name: p.name.clone(),
+                    area,
+                }
             })
             .collect(),
         chosen,
         ticket,
         ticket_number,
-        error,
+        area_filter: ticket_area.and_then(|a| areas.get(&a).cloned()),
+        q: q.to_string(),
+        all,
+        errors,
         form,
     })
 }
@@ -123,8 +186,21 @@ pub async fn new_dossier(
     let s = state.services.clone();
     let q = q.into_inner();
     let user = caller.principal.display_name.clone();
-    let page =
-        blocking(move || new_page(&s, user, &q.thu_tuc, q.ticket, None, HashMap::new())).await?;
+    let page = blocking(move || {
+        new_page(
+            &s,
+            user,
+            Pick {
+                code: &q.thu_tuc,
+                ticket: q.ticket,
+                q: &q.q,
+                all: q.all == Some(1),
+            },
+            Vec::new(),
+            HashMap::new(),
+        )
+    })
+    .await?;
     html(page)
 }
 
@@ -142,13 +218,18 @@ pub async fn new_dossier_submit(
         let get = |k: &str| fields.get(k).cloned().unwrap_or_default();
         let code = get("procedure_code");
         let cat = s.catalogue()?;
+        let ticket = get("ticket").trim().parse().ok();
         let Some(p) = cat.get(code.trim()) else {
             return Ok(Err(new_page(
                 &s,
                 user,
-                "",
-                get("ticket").parse().ok(),
-                Some("Cần chọn thủ tục".into()),
+                Pick {
+                    code: "",
+                    ticket,
+                    q: "",
+                    all: false,
+                },
+                vec![("procedure", "Cần chọn thủ tục".into())],
                 fields.clone(),
             )?));
         };
@@ -162,18 +243,46 @@ pub async fn new_dossier_submit(
                 ..x.clone()
             })
             .collect();
+        let applicant = crate::domain::dossier::Applicant {
+            name: get("name"),
+            id_number: get("id_number"),
+            phone: get("phone"),
+            address: get("address"),
+            email: get("email"),
+        };
+        // Every problem at once, beside its field; the service checks again on its own.
+        let sets_text = get("sets");
+        let sets = if sets_text.trim().is_empty() {
+            1
+        } else {
+            sets_text.trim().parse().unwrap_or(0)
+        };
+        let mut problems = crate::domain::dossier::reception::check_applicant(&applicant)
+            .err()
+            .unwrap_or_default();
+        problems.extend(crate::domain::dossier::reception::check_papers(
+            &papers, sets,
+        ));
+        if !problems.is_empty() {
+            return Ok(Err(new_page(
+                &s,
+                user,
+                Pick {
+                    code: &code,
+                    ticket,
+                    q: "",
+                    all: true,
+                },
+                problems.into_iter().map(|p| (p.field, p.message)).collect(),
+                fields.clone(),
+            )?));
+        }
         let req = ReceiveDossier {
             procedure_code: code.clone(),
-            applicant: crate::domain::dossier::Applicant {
-                name: get("name"),
-                id_number: get("id_number"),
-                phone: get("phone"),
-                address: get("address"),
-                email: get("email"),
-            },
+            applicant,
             papers: Some(papers),
-            sets: get("sets").trim().parse().ok(),
-            ticket: get("ticket").trim().parse().ok(),
+            sets: Some(sets),
+            ticket,
             channel: None,
             note: get("note"),
         };
@@ -186,9 +295,13 @@ pub async fn new_dossier_submit(
             ) => Ok(Err(new_page(
                 &s,
                 user,
-                &code,
-                get("ticket").parse().ok(),
-                Some(e.to_string()),
+                Pick {
+                    code: &code,
+                    ticket,
+                    q: "",
+                    all: true,
+                },
+                vec![("form", e.to_string())],
                 fields.clone(),
             )?)),
             Err(e) => Err(e),
