@@ -113,6 +113,9 @@ pub struct DossierFilter {
     pub to: Option<NaiveDate>,
     /// Code or applicant name contains this (case-insensitive).
     pub q: Option<String>,
+    /// Only dossiers still in hand (not refused, withdrawn, stopped or returned): an
+    /// officer's "Hồ sơ của tôi".
+    pub open_only: bool,
     pub page: usize,
     pub per_page: Option<usize>,
 }
@@ -551,6 +554,7 @@ impl Services {
                     d.code.contains(q) || d.applicant.name.to_uppercase().contains(q)
                 })
                 && (!f.overdue || d.is_overdue_at(now))
+                && (!f.open_only || !d.status().is_terminal())
         };
         Ok(self.store.read()?.dossiers_page(
             index,

@@ -679,11 +679,16 @@ describe("motcua queue end to end (real Chromium)", { timeout: OVERALL_MS }, () 
 
     // Processed and resolved from the dossier screen.
     await d.goto(server.base + "/ho-so/" + encodeURIComponent(dossierCode));
+    // The page leads with the normal next step; refusing or stopping is folded away.
+    assert.ok(await d.locator('.next-step form.act-resolve').isVisible(), "resolve is the next step");
+    assert.ok(!(await d.locator('form.act-stop').isVisible()), "stop is not shown at equal weight");
+    await shot(d, "dossier-next-step.png");
     await Promise.all([
       d.waitForLoadState("load"),
-      d.locator('form:has(input[name="action"][value="resolve"]) button').click(),
+      d.locator('.next-step form.act-resolve button').click(),
     ]);
-    await expectText(d.locator(".status-line .tag").first(), "9 – Đã xử lý xong");
+    await expectText(d.locator(".status-line .tag").first(), "Đã xử lý xong");
+    await expectText(d.locator("#done"), /Đã ghi nhận hoàn thành xử lý/);
     await shot(d, "dossier-resolved.png");
     await d.close();
     await c.locator("#act-finish").click();
@@ -732,7 +737,7 @@ describe("motcua queue end to end (real Chromium)", { timeout: OVERALL_MS }, () 
       d.waitForLoadState("load"),
       d.locator('form:has(input[name="action"][value="return_result"]) button').click(),
     ]);
-    await expectText(d.locator(".status-line .tag").first(), "10 – Đã trả kết quả");
+    await expectText(d.locator(".status-line .tag").first(), "Đã trả kết quả");
     // The nine legal indicators, asked of the citizen at the return: suggestions are
     // pre-selected; the officer corrects one and records them.
     const ind = d.locator("#danh-gia");

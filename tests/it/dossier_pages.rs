@@ -160,7 +160,26 @@ fn reception_form_prints_the_receipt_and_the_control_sheet() {
         &officer,
         "action=assign&to_officer=canbo2&step_days=2",
     );
-    assert_eq!(to, "/ho-so/H40.14-260305-0001");
+    assert_eq!(to, "/ho-so/H40.14-260305-0001?xong=assign");
+    // The action is confirmed by name; canbo2 now holds it and sees it in her list.
+    let (_, page) = app.raw("GET", &to, Some(&officer), None, "");
+    assert!(page.contains("Đã chuyển hồ sơ cho Cán bộ 2."), "{page}");
+    let (_, mine) = app.raw(
+        "GET",
+        "/ho-so?cua_toi=1",
+        Some(&app.login("canbo2")),
+        None,
+        "",
+    );
+    assert!(
+        mine.contains("Hồ sơ của tôi") && mine.contains("H40.14-260305-0001"),
+        "{mine}"
+    );
+    let (_, not_mine) = app.raw("GET", "/ho-so?cua_toi=1", Some(&officer), None, "");
+    assert!(
+        !not_mine.contains("href=\"/ho-so/H40.14-260305-0001\""),
+        "{not_mine}"
+    );
     let (s, page) = form(
         &app,
         "/ho-so/H40.14-260305-0001/thao-tac",

@@ -119,6 +119,33 @@ impl ActionKind {
     }
 }
 
+impl ActionKind {
+    /// The ones that end a dossier without a result (refuse, withdraw, stop): kept apart
+    /// on the dossier page and confirmed, since they cannot be undone.
+    pub fn is_closing(self) -> bool {
+        matches!(
+            self,
+            ActionKind::Refuse | ActionKind::Withdraw | ActionKind::Stop
+        )
+    }
+}
+
+/// The step a dossier normally takes next in its status, which its page leads with:
+/// accept an online filing, hand an accepted one to an officer when nobody holds it,
+/// record the result, resume after a supplement or a payment, hand the result over.
+/// `None` when the dossier is closed.
+pub fn next_step(status: Status, has_officer: bool) -> Option<ActionKind> {
+    match status {
+        Status::New => Some(ActionKind::Receive),
+        Status::Accepted | Status::InProgress if !has_officer => Some(ActionKind::Assign),
+        Status::Accepted | Status::InProgress => Some(ActionKind::Resolve),
+        Status::SupplementRequested => Some(ActionKind::Resume),
+        Status::FeesDue => Some(ActionKind::FeesPaid),
+        Status::Resolved => Some(ActionKind::ReturnResult),
+        Status::Refused | Status::Withdrawn | Status::Stopped | Status::Returned => None,
+    }
+}
+
 impl Action {
     pub fn kind(&self) -> ActionKind {
         match self {
@@ -718,4 +745,33 @@ pub fn apply(
     });
     *d = s;
     Ok(rows)
+}
+
+#[cfg(test)]
+mod next_step_tests {
+    use super::*;
+
+    /// The step a page leads with is always one the status allows, never a closing one.
+    #[test]
+    fn the_next_step_is_allowed_and_never_closes_the_dossier() {
+        for s in Status::ALL {
+            for held in [false, true] {
+                if let Some(a) = next_step(s, held) {
+                    assert!(allowed_actions(s).contains(&a), "{s:?} {a:?}");
+                    assert!(!a.is_closing());
+                } else {
+                    assert!(s.is_terminal(), "{s:?} has no next step");
+                }
+            }
+        }
+        assert_eq!(next_step(Status::Accepted, false), Some(ActionKind::Assign));
+        assert_eq!(
+            next_step(Status::InProgress, true),
+            Some(ActionKind::Resolve)
+        );
+        assert_eq!(
+            next_step(Status::Resolved, true),
+            Some(ActionKind::ReturnResult)
+        );
+    }
 }

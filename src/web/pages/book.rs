@@ -75,11 +75,15 @@ struct ListPage {
     f_to: String,
     f_q: String,
     f_overdue: bool,
+    /// Showing "Hồ sơ của tôi".
+    mine: bool,
     page: usize,
     next_page: Option<String>,
     period: String,
     /// The Báo cáo button, for roles that may open the reports.
     show_reports: bool,
+    /// The Quầy button, for roles that work a counter desk.
+    show_counter: bool,
 }
 
 /// Query string of the book's filters, as the form sends it (empty fields allowed).
@@ -97,6 +101,9 @@ pub struct BookQuery {
     q: String,
     #[serde(default)]
     overdue: String,
+    /// `1`: only the dossiers the signed-in officer holds and has not finished.
+    #[serde(default)]
+    cua_toi: String,
     #[serde(default)]
     page: usize,
 }
@@ -116,6 +123,8 @@ pub async fn book(
         to: date(&q.to),
         q: Some(q.q.clone()).filter(|v| !v.trim().is_empty()),
         overdue: !q.overdue.is_empty(),
+        officer: (!q.cua_toi.is_empty()).then(|| caller.principal.name.clone()),
+        open_only: !q.cua_toi.is_empty(),
         page: q.page,
         per_page: Some(100),
         ..Default::default()
@@ -147,6 +156,7 @@ pub async fn book(
             agency_name: settings.dossier.agency_name,
             user: caller.principal.display_name.clone(),
             show_reports: crate::web::routes::may_open("/bao-cao", Some(caller.principal.role)),
+            show_counter: crate::web::routes::may_open("/counter", Some(caller.principal.role)),
             rows: list.iter().map(|d| row(d, &names, now)).collect(),
             attention: attention.iter().map(|d| row(d, &names, now)).collect(),
             areas,
@@ -158,16 +168,18 @@ pub async fn book(
             f_to: q.to.clone(),
             f_q: q.q.clone(),
             f_overdue: filter.overdue,
+            mine: filter.open_only,
             page: q.page,
             next_page: full.then(|| {
                 format!(
-                    "?from={}&to={}&status={}&area={}&q={}&overdue={}&page={}",
+                    "?from={}&to={}&status={}&area={}&q={}&overdue={}&cua_toi={}&page={}",
                     enc(&q.from),
                     enc(&q.to),
                     enc(&q.status),
                     enc(&q.area),
                     enc(&q.q),
                     enc(&q.overdue),
+                    enc(&q.cua_toi),
                     q.page + 1
                 )
             }),

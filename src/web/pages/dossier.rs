@@ -68,9 +68,17 @@ struct ViewPage {
     d: Info,
     history: Vec<HistRow>,
     steps: Vec<StepRow>,
+    /// What the dossier normally does next (led with), the other steps, and the ones that
+    /// close it without a result (kept apart, confirmed).
+    next: Option<String>,
     actions: Vec<String>,
+    closing: Vec<String>,
     officers: Vec<(String, String)>,
     error: Option<String>,
+    /// What the last action did, said where the officer looks next.
+    done: Option<String>,
+    /// Counter desk link for the people who work one.
+    show_counter: bool,
     forms: Vec<(&'static str, &'static str)>,
     papers: Vec<PaperRow>,
     scanners: Vec<(String, String)>,
@@ -223,23 +231,85 @@ fn action_code(a: ActionKind) -> &'static str {
     }
 }
 
+/// The confirmation after an action, naming what happens next.
+fn done_message(action: &str, d: &Dossier, names: &HashMap<String, String>) -> Option<String> {
+    let holder = d
+        .state
+        .current_officer
+        .as_ref()
+        .map(|o| names.get(o).cloned().unwrap_or_else(|| o.clone()))
+        .unwrap_or_default();
+    Some(match action {
+        "receive" => "Đã tiếp nhận hồ sơ. In Giấy tiếp nhận và hẹn trả kết quả (Mẫu 01) cho công dân.".into(),
+        "assign" => format!("Đã chuyển hồ sơ cho {holder}."),
+        "resolve" => "Đã ghi nhận hoàn thành xử lý. Hồ sơ chờ trả kết quả cho công dân.".into(),
+        "return_result" => "Đã trả kết quả cho công dân. Mời công dân cho ý kiến theo 9 tiêu chí bên dưới.".into(),
+        "request_supplement" => "Đã yêu cầu bổ sung. In Phiếu yêu cầu bổ sung (Mẫu 02) giao công dân; thời hạn tạm dừng đến khi nhận đủ.".into(),
+        "resume" => "Đã nhận đủ giấy tờ bổ sung; hồ sơ tiếp tục được xử lý.".into(),
+        "request_fees" => "Đã ghi yêu cầu thực hiện nghĩa vụ tài chính; thời hạn tạm dừng đến khi công dân nộp.".into(),
+        "fees_paid" => "Đã ghi nhận công dân thực hiện nghĩa vụ tài chính; hồ sơ tiếp tục được xử lý.".into(),
+        "apologize" => "Đã ghi ngày hẹn mới. In Văn bản xin lỗi (Mẫu 04) gửi công dân.".into(),
+        "refuse" => "Đã từ chối tiếp nhận. In Phiếu từ chối (Mẫu 03) giao công dân.".into(),
+        "withdraw" => "Đã ghi nhận công dân rút hồ sơ.".into(),
+        "stop" => "Đã dừng xử lý. In Thông báo dừng giải quyết (Mẫu 05) gửi công dân.".into(),
+        "record_indicators" => "Đã ghi nhận ý kiến của công dân theo 9 tiêu chí.".into(),
+        _ => return None,
+    })
+}
+
+/// A history note as people read it: the file hashes stay in the stored record (and the
+/// audit trail), not on the screen.
+fn plain_note(note: &str) -> String {
+    let mut out = note.to_string();
+    for (open, close) in [("; SHA-256 ", ""), (" (SHA-256 ", ")")] {
+        while let Some(i) = out.find(open) {
+            let rest = &out[i + open.len()..];
+            let hex = rest.chars().take_while(|c| c.is_ascii_hexdigit()).count();
+            let end = i
+                + open.len()
+                + hex
+                + if rest[hex..].starts_with(close) {
+                    close.len()
+                } else {
+                    0
+                };
+            out.replace_range(i..end, "");
+        }
+    }
+    out
+}
+
 fn view_page(
     s: &crate::service::Services,
     user: String,
+    role: crate::domain::center::Role,
     code: &str,
     error: Option<String>,
+    done: Option<&str>,
 ) -> Result<ViewPage, ServiceError> {
     let d = s.dossier(code)?;
     let names = display_names(s)?;
     let name = |o: &str| names.get(o).cloned().unwrap_or_else(|| o.to_string());
     let now = s.clock.now();
-    let mut actions: Vec<String> = allowed_actions(d.status())
+    let next = crate::domain::dossier::next_step(d.status(), d.state.current_officer.is_some())
+        .map(|a| action_code(a).to_string());
+    let allowed: Vec<ActionKind> = allowed_actions(d.status())
         .into_iter()
         .filter(|a| !(*a == ActionKind::Apologize && d.state.apology.is_some()))
-        .map(|a| action_code(a).to_string())
+        // Assign covers hand-overs on this screen (the holder is the giver either way).
+        .filter(|a| *a != ActionKind::Handover)
         .collect();
-    // Assign covers hand-overs on this screen (the holder is the giver either way).
-    actions.retain(|a| *a != "handover");
+    let closing: Vec<String> = allowed
+        .iter()
+        .filter(|a| a.is_closing())
+        .map(|a| action_code(*a).to_string())
+        .collect();
+    let actions: Vec<String> = allowed
+        .iter()
+        .filter(|a| !a.is_closing())
+        .map(|a| action_code(*a).to_string())
+        .filter(|a| Some(a) != next.as_ref())
+        .collect();
     let users = s.users()?;
     let officers = crate::domain::account::assignees_for_area(&users, d.procedure.area)
         .into_iter()
@@ -256,7 +326,7 @@ fn view_page(
                 actor: name(&h.actor),
                 what: event_label(h.event).to_string(),
                 status: h.to.label_vi(),
-                note: h.note.clone(),
+                note: plain_note(&h.note),
                 due: when(h.due),
             })
             .collect(),
@@ -272,8 +342,12 @@ fn view_page(
                 | crate::domain::dossier::Status::Refused
         ),
         indicators: indicator_panel(s, &d, &names)?,
+        done: done.and_then(|a| done_message(a, &d, &names)),
+        show_counter: crate::web::routes::may_open("/counter", Some(role)),
         d: info(&d, &names, now),
+        next,
         actions,
+        closing,
         officers,
         error,
     })
@@ -347,15 +421,25 @@ pub fn event_label(e: crate::domain::dossier::EventKind) -> &'static str {
     }
 }
 
+#[derive(serde::Deserialize)]
+pub struct ViewQuery {
+    /// The action just done (`?xong=assign`), to confirm it on the page.
+    #[serde(default)]
+    xong: Option<String>,
+}
+
 pub async fn view_dossier(
     state: Data,
     caller: Caller,
     path: web::Path<String>,
+    q: web::Query<ViewQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let s = state.services.clone();
     let code = path.into_inner();
     let user = caller.principal.display_name.clone();
-    let page = blocking(move || view_page(&s, user, &code, None)).await?;
+    let role = caller.principal.role;
+    let done = q.into_inner().xong;
+    let page = blocking(move || view_page(&s, user, role, &code, None, done.as_deref())).await?;
     html(page)
 }
 
@@ -367,12 +451,15 @@ pub async fn dossier_action_submit(
     form: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, ApiError> {
     let fields: HashMap<String, String> = form.into_inner().into_iter().collect();
-    // After recording the indicators, land on them (they are below the fold).
-    let anchor = if fields.get("action").map(String::as_str) == Some("record_indicators") {
+    // After recording the indicators, land on them (they are below the fold); every
+    // action comes back confirmed (`?xong=`).
+    let action = fields.get("action").cloned().unwrap_or_default();
+    let anchor = if action == "record_indicators" {
         "#danh-gia"
     } else {
         ""
     };
+    let role = caller.principal.role;
     let code = path.into_inner();
     let s = state.services.clone();
     let actor = caller.actor();
@@ -456,12 +543,22 @@ pub async fn dossier_action_submit(
             Ok(()) => Ok(Ok(code)),
             Err(ServiceError::Store(e)) => Err(ServiceError::Store(e)),
             Err(ServiceError::NotFound(w)) => Err(ServiceError::NotFound(w)),
-            Err(e) => Ok(Err(view_page(&s, user, &code, Some(e.to_string()))?)),
+            Err(e) => Ok(Err(view_page(
+                &s,
+                user,
+                role,
+                &code,
+                Some(e.to_string()),
+                None,
+            )?)),
         }
     })
     .await?;
     match outcome {
-        Ok(code) => Ok(see_other(&format!("/ho-so/{code}{anchor}"))),
+        Ok(code) => Ok(see_other(&format!(
+            "/ho-so/{code}?xong={}{anchor}",
+            enc(&action)
+        ))),
         Err(page) => html_status(page, StatusCode::CONFLICT),
     }
 }
