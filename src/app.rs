@@ -216,6 +216,15 @@ fn spawn_print_worker(
             }
         };
         let pause = match job {
+            // Too old to print by itself (a fault backlog): held for a counter to reprint.
+            Some(job) if job.is_stale(services.clock.now()) => {
+                if let Err(e) = services.hold_stale_print_job(job.id) {
+                    tracing::error!(error = %e, job = job.id, "stale print job not held");
+                    PRINT_POLL
+                } else {
+                    continue;
+                }
+            }
             Some(job) => match printer.print_job(&job, &ticket_layout(&services)) {
                 Ok(()) => {
                     if let Err(e) = services.print_job_done(job.id) {

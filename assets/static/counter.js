@@ -7,6 +7,13 @@
   let counterId = Number(localStorage.getItem("motcua.counter")) || null;
   let snapshot = { waiting: [], called: [], serving: [] };
   let missed = [];
+  // The kiosk printer's fault now, and today's tickets whose paper never came out.
+  let paper = { problem: null, unprinted: [] };
+  const unprinted = (t) => paper.unprinted.some((u) => u.ticket === t.id);
+  const reprintBtn = (t) => Motcua.el("button", { class: "btn small", onclick: () => act(async () => {
+    await Motcua.api("POST", "/api/v1/printer/reprint/" + t.id);
+    say("Đã gửi lệnh in lại phiếu " + t.number + " ra máy in ở ki-ốt.", true);
+  }) }, "In lại phiếu");
   const $ = (id) => document.getElementById(id);
   const catName = (code) => (boot.categories.find((c) => c.code === code) || { name: code }).name;
 
@@ -49,7 +56,16 @@
     }));
   }
 
+  function renderPaper() {
+    const a = $("printer-alert");
+    const n = paper.unprinted.length;
+    a.hidden = !paper.problem && n === 0;
+    a.textContent = (paper.problem ? "Máy in phiếu ở ki-ốt báo: «" + paper.problem + "». Công dân vẫn lấy được số và xem số trên màn hình ki-ốt. " : "") +
+      (n ? n + " phiếu hôm nay chưa in được giấy (đánh dấu «chưa có phiếu» trong hàng chờ): không cần yêu cầu công dân xuất trình phiếu; bấm «In lại phiếu» nếu công dân cần." : "");
+  }
+
   function render() {
+    renderPaper();
     const c = counter();
     if (!c) { $("pick").hidden = false; $("desk").hidden = true; renderPicker(); return; }
     $("pick").hidden = true;
@@ -66,6 +82,7 @@
       ? (areas.get(cur.service) || {}).name + " · " + (cur.state === "called" ? "Đã gọi " + cur.calls.length + " lần" : "Đang phục vụ")
       : "Chưa có công dân tại quầy");
     if (cur && cur.priority) $("cur-info").append(" ", Motcua.el("span", { class: "prio-mark" }, "Ưu tiên: " + catName(cur.priority)));
+    if (cur && unprinted(cur)) $("cur-info").append(" ", Motcua.el("span", { class: "pill warn" }, "Chưa có phiếu giấy"), " ", reprintBtn(cur));
     const open = st === "open";
     $("act-next").disabled = !open || (cur && cur.state === "called");
     $("act-recall").disabled = !cur || cur.state !== "called";
@@ -90,13 +107,14 @@
     $("wait-count").textContent = waiting.length + " người";
     $("waiting").replaceChildren(...waiting.map((t) => Motcua.el("tr", {},
       Motcua.el("td", {}, Motcua.el("b", {}, t.number), t.priority ? Motcua.el("span", { class: "prio-mark", title: catName(t.priority) }, "Ưu tiên") : null,
-        t.target_counter ? Motcua.el("span", { class: "pill" }, "chuyển đến quầy") : null),
+        t.target_counter ? Motcua.el("span", { class: "pill" }, "chuyển đến quầy") : null,
+        unprinted(t) ? Motcua.el("span", { class: "pill warn", title: "Máy in lỗi khi cấp số này" }, "chưa có phiếu") : null),
       Motcua.el("td", {}, (areas.get(t.service) || {}).name || ""),
       Motcua.el("td", {}, Motcua.hhmm(t.issued_at)),
       Motcua.el("td", {}, Motcua.minutesSince(t.waiting_since) + " phút"),
       Motcua.el("td", {}, boot.allow_call_specific && open && !(cur && cur.state === "called")
         ? Motcua.el("button", { class: "btn small", onclick: () => act(() => Motcua.api("POST", "/api/v1/counters/" + counterId + "/call/" + t.id)) }, "Gọi số này")
-        : null))));
+        : null, unprinted(t) ? reprintBtn(t) : null))));
     if (waiting.length === 0) {
       $("waiting").replaceChildren(Motcua.el("tr", {}, Motcua.el("td", { colspan: "5", class: "empty-row" }, "Không có công dân nào đang chờ")));
     }
@@ -125,8 +143,10 @@
   });
 
   async function refresh() {
-    const [snap, cs] = await Promise.all([Motcua.api("GET", "/api/v1/queue"), Motcua.api("GET", "/api/v1/counters")]);
+    const [snap, cs, pp] = await Promise.all([Motcua.api("GET", "/api/v1/queue"), Motcua.api("GET", "/api/v1/counters"),
+      Motcua.api("GET", "/api/v1/printer/paper").catch(() => paper)]);
     snapshot = snap;
+    paper = pp;
     counters = new Map(cs.map((c) => [c.id, c]));
     render();
   }
@@ -216,7 +236,7 @@
   });
 
   Motcua.live(() => { refresh().catch((e) => say(e.message)); },
-    ["ticket_issued", "ticket_called", "ticket_changed", "counter_changed", "service_changed"]);
-  if (counterId && counters.has(counterId)) pick(counterId); else render();
+    ["ticket_issued", "ticket_called", "ticket_changed", "counter_changed", "service_changed", "print_job_changed"]);
+  if (counterId && counters.has(counterId)) pick(counterId); else refresh().catch(() => render());
   setInterval(render, 30000); // keep the waited minutes fresh
 })();

@@ -44,6 +44,23 @@ pub enum PrintState {
     Pending,
     Printed,
     Cancelled,
+    /// Could not print while it was fresh (the printer was out of paper or away): not
+    /// printed later by itself, so a burst of old tickets never comes out when paper is
+    /// back for the next citizen to take. The citizen has the number from the kiosk
+    /// screen; a counter reprints it on demand.
+    Held,
+}
+
+/// A ticket not printed within this long of being issued is held instead of printed.
+/// In normal running a ticket prints in about a second; only a fault backlog is older.
+pub const PRINT_FRESH_SECS: i64 = 60;
+
+impl PrintJob {
+    /// Too old to print by itself now (see [`PrintState::Held`]). Checklists are held
+    /// the same way: a citizen who asked for one has long walked on.
+    pub fn is_stale(&self, now: DateTime<Utc>) -> bool {
+        (now - self.created_at).num_seconds() > PRINT_FRESH_SECS
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

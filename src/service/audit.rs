@@ -251,6 +251,7 @@ fn print_state(s: &str) -> &str {
         "printed" => "đã in",
         "failed" => "in lỗi, còn chờ",
         "cancelled" => "đã hủy",
+        "held" => "quá 60 giây chưa in được, không tự in lại (quầy in lại khi cần)",
         other => other,
     }
 }

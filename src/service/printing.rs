@@ -17,6 +17,7 @@ fn changed(job: &PrintJob) -> EventKind {
         PrintState::Pending => "queued",
         PrintState::Printed => "printed",
         PrintState::Cancelled => "cancelled",
+        PrintState::Held => "held",
     };
     EventKind::PrintJobChanged {
         job: job.id,
@@ -130,6 +131,110 @@ impl Services {
         })
     }
 
+    /// The worker found the head job too old to print now: it is held, and the next one
+    /// comes up. Returns whether it was held (a fresh or finished job is left alone).
+    pub fn hold_stale_print_job(&self, id: u64) -> Result<bool> {
+        self.run(&Actor::system(), |tx, now| {
+            let Some(mut job) = tx.print_job::<PrintJob>(id)? else {
+                return Ok(false);
+            };
+            if job.state != PrintState::Pending || !job.is_stale(now) {
+                return Ok(false);
+            }
+            job.state = PrintState::Held;
+            tx.put_print_job(id, false, &job)?;
+            tx.emit(changed(&job));
+            Ok(true)
+        })
+    }
+
+    /// What the counters need to know about the ticket printer: its fault now (the error
+    /// of the job it keeps failing, if any) and today's tickets without paper.
+    pub fn paper_report(&self) -> Result<PaperReport> {
+        let problem = self
+            .next_print_job()?
+            .and_then(|j| j.last_error)
+            .filter(|_| self.printer_configured());
+        Ok(PaperReport {
+            problem,
+            unprinted: self.unprinted_tickets()?,
+        })
+    }
+
+    /// Today's tickets whose paper never came out (held jobs of tickets still waiting or
+    /// called), newest first: the counters show them so nobody asks those citizens for a
+    /// paper, and can reprint one.
+    pub fn unprinted_tickets(&self) -> Result<Vec<Unprinted>> {
+        let rx = self.store.read()?;
+        let today = crate::domain::time::local_day(self.clock.now());
+        let mut out = Vec::new();
+        for job in rx.recent_print_jobs::<PrintJob>(2000)? {
+            if job.state != PrintState::Held || job.ticket_id == 0 {
+                continue;
+            }
+            let Some(t) = rx.ticket(job.ticket_id)? else {
+                continue;
+            };
+            if t.day == today
+                && t.state.is_open()
+                && !out.iter().any(|u: &Unprinted| u.ticket == t.id)
+            {
+                out.push(Unprinted {
+                    ticket: t.id,
+                    number: t.number.clone(),
+                    job: job.id,
+                    error: job.last_error.clone(),
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// A counter asks for a ticket's paper again (it was held during a printer fault, or
+    /// the citizen lost it): a new job, first in line, with the ticket as issued.
+    pub fn reprint_ticket(&self, actor: &Actor, ticket_id: u64) -> Result<u64> {
+        let last = self
+            .store
+            .read()?
+            .recent_print_jobs::<PrintJob>(2000)?
+            .into_iter()
+            .find(|j| j.ticket_id == ticket_id && j.checklist.is_none())
+            .ok_or(ServiceError::NotFound("phiếu đã in"))?;
+        let id = self.run(actor, |tx, now| {
+            let t = tx
+                .ticket(ticket_id)?
+                .ok_or(ServiceError::NotFound("phiếu"))?;
+            if !t.state.is_open() {
+                return Err(ServiceError::conflict(
+                    "ticket_closed",
+                    "Phiếu này đã phục vụ xong hoặc đã hủy, không cần in lại",
+                ));
+            }
+            // The held job leaves the counters' list; the new one prints now.
+            if let Some(mut old) = tx.print_job::<PrintJob>(last.id)? {
+                if old.state == PrintState::Held {
+                    old.state = PrintState::Cancelled;
+                    tx.put_print_job(old.id, false, &old)?;
+                    tx.emit(changed(&old));
+                }
+            }
+            let job = PrintJob {
+                id: tx.next_id("print_job")?,
+                state: PrintState::Pending,
+                created_at: now,
+                attempts: 0,
+                last_error: None,
+                printed_at: None,
+                ..last.clone()
+            };
+            tx.put_print_job(job.id, true, &job)?;
+            tx.emit(changed(&job));
+            Ok(job.id)
+        })?;
+        self.wake_printer();
+        Ok(id)
+    }
+
     pub fn cancel_print_job(&self, actor: &Actor, id: u64) -> Result<PrintJob> {
         self.run(actor, |tx, _| {
             let mut job: PrintJob = tx.print_job(id)?.ok_or(ServiceError::NotFound("lệnh in"))?;
@@ -145,6 +250,22 @@ impl Services {
             Ok(job)
         })
     }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PaperReport {
+    pub problem: Option<String>,
+    pub unprinted: Vec<Unprinted>,
+}
+
+/// A ticket of today whose paper did not come out.
+#[derive(Debug, Clone, Serialize)]
+pub struct Unprinted {
+    pub ticket: u64,
+    pub number: String,
+    pub job: u64,
+    /// What the printer said (Vietnamese), e.g. "Hết giấy".
+    pub error: Option<String>,
 }
 
 /// The kiosk printer as the admin page sees it.

@@ -549,6 +549,19 @@ macro_rules! reads {
                 })
             }
 
+            /// The newest `limit` jobs, newest first (whatever their state).
+            pub fn recent_print_jobs<T: DeserializeOwned>(
+                &self,
+                limit: usize,
+            ) -> Result<Vec<T>, StoreError> {
+                let jobs = self.txn.open_table(PRINT_JOBS)?;
+                let mut out = Vec::new();
+                for row in jobs.iter()?.rev().take(limit) {
+                    out.push(codec::decode(row?.1.value())?);
+                }
+                Ok(out)
+            }
+
             /// Jobs still to print, oldest first.
             pub fn pending_print_jobs<T: DeserializeOwned>(
                 &self,

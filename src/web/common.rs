@@ -40,7 +40,7 @@ pub(crate) async fn print_outcome(
         .flatten();
     if let Some(head) = head.filter(|h| h.id != job) {
         if let Some(err) = head.last_error {
-            return (Some(false), Some(format!("{err}; phiếu đang chờ in")));
+            return (Some(false), Some(err));
         }
     }
     state.services.wake_printer();
@@ -58,7 +58,9 @@ pub(crate) async fn print_outcome(
                         if *j == job {
                             match state.as_str() {
                                 "printed" => return (Some(true), None),
-                                "failed" | "cancelled" => return (Some(false), error.clone()),
+                                "failed" | "cancelled" | "held" => {
+                                    return (Some(false), error.clone())
+                                }
                                 _ => {}
                             }
                         }

@@ -141,6 +141,8 @@ routes! {
     GET  "/api/v1/printer/jobs/{seq}/png" => api::printer_job_png, ADMIN;
     PUT  "/api/v1/printer/sim-faults" => api::printer_sim_faults, ADMIN;
     GET  "/api/v1/printer/queue" => api::print_jobs, ADMIN;
+    GET  "/api/v1/printer/paper" => api::paper_report, OPERATE;
+    POST "/api/v1/printer/reprint/{ticket}" => api::reprint_ticket, OPERATE;
     DELETE "/api/v1/printer/queue/{id}" => api::cancel_print_job, ADMIN;
     POST "/api/v1/printer/test" => api::printer_test, ADMIN;
     GET  "/api/v1/printer/logo" => api::ticket_logo_png, ADMIN;

@@ -109,6 +109,86 @@ fn kiosk_ticket_is_printed_and_paper_out_keeps_the_job_until_paper_is_back() {
     assert!(queue.as_array().unwrap().is_empty());
 }
 
+/// Waits until print job `job` reaches `state`.
+fn until_state(feed: &mut Sse, job: u64, state: &str) {
+    loop {
+        let (_, e) = feed.next_named("print_job_changed");
+        if e["job"] == job && e["state"] == state {
+            return;
+        }
+    }
+}
+
+#[test]
+fn after_a_long_fault_old_tickets_are_held_for_the_counters_not_burst_out() {
+    let app = TestApp::start();
+    let admin = app.login("admin");
+    let officer = app.login("canbo1");
+    faults(&app, &admin, true);
+    let mut feed = Sse::connect(&app, &officer, None);
+    let (_, t) = app.post(
+        "/api/v1/tickets",
+        &app.kiosk,
+        json!({"service": 1, "print": true}),
+    );
+    assert_eq!(t["printed"], false, "{t}");
+    let (_, queue) = app.call("GET", "/api/v1/printer/queue", Some(&admin), None);
+    let job = queue[0]["id"].as_u64().unwrap();
+    // The counters learn of the fault at once, on their live feed and in the report.
+    until_state(&mut feed, job, "failed");
+    let (s, paper) = app.call("GET", "/api/v1/printer/paper", Some(&officer), None);
+    assert_eq!(s, 200, "{paper}");
+    assert!(
+        paper["problem"].as_str().unwrap().contains("Hết giấy"),
+        "{paper}"
+    );
+    assert_eq!(
+        paper["unprinted"],
+        json!([]),
+        "still fresh: it may print yet"
+    );
+
+    // Paper comes back two minutes later: the stale ticket is held, not printed.
+    app.clock.advance(chrono::Duration::seconds(121));
+    faults(&app, &admin, false);
+    until_state(&mut feed, job, "held");
+    let sim = app.data_dir().join("sim-printer");
+    assert!(!sim.join("000001.txt").exists(), "no burst of old tickets");
+    let (_, paper) = app.call("GET", "/api/v1/printer/paper", Some(&officer), None);
+    assert_eq!(paper["problem"], serde_json::Value::Null, "{paper}");
+    assert_eq!(paper["unprinted"][0]["number"], "A001", "{paper}");
+    // A fresh ticket prints as usual.
+    let (_, t2) = app.post(
+        "/api/v1/tickets",
+        &app.kiosk,
+        json!({"service": 1, "print": true}),
+    );
+    assert_eq!(t2["printed"], true, "{t2}");
+
+    // The counter reprints A001 on demand; it leaves the list.
+    let id = t["id"].as_u64().unwrap();
+    let (s, r) = app.post(
+        &format!("/api/v1/printer/reprint/{id}"),
+        &officer,
+        json!({}),
+    );
+    assert_eq!(s, 202, "{r}");
+    until_printed(&mut feed, r["job"].as_u64().unwrap());
+    let listing = std::fs::read_to_string(sim.join("000002.txt")).unwrap();
+    assert!(listing.contains("[CUT partial]"), "{listing}");
+    let (_, paper) = app.call("GET", "/api/v1/printer/paper", Some(&officer), None);
+    assert_eq!(paper["unprinted"], json!([]), "{paper}");
+    // Reprinting needs an open ticket, and the kiosk may not ask for it.
+    let (s, _) = app.post("/api/v1/printer/reprint/999", &officer, json!({}));
+    assert_eq!(s, 404);
+    let (s, _) = app.post(
+        &format!("/api/v1/printer/reprint/{id}"),
+        &app.kiosk,
+        json!({}),
+    );
+    assert_eq!(s, 403);
+}
+
 #[test]
 fn a_queued_job_survives_a_restart_and_an_admin_can_cancel_one() {
     let app = TestApp::start();

@@ -38,6 +38,25 @@ pub async fn printer_test(state: Data) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(blocking(move || s.printer_test()).await?))
 }
 
+/// For the counters: the printer's fault now and today's tickets without paper.
+pub async fn paper_report(state: Data) -> Result<HttpResponse, ApiError> {
+    let s = state.services.clone();
+    Ok(HttpResponse::Ok().json(blocking(move || s.paper_report()).await?))
+}
+
+/// A counter reprints a ticket on the kiosk printer (held during a fault, or lost).
+pub async fn reprint_ticket(
+    state: Data,
+    caller: Caller,
+    path: web::Path<u64>,
+) -> Result<HttpResponse, ApiError> {
+    let s = state.services.clone();
+    let actor = caller.actor();
+    let id = path.into_inner();
+    let job = blocking(move || s.reprint_ticket(&actor, id)).await?;
+    Ok(HttpResponse::Accepted().json(serde_json::json!({ "job": job })))
+}
+
 pub async fn print_jobs(state: Data) -> Result<HttpResponse, ApiError> {
     let s = state.services.clone();
     Ok(HttpResponse::Ok().json(blocking(move || s.pending_print_jobs()).await?))
