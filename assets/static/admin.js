@@ -18,6 +18,7 @@
     f.max_calls.value = settings.queue.max_calls;
     f.calls_before_no_show.value = settings.queue.calls_before_no_show;
     f.allow_call_specific.checked = settings.queue.allow_call_specific;
+    f.pickups_first.checked = !!settings.queue.pickups_first;
     f.number_mode.value = settings.speech.number_mode;
     f.template.value = settings.speech.template;
     f.categories.value = settings.queue.priority_categories.map((c) => c.code + "|" + c.name).join("\n");
@@ -44,6 +45,7 @@
     s.queue.max_calls = Number(f.max_calls.value);
     s.queue.calls_before_no_show = Number(f.calls_before_no_show.value);
     s.queue.allow_call_specific = f.allow_call_specific.checked;
+    s.queue.pickups_first = f.pickups_first.checked;
     s.speech.number_mode = f.number_mode.value;
     s.speech.template = f.template.value;
     s.ticket = {

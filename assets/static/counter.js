@@ -15,6 +15,7 @@
     say("Đã gửi lệnh in lại phiếu " + t.number + " ra máy in ở ki-ốt.", true);
   }) }, "In lại phiếu");
   const $ = (id) => document.getElementById(id);
+  const PURPOSE = { pickup: "Nhận kết quả", supplement: "Bổ sung hồ sơ", fees: "Nộp phí, lệ phí" };
   const catName = (code) => (boot.categories.find((c) => c.code === code) || { name: code }).name;
 
   function say(text, ok) {
@@ -82,6 +83,7 @@
       ? (areas.get(cur.service) || {}).name + " · " + (cur.state === "called" ? "Đã gọi " + cur.calls.length + " lần" : "Đang phục vụ")
       : "Chưa có công dân tại quầy");
     if (cur && cur.priority) $("cur-info").append(" ", Motcua.el("span", { class: "prio-mark" }, "Ưu tiên: " + catName(cur.priority)));
+    if (cur && cur.purpose) $("cur-info").append(" ", Motcua.el("span", { class: "pill open" }, PURPOSE[cur.purpose] || ""));
     if (cur && unprinted(cur)) $("cur-info").append(" ", Motcua.el("span", { class: "pill warn" }, "Chưa có phiếu giấy"), " ", reprintBtn(cur));
     const open = st === "open";
     $("act-next").disabled = !open || (cur && cur.state === "called");
@@ -94,7 +96,7 @@
     $("act-result").hidden = !cur || !cur.dossier;
     if (cur && cur.dossier) {
       $("act-result").href = "/ho-so/" + encodeURIComponent(cur.dossier);
-      $("act-result").textContent = "Mở hồ sơ " + cur.dossier + " để trả kết quả";
+      $("act-result").textContent = "Mở hồ sơ " + cur.dossier + (cur.purpose === "pickup" || !cur.purpose ? " để trả kết quả" : " (" + PURPOSE[cur.purpose].toLowerCase() + ")");
     }
     $("act-dossier").href = cur ? "/ho-so/moi?ticket=" + cur.id : "/ho-so/moi";
     $("act-noshow").disabled = !cur || cur.state !== "called";
@@ -108,6 +110,7 @@
     $("waiting").replaceChildren(...waiting.map((t) => Motcua.el("tr", {},
       Motcua.el("td", {}, Motcua.el("b", {}, t.number), t.priority ? Motcua.el("span", { class: "prio-mark", title: catName(t.priority) }, "Ưu tiên") : null,
         t.target_counter ? Motcua.el("span", { class: "pill" }, "chuyển đến quầy") : null,
+        t.purpose ? Motcua.el("span", { class: "pill open" }, PURPOSE[t.purpose] || "") : null,
         unprinted(t) ? Motcua.el("span", { class: "pill warn", title: "Máy in lỗi khi cấp số này" }, "chưa có phiếu") : null),
       Motcua.el("td", {}, (areas.get(t.service) || {}).name || ""),
       Motcua.el("td", {}, Motcua.hhmm(t.issued_at)),

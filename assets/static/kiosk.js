@@ -53,6 +53,9 @@
       const cat = priority && document.querySelector('.cat-btn[data-priority="' + priority + '"]');
       prio.hidden = !cat;
       if (cat) prio.textContent = "Ưu tiên: " + cat.textContent;
+      // A return visit: say what the ticket is for (the counter sees it too).
+      const PURPOSE = { pickup: "Nhận kết quả hồ sơ ", supplement: "Bổ sung hồ sơ ", fees: "Nộp phí, lệ phí cho hồ sơ " };
+      if (t.purpose) { prio.hidden = false; prio.textContent = PURPOSE[t.purpose] + t.dossier; }
       const pr = document.getElementById("done-print");
       if (t.printed === true) {
         pr.textContent = "Mời nhận phiếu in bên dưới.";
@@ -64,7 +67,10 @@
       show("done");
       countdown(RETURN_SECS);
     } catch (e) {
-      document.getElementById("fail-text").textContent = e.message || "Không lấy được số. Vui lòng báo cán bộ hướng dẫn.";
+      const f = document.getElementById("fail-text");
+      f.textContent = e.message || "Không lấy được số. Vui lòng báo cán bộ hướng dẫn.";
+      // "Not ready yet, come back on …" is news, not a fault: said calmly, in blue.
+      f.classList.toggle("info", e.code === "nothing_to_collect");
       show("fail");
       countdown(RETURN_SECS);
     } finally {

@@ -354,6 +354,8 @@ pub fn ticket(iterations: usize) -> anyhow::Result<()> {
         service_name: "Tư pháp - Hộ tịch - Chứng thực".into(),
         number: "A015".into(),
         priority: Some("Người cao tuổi (từ 60 tuổi)".into()),
+        purpose: None,
+        dossier: None,
         waiting_ahead: 3,
         issued_local: chrono::NaiveDate::from_ymd_opt(2026, 3, 5)
             .and_then(|d| d.and_hms_opt(8, 42, 17))

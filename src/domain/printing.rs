@@ -14,6 +14,12 @@ pub struct TicketPrint {
     pub number: String,
     /// Priority class, e.g. `Người cao tuổi`.
     pub priority: Option<String>,
+    /// A return visit's purpose (`Nhận kết quả`), printed like the priority mark.
+    #[serde(default)]
+    pub purpose: Option<String>,
+    /// The dossier of a return visit, printed under the purpose.
+    #[serde(default)]
+    pub dossier: Option<String>,
     pub waiting_ahead: u32,
     /// Already in Asia/Ho_Chi_Minh local time.
     pub issued_local: NaiveDateTime,

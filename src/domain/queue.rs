@@ -250,6 +250,10 @@ pub struct QueueSettings {
     pub allow_call_specific: bool,
     /// Used for wait estimates before any ticket has been served today.
     pub default_service_secs: u32,
+    /// Citizens who only pick up a ready result are called before the area's other
+    /// tickets (after tickets sent to that very counter): a pick-up takes a minute and
+    /// should not wait behind new filings.
+    pub pickups_first: bool,
 }
 
 impl Default for QueueSettings {
@@ -262,6 +266,7 @@ impl Default for QueueSettings {
             max_requeues: 2,
             allow_call_specific: true,
             default_service_secs: 300,
+            pickups_first: false,
         }
     }
 }
@@ -342,11 +347,43 @@ pub struct Ticket {
     /// Dossiers received while this ticket was served (a rating is bound to them).
     #[serde(default)]
     pub received: Vec<String>,
+    /// Why a return visit came (with `dossier`): printed on the ticket, shown at the
+    /// counter, and fast-tracked when the center says so.
+    #[serde(default)]
+    pub purpose: Option<VisitPurpose>,
+}
+
+/// What a citizen holding a receipt comes back for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VisitPurpose {
+    /// The result is ready (status 9): a minute at the counter.
+    Pickup,
+    /// The dossier waits for the papers the citizen was asked for (status 5).
+    Supplement,
+    /// The dossier waits for fees or taxes (status 6).
+    Fees,
+}
+
+impl VisitPurpose {
+    /// On the ticket, the board and the counter.
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            VisitPurpose::Pickup => "Nhận kết quả",
+            VisitPurpose::Supplement => "Bổ sung hồ sơ",
+            VisitPurpose::Fees => "Nộp phí, lệ phí",
+        }
+    }
 }
 
 impl Ticket {
     pub fn is_priority(&self) -> bool {
         self.priority.is_some()
+    }
+
+    /// A return visit to pick up a ready result.
+    pub fn is_pickup(&self) -> bool {
+        self.purpose == Some(VisitPurpose::Pickup)
     }
 
     fn require(&self, allowed: &[TicketState], action: &'static str) -> Result<(), QueueError> {
@@ -524,6 +561,25 @@ pub fn pick_next<'a>(
             }
         }
     }
+}
+
+/// [`pick_next`] with the center's settings: its priority policy, and pick-ups first
+/// when the center fast-tracks them.
+pub fn pick_next_in<'a>(
+    counter: &Counter,
+    tickets: &'a [Ticket],
+    settings: &QueueSettings,
+) -> Option<&'a Ticket> {
+    let next = pick_next(counter, tickets, settings.priority_policy)?;
+    if !settings.pickups_first || next.target_counter == Some(counter.id) || next.is_pickup() {
+        return Some(next);
+    }
+    let mut pickups: Vec<&Ticket> = tickets
+        .iter()
+        .filter(|t| callable_by(t, counter) && t.is_pickup())
+        .collect();
+    pickups.sort_by(queue_order);
+    Some(pickups.first().copied().unwrap_or(next))
 }
 
 /// Keep the interleave count after `counter` called `t`.
@@ -855,6 +911,7 @@ mod tests {
             status_token: String::new(),
             dossier: None,
             received: vec![],
+            purpose: None,
         }
     }
 

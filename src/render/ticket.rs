@@ -19,6 +19,7 @@ pub const SESSION_AFTERNOON: &str = "Chiều";
 pub const DEFAULT_FOOTER: &str = "Vui lòng giữ phiếu và chờ gọi số. Xin cảm ơn!";
 /// Under the QR: a code with no words is a code nobody scans (or one that looks like a
 /// payment). It opens the ticket's own page: the number, how many are ahead, the call.
+pub const DOSSIER_PREFIX: &str = "Hồ sơ: ";
 pub const QR_CAPTION: &str = "Quét mã để theo dõi lượt gọi trên điện thoại";
 
 /// All fixed template strings (for glyph-coverage checks).
@@ -32,6 +33,7 @@ pub const TEMPLATE_STRINGS: &[&str] = &[
     SESSION_AFTERNOON,
     DEFAULT_FOOTER,
     QR_CAPTION,
+    DOSSIER_PREFIX,
 ];
 
 /// Narrowest / widest paper the layout accepts (dots); other values are
@@ -214,6 +216,21 @@ pub fn render_ticket(t: &TicketPrint, layout: &TicketLayout) -> Bitmap {
         c.text_inverted(&format!("{PRIORITY_PREFIX}{}", p.trim()), &style, m.d(10.0));
     }
 
+    // 5b. a return visit: what for, white on black, and the dossier's code (the counter
+    // opens it), so the officer sees at once that this is not a new filing.
+    if let Some(p) = t.purpose.as_deref().filter(|p| !p.trim().is_empty()) {
+        c.space(m.d(12.0));
+        let style = m.text(28.0, Weight::Bold, Align::Center);
+        c.text_inverted(&p.trim().to_uppercase(), &style, m.d(10.0));
+        if let Some(code) = t.dossier.as_deref().filter(|d| !d.trim().is_empty()) {
+            c.space(m.d(6.0));
+            c.text(
+                &format!("{DOSSIER_PREFIX}{}", code.trim()),
+                &m.text(22.0, Weight::Regular, Align::Center),
+            );
+        }
+    }
+
     c.space(m.d(14.0));
     c.dashed_rule(m.d(2.0), m.d(8.0), m.d(6.0));
     c.space(m.d(12.0));
@@ -361,6 +378,8 @@ pub(crate) mod tests {
             service_name: service.into(),
             number: number.into(),
             priority: priority.map(Into::into),
+            purpose: None,
+            dossier: None,
             waiting_ahead: 3,
             issued_local: NaiveDate::from_ymd_opt(2026, 3, 5)
                 .unwrap()

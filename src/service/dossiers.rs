@@ -869,6 +869,8 @@ impl Services {
                     service_name: p.area_name.clone(),
                     number: String::new(),
                     priority: None,
+                    purpose: None,
+                    dossier: None,
                     waiting_ahead: 0,
                     issued_local: local_naive(now),
                     qr_url: None,

@@ -377,6 +377,8 @@ impl Services {
             service_name: "IN THỬ — Kiểm tra máy in phiếu".into(),
             number: "A000".into(),
             priority: Some("In thử".into()),
+            purpose: None,
+            dossier: None,
             waiting_ahead: 0,
             issued_local: crate::domain::time::local(now).naive_local(),
             qr_url: None,

@@ -164,9 +164,22 @@ impl Services {
                     let d = tx
                         .dossier(&code)?
                         .ok_or(ServiceError::NotFound("hồ sơ có mã này"))?;
-                    (d.procedure.area, Some(d.code))
+                    // Not ready (or nothing to collect): say when, issue nothing.
+                    use crate::domain::dossier::return_visit::{return_visit, ReturnVisit};
+                    let visit = return_visit(&d.state);
+                    let ReturnVisit::Come(purpose) = visit else {
+                        return Err(ServiceError::rejected(
+                            "nothing_to_collect",
+                            visit.message_vi(&d.code).unwrap_or_default(),
+                        ));
+                    };
+                    (d.procedure.area, Some((d.code, purpose)))
                 }
                 None => (service, None),
+            };
+            let (dossier, purpose) = match dossier {
+                Some((code, p)) => (Some(code), Some(p)),
+                None => (None, None),
             };
             let area = tx
                 .service(service)?
@@ -205,6 +218,7 @@ impl Services {
                 status_token,
                 dossier,
                 received: vec![],
+                purpose,
             };
             let availability = queue::Availability::of(&area, &tx.counters()?, now);
             let wait = estimate(tx, service, ahead, availability, now, &s)?;
@@ -228,6 +242,8 @@ impl Services {
                         service_name: area.name.clone(),
                         number: ticket.number.clone(),
                         priority: category,
+                        purpose: purpose.map(|p| p.label_vi().to_string()),
+                        dossier: ticket.dossier.clone(),
                         waiting_ahead: ahead,
                         issued_local: crate::domain::time::local(now).naive_local(),
                         // The public address when the admin set one (the kiosk's own
@@ -275,7 +291,7 @@ impl Services {
             }
             let open = tx.open_tickets()?;
             finish_current(tx, &counter, &open, now)?;
-            let Some(next) = queue::pick_next(&counter, &open, s.queue.priority_policy) else {
+            let Some(next) = queue::pick_next_in(&counter, &open, &s.queue) else {
                 return Ok(None);
             };
             let mut t = next.clone();

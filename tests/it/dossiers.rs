@@ -574,6 +574,19 @@ fn return_visit_ticket_opens_the_dossier() {
     let officer = app.login("canbo1");
     let d = receive(&app, &officer, "DP.KD.01");
     let code = d["code"].as_str().unwrap().to_string();
+    // Not ready yet: the kiosk says when to come back, and issues nothing.
+    let (s, v) = app.post("/api/v1/tickets", &app.kiosk, json!({"dossier": code}));
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (422, Some("nothing_to_collect")),
+        "{v}"
+    );
+    assert!(
+        v["message"].as_str().unwrap().contains("Ngày hẹn trả"),
+        "{v}"
+    );
+    let (s, v) = act(&app, &officer, &code, json!({"action": "resolve"}));
+    assert_eq!(s, 200, "{v}");
     // The kiosk: the code typed (any case) → a ticket in the dossier's area (Kinh doanh, C).
     let (s, t) = app.post(
         "/api/v1/tickets",
@@ -586,6 +599,7 @@ fn return_visit_ticket_opens_the_dossier() {
         (Some("C001"), Some(3))
     );
     assert_eq!(t["dossier"], code.as_str());
+    assert_eq!(t["purpose"], "pickup");
     // A scanner typing the receipt's QR link works too.
     let token = app.running().services.dossier(&code).unwrap().lookup_token;
     let (s, t) = app.post(
@@ -609,4 +623,34 @@ fn return_visit_ticket_opens_the_dossier() {
     }
     let (_, q) = app.call("GET", "/api/v1/queue", Some(&app.display), None);
     assert_eq!(q["waiting"].as_array().unwrap().len(), 2);
+
+    // With pick-ups fast-tracked, a pick-up goes before an earlier new filing.
+    let admin = app.login("admin");
+    let (_, mut settings) = app.call("GET", "/api/v1/settings", Some(&admin), None);
+    settings["queue"]["pickups_first"] = true.into();
+    let (s, v) = app.call("PUT", "/api/v1/settings", Some(&admin), Some(settings));
+    assert_eq!(s, 200, "{v}");
+    let new_filing = app.issue(3, None);
+    let (_, pickup) = app.post("/api/v1/tickets", &app.kiosk, json!({"dossier": code}));
+    app.post("/api/v1/counters/3/open", &officer, json!({}));
+    let mut called = vec![];
+    for _ in 0..4 {
+        let (_, t) = app.post("/api/v1/counters/3/call-next", &officer, json!({}));
+        called.push(t["number"].as_str().unwrap_or("").to_string());
+        app.post(
+            &format!("/api/v1/tickets/{}/finish", t["id"]),
+            &officer,
+            json!({}),
+        );
+    }
+    assert_eq!(
+        called,
+        [
+            "C001",
+            "C002",
+            pickup["number"].as_str().unwrap(),
+            new_filing["number"].as_str().unwrap()
+        ],
+        "pick-ups in their order, before the new filing"
+    );
 }

@@ -271,6 +271,18 @@ mod tests {
     }
 
     #[test]
+    fn snapshot_ticket_pickup_576() {
+        let mut t = sample("A014", "Tư pháp - Hộ tịch - Chứng thực", None, None);
+        t.purpose = Some("Nhận kết quả".into());
+        t.dossier = Some("H40.14-260305-0001".into());
+        insta::assert_snapshot!(snapshot_text(
+            "ticket_pickup_576",
+            &render_ticket(&t, &layout(576)),
+            CutMode::Partial
+        ));
+    }
+
+    #[test]
     fn snapshot_ticket_qr_576() {
         let t = sample(
             "C012",

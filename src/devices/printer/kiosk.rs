@@ -305,6 +305,8 @@ mod tests {
             service_name: "Tư pháp - Hộ tịch - Chứng thực".into(),
             number: "A015".into(),
             priority: None,
+            purpose: None,
+            dossier: None,
             waiting_ahead: 3,
             issued_local: chrono::NaiveDate::from_ymd_opt(2026, 3, 5)
                 .unwrap()

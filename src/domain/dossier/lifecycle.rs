@@ -367,7 +367,7 @@ pub struct LegalIndicators {
 }
 
 impl DossierState {
-    fn blank(status: Status, channel: Channel, at: DateTime<Utc>) -> Self {
+    pub(crate) fn blank(status: Status, channel: Channel, at: DateTime<Utc>) -> Self {
         DossierState {
             status,
             channel,

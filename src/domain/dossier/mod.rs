@@ -10,6 +10,7 @@
 pub mod digitize;
 pub mod indicators;
 pub mod reception;
+pub mod return_visit;
 
 mod code;
 mod error;

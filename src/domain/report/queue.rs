@@ -213,6 +213,7 @@ mod tests {
             status_token: String::new(),
             dossier: None,
             received: vec![],
+            purpose: None,
         }
     }
 
