@@ -6,7 +6,38 @@
   let areas = boot.areas;
   let counters = boot.counters;
   const $ = (id) => document.getElementById(id);
-  const say = (t, ok) => { $("msg").textContent = t; $("msg").className = "msg " + (ok ? "ok" : "err"); window.scrollTo(0, 0); };
+  // Feedback where the click was: beside the button last pressed (a message at the top of
+  // a long page is never seen), or at the top when nothing was pressed.
+  let lastButton = null;
+  document.addEventListener("click", (e) => {
+    const b = e.target.closest("button, label.btn");
+    if (b) lastButton = b;
+  }, true);
+  document.addEventListener("change", (e) => {
+    const l = e.target.closest("label.btn");
+    if (l) lastButton = l;
+  }, true);
+  const say = (t, ok) => {
+    let m = $("msg");
+    if (lastButton && lastButton.isConnected && lastButton.offsetParent !== null) {
+      m = lastButton.nextElementSibling && lastButton.nextElementSibling.classList.contains("said") ? lastButton.nextElementSibling : null;
+      if (!m) { m = Motcua.el("b", { class: "said msg", role: "status" }); lastButton.after(m); }
+    }
+    m.textContent = t;
+    m.className = (m.id === "msg" ? "" : "said ") + "msg " + (ok ? "ok" : "err");
+  };
+
+  // One section at a time, picked from the menu (the address keeps it: #tai-khoan).
+  const tabs = [...document.querySelectorAll("section.admin-tab")];
+  function showTab(id) {
+    const t = tabs.find((x) => x.dataset.tab === id) || tabs[0];
+    for (const x of tabs) x.hidden = x !== t;
+    for (const b of $("admin-nav").children) b.classList.toggle("primary", b.dataset.tab === t.dataset.tab);
+  }
+  $("admin-nav").replaceChildren(...tabs.map((t) => Motcua.el("button", { class: "btn", type: "button", "data-tab": t.dataset.tab,
+    onclick: () => { history.replaceState(null, "", "#" + t.dataset.tab); showTab(t.dataset.tab); } }, t.dataset.title)));
+  showTab(location.hash.slice(1));
+  window.addEventListener("hashchange", () => showTab(location.hash.slice(1)));
 
   function fillCenter() {
     const f = $("center-form");
@@ -21,7 +52,7 @@
     f.pickups_first.checked = !!settings.queue.pickups_first;
     f.number_mode.value = settings.speech.number_mode;
     f.template.value = settings.speech.template;
-    f.categories.value = settings.queue.priority_categories.map((c) => c.code + "|" + c.name).join("\n");
+    f.categories.value = settings.queue.priority_categories.map((c) => c.name).join("\n");
     f.width_dots.value = String(settings.ticket.width_dots);
     f.show_qr.checked = settings.ticket.show_qr;
     f.header_lines.value = settings.ticket.header_lines.join("\n");
@@ -60,9 +91,16 @@
       agency_name: f.agency_name.value.trim(),
       pickup: f.pickup.value.trim(),
     };
-    s.queue.priority_categories = f.categories.value.split("\n").map((l) => l.trim()).filter(Boolean).map((l) => {
-      const [code, ...rest] = l.split("|");
-      return { code: code.trim(), name: (rest.join("|") || code).trim() };
+    // One name per line; a kept name keeps its code (tickets already issued refer to
+    // it), a new one gets a code made from its words.
+    const known = new Map(settings.queue.priority_categories.map((c) => [c.name, c.code]));
+    const slug = (n) => n.normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/[đĐ]/g, "d").toLowerCase().replace(/[^a-z0-9]+/g, "_").replace(/^_|_$/g, "").slice(0, 32) || "uu_tien";
+    const used = new Set();
+    s.queue.priority_categories = f.categories.value.split("\n").map((l) => l.trim()).filter(Boolean).map((name) => {
+      let code = known.get(name) || slug(name);
+      for (let i = 2; used.has(code); i++) code = slug(name) + "_" + i;
+      used.add(code);
+      return { code, name };
     });
     s.place_name = f.place_name.value.trim();
     s.public_url = f.public_url.value.trim().replace(/\/+$/, "");
@@ -190,7 +228,8 @@
     try {
       await Motcua.api("POST", "/api/v1/users", body);
       note($("user-form-msg"), "Đã tạo tài khoản " + body.username + ". Mật khẩu tạm: " + body.password + " — đưa cho người dùng.", true);
-      f.username.value = ""; f.display_name.value = ""; f.password.value = tempPassword();
+      // Ready for the next person, who is most often an officer.
+      f.username.value = ""; f.display_name.value = ""; f.role.value = "officer"; f.password.value = tempPassword();
       loadUsers();
     } catch (e) { note($("user-form-msg"), e.message); }
   });
@@ -238,8 +277,14 @@
     try { p = await Motcua.api("GET", "/api/v1/printer"); } catch (e) { say(e.message); return; }
     $("printer-state").textContent = !p.configured
       ? "Chưa chọn máy in phiếu: bấm «Thiết bị USB đang cắm» hoặc nhập địa chỉ máy in bên dưới."
-      : "Máy in: " + (p.simulated ? "mô phỏng (lưu ảnh phiếu)" : p.target) + " — " + (p.status_text || "chưa có trạng thái");
-    $("printer-form").target.value = p.configured ? p.target : "";
+      : "Máy in: " + (p.simulated ? "mô phỏng (lưu ảnh phiếu)" : p.target === "usb" ? "cắm cổng USB" : p.target.startsWith("tcp:") ? "nối mạng, địa chỉ " + p.target.slice(4) : p.target) +
+        " — " + (p.status_text || "chưa có trạng thái");
+    const pf = $("printer-form");
+    const t = p.configured ? p.target : "none";
+    pf.kind.value = t === "usb" || t === "sim" || t === "none" ? t : t.startsWith("tcp:") ? "tcp" : "other";
+    pf.ip.value = t.startsWith("tcp:") ? t.slice(4).replace(/:9100$/, "") : "";
+    pf.target.value = pf.kind.value === "other" ? t : "";
+    showPrinterFields();
     $("sim-faults").hidden = !p.simulated;
     if (p.sim_faults) for (const k of ["paper_out", "cover_open", "near_end"]) $("sim-faults").querySelector('[name="' + k + '"]').checked = p.sim_faults[k];
     let q = [];
@@ -282,13 +327,23 @@
   async function choosePrinter(target) {
     try {
       await Motcua.api("PUT", "/api/v1/printer", { target });
-      say("Đã chọn máy in: " + target + ". Bấm «In thử một phiếu» để kiểm tra.", true);
+      say("Đã chọn máy in. Bấm «In thử một phiếu» để kiểm tra.", true);
     } catch (e) { say(e.message); }
     loadPrinter();
   }
+  function showPrinterFields() {
+    const pf = $("printer-form");
+    for (const l of pf.querySelectorAll("label[data-for]")) l.hidden = l.dataset.for !== pf.kind.value;
+  }
+  $("printer-form").kind.addEventListener("change", showPrinterFields);
   $("printer-form").addEventListener("submit", (ev) => {
     ev.preventDefault();
-    choosePrinter(ev.target.target.value.trim());
+    const pf = ev.target;
+    const ip = pf.ip.value.trim();
+    const target = pf.kind.value === "tcp" ? "tcp:" + (ip.includes(":") ? ip : ip + ":9100")
+      : pf.kind.value === "other" ? pf.target.value.trim() : pf.kind.value;
+    if (pf.kind.value === "tcp" && !ip) { say("Cần nhập địa chỉ IP của máy in mạng (xem trên phiếu tự in của máy in)."); return; }
+    choosePrinter(target);
   });
   $("usb-list").addEventListener("click", async () => {
     let r;
@@ -415,7 +470,7 @@
     let st;
     try { st = await Motcua.api("GET", "/api/v1/updates"); } catch (e) { say(e.message); return; }
     $("update-state").textContent = `Đang chạy phiên bản ${st.version} (${st.arch}). Khoá tin cậy: ` +
-      (st.trusted_keys.length ? st.trusted_keys.join(", ") : "chưa có — chạy «motcua update trust KHOÁ.pub» trên máy chủ") +
+      (st.trusted_keys.length ? st.trusted_keys.join(", ") : "chưa có — cán bộ CNTT huyện cài khoá tin cậy một lần khi lắp đặt") +
       (st.pending.length ? ` · Đang chờ cài: ${st.pending.join(", ")}` : "");
     $("updates").replaceChildren(...(st.history.length ? st.history.map((h) => Motcua.el("tr", {},
       Motcua.el("td", {}, when(h.at)), Motcua.el("td", {}, kindName[h.kind] || h.kind), Motcua.el("td", {}, h.version),

@@ -1,9 +1,11 @@
 //! Reading a center's existing tracking book (`sổ theo dõi hồ sơ`) from CSV, so its
 //! history counts in motcua's lists and reports from day one.
 //!
-//! UTF-8 CSV, columns matched by header name (any order, extra columns ignored):
-//! required `procedure_code, applicant_name, channel, received_at, status`; optional
-//! `code, applicant_id, phone, due_at, resolved_at, returned_at`. Times are
+//! UTF-8 CSV (commas, or semicolons as a Vietnamese Excel writes them), columns matched by
+//! header name (any order, extra columns ignored): required `procedure_code,
+//! applicant_name, channel, received_at, status`; optional `code, applicant_id, phone,
+//! due_at, resolved_at, returned_at` — or their Vietnamese titles (`Mã thủ tục`, `Họ tên
+//! người nộp`, `Kênh`, `Ngày tiếp nhận`, `Trạng thái`, `Mã hồ sơ`, …). Times are
 //! `YYYY-MM-DD HH:MM` local time. Every row is checked before anything is written: the
 //! caller imports all rows or none. Pure: the caller passes the catalogue and calendar
 //! and assigns codes and tokens.
@@ -53,6 +55,59 @@ const OPTIONAL: [&str; 6] = [
     "returned_at",
 ];
 
+/// The Vietnamese column titles a center's own spreadsheet uses (folded: no diacritics,
+/// lower case), for each column: a commune exports its book from Excel with its own
+/// headings, not ours.
+const VIETNAMESE_HEADERS: [(&str, &[&str]); 11] = [
+    ("procedure_code", &["ma thu tuc", "ma thu tuc hanh chinh"]),
+    (
+        "applicant_name",
+        &[
+            "ho ten nguoi nop",
+            "nguoi nop",
+            "ho va ten",
+            "ten nguoi nop",
+        ],
+    ),
+    ("channel", &["kenh", "kenh nop", "hinh thuc nop"]),
+    (
+        "received_at",
+        &["ngay tiep nhan", "thoi gian tiep nhan", "ngay nhan"],
+    ),
+    ("status", &["trang thai"]),
+    ("code", &["ma ho so", "so ho so"]),
+    (
+        "applicant_id",
+        &["so dinh danh", "cccd", "so cccd", "so can cuoc"],
+    ),
+    ("phone", &["so dien thoai", "dien thoai"]),
+    (
+        "due_at",
+        &["ngay hen tra", "hen tra", "ngay hen tra ket qua"],
+    ),
+    (
+        "resolved_at",
+        &[
+            "ngay giai quyet xong",
+            "ngay co ket qua",
+            "ngay ket thuc xu ly",
+        ],
+    ),
+    ("returned_at", &["ngay tra ket qua", "ngay tra"]),
+];
+
+/// The column a header names: ours (`received_at`) or a Vietnamese title ("Ngày tiếp
+/// nhận"); anything else is kept as written (and ignored).
+fn column_of(header: &str) -> String {
+    let h = header.trim().to_lowercase();
+    let folded = super::search::fold(&h);
+    VIETNAMESE_HEADERS
+        .iter()
+        .find(|(_, names)| names.contains(&folded.as_str()))
+        .map(|(c, _)| c.to_string())
+        .unwrap_or(h)
+}
+
 /// Who the history rows of imported dossiers name.
 pub const IMPORT_ACTOR: &str = "nhập sổ";
 
@@ -74,7 +129,14 @@ pub fn parse_book(
     calendar: &WorkingCalendar,
 ) -> Result<Vec<BookRow>, Vec<RowError>> {
     let data = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
+    // Excel on a Vietnamese Windows saves "CSV" with semicolons: read what the first
+    // line uses.
+    let first_line = data.split(|b| *b == b'\n').next().unwrap_or_default();
+    let semis = first_line.iter().filter(|b| **b == b';').count();
+    let commas = first_line.iter().filter(|b| **b == b',').count();
+    let delimiter = if semis > commas { b';' } else { b',' };
     let mut rdr = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
         .flexible(true)
         .trim(csv::Trim::All)
         .from_reader(data);
@@ -90,7 +152,7 @@ pub fn parse_book(
     let cols: HashMap<String, usize> = headers
         .iter()
         .enumerate()
-        .map(|(i, h)| (h.trim().to_lowercase(), i))
+        .map(|(i, h)| (column_of(h), i))
         .collect();
     let missing: Vec<&str> = REQUIRED
         .iter()
@@ -448,6 +510,23 @@ mod tests {
         assert!(c.state.received_at.is_none() && c.state.registered_at.is_some());
         assert_ne!(rows[1].key, rows[2].key);
         assert_eq!(rows[1].line, 3);
+    }
+
+    #[test]
+    fn a_vietnamese_excel_sheet_with_its_own_headings_and_semicolons_is_read() {
+        let csv =
+            "\u{feff}Mã thủ tục;Họ tên người nộp;Kênh;Ngày tiếp nhận;Trạng thái;Số điện thoại\n\
+                   1.004873;Nguyễn Văn An;1;2026-03-02 08:00;2;0912345678\n";
+        let rows = parse_book(csv.as_bytes(), &cat(), &cal()).unwrap();
+        assert_eq!(rows.len(), 1);
+        let d = &rows[0].dossier;
+        assert_eq!(
+            (d.applicant.name.as_str(), d.applicant.phone.as_str()),
+            ("Nguyễn Văn An", "0912345678")
+        );
+        assert_eq!(d.procedure.code, "1.004873");
+        assert_eq!(column_of("  NGÀY HẸN TRẢ "), "due_at");
+        assert_eq!(column_of("Ghi chú"), "ghi chú");
     }
 
     #[test]

@@ -441,7 +441,7 @@ describe("motcua queue end to end (real Chromium)", { timeout: OVERALL_MS }, () 
     mark("priority ticket A002 issued, called, finished");
   });
 
-  test("admin page: printed tickets, pairing code, audit trail", async () => {
+  test("first morning: the admin names the place, sets the public address, pairs a TV, creates a leader; the audit trail reads aloud", async () => {
     const a = page.admin;
     await a.goto(server.base + "/admin");
     await a.locator('input[name="username"]').fill("admin");
@@ -450,12 +450,73 @@ describe("motcua queue end to end (real Chromium)", { timeout: OVERALL_MS }, () 
       a.waitForURL((u) => u.pathname === "/admin", { timeout: 10_000 }),
       a.locator('form[action="/login"] button[type="submit"]').click(),
     ]);
+    const tab = async (id) => {
+      await a.locator(`#admin-nav button[data-tab="${id}"]`).click();
+      await a.locator(`section[data-tab="${id}"]`).waitFor({ state: "visible" });
+    };
+    // One section at a time: the page is no longer a 6,000-pixel form.
+    assert.equal(await a.locator("section.admin-tab:not([hidden])").count(), 1);
+    await shot(a, "admin-center.png");
+    // Place name and public address, saved with the confirmation beside the button.
+    const cf = a.locator("#center-form");
+    await cf.locator('input[name="place_name"]').fill("Tân Phú");
+    await cf.locator('input[name="public_url"]').fill(server.base);
+    await cf.locator("button.primary").click();
+    await expectText(cf.locator(".save-msg"), /Đã lưu/);
+    await expectText(a.locator("#reach-note"), /.+/);
+
+    await tab("may-in");
     await a.locator("#printer-jobs figure img").first().waitFor();
-    await a.locator("#audit tr").first().waitFor();
+    await shot(a, "admin-printer.png");
+
+    // A second TV: the admin makes a code, the TV types it on its pairing page.
+    await tab("thiet-bi");
     await a.locator('#pair-form input[name="name"]').fill("TV phòng chờ 2");
     await a.locator('#pair-form select[name="role"]').selectOption("display");
     await a.locator("#pair-form button").click();
     await a.waitForFunction(() => /Mã: \d{6}/.test(document.getElementById("pair-code").textContent), null, { timeout: 5000 });
+    const code = /Mã: (\d{6})/.exec(await a.locator("#pair-code").textContent())[1];
+    const tvCtx = await browser.newContext({ viewport: { width: 1920, height: 1080 } });
+    const tv = await tvCtx.newPage();
+    tv.on("pageerror", (e) => pageErrors.push("tv2: " + e.message));
+    await tv.goto(server.base + "/pair");
+    await tv.locator('input[name="code"]').fill(code);
+    await Promise.all([tv.waitForURL((u) => u.pathname !== "/pair", { timeout: 10_000 }), tv.locator('form[action="/pair"] button').click()]);
+    await tv.locator("body.board").waitFor();
+    await tvCtx.close();
+
+    // The center head's account: reports yes, administration no — a Vietnamese page.
+    await tab("tai-khoan");
+    const f = a.locator("#user-form");
+    await f.locator('input[name="username"]').fill("chutich");
+    await f.locator('input[name="display_name"]').fill("Phạm Văn Hùng");
+    await f.locator('select[name="role"]').selectOption("leader");
+    const temp = await f.locator('input[name="password"]').inputValue();
+    await f.locator("button").click();
+    await a.waitForFunction(() => /Đã tạo tài khoản chutich/.test(document.getElementById("user-form-msg").textContent), null, { timeout: 5000 });
+    const headCtx = await browser.newContext({ viewport: { width: 1366, height: 768 } });
+    const head = await headCtx.newPage();
+    head.on("pageerror", (e) => pageErrors.push("leader: " + e.message));
+    await head.goto(server.base + "/login");
+    await head.locator('input[name="username"]').fill("chutich");
+    await head.locator('input[name="password"]').fill(temp);
+    await Promise.all([head.waitForURL((u) => u.pathname === "/password", { timeout: 10_000 }), head.locator('form[action="/login"] button[type="submit"]').click()]);
+    await head.locator('input[name="current"]').fill(temp);
+    await head.locator('input[name="new"]').fill("mat-khau-chu-tich");
+    await head.locator('input[name="confirm"]').fill("mat-khau-chu-tich");
+    await Promise.all([head.waitForURL((u) => u.pathname !== "/password", { timeout: 10_000 }), head.locator('form[action="/password"] button').click()]);
+    const rep = await head.goto(server.base + "/bao-cao");
+    assert.equal(rep.status(), 200);
+    const denied = await head.goto(server.base + "/admin");
+    assert.equal(denied.status(), 403);
+    assert.match(denied.headers()["content-type"], /text\/html/);
+    const deniedText = await head.locator("main").textContent();
+    assert.ok(!/^\s*\{/.test(deniedText) && /Quay lại/.test(deniedText), deniedText);
+    await shot(head, "forbidden-leader.png");
+    await headCtx.close();
+
+    await tab("nhat-ky");
+    await a.locator("#audit tr").first().waitFor();
     await a.locator("#audit-verify").click();
     await a.waitForFunction(() => document.getElementById("audit-result").textContent.includes("toàn vẹn"), null, { timeout: 5000 });
     // An inspector reads names and actions, not account keys and event types.
@@ -469,13 +530,16 @@ describe("motcua queue end to end (real Chromium)", { timeout: OVERALL_MS }, () 
     const raw = await a.locator("#audit").textContent();
     assert.ok(!/ticket_called|canbo1 \(officer\)/.test(raw), raw);
     await shot(a, "admin.png");
+    mark("first morning: place, public address, TV paired by code, leader created; audit readable");
   });
 
   test("accounts: the admin adds an officer by name; she signs in, sets her password, works only her counter", async () => {
     const a = page.admin;
+    await a.locator('#admin-nav button[data-tab="tai-khoan"]').click();
     const f = a.locator("#user-form");
     await f.locator('input[name="username"]').fill("lan");
     await f.locator('input[name="display_name"]').fill("Nguyễn Thị Lan");
+    assert.equal(await f.locator('select[name="role"]').inputValue(), "officer", "the form is ready for an officer again");
     const temp = await f.locator('input[name="password"]').inputValue();
     assert.ok(temp.length >= 8, "a temporary password is suggested");
     await f.locator("button").click();
