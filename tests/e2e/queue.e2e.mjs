@@ -533,6 +533,43 @@ describe("motcua queue end to end (real Chromium)", { timeout: OVERALL_MS }, () 
     mark("first morning: place, public address, TV paired by code, leader created; audit readable");
   });
 
+  test("catalogue and calendar edited in forms, checked like an import", async () => {
+    const a = page.admin;
+    await a.locator('#admin-nav button[data-tab="thu-tuc"]').click();
+    const row = a.locator('#proc-rows tr[data-code="DP.NNMT.01"]');
+    await row.locator("button").click();
+    const f = a.locator("#proc-form");
+    await f.waitFor({ state: "visible" });
+    await f.locator('select[name="fee_kind"]').selectOption("amount");
+    await f.locator('input[name="fee_vnd"]').fill("50.000");
+    await f.locator('input[name="fee_note"]').fill("Theo Nghị quyết của HĐND tỉnh");
+    // A paper without a name is refused by the server's own check, beside the button.
+    await f.locator("#proc-paper-add").click();
+    await f.locator("button.primary").click();
+    await expectText(f.locator("button.primary + .said"), /.+/);
+    assert.match(await f.locator("button.primary + .said").getAttribute("class"), /err/);
+    await f.locator("#proc-papers tr:last-child button").click();
+    await f.locator("button.primary").click();
+    await expectText(f.locator("button.primary + .said"), /^Đã lưu thủ tục «Đăng ký biến động đất đai»\. Danh mục phiên bản \d+/);
+    await expectText(row.locator("td").nth(3), "50.000 đồng — Theo Nghị quyết của HĐND tỉnh");
+    const pub = await (await a.request.get(server.base + "/api/v1/procedures")).json();
+    assert.equal(pub.procedures.find((p) => p.code === "DP.NNMT.01").fee_vnd, 50000);
+    await shot(a, "admin-procedure-edit.png");
+
+    // A holiday added for a year to come.
+    const c = a.locator("#cal-add");
+    await c.locator('input[name="date"]').fill("2030-11-19");
+    await c.locator('select[name="kind"]').selectOption("ExtraDayOff");
+    await c.locator('input[name="name"]').fill("Nghỉ theo thông báo của tỉnh");
+    await c.locator("button.primary").click();
+    await expectText(c.locator("button.primary + .said"), /^Đã thêm nghỉ theo thông báo 19\/11\/2030\.$/);
+    await expectText(a.locator("#cal-rows tr", { hasText: "19/11/2030" }).locator("td").nth(2), "Nghỉ theo thông báo của tỉnh");
+    const calNow = await (await a.request.get(server.base + "/api/v1/calendar")).json();
+    assert.ok(calNow.entries.some((e) => e.date === "2030-11-19" && e.kind === "ExtraDayOff"), "saved");
+    await shot(a, "admin-calendar.png");
+    mark("catalogue fee and a holiday edited in forms");
+  });
+
   test("accounts: the admin adds an officer by name; she signs in, sets her password, works only her counter", async () => {
     const a = page.admin;
     await a.locator('#admin-nav button[data-tab="tai-khoan"]').click();
