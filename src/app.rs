@@ -39,6 +39,27 @@ pub fn server(
     listener: std::net::TcpListener,
     shutdown: tokio::sync::watch::Receiver<bool>,
 ) -> anyhow::Result<actix_web::dev::Server> {
+    // The provincial sync: on when the province's address is configured.
+    let services = match &config.province_url {
+        Some(url) => {
+            services.with_province(crate::province::Connector::new(crate::province::Profile {
+                base_url: url.trim_end_matches('/').to_string(),
+                token: config.province_token.as_ref().map(|t| t.0.clone()),
+                replies: crate::domain::sync::ReplyTable::reference(),
+                timeout: std::time::Duration::from_secs(30),
+            }))
+        }
+        None => services,
+    };
+    // The relay gets a copy without the keep-alive sender: it ends (releasing the
+    // database) when the server's copies, which hold it, are dropped.
+    let services = if services.sync_enabled() {
+        let (alive, gone) = std::sync::mpsc::channel::<()>();
+        spawn_sync_relay(services.clone(), gone);
+        services.with_sync_alive(alive)
+    } else {
+        services
+    };
     // The admin page's choice (kept in the database) wins over the config file.
     let chosen = services.printer_choice().ok().flatten();
     let target = PrinterTarget::parse(chosen.as_deref().unwrap_or(&config.printer))
@@ -240,6 +261,29 @@ fn spawn_print_worker(
             None => PRINT_POLL,
         };
         match wake.recv_timeout(pause) {
+            Ok(()) | Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return,
+        }
+    });
+}
+
+/// The sync relay: one thread sending due dossiers to the province, a batch at a time;
+/// when nothing is due it looks again every second.
+fn spawn_sync_relay(services: Services, alive: std::sync::mpsc::Receiver<()>) {
+    std::thread::spawn(move || loop {
+        let busy = match services.sync_round(20) {
+            Ok(r) => r.sent + r.retried + r.rejected > 0,
+            Err(e) => {
+                tracing::error!(error = %e, "sync round failed");
+                false
+            }
+        };
+        let pause = if busy {
+            std::time::Duration::from_millis(0)
+        } else {
+            std::time::Duration::from_millis(1000)
+        };
+        match alive.recv_timeout(pause) {
             Ok(()) | Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
             Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return,
         }

@@ -31,6 +31,21 @@ pub struct Config {
     /// Bundle URLs of the district's update server, fetched every `update_every_hours`.
     pub update_urls: Vec<String>,
     pub update_every_hours: u32,
+    /// The provincial one-stop system's base URL (reference profile); `None` = sync off.
+    pub province_url: Option<String>,
+    /// Its static bearer token. Shown nowhere: [`Secret`]'s Debug prints `***`.
+    pub province_token: Option<Secret>,
+}
+
+/// A value that must never reach a log line, an error text or an export.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("***")
+    }
 }
 
 /// What a config file may set (all optional).
@@ -50,6 +65,8 @@ pub struct FileConfig {
     pub update_keys_dir: Option<PathBuf>,
     pub update_urls: Option<Vec<String>>,
     pub update_every_hours: Option<u32>,
+    pub province_url: Option<String>,
+    pub province_token: Option<Secret>,
 }
 
 /// What the command line set.
@@ -91,6 +108,8 @@ impl Config {
             update_keys_dir: PathBuf::from("/usr/share/motcua/keys"),
             update_urls: Vec::new(),
             update_every_hours: 6,
+            province_url: None,
+            province_token: None,
         }
     }
 
@@ -141,6 +160,18 @@ impl Config {
             if let Some(v) = f.update_every_hours {
                 c.update_every_hours = v;
             }
+            if f.province_url.is_some() {
+                c.province_url = f.province_url.filter(|u| !u.trim().is_empty());
+            }
+            if f.province_token.is_some() {
+                c.province_token = f.province_token;
+            }
+        }
+        if let Some(v) = env.get("MOTCUA_PROVINCE_URL") {
+            c.province_url = Some(v.clone()).filter(|u| !u.trim().is_empty());
+        }
+        if let Some(v) = env.get("MOTCUA_PROVINCE_TOKEN") {
+            c.province_token = Some(Secret(v.clone()));
         }
         if let Some(v) = env.get("MOTCUA_DATA") {
             c.data_dir = PathBuf::from(v);

@@ -9,6 +9,7 @@ pub mod datadir;
 pub mod devices;
 pub mod domain;
 pub mod events;
+pub mod province;
 pub mod render;
 pub mod service;
 pub mod store;

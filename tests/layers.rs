@@ -23,13 +23,15 @@ fn allowed() -> BTreeMap<&'static str, &'static [&'static str]> {
         ("render", &["domain"][..]),
         ("devices", &["domain", "render"][..]),
         ("update", &["domain", "datadir"][..]),
+        // The provincial system's connector and its simulated twin.
+        ("province", &["domain"][..]),
         // The only module that knows redb.
         ("store", &["domain", "events", "datadir"][..]),
         (
             "service",
             &[
                 "domain", "events", "store", "devices", "render", "update", "clock", "config",
-                "datadir",
+                "datadir", "province",
             ][..],
         ),
         // HTTP speaks to the service layer only (and shapes domain types and events).

@@ -44,6 +44,23 @@ pub fn list(json: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
+pub fn sim_province(listen: &str, unit: &str, token: &str) -> anyhow::Result<()> {
+    let l = std::net::TcpListener::bind(listen)
+        .with_context(|| format!("cannot listen on {listen}"))?;
+    // The address first, on its own line: a test or a script reads it to find the port.
+    println!(
+        "simulated province at http://{} (unit {unit})",
+        l.local_addr()?
+    );
+    let st = motcua::province::sim::shared(unit, token);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    rt.block_on(motcua::province::sim::serve(l, st))?;
+    Ok(())
+}
+
 pub fn sim_scanner(listen: &str, sheets: u32, no_reload: bool, warmup: u32) -> anyhow::Result<()> {
     use motcua::devices::scanner::sim::{SimScanner, SimScannerConfig};
     let sim = SimScanner::shared(SimScannerConfig {

@@ -207,6 +207,20 @@ pub enum SimCmd {
         #[arg(long, default_value_t = 0)]
         warmup: u32,
     },
+    /// A simulated provincial one-stop system speaking the reference profile
+    /// (INTEGRATION.md §4): POST /HoSo/ThemMoi, /HoSo/CapNhat, /HoSo/DongBoTienTrinh;
+    /// bearer token required. Control: GET /_sim/state, PUT /_sim/faults {fail_5xx,
+    /// lose_ack, slow_ms, reject_codes, token_expired}.
+    Province {
+        #[arg(long, default_value = "127.0.0.1:8095")]
+        listen: String,
+        /// The unit (mã cơ quan) whose online dossiers it hands out.
+        #[arg(long, default_value = "H40.14")]
+        unit: String,
+        /// The bearer token it accepts.
+        #[arg(long, default_value = "sim-token")]
+        token: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -279,6 +293,14 @@ pub fn run() -> anyhow::Result<()> {
                     warmup,
                 },
         } => devices::sim_scanner(&listen, sheets, no_reload, warmup),
+        Cmd::Sim {
+            cmd:
+                SimCmd::Province {
+                    listen,
+                    unit,
+                    token,
+                },
+        } => devices::sim_province(&listen, &unit, &token),
         Cmd::User { cmd } => user::run(cmd),
         Cmd::Import {
             cmd: ImportCmd::Dossiers { file, data },

@@ -15,6 +15,7 @@ pub mod rating;
 pub mod report;
 pub mod search;
 pub mod speech;
+pub mod sync;
 pub mod throttle;
 pub mod time;
 pub mod update;

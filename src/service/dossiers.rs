@@ -206,7 +206,16 @@ fn next_code(tx: &mut Tx, s: &CenterSettings, day: NaiveDate) -> Result<String> 
     }
 }
 
-fn emit_change(tx: &mut Tx, d: &Dossier, action: &str, from: Option<Status>) {
+/// The event of a dossier change, and its sync work in the same transaction: the
+/// province gets every change of every dossier (nothing committed is left unsynced).
+fn emit_change(
+    tx: &mut Tx,
+    d: &Dossier,
+    action: &str,
+    from: Option<Status>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    tx.sync_mark(&d.code, now)?;
     tx.emit(EventKind::DossierChanged {
         code: d.code.clone(),
         action: action.into(),
@@ -216,6 +225,7 @@ fn emit_change(tx: &mut Tx, d: &Dossier, action: &str, from: Option<Status>) {
         procedure: d.procedure.code.clone(),
         channel: d.state.channel.code(),
     });
+    Ok(())
 }
 
 fn check_applicant(a: &Applicant) -> Result<Applicant> {
@@ -368,7 +378,7 @@ impl Services {
                 t.received.push(d.code.clone());
                 tx.put_ticket(&t)?;
             }
-            emit_change(tx, &d, "receive", None);
+            emit_change(tx, &d, "receive", None, now)?;
             Ok(d)
         })
     }
@@ -486,7 +496,7 @@ impl Services {
             let rows = dossier::apply(&mut d.state, &action, &actor.name, now)?;
             d.history.extend(rows);
             tx.put_dossier(&d)?;
-            emit_change(tx, &d, name, Some(from));
+            emit_change(tx, &d, name, Some(from), now)?;
             Ok(d)
         })
     }
@@ -666,7 +676,7 @@ impl Services {
             crate::domain::dossier::indicators::record(&mut d, scores, &actor.name, now)
                 .map_err(ServiceError::Indicators)?;
             tx.put_dossier(&d)?;
-            emit_change(tx, &d, "record_indicators", Some(d.status()));
+            emit_change(tx, &d, "record_indicators", Some(d.status()), now)?;
             Ok(d)
         })
     }
@@ -740,7 +750,7 @@ impl Services {
     /// Imports a tracking book (CSV) in one transaction: all rows or none.
     pub fn import_dossiers_csv(&self, actor: &Actor, data: &[u8]) -> Result<ImportReport> {
         use crate::domain::book_import::parse_book;
-        self.run(actor, |tx, _| {
+        self.run(actor, |tx, now| {
             let s = settings(tx)?;
             let rows = match parse_book(data, &catalogue(tx)?, &calendar(tx)?) {
                 Ok(rows) => rows,
@@ -781,7 +791,7 @@ impl Services {
                 d.pickup = s.dossier.pickup.clone();
                 tx.put_dossier_import_key(&row.key, &d.code)?;
                 tx.put_dossier(&d)?;
-                emit_change(tx, &d, "import", None);
+                emit_change(tx, &d, "import", None, now)?;
                 report.imported += 1;
             }
             Ok(report)

@@ -14,6 +14,7 @@ pub mod queue;
 pub mod ratings;
 pub mod reports;
 pub mod scans;
+pub mod sync;
 pub mod updates;
 
 use std::sync::Arc;
@@ -149,6 +150,10 @@ pub struct Services {
     pub printer: Option<Arc<crate::devices::printer::kiosk::KioskPrinter>>,
     /// Nudges the print worker when a job was queued (it also polls).
     pub print_wake: Option<Arc<std::sync::Mutex<std::sync::mpsc::Sender<()>>>>,
+    /// The provincial connector; `None` = sync off (not configured).
+    pub province: Option<Arc<crate::province::Connector>>,
+    /// Held by the server: the sync relay ends when every copy is dropped.
+    pub sync_alive: Option<Arc<std::sync::Mutex<std::sync::mpsc::Sender<()>>>>,
     pub device_seen: Arc<
         std::sync::Mutex<
             std::collections::HashMap<String, (chrono::DateTime<chrono::Utc>, Option<String>)>,
@@ -171,7 +176,20 @@ impl Services {
             data_dir: None,
             printer: None,
             print_wake: None,
+            province: None,
+            sync_alive: None,
         }
+    }
+
+    pub fn with_sync_alive(mut self, tx: std::sync::mpsc::Sender<()>) -> Self {
+        self.sync_alive = Some(Arc::new(std::sync::Mutex::new(tx)));
+        self
+    }
+
+    /// With the provincial connector (sync on).
+    pub fn with_province(mut self, c: crate::province::Connector) -> Self {
+        self.province = Some(Arc::new(c));
+        self
     }
 
     /// With the data directory (backups, voice clips, update state).

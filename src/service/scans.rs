@@ -630,6 +630,7 @@ impl Services {
             let (slot, sha, pages) = (file.slot, file.pdf.sha256.clone(), file.page_count);
             digitize::attach(&mut d, file).map_err(ServiceError::Digitize)?;
             tx.put_dossier(&d)?;
+            tx.sync_mark(&d.code, now)?;
             tx.emit(EventKind::DossierFile {
                 code: d.code.clone(),
                 slot: slot.key(),
@@ -705,6 +706,7 @@ impl Services {
             let mut d = tx.dossier(&code)?.ok_or(ServiceError::NotFound("hồ sơ"))?;
             digitize::detach(&mut d, slot, &actor.name, now).map_err(ServiceError::Digitize)?;
             tx.put_dossier(&d)?;
+            tx.sync_mark(&d.code, now)?;
             tx.emit(EventKind::DossierFile {
                 code: d.code.clone(),
                 slot: slot.key(),

@@ -5,11 +5,13 @@
 
 mod codec;
 mod dossiers;
+mod outbox;
 mod report_agg;
 
 pub use report_agg::AggRow;
 
 pub use dossiers::DossierIndex;
+pub use outbox::{SyncRow, SyncState};
 pub mod files;
 
 use std::path::{Path, PathBuf};
@@ -197,6 +199,8 @@ impl Store {
             txn.open_table(PRINT_JOBS)?;
             txn.open_table(PRINT_PENDING)?;
             dossiers::create_tables(&txn)?;
+            // The sync outbox (new tables need no schema step: created where missing).
+            outbox::create_tables(&txn)?;
             report_agg::create_tables(&txn)?;
             txn.open_table(RATINGS)?;
         }
@@ -948,6 +952,8 @@ impl Store {
         export_table!(o, txn, PRINT_JOBS, "print_jobs", bytes);
         export_table!(o, txn, PRINT_PENDING, "print_pending", unit);
         export_table!(o, txn, RATINGS, "ratings", bytes);
+        // What the province has not acknowledged yet: a restored appliance still sends it.
+        export_table!(o, txn, outbox::OUTBOX, "sync_outbox", bytes);
         // Dossier indexes are derived: a restore rebuilds them from the records.
         export_table!(o, txn, dossiers::DOSSIERS, "dossiers", bytes);
         for row in txn.open_table(dossiers::IMPORT_KEYS)?.iter()? {
@@ -1100,6 +1106,10 @@ impl Store {
                     "ratings" => {
                         txn.open_table(RATINGS)?
                             .insert(knum()?, bytes()?.as_slice())?;
+                    }
+                    "sync_outbox" => {
+                        txn.open_table(outbox::OUTBOX)?
+                            .insert(kstr()?.as_str(), bytes()?.as_slice())?;
                     }
                     "file" => {
                         if let Some(fs) = files {

@@ -159,6 +159,9 @@ routes! {
     POST "/api/v1/backups/usb" => api::backup_to_usb, ADMIN;
     GET  "/api/v1/backups/usb" => api::backup_usb_status, ADMIN;
     GET  "/api/v1/backups/{name}" => api::download_backup, ADMIN;
+    GET  "/api/v1/sync" => api::sync_status, REPORTS;
+    POST "/api/v1/sync/{code}/replay" => api::sync_replay, ADMIN;
+    POST "/api/v1/sync/{code}/resend" => api::sync_resend, ADMIN;
     GET  "/api/v1/audit" => api::audit, ADMIN;
     GET  "/api/v1/audit/verify" => api::audit_verify, ADMIN;
     GET  "/api/v1/users" => api::list_users, ADMIN;

@@ -44,7 +44,24 @@ impl TestApp {
     }
 
     pub fn boot(dir: tempfile::TempDir, clock: Arc<ManualClock>) -> TestApp {
-        let running = app::spawn(config(dir.path()), clock.clone()).unwrap();
+        Self::boot_with(dir, clock, |_| {})
+    }
+
+    /// A fresh demo center with a changed configuration (e.g. the province's address).
+    pub fn start_with(f: impl FnOnce(&mut Config)) -> TestApp {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = Arc::new(ManualClock::new(morning()));
+        Self::boot_with(dir, clock, f)
+    }
+
+    pub fn boot_with(
+        dir: tempfile::TempDir,
+        clock: Arc<ManualClock>,
+        f: impl FnOnce(&mut Config),
+    ) -> TestApp {
+        let mut cfg = config(dir.path());
+        f(&mut cfg);
+        let running = app::spawn(cfg, clock.clone()).unwrap();
         let devices = running.services.seed_demo().unwrap();
         TestApp {
             app: Some(running),

@@ -13,4 +13,5 @@ mod ratings;
 mod reports;
 mod scanner;
 mod security;
+mod sync;
 mod updates;

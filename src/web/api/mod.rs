@@ -16,6 +16,7 @@ mod reports;
 mod scans;
 mod sessions;
 mod settings;
+mod sync;
 mod updates;
 
 pub use accounts::*;
@@ -33,4 +34,5 @@ pub use reports::*;
 pub use scans::*;
 pub use sessions::*;
 pub use settings::*;
+pub use sync::*;
 pub use updates::*;

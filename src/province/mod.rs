@@ -1,0 +1,171 @@
+//! The only module that speaks to the provincial one-stop system: a connector for one
+//! profile (base URL, authentication, reply table), and the simulated province
+//! ([`sim`]) that speaks the reference profile of INTEGRATION.md §4.
+//!
+//! A connector sends one dossier whole: the HoSo (add; "already there" → the same body as
+//! an update; "not there" on update → add again), then every step in calls of ten. What a
+//! reply means is decided by the profile's [`ReplyTable`]; anything not in it is a retry,
+//! never a success. Secrets (the token) go in a header and nowhere else: no log line, no
+//! error text carries them.
+
+pub mod sim;
+
+use std::io::Read;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::domain::sync::{HoSo, QuaTrinhXuLy, ReplyTable, Verdict, STEPS_PER_CALL};
+
+/// The most of a reply read; a province answering 50 MB gets its first megabyte read and
+/// the rest refused (it is then a retry, as any reply we cannot read).
+const MAX_REPLY: u64 = 1 << 20;
+
+/// How a province is reached.
+#[derive(Clone)]
+pub struct Profile {
+    /// E.g. `https://motcua.tinh.gov.vn/api` (no trailing slash).
+    pub base_url: String,
+    /// A static bearer token (the reference profile's authentication), if any.
+    pub token: Option<String>,
+    pub replies: ReplyTable,
+    pub timeout: Duration,
+}
+
+impl std::fmt::Debug for Profile {
+    // The token never reaches a log line.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Profile")
+            .field("base_url", &self.base_url)
+            .field("token", &self.token.as_ref().map(|_| "***"))
+            .finish()
+    }
+}
+
+/// What became of one dossier's send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Sent {
+    Done,
+    Retry(String),
+    Reject(String),
+}
+
+pub struct Connector {
+    profile: Profile,
+    agent: ureq::Agent,
+}
+
+impl Connector {
+    pub fn new(profile: Profile) -> Self {
+        let agent = ureq::AgentBuilder::new()
+            .timeout(profile.timeout)
+            .redirects(0)
+            .build();
+        Connector { profile, agent }
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.profile.base_url
+    }
+
+    /// POSTs JSON; transport faults come back as status 0 with a reason.
+    fn post(&self, path: &str, body: &impl Serialize) -> (u16, String) {
+        let url = format!("{}{path}", self.profile.base_url.trim_end_matches('/'));
+        let mut req = self
+            .agent
+            .post(&url)
+            .set("Content-Type", "application/json; charset=utf-8");
+        if let Some(t) = &self.profile.token {
+            req = req.set("Authorization", &format!("Bearer {t}"));
+        }
+        let res = match req.send_json(body) {
+            Ok(r) => r,
+            Err(ureq::Error::Status(_, r)) => r,
+            Err(ureq::Error::Transport(t)) => {
+                return (0, format!("không kết nối được tới tỉnh: {}", t.kind()))
+            }
+        };
+        let status = res.status();
+        let mut text = String::new();
+        match res.into_reader().take(MAX_REPLY).read_to_string(&mut text) {
+            Ok(_) => (status, text),
+            // The connection dropped mid-reply (the province may have applied it: the
+            // next send finds "đã tồn tại" and updates).
+            Err(e) => (0, format!("mất kết nối khi đọc trả lời: {}", e.kind())),
+        }
+    }
+
+    fn verdict(&self, (status, body): (u16, String)) -> Verdict {
+        if status == 0 {
+            return Verdict::Retry(body);
+        }
+        self.profile.replies.read_json(status, &body)
+    }
+
+    /// Sends the dossier and all its steps. `Done` only when every call was read as
+    /// applied.
+    pub fn send(&self, hoso: &HoSo, steps: &[QuaTrinhXuLy]) -> Sent {
+        let body = [hoso];
+        let mut add = true;
+        // add → (exists) update → (unknown) add: two rounds at most.
+        let mut applied = false;
+        for _ in 0..4 {
+            let v = self.verdict(self.post(
+                if add {
+                    "/HoSo/ThemMoi"
+                } else {
+                    "/HoSo/CapNhat"
+                },
+                &body,
+            ));
+            match v {
+                Verdict::Done => {
+                    applied = true;
+                    break;
+                }
+                Verdict::Exists if add => add = false,
+                Verdict::Unknown if !add => add = true,
+                Verdict::Exists | Verdict::Unknown => {
+                    return Sent::Retry("trả lời thêm mới/cập nhật không khớp nhau".into())
+                }
+                Verdict::Retry(r) => return Sent::Retry(r),
+                Verdict::Reject(r) => return Sent::Reject(r),
+            }
+        }
+        if !applied {
+            return Sent::Retry("tỉnh trả lời vòng quanh thêm mới/cập nhật".into());
+        }
+        for chunk in steps.chunks(STEPS_PER_CALL) {
+            let (status, text) = self.post("/HoSo/DongBoTienTrinh", &chunk);
+            let v = if status == 0 {
+                Verdict::Retry(text)
+            } else {
+                self.profile.replies.read_progress(status, &text)
+            };
+            match v {
+                Verdict::Done => {}
+                Verdict::Reject(r) => return Sent::Reject(r),
+                Verdict::Retry(r) => return Sent::Retry(r),
+                other => return Sent::Retry(format!("{other:?}")),
+            }
+        }
+        Sent::Done
+    }
+
+    /// One bare round trip (the benchmark's baseline): a GET the province answers at once.
+    pub fn ping(&self) -> u16 {
+        let url = format!(
+            "{}/HoSo/ChoTiepNhan?MaDonVi=ping",
+            self.profile.base_url.trim_end_matches('/')
+        );
+        let mut req = self.agent.get(&url);
+        if let Some(t) = &self.profile.token {
+            req = req.set("Authorization", &format!("Bearer {t}"));
+        }
+        match req.call() {
+            Ok(r) => r.status(),
+            Err(ureq::Error::Status(s, _)) => s,
+            Err(_) => 0,
+        }
+    }
+}

@@ -1,0 +1,286 @@
+//! The simulated province: the reference profile of INTEGRATION.md §4, on its own
+//! (`motcua sim province --listen ADDR --unit CODE`) for district IT to try a profile and
+//! for the tests, which drive it as a separate process over loopback. It keeps what it
+//! received and has switches for the faults real provinces show.
+//!
+//! Control (no token needed, loopback only in practice):
+//! `GET /_sim/state` → `{dossiers: {MaHoSo: HoSo}, steps: {MaHoSo: {SoThuTu: step}}, calls}`;
+//! `PUT /_sim/faults` with any of `{fail_5xx: n, lose_ack: n, slow_ms: n,
+//! reject_codes: ["MaTTHC", …], token_expired: bool}`.
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::{Arc, Mutex};
+
+use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+/// Switchable faults.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Faults {
+    /// The next N calls answer HTTP 503 and apply nothing.
+    pub fail_5xx: u32,
+    /// The next N calls that change something apply it, then drop the connection before
+    /// the reply is complete (the client cannot know it was applied).
+    pub lose_ack: u32,
+    /// Every reply waits this long.
+    pub slow_ms: u64,
+    /// Dossiers of these procedure codes are refused for good ("-2").
+    pub reject_codes: Vec<String>,
+    /// The token is refused (401), as after it expired.
+    pub token_expired: bool,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct State {
+    pub dossiers: BTreeMap<String, Value>,
+    pub steps: BTreeMap<String, BTreeMap<u32, Value>>,
+    /// Calls per endpoint (to see retries and round trips).
+    pub calls: BTreeMap<String, u64>,
+    #[serde(skip)]
+    pub faults: Faults,
+    #[serde(skip)]
+    token: String,
+    #[serde(skip)]
+    unit: String,
+}
+
+pub type Shared = Arc<Mutex<State>>;
+
+pub fn shared(unit: &str, token: &str) -> Shared {
+    Arc::new(Mutex::new(State {
+        unit: unit.to_string(),
+        token: token.to_string(),
+        ..Default::default()
+    }))
+}
+
+fn reply(code: &str, message: &str) -> HttpResponse {
+    HttpResponse::Ok().json(json!({ "error_code": code, "message": message }))
+}
+
+/// Applied, but the reply never arrives whole: a body stream that fails.
+fn lost() -> HttpResponse {
+    let s = futures_util::stream::once(async {
+        Err::<web::Bytes, std::io::Error>(std::io::Error::other("connection dropped by simulator"))
+    });
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .streaming(s)
+}
+
+fn yyyymmddhhmmss(v: &Value) -> bool {
+    v.as_str()
+        .is_some_and(|s| s.is_empty() || (s.len() == 14 && s.chars().all(|c| c.is_ascii_digit())))
+}
+
+/// The checks a province makes of a HoSo (all values strings, dates 14 digits).
+fn check_hoso(h: &Value, reject: &HashSet<String>) -> Result<String, String> {
+    let code = h["MaHoSo"]
+        .as_str()
+        .filter(|c| !c.is_empty())
+        .ok_or("thiếu MaHoSo")?;
+    let tthc = h["MaTTHC"].as_str().ok_or("thiếu MaTTHC")?;
+    if reject.contains(tthc) {
+        return Err(format!("MaTTHC {tthc} không có trong danh mục"));
+    }
+    for k in [
+        "NgayNopHoSo",
+        "NgayTiepNhan",
+        "NgayHenTra",
+        "NgayTra",
+        "NgayKetThucXuLy",
+    ] {
+        if !yyyymmddhhmmss(&h[k]) {
+            return Err(format!("{k} sai định dạng yyyyMMddHHmmss"));
+        }
+    }
+    if !h["TrangThaiHoSo"].is_string() || !h["KenhThucHien"].is_string() {
+        return Err("TrangThaiHoSo, KenhThucHien phải là chuỗi".into());
+    }
+    Ok(code.to_string())
+}
+
+/// Counts the call, applies the token and the 5xx/slow faults; `Err` is the reply.
+fn gate(st: &Shared, req: &HttpRequest, what: &str) -> Result<u64, HttpResponse> {
+    let mut s = st.lock().unwrap_or_else(|p| p.into_inner());
+    *s.calls.entry(what.to_string()).or_default() += 1;
+    let auth = req
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if s.faults.token_expired || auth != format!("Bearer {}", s.token) {
+        return Err(HttpResponse::Unauthorized()
+            .json(json!({"error_code": "-302", "message": "Sai khóa kết nối"})));
+    }
+    if s.faults.fail_5xx > 0 {
+        s.faults.fail_5xx -= 1;
+        return Err(HttpResponse::ServiceUnavailable().body("Service Unavailable"));
+    }
+    Ok(s.faults.slow_ms)
+}
+
+async fn slow(ms: u64) {
+    if ms > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+    }
+}
+
+fn take_lost(st: &Shared) -> bool {
+    let mut s = st.lock().unwrap_or_else(|p| p.into_inner());
+    if s.faults.lose_ack > 0 {
+        s.faults.lose_ack -= 1;
+        true
+    } else {
+        false
+    }
+}
+
+async fn upsert(
+    st: web::Data<Shared>,
+    req: HttpRequest,
+    body: web::Bytes,
+    update: bool,
+) -> HttpResponse {
+    let what = if update { "CapNhat" } else { "ThemMoi" };
+    let ms = match gate(&st, &req, what) {
+        Ok(ms) => ms,
+        Err(r) => return r,
+    };
+    slow(ms).await;
+    let Ok(Value::Array(list)) = serde_json::from_slice::<Value>(&body) else {
+        return reply(
+            "-2",
+            "Logic xử lý không hợp lệ: thân yêu cầu phải là mảng HoSo",
+        );
+    };
+    if list.is_empty() || list.len() > 20 {
+        return reply("-2", "Logic xử lý không hợp lệ: mỗi lần 1–20 hồ sơ");
+    }
+    let mut s = st.lock().unwrap_or_else(|p| p.into_inner());
+    let reject: HashSet<String> = s.faults.reject_codes.iter().cloned().collect();
+    let mut codes = Vec::new();
+    for h in &list {
+        match check_hoso(h, &reject) {
+            Ok(c) => codes.push(c),
+            Err(e) => return reply("-2", &format!("Logic xử lý không hợp lệ: {e}")),
+        }
+    }
+    // All or nothing, as the reference profile says.
+    for c in &codes {
+        let known = s.dossiers.contains_key(c);
+        if !update && known {
+            return reply("-1", &format!("Hồ sơ {c} đã tồn tại"));
+        }
+        if update && !known {
+            return reply("-1", &format!("Hồ sơ {c} không tồn tại"));
+        }
+    }
+    for (c, h) in codes.into_iter().zip(list) {
+        s.dossiers.insert(c, h);
+    }
+    drop(s);
+    if take_lost(&st) {
+        return lost();
+    }
+    reply(
+        "0",
+        if update {
+            "Cập nhật thành công"
+        } else {
+            "Thêm mới thành công"
+        },
+    )
+}
+
+async fn them_moi(st: web::Data<Shared>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
+    upsert(st, req, body, false).await
+}
+
+async fn cap_nhat(st: web::Data<Shared>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
+    upsert(st, req, body, true).await
+}
+
+async fn tien_trinh(st: web::Data<Shared>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
+    let ms = match gate(&st, &req, "DongBoTienTrinh") {
+        Ok(ms) => ms,
+        Err(r) => return r,
+    };
+    slow(ms).await;
+    let Ok(Value::Array(list)) = serde_json::from_slice::<Value>(&body) else {
+        return reply(
+            "-2",
+            "Logic xử lý không hợp lệ: thân yêu cầu phải là mảng QuaTrinhXuLy",
+        );
+    };
+    if list.is_empty() || list.len() > 10 {
+        return reply("-2", "Logic xử lý không hợp lệ: mỗi lần 1–10 bước");
+    }
+    let mut parsed = Vec::new();
+    for q in &list {
+        let (Some(code), Some(n)) = (
+            q["MaHoSo"].as_str(),
+            q["SoThuTu"].as_str().and_then(|n| n.parse::<u32>().ok()),
+        ) else {
+            return reply("-2", "Logic xử lý không hợp lệ: thiếu MaHoSo hoặc SoThuTu");
+        };
+        if !yyyymmddhhmmss(&q["ThoiDiemXuLy"]) {
+            return reply("-2", "Logic xử lý không hợp lệ: ThoiDiemXuLy sai định dạng");
+        }
+        parsed.push((code.to_string(), n, q.clone()));
+    }
+    let mut s = st.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some((c, _, _)) = parsed.iter().find(|(c, _, _)| !s.dossiers.contains_key(c)) {
+        return reply("-1", &format!("Hồ sơ {c} không tồn tại"));
+    }
+    for (c, n, q) in parsed {
+        s.steps.entry(c).or_default().insert(n, q);
+    }
+    drop(s);
+    if take_lost(&st) {
+        return lost();
+    }
+    HttpResponse::Ok()
+        .content_type("text/plain; charset=utf-8")
+        .body("Đồng bộ thành công")
+}
+
+async fn cho_tiep_nhan(st: web::Data<Shared>, req: HttpRequest) -> HttpResponse {
+    if let Err(r) = gate(&st, &req, "ChoTiepNhan") {
+        return r;
+    }
+    let unit = st.lock().unwrap_or_else(|p| p.into_inner()).unit.clone();
+    HttpResponse::Ok().json(json!({"error_code": "0", "data": [], "MaDonVi": unit}))
+}
+
+async fn state(st: web::Data<Shared>) -> HttpResponse {
+    let s = st.lock().unwrap_or_else(|p| p.into_inner());
+    HttpResponse::Ok().json(&*s)
+}
+
+async fn set_faults(st: web::Data<Shared>, f: web::Json<Faults>) -> HttpResponse {
+    st.lock().unwrap_or_else(|p| p.into_inner()).faults = f.into_inner();
+    HttpResponse::NoContent().finish()
+}
+
+/// Serves the simulated province on `listener` until the process ends.
+pub async fn serve(listener: std::net::TcpListener, st: Shared) -> std::io::Result<()> {
+    let data = web::Data::new(st);
+    HttpServer::new(move || {
+        App::new()
+            .app_data(data.clone())
+            .app_data(web::PayloadConfig::new(8 << 20))
+            .route("/HoSo/ThemMoi", web::post().to(them_moi))
+            .route("/HoSo/CapNhat", web::post().to(cap_nhat))
+            .route("/HoSo/DongBoTienTrinh", web::post().to(tien_trinh))
+            .route("/HoSo/ChoTiepNhan", web::get().to(cho_tiep_nhan))
+            .route("/_sim/state", web::get().to(state))
+            .route("/_sim/faults", web::put().to(set_faults))
+    })
+    .workers(2)
+    .listen(listener)?
+    .run()
+    .await
+}

@@ -1,0 +1,38 @@
+//! The provincial sync as the operator sees it: state, the rejected list, replay.
+
+use actix_web::{web, HttpResponse};
+
+use crate::web::{blocking, ApiError, Caller};
+
+type Data = actix_web::web::Data<crate::web::AppState>;
+
+/// `{enabled, pending, rejected, acked, oldest_pending_at, last_success_at, …}`.
+pub async fn sync_status(state: Data) -> Result<HttpResponse, ApiError> {
+    let s = state.services.clone();
+    Ok(HttpResponse::Ok().json(blocking(move || s.sync_status()).await?))
+}
+
+/// *Gửi lại*: a rejected (or waiting) dossier is sent again now.
+pub async fn sync_replay(
+    state: Data,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let s = state.services.clone();
+    let actor = caller.actor();
+    let code = path.into_inner();
+    Ok(HttpResponse::Ok().json(blocking(move || s.sync_replay(&actor, &code)).await?))
+}
+
+/// *Đồng bộ lại hồ sơ này*: the dossier's whole snapshot goes again.
+pub async fn sync_resend(
+    state: Data,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let s = state.services.clone();
+    let actor = caller.actor();
+    let code = path.into_inner();
+    blocking(move || s.sync_resend(&actor, &code)).await?;
+    Ok(HttpResponse::Accepted().json(serde_json::json!({ "queued": true })))
+}

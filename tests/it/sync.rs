@@ -1,0 +1,239 @@
+//! The provincial sync against the simulated province running as its own process
+//! (`motcua sim province`), speaking only the reference profile over loopback.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use crate::dossiers::receive;
+use crate::helpers::TestApp;
+
+const TOKEN: &str = "bi-mat-cua-tinh";
+
+/// The simulator process; killed when dropped.
+struct Province {
+    child: Child,
+    base: String,
+}
+
+impl Province {
+    fn start() -> Province {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_motcua"))
+            .args([
+                "sim",
+                "province",
+                "--listen",
+                "127.0.0.1:0",
+                "--unit",
+                "H40.14",
+                "--token",
+                TOKEN,
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start the simulated province");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let base = line
+            .split_whitespace()
+            .find(|w| w.starts_with("http://"))
+            .expect("the simulator prints its address")
+            .to_string();
+        Province { child, base }
+    }
+
+    fn state(&self) -> Value {
+        ureq::get(&format!("{}/_sim/state", self.base))
+            .call()
+            .unwrap()
+            .into_json()
+            .unwrap()
+    }
+
+    fn faults(&self, f: Value) {
+        ureq::put(&format!("{}/_sim/faults", self.base))
+            .send_json(f)
+            .unwrap();
+    }
+}
+
+impl Drop for Province {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn connected(p: &Province) -> TestApp {
+    let base = p.base.clone();
+    TestApp::start_with(move |c| {
+        c.province_url = Some(base);
+        c.province_token = Some(motcua::config::Secret(TOKEN.into()));
+    })
+}
+
+/// Polls (the relay runs on its own thread) until `ok` holds, for at most 20 s.
+fn until(what: &str, mut ok: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !ok() {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "timed out waiting for {what}"
+        );
+        std::thread::yield_now();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn status(app: &TestApp, admin: &str) -> Value {
+    app.call("GET", "/api/v1/sync", Some(admin), None).1
+}
+
+#[test]
+fn every_dossier_and_step_reaches_the_province_once_even_when_the_reply_is_lost() {
+    let p = Province::start();
+    let app = connected(&p);
+    let admin = app.login("admin");
+    let officer = app.login("canbo1");
+    let first = app.call("GET", "/api/v1/sync", Some(&admin), None);
+    assert_eq!(first.1["enabled"], true, "{first:?}");
+
+    // The first answer is lost after the province applied it.
+    p.faults(json!({"lose_ack": 1}));
+    let code = receive(&app, &officer, "1.004873")["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    until("a retry scheduled", || {
+        status(&app, &admin)["last_error"].is_string()
+    });
+    let s = status(&app, &admin);
+    assert_eq!(
+        (s["pending"].as_u64(), s["acked"].as_u64()),
+        (Some(1), Some(0)),
+        "{s}"
+    );
+    // The backoff passes: the add finds "đã tồn tại", the same body goes as an update.
+    app.clock.advance(chrono::Duration::hours(2));
+    until("acknowledged", || status(&app, &admin)["acked"] == 1);
+
+    // More steps: assign, resolve — the whole dossier again, steps replaced by number.
+    let (st, v) = app.post(
+        &format!("/api/v1/dossiers/{code}/actions"),
+        &officer,
+        json!({"action": "assign", "to_officer": "canbo2"}),
+    );
+    assert_eq!(st, 200, "{v}");
+    until("the change acknowledged", || {
+        let s = status(&app, &admin);
+        s["pending"] == 0 && s["acked"] == 2
+    });
+    let state = p.state();
+    let dossiers = state["dossiers"].as_object().unwrap();
+    assert_eq!(dossiers.len(), 1, "one dossier at the province: {state}");
+    let h = &dossiers[&code];
+    assert_eq!(h["MaTTHC"], "1.004873");
+    assert_eq!(h["TrangThaiHoSo"], "4", "assigned: being processed");
+    assert_eq!(h["KenhThucHien"], "1");
+    // Dates in Vietnam's time: 08:00 local on 5 March 2026.
+    assert_eq!(h["NgayTiepNhan"], "20260305080000");
+    let d = app.running().services.dossier(&code).unwrap();
+    let steps = state["steps"][&code].as_object().unwrap();
+    assert_eq!(steps.len(), d.history.len(), "one row per step: {state}");
+    assert_eq!(steps["1"]["NoiDungXuLy"], "Tiếp nhận hồ sơ");
+    assert_eq!(steps["1"]["NguoiXuLy"], "Cán bộ 1");
+    // The secret travels in the header only: not in the status the operator reads.
+    assert!(!status(&app, &admin).to_string().contains(TOKEN));
+}
+
+#[test]
+fn a_rejected_dossier_waits_alone_and_goes_after_replay() {
+    let p = Province::start();
+    let app = connected(&p);
+    let admin = app.login("admin");
+    let officer = app.login("canbo1");
+    p.faults(json!({"reject_codes": ["1.001193"], "fail_5xx": 1}));
+    let bad = receive(&app, &officer, "1.001193")["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let good = receive(&app, &officer, "1.004873")["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // The 5xx is retried after the backoff; the rejection is not.
+    until("the 5xx seen", || {
+        status(&app, &admin)["last_error"].is_string()
+    });
+    app.clock.advance(chrono::Duration::hours(2));
+    until("the good one through, the bad one rejected", || {
+        let s = status(&app, &admin);
+        s["acked"] == 1 && s["rejected"] == 1
+    });
+    let s = status(&app, &admin);
+    assert_eq!(s["rejected_list"][0]["code"], bad.as_str(), "{s}");
+    assert!(
+        s["rejected_list"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("Logic xử lý không hợp lệ"),
+        "{s}"
+    );
+    assert!(p.state()["dossiers"].get(&good).is_some());
+    // Not retried by itself: time passes, it stays rejected (only Pending rows are due).
+    app.clock.advance(chrono::Duration::hours(5));
+    assert_eq!(status(&app, &admin)["rejected"], 1);
+    // The province's catalogue is fixed; the operator replays.
+    p.faults(json!({}));
+    let officer_cannot = app.post(&format!("/api/v1/sync/{bad}/replay"), &officer, json!({}));
+    assert_eq!(officer_cannot.0, 403);
+    let (st, v) = app.post(&format!("/api/v1/sync/{bad}/replay"), &admin, json!({}));
+    assert_eq!(st, 200, "{v}");
+    until("the replayed one acknowledged", || {
+        status(&app, &admin)["acked"] == 2
+    });
+    assert_eq!(status(&app, &admin)["rejected"], 0);
+}
+
+#[test]
+fn a_wrong_token_is_retried_and_never_counted_as_success() {
+    let p = Province::start();
+    let base = p.base.clone();
+    let app = TestApp::start_with(move |c| {
+        c.province_url = Some(base);
+        c.province_token = Some(motcua::config::Secret("sai".into()));
+    });
+    let admin = app.login("admin");
+    let officer = app.login("canbo1");
+    receive(&app, &officer, "1.004873");
+    until("the fault shown", || {
+        status(&app, &admin)["last_error"].is_string()
+    });
+    let s = status(&app, &admin);
+    assert_eq!(
+        (s["pending"].as_u64(), s["acked"].as_u64()),
+        (Some(1), Some(0)),
+        "{s}"
+    );
+    assert!(s["last_error"].as_str().unwrap().contains("401"), "{s}");
+    assert!(p.state()["dossiers"].as_object().unwrap().is_empty());
+}
+
+#[test]
+fn without_a_province_the_appliance_keeps_the_work_for_later() {
+    let app = TestApp::start();
+    let admin = app.login("admin");
+    let officer = app.login("canbo1");
+    receive(&app, &officer, "1.004873");
+    let s = status(&app, &admin);
+    assert_eq!(
+        (s["enabled"].as_bool(), s["pending"].as_u64()),
+        (Some(false), Some(1)),
+        "{s}"
+    );
+}
