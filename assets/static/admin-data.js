@@ -195,6 +195,35 @@
     f.name.value = "";
   });
 
+  // ---------- provincial sync ----------
+  const when = (t) => t ? new Date(t).toLocaleString("vi-VN") : "—";
+  async function loadSync() {
+    let st;
+    try { st = await Motcua.api("GET", "/api/v1/sync"); } catch (e) { $("sync-state").textContent = e.message; return; }
+    const el = $("sync-state");
+    if (!st.enabled) {
+      el.textContent = "Chưa kết nối với tỉnh. " + (st.pending ? st.pending + " hồ sơ đang chờ: sẽ được gửi khi cán bộ CNTT huyện cài kết nối." : "");
+      el.className = "sync-state warn";
+    } else {
+      const late = st.oldest_pending_at && (Date.now() - new Date(st.oldest_pending_at).getTime()) > 8 * 3600 * 1000;
+      el.textContent = "Đã kết nối. " + (st.last_success_at ? "Gửi thành công lần cuối: " + when(st.last_success_at) : "Chưa có hồ sơ nào cần gửi") + ". Đang chờ gửi: " + st.pending +
+        (st.oldest_pending_at ? " (cũ nhất từ " + when(st.oldest_pending_at) + ")" : "") + ". Tỉnh không nhận: " + st.rejected + "." +
+        (st.last_error ? " Lỗi gần nhất: " + st.last_error + "." : "");
+      el.className = "sync-state " + (late || st.rejected ? "warn" : "ok");
+    }
+    $("sync-rejected").replaceChildren(...(st.rejected_list.length ? st.rejected_list.map((r) => Motcua.el("tr", {},
+      Motcua.el("td", {}, Motcua.el("a", { href: "/ho-so/" + encodeURIComponent(r.code) }, r.code)),
+      Motcua.el("td", {}, r.reason || ""), Motcua.el("td", {}, when(r.since)),
+      Motcua.el("td", {}, Motcua.el("button", { class: "btn small", type: "button", onclick: async (ev) => {
+        try { await Motcua.api("POST", "/api/v1/sync/" + encodeURIComponent(r.code) + "/replay"); note(ev.target, "Đã xếp hàng gửi lại.", true); }
+        catch (e) { note(ev.target, e.message, false); }
+        setTimeout(loadSync, 1500);
+      } }, "Gửi lại")))) :
+      [Motcua.el("tr", {}, Motcua.el("td", { colspan: "4", class: "empty-row" }, "Không có hồ sơ nào bị tỉnh từ chối"))]));
+  }
+  $("sync-refresh").addEventListener("click", loadSync);
+
   loadProcs();
   loadCalendar();
+  loadSync();
 })();

@@ -55,7 +55,7 @@ pub fn demo_cmd(data: PathBuf, listen: String) -> anyhow::Result<()> {
     serve(cfg, true)
 }
 
-fn serve(cfg: Config, demo: bool) -> anyhow::Result<()> {
+fn serve(mut cfg: Config, demo: bool) -> anyhow::Result<()> {
     init_logs(&cfg.log);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -75,8 +75,26 @@ fn serve(cfg: Config, demo: bool) -> anyhow::Result<()> {
                 s.save_scanner(&demo, "Máy quét mô phỏng", &format!("http://{addr}/eSCL"))
             })
             .await??;
+            // The demo is connected to a simulated province (unless one is configured), so
+            // the sync can be watched: /api/v1/sync here, /_sim/state there.
+            let province = if cfg.province_url.is_none() {
+                let l = std::net::TcpListener::bind("127.0.0.1:0")?;
+                let paddr = l.local_addr()?;
+                let unit = services.settings().map(|s| s.dossier.agency).unwrap_or_default();
+                let st = motcua::province::sim::shared(&unit, "demo-province-token");
+                tokio::spawn(motcua::province::sim::start(l, st)?);
+                cfg.province_url = Some(format!("http://{paddr}"));
+                cfg.province_token = Some(motcua::config::Secret("demo-province-token".into()));
+                Some(paddr)
+            } else {
+                None
+            };
             print_demo(&cfg, &devices);
-            println!(" Simulated scanner (eSCL):      http://{addr}/eSCL (scanimage/sane-airscan can use it too)\n");
+            println!(" Simulated scanner (eSCL):      http://{addr}/eSCL (scanimage/sane-airscan can use it too)");
+            if let Some(p) = province {
+                println!(" Simulated province:            http://{p} (what it received: /_sim/state)");
+            }
+            println!();
         } else {
             let s = services.clone();
             if let Some(pw) = tokio::task::spawn_blocking(move || s.ensure_first_admin()).await?? {

@@ -267,8 +267,16 @@ async fn set_faults(st: web::Data<Shared>, f: web::Json<Faults>) -> HttpResponse
 
 /// Serves the simulated province on `listener` until the process ends.
 pub async fn serve(listener: std::net::TcpListener, st: Shared) -> std::io::Result<()> {
+    start(listener, st)?.await
+}
+
+/// The simulated province's server, built and bound (spawn it, or await it).
+pub fn start(
+    listener: std::net::TcpListener,
+    st: Shared,
+) -> std::io::Result<actix_web::dev::Server> {
     let data = web::Data::new(st);
-    HttpServer::new(move || {
+    Ok(HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
             .app_data(web::PayloadConfig::new(8 << 20))
@@ -281,6 +289,5 @@ pub async fn serve(listener: std::net::TcpListener, st: Shared) -> std::io::Resu
     })
     .workers(2)
     .listen(listener)?
-    .run()
-    .await
+    .run())
 }

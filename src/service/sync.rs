@@ -12,7 +12,7 @@ use super::{Result, ServiceError, Services};
 use crate::domain::sync::{self, backoff_secs};
 use crate::events::Actor;
 use crate::province::{Connector, Sent};
-use crate::store::{SyncRow, SyncState};
+pub use crate::store::{SyncRow, SyncState};
 
 /// First retry within ~30 s, never more than an hour apart (INTEGRATION.md §5.5).
 const BACKOFF_BASE_SECS: u64 = 30;
@@ -176,6 +176,11 @@ impl Services {
             Ok(())
         })
         .map(|_| ())
+    }
+
+    /// One dossier's sync row (`None`: nothing waiting — sent, or sync never wanted it).
+    pub fn dossier_sync(&self, code: &str) -> Result<Option<SyncRow>> {
+        Ok(self.store.read()?.sync_row(code)?)
     }
 
     /// *Gửi lại*: a rejected dossier (after its fix) or a waiting one goes again now.

@@ -515,6 +515,11 @@ describe("motcua queue end to end (real Chromium)", { timeout: OVERALL_MS }, () 
     await shot(head, "forbidden-leader.png");
     await headCtx.close();
 
+    // The demo is connected to its simulated province.
+    await tab("ket-noi-tinh");
+    await expectText(a.locator("#sync-state"), /^Đã kết nối\./);
+    await shot(a, "admin-sync.png");
+
     await tab("nhat-ky");
     await a.locator("#audit tr").first().waitFor();
     await a.locator("#audit-verify").click();

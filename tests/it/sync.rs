@@ -185,6 +185,17 @@ fn a_rejected_dossier_waits_alone_and_goes_after_replay() {
         "{s}"
     );
     assert!(p.state()["dossiers"].get(&good).is_some());
+    // The officer sees it on the dossier page, in words.
+    let page = |code: &str| {
+        app.raw("GET", &format!("/ho-so/{code}"), Some(&officer), None, "")
+            .1
+    };
+    assert!(
+        page(&bad).contains("Tỉnh không nhận: Logic xử lý không hợp lệ"),
+        "{}",
+        page(&bad)
+    );
+    assert!(page(&good).contains("Đã gửi lên tỉnh, tỉnh đã nhận"));
     // Not retried by itself: time passes, it stays rejected (only Pending rows are due).
     app.clock.advance(chrono::Duration::hours(5));
     assert_eq!(status(&app, &admin)["rejected"], 1);

@@ -79,6 +79,10 @@ struct ViewPage {
     done: Option<String>,
     /// Counter desk link for the people who work one.
     show_counter: bool,
+    /// Where the dossier stands with the province, in words.
+    sync: String,
+    /// The state line warns (waiting long, refused).
+    sync_warn: bool,
     forms: Vec<(&'static str, &'static str)>,
     papers: Vec<PaperRow>,
     scanners: Vec<(String, String)>,
@@ -257,6 +261,26 @@ fn done_message(action: &str, d: &Dossier, names: &HashMap<String, String>) -> O
     })
 }
 
+/// The dossier's standing with the province, for the officer.
+fn sync_text(enabled: bool, row: Option<&crate::service::sync::SyncRow>) -> String {
+    use crate::service::sync::SyncState;
+    match (enabled, row) {
+        (_, Some(r)) if r.state == SyncState::Rejected => format!(
+            "Tỉnh không nhận: {} (quản trị viên sửa rồi bấm «Gửi lại» ở mục Kết nối tỉnh)",
+            r.reason.as_deref().unwrap_or("không rõ lý do")
+        ),
+        (false, Some(_)) => "Chưa gửi: trung tâm chưa kết nối với tỉnh".into(),
+        (true, Some(r)) if r.attempts > 0 => format!(
+            "Đang chờ gửi lại (đã thử {} lần: {})",
+            r.attempts,
+            r.reason.as_deref().unwrap_or("")
+        ),
+        (true, Some(_)) => "Đang gửi lên tỉnh".into(),
+        (true, None) => "Đã gửi lên tỉnh, tỉnh đã nhận".into(),
+        (false, None) => "Chưa kết nối với tỉnh".into(),
+    }
+}
+
 /// A history note as people read it: the file hashes stay in the stored record (and the
 /// audit trail), not on the screen.
 fn plain_note(note: &str) -> String {
@@ -288,6 +312,7 @@ fn view_page(
     done: Option<&str>,
 ) -> Result<ViewPage, ServiceError> {
     let d = s.dossier(code)?;
+    let sync_row = s.dossier_sync(code)?;
     let names = display_names(s)?;
     let name = |o: &str| names.get(o).cloned().unwrap_or_else(|| o.to_string());
     let now = s.clock.now();
@@ -344,6 +369,10 @@ fn view_page(
         indicators: indicator_panel(s, &d, &names)?,
         done: done.and_then(|a| done_message(a, &d, &names)),
         show_counter: crate::web::routes::may_open("/counter", Some(role)),
+        sync_warn: sync_row.as_ref().is_some_and(|r| {
+            r.state == crate::service::sync::SyncState::Rejected || r.attempts > 0
+        }),
+        sync: sync_text(s.sync_enabled(), sync_row.as_ref()),
         d: info(&d, &names, now),
         next,
         actions,
