@@ -24,6 +24,8 @@ pub struct MetricsSnapshot {
     pub update_last: Option<(String, String, i64)>,
     pub update_epoch: u64,
     pub update_pending: usize,
+    /// The provincial sync (counts and times only; never the token or the address).
+    pub sync: super::sync::SyncStatus,
 }
 
 impl Services {
@@ -98,6 +100,7 @@ impl Services {
             update_last,
             update_epoch: app_state.epoch,
             update_pending,
+            sync: self.sync_status()?,
         })
     }
 }

@@ -217,7 +217,7 @@ fn a_wrong_token_is_retried_and_never_counted_as_success() {
     let base = p.base.clone();
     let app = TestApp::start_with(move |c| {
         c.province_url = Some(base);
-        c.province_token = Some(motcua::config::Secret("sai".into()));
+        c.province_token = Some(motcua::config::Secret("khoa-sai-9f3a".into()));
     });
     let admin = app.login("admin");
     let officer = app.login("canbo1");
@@ -233,6 +233,14 @@ fn a_wrong_token_is_retried_and_never_counted_as_success() {
     );
     assert!(s["last_error"].as_str().unwrap().contains("401"), "{s}");
     assert!(p.state()["dossiers"].as_object().unwrap().is_empty());
+    // /metrics says the same for the district's alert, and carries no secret.
+    let (_, text) = app.raw("GET", "/metrics", Some(&admin), None, "");
+    assert!(
+        text.contains("motcua_sync_pending 1") && text.contains("motcua_sync_acked_total 0"),
+        "{text}"
+    );
+    assert!(!text.contains("khoa-sai-9f3a"), "no token in /metrics");
+    assert!(!status(&app, &admin).to_string().contains("khoa-sai-9f3a"));
 }
 
 #[test]

@@ -130,6 +130,15 @@ pub async fn metrics(state: Data) -> Result<HttpResponse, ApiError> {
     let _ = writeln!(o, "# HELP motcua_last_backup_timestamp_seconds Time of the newest backup (0 = none).\n# TYPE motcua_last_backup_timestamp_seconds gauge\nmotcua_last_backup_timestamp_seconds {}", m.last_backup_at);
     let _ = writeln!(o, "# HELP motcua_dossiers_received_today Dossiers received (or filed online) today.\n# TYPE motcua_dossiers_received_today gauge\nmotcua_dossiers_received_today {}", m.dossiers_received_today);
     let _ = writeln!(o, "# HELP motcua_dossiers_overdue Open dossiers past their promised date, less those waiting for the citizen since within it.\n# TYPE motcua_dossiers_overdue gauge\nmotcua_dossiers_overdue {}", m.dossiers_overdue);
+    // The provincial sync: the shipped alert fires when nothing was acknowledged for a
+    // working day while dossiers wait (packaging/prometheus/motcua-alerts.yml).
+    let ts = |t: Option<chrono::DateTime<chrono::Utc>>| t.map(|t| t.timestamp()).unwrap_or(0);
+    let _ = writeln!(o, "# HELP motcua_sync_enabled 1 when the province is configured.\n# TYPE motcua_sync_enabled gauge\nmotcua_sync_enabled {}", u8::from(m.sync.enabled));
+    let _ = writeln!(o, "# HELP motcua_sync_pending Dossiers with changes the province has not acknowledged.\n# TYPE motcua_sync_pending gauge\nmotcua_sync_pending {}", m.sync.pending);
+    let _ = writeln!(o, "# HELP motcua_sync_rejected Dossiers the province refused (waiting for a fix and replay).\n# TYPE motcua_sync_rejected gauge\nmotcua_sync_rejected {}", m.sync.rejected);
+    let _ = writeln!(o, "# HELP motcua_sync_acked_total Dossier snapshots the province acknowledged.\n# TYPE motcua_sync_acked_total counter\nmotcua_sync_acked_total {}", m.sync.acked);
+    let _ = writeln!(o, "# HELP motcua_sync_oldest_pending_timestamp_seconds The oldest unacknowledged change (0 = none).\n# TYPE motcua_sync_oldest_pending_timestamp_seconds gauge\nmotcua_sync_oldest_pending_timestamp_seconds {}", ts(m.sync.oldest_pending_at));
+    let _ = writeln!(o, "# HELP motcua_sync_last_success_timestamp_seconds The last acknowledged send (0 = never).\n# TYPE motcua_sync_last_success_timestamp_seconds gauge\nmotcua_sync_last_success_timestamp_seconds {}", ts(m.sync.last_success_at));
     let _ = writeln!(o, "# HELP motcua_scanners_configured Document scanners configured (their state: admin page).\n# TYPE motcua_scanners_configured gauge\nmotcua_scanners_configured {}", m.scanners);
     // Signed updates: the last software update's result and time, the epoch, pending bundles.
     let _ = writeln!(o, "# HELP motcua_update_last Last software update: 1 for its result (installed, rolled_back, failed, refused), with its time.\n# TYPE motcua_update_last gauge");
