@@ -5,6 +5,7 @@ mod crash;
 mod day;
 mod dossiers;
 mod queue;
+mod sync;
 
 use clap::Subcommand;
 
@@ -52,6 +53,12 @@ pub enum BenchCmd {
         #[arg(long, default_value_t = 5)]
         seed: u64,
     },
+    /// Drain a backlog of dossier changes to the simulated province on loopback, against
+    /// the same number of bare round trips; then the province's copy must equal the book.
+    Sync {
+        #[arg(long, default_value_t = 10_000)]
+        changes: usize,
+    },
     /// Kill the server with SIGKILL at random moments under concurrent writes; after each
     /// restart every acknowledged ticket must be there, numbering must continue without
     /// duplicates, and at the end the file passes redb's integrity check and the audit chain.
@@ -72,6 +79,7 @@ pub fn run(cmd: BenchCmd) -> anyhow::Result<()> {
             calls,
         } => queue::queue(tickets, boards, calls),
         BenchCmd::Crash { rounds, seed } => crash::run(rounds, seed),
+        BenchCmd::Sync { changes } => sync::run(changes),
         BenchCmd::Dossiers { count, seed } => dossiers::run(count, seed),
         BenchCmd::Reports { sizes, seed } => dossiers::reports(&sizes, seed),
         BenchCmd::Ticket { iterations } => queue::ticket(iterations),
