@@ -211,6 +211,7 @@ impl Services {
             .iter()
             .filter(|p| p.online_level != crate::domain::dossier::OnlineLevel::InfoOnly)
             .count() as u64;
+        let sync = self.sync_counts(from, to, area, digitized.1)?;
         let decision_766 = report::decision_766(
             &rep.total,
             online,
@@ -218,6 +219,7 @@ impl Services {
             u64::from(ratings.total),
             u64::from(ratings.dislike),
             digitized,
+            sync,
         );
         Ok(DossierReport {
             indicators: indicator_summary(totals.indicators),
@@ -248,6 +250,43 @@ impl Services {
             ratings,
             ratings_by_officer,
             ratings_by_counter,
+        })
+    }
+}
+
+impl Services {
+    /// Index 1.4's parts: of the `received` dossiers received in the period (and area),
+    /// those still in the outbox are waiting or refused; the others the province has.
+    fn sync_counts(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+        area: Option<u32>,
+        received: u64,
+    ) -> Result<report::SyncCounts> {
+        let rx = self.store.read()?;
+        let (mut pending, mut rejected) = (0u64, 0u64);
+        for row in rx.sync_rows()? {
+            let Some(d) = rx.dossier(&row.code)? else {
+                continue;
+            };
+            let Some(at) = d.state.received_at.or(d.state.registered_at) else {
+                continue;
+            };
+            let day = crate::domain::time::local_day(at);
+            if day < from || day > to || area.is_some_and(|a| d.procedure.area != a) {
+                continue;
+            }
+            match row.state {
+                crate::store::SyncState::Pending => pending += 1,
+                crate::store::SyncState::Rejected => rejected += 1,
+            }
+        }
+        Ok(report::SyncCounts {
+            should: received,
+            synced: received.saturating_sub(pending + rejected),
+            pending,
+            rejected,
         })
     }
 }
@@ -617,7 +656,8 @@ pub fn report_xlsx(r: &DossierReport, agency: &str) -> std::result::Result<Vec<u
             _ => String::new(),
         };
         ws.write_with_format(row, 5, points, &cell).map_err(e)?;
-        ws.write_with_format(row, 6, x.note, &cell).map_err(e)?;
+        ws.write_with_format(row, 6, x.note.as_str(), &cell)
+            .map_err(e)?;
     }
 
     // The nine legal indicators recorded in the period.

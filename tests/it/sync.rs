@@ -196,6 +196,35 @@ fn a_rejected_dossier_waits_alone_and_goes_after_replay() {
         page(&bad)
     );
     assert!(page(&good).contains("Đã gửi lên tỉnh, tỉnh đã nhận"));
+    // Index 1.4 counts it apart: 1 of 2 synced, 1 refused.
+    let index_14 = || {
+        let (_, r) = app.call(
+            "GET",
+            "/api/v1/reports/dossiers?from=2026-03-05&to=2026-03-05",
+            Some(&admin),
+            None,
+        );
+        r["decision_766"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["code"] == "1.4")
+            .cloned()
+            .unwrap()
+    };
+    let ix = index_14();
+    assert_eq!(
+        (
+            ix["rate"]["numerator"].as_u64(),
+            ix["rate"]["denominator"].as_u64()
+        ),
+        (Some(1), Some(2)),
+        "{ix}"
+    );
+    assert!(
+        ix["note"].as_str().unwrap().contains("tỉnh từ chối: 1"),
+        "{ix}"
+    );
     // Not retried by itself: time passes, it stays rejected (only Pending rows are due).
     app.clock.advance(chrono::Duration::hours(5));
     assert_eq!(status(&app, &admin)["rejected"], 1);

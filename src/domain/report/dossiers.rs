@@ -326,7 +326,17 @@ pub struct Index766 {
     pub max_points: Option<u32>,
     /// `rate × max ÷ threshold`, capped at `max`, two decimals (`5,33`); needs both above.
     pub points: Option<String>,
-    pub note: &'static str,
+    pub note: String,
+}
+
+/// Index 1.4's parts for the period: dossiers received in it (`should`), those the
+/// province acknowledged (`synced`), and the rest, waiting or refused.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct SyncCounts {
+    pub should: u64,
+    pub synced: u64,
+    pub pending: u64,
+    pub rejected: u64,
 }
 
 /// Points of an index: full marks at or above the threshold, else proportional
@@ -353,6 +363,7 @@ pub fn decision_766(
     ratings_total: u64,
     ratings_dislike: u64,
     (digitized, received): (u64, u64),
+    sync: SyncCounts,
 ) -> Vec<Index766> {
     let rates = row.rates();
     let received_now = row.received.online + row.received.direct;
@@ -370,13 +381,25 @@ pub fn decision_766(
     let sat_points = points(sat.numerator, sat.denominator, 90, 6);
     vec![
         Index766 {
+            code: "1.4",
+            name: "Hồ sơ được đồng bộ lên Cổng Dịch vụ công quốc gia",
+            rate: Rate::new(sync.synced, sync.should),
+            threshold_percent: None,
+            max_points: None,
+            points: None,
+            note: format!(
+                "Hồ sơ nhận trong kỳ tỉnh đã nhận; đang chờ gửi: {}, tỉnh từ chối: {} (DVCQG tự tính chỉ số này)",
+                sync.pending, sync.rejected
+            ),
+        },
+        Index766 {
             code: "2.1",
             name: "Tiến độ giải quyết (đúng hạn)",
             rate: rates.decision_766,
             threshold_percent: None,
             max_points: None,
             points: None,
-            note: "Cách tính B; điểm theo hướng dẫn của tỉnh",
+            note: "Cách tính B; điểm theo hướng dẫn của tỉnh".into(),
         },
         Index766 {
             code: "3.1",
@@ -385,7 +408,7 @@ pub fn decision_766(
             rate: Rate::new(procedures_online, procedures),
             threshold_percent: Some(80),
             max_points: None,
-            note: "Từ danh mục thủ tục",
+            note: "Từ danh mục thủ tục".into(),
         },
         Index766 {
             code: "3.3",
@@ -394,7 +417,7 @@ pub fn decision_766(
             rate: Rate::new(row.received.online, received_now),
             threshold_percent: Some(50),
             max_points: None,
-            note: "Hồ sơ kênh 2 trên hồ sơ nhận trong kỳ",
+            note: "Hồ sơ kênh 2 trên hồ sơ nhận trong kỳ".into(),
         },
         Index766 {
             code: "4.2",
@@ -403,7 +426,7 @@ pub fn decision_766(
             threshold_percent: Some(80),
             max_points: None,
             points: None,
-            note: "Hồ sơ tiếp nhận trong kỳ có bản số hoá mọi giấy tờ (và kết quả, khi đã có)",
+            note: "Hồ sơ tiếp nhận trong kỳ có bản số hoá mọi giấy tờ (và kết quả, khi đã có)".into(),
         },
         Index766 {
             code: "5.4",
@@ -412,7 +435,7 @@ pub fn decision_766(
             rate: sat,
             threshold_percent: Some(90),
             max_points: Some(6),
-            note: "100% − tỷ lệ quá hạn − tỷ lệ không hài lòng",
+            note: "100% − tỷ lệ quá hạn − tỷ lệ không hài lòng".into(),
         },
     ]
 }
@@ -695,7 +718,17 @@ mod tests {
             within_deadline: 1,
             overdue: 1,
         };
-        let ix = decision_766(&row, 6, 8, 20, 1, (7, 9));
+        let sync = SyncCounts {
+            should: 9,
+            synced: 6,
+            pending: 2,
+            rejected: 1,
+        };
+        let all = decision_766(&row, 6, 8, 20, 1, (7, 9), sync);
+        assert_eq!(all[0].code, "1.4");
+        assert_eq!(all[0].rate.percent.as_deref(), Some("66,67")); // 6 of 9 synced
+        assert!(all[0].note.contains("đang chờ gửi: 2, tỉnh từ chối: 1"));
+        let ix = &all[1..];
         assert_eq!(ix[0].rate.percent.as_deref(), Some("80,00")); // (7 + 1) / 10
         assert_eq!(ix[1].rate.percent.as_deref(), Some("75,00")); // 6 / 8 procedures
         assert_eq!(ix[2].rate.percent.as_deref(), Some("33,33")); // 3 / 9
@@ -711,7 +744,7 @@ mod tests {
         );
         assert_eq!(points(1, 3, 90, 6).as_deref(), Some("2,22"));
         assert_eq!(
-            decision_766(&Row::default(), 0, 0, 0, 0, (0, 0))[4].points,
+            decision_766(&Row::default(), 0, 0, 0, 0, (0, 0), SyncCounts::default())[5].points,
             None
         );
     }
