@@ -270,7 +270,15 @@ fn spawn_print_worker(
 /// The sync relay: one thread sending due dossiers to the province, a batch at a time;
 /// when nothing is due it looks again every second.
 fn spawn_sync_relay(services: Services, alive: std::sync::mpsc::Receiver<()>) {
+    let mut tick: u64 = 0;
     std::thread::spawn(move || loop {
+        // Online dossiers handed down: looked for every ~30 s (and at once on start).
+        if tick % 30 == 0 {
+            if let Err(e) = services.sync_pull() {
+                tracing::error!(error = %e, "pulling online dossiers failed");
+            }
+        }
+        tick += 1;
         let busy = match services.sync_round(20) {
             Ok(r) => r.sent + r.retried + r.rejected > 0,
             Err(e) => {

@@ -122,6 +122,7 @@ pub fn generate(store: &Store, count: usize, seed: u64) -> anyhow::Result<Vec<St
             history,
             lookup_token: format!("{:032x}", rng.gen::<u128>()),
             calendar_version: "bench".into(),
+            national_code: None,
             imported: false,
             files: Vec::new(),
         });

@@ -439,6 +439,7 @@ fn parse_row(
             history,
             lookup_token: String::new(),
             calendar_version: calendar.version.clone(),
+            national_code: None,
             imported: true,
             files: Vec::new(),
         },

@@ -126,6 +126,67 @@ pub fn step_label(e: EventKind) -> &'static str {
     }
 }
 
+/// The code the province knows the dossier by: the national one of an online filing,
+/// else the local one.
+pub fn province_code(d: &Dossier) -> String {
+    d.national_code.clone().unwrap_or_else(|| d.code.clone())
+}
+
+/// `yyyyMMddHHmmss` read as Vietnam time.
+pub fn parse_time(s: &str) -> Option<DateTime<Utc>> {
+    let t = chrono::NaiveDateTime::parse_from_str(s.trim(), "%Y%m%d%H%M%S").ok()?;
+    Some(super::time::from_local_naive(t))
+}
+
+/// A dossier filed online, as the province hands it down (`ChiTiet`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Online {
+    pub national_code: String,
+    pub procedure_code: String,
+    pub applicant: super::dossier::Applicant,
+    pub filed_at: DateTime<Utc>,
+    /// The papers' names (`TaiLieuNop[].TenTepDinhKem`).
+    pub papers: Vec<String>,
+    pub summary: String,
+}
+
+/// Reads an online dossier's detail; every problem is named (the caller keeps the raw
+/// packet in the inbox instead of dropping it).
+pub fn read_online(v: &serde_json::Value) -> Result<Online, String> {
+    let s = |k: &str| v[k].as_str().unwrap_or("").trim().to_string();
+    let national_code = s("MaHoSo");
+    if national_code.is_empty() {
+        return Err("thiếu MaHoSo".into());
+    }
+    let filed = s("NgayNopHoSo");
+    let filed_at =
+        parse_time(&filed).ok_or_else(|| format!("NgayNopHoSo \"{filed}\" sai định dạng"))?;
+    let papers = v["TaiLieuNop"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|p| p["TenTepDinhKem"].as_str())
+                .map(|n| n.trim().to_string())
+                .filter(|n| !n.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(Online {
+        national_code,
+        procedure_code: s("MaTTHC"),
+        applicant: super::dossier::Applicant {
+            name: s("ChuHoSo"),
+            id_number: s("SoGiayToChuHoSo"),
+            phone: s("SoDienThoai"),
+            address: s("DiaChiChuHoSo"),
+            email: s("Email"),
+        },
+        filed_at,
+        papers,
+        summary: s("TrichYeuHoSo"),
+    })
+}
+
 /// The whole dossier as the province receives it.
 pub fn hoso(d: &Dossier, cx: &Context) -> HoSo {
     let id = d.applicant.id_number.trim();
@@ -146,7 +207,7 @@ pub fn hoso(d: &Dossier, cx: &Context) -> HoSo {
             .any(|f| f.slot == super::dossier::digitize::Slot::Paper { index: i as u32 })
     };
     HoSo {
-        ma_ho_so: d.code.clone(),
+        ma_ho_so: province_code(d),
         ma_tthc: d.procedure.code.clone(),
         ten_tthc: d.procedure.name.clone(),
         ma_linh_vuc: d.procedure.area.to_string(),
@@ -198,7 +259,7 @@ pub fn steps(d: &Dossier, cx: &Context) -> Vec<QuaTrinhXuLy> {
         .map(|(i, h)| {
             let label = step_label(h.event);
             QuaTrinhXuLy {
-                ma_ho_so: d.code.clone(),
+                ma_ho_so: province_code(d),
                 so_thu_tu: (i + 1).to_string(),
                 nguoi_xu_ly: cx
                     .people
@@ -398,6 +459,25 @@ mod tests {
             t.read_progress(200, &j("-2", "Logic xử lý không hợp lệ: SoThuTu")),
             Verdict::Reject(_)
         ));
+    }
+
+    #[test]
+    fn an_online_dossier_is_read_with_its_time_in_vietnam() {
+        let v = serde_json::json!({"MaHoSo": "000.00.00.H40-260305-0007", "MaTTHC": "1.004873",
+            "ChuHoSo": "Phạm Thị Hoa", "SoDienThoai": "0912000111", "NgayNopHoSo": "20260305213000",
+            "TaiLieuNop": [{"TenTepDinhKem": "Tờ khai", "Base64": "JVBERi0="}]});
+        let o = read_online(&v).unwrap();
+        assert_eq!(
+            o.filed_at,
+            Utc.with_ymd_and_hms(2026, 3, 5, 14, 30, 0).unwrap()
+        );
+        assert_eq!(o.papers, ["Tờ khai"]);
+        assert!(
+            read_online(&serde_json::json!({"MaHoSo": "X", "NgayNopHoSo": "05/03/2026"}))
+                .unwrap_err()
+                .contains("NgayNopHoSo")
+        );
+        assert!(read_online(&serde_json::json!({"NgayNopHoSo": "20260305213000"})).is_err());
     }
 
     #[test]

@@ -152,6 +152,79 @@ impl Connector {
         Sent::Done
     }
 
+    fn get(&self, path_and_query: &str) -> (u16, String) {
+        let url = format!(
+            "{}{path_and_query}",
+            self.profile.base_url.trim_end_matches('/')
+        );
+        let mut req = self.agent.get(&url);
+        if let Some(t) = &self.profile.token {
+            req = req.set("Authorization", &format!("Bearer {t}"));
+        }
+        let res = match req.call() {
+            Ok(r) => r,
+            Err(ureq::Error::Status(_, r)) => r,
+            Err(ureq::Error::Transport(t)) => {
+                return (0, format!("không kết nối được tới tỉnh: {}", t.kind()))
+            }
+        };
+        let status = res.status();
+        let mut text = String::new();
+        match res
+            .into_reader()
+            .take(MAX_REPLY * 8)
+            .read_to_string(&mut text)
+        {
+            Ok(_) => (status, text),
+            Err(e) => (0, format!("mất kết nối khi đọc trả lời: {}", e.kind())),
+        }
+    }
+
+    /// `{error_code: "0", data: …}` → data; anything else → why not.
+    fn data(&self, (status, body): (u16, String)) -> Result<serde_json::Value, String> {
+        if status != 200 {
+            return Err(format!("tỉnh trả lời HTTP {status}"));
+        }
+        let v: serde_json::Value =
+            serde_json::from_str(&body).map_err(|_| "trả lời không phải JSON".to_string())?;
+        let code = match &v["error_code"] {
+            serde_json::Value::String(s) => s.clone(),
+            serde_json::Value::Number(n) => n.to_string(),
+            _ => String::new(),
+        };
+        if code != "0" {
+            return Err(format!("tỉnh trả lời mã lỗi «{code}»"));
+        }
+        Ok(v["data"].clone())
+    }
+
+    /// National codes of the online dossiers waiting for this unit (`ChoTiepNhan`).
+    pub fn online_waiting(&self, unit: &str) -> Result<Vec<String>, String> {
+        let data = self.data(self.get(&format!("/HoSo/ChoTiepNhan?MaDonVi={unit}")))?;
+        Ok(data
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x["MaHoSo"].as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    /// One online dossier whole (`ChiTiet`).
+    pub fn online_detail(&self, national: &str) -> Result<serde_json::Value, String> {
+        self.data(self.get(&format!("/HoSo/ChiTiet?MaHoSo={national}")))
+    }
+
+    /// Tells the province the dossier is here (`DaNhan`), after the local commit.
+    pub fn online_ack(&self, national: &str, local: &str) -> Result<(), String> {
+        let body = serde_json::json!({ "MaHoSo": national, "MaHoSoDonVi": local });
+        match self.verdict(self.post("/HoSo/DaNhan", &body)) {
+            Verdict::Done => Ok(()),
+            other => Err(format!("{other:?}")),
+        }
+    }
+
     /// One bare round trip (the benchmark's baseline): a GET the province answers at once.
     pub fn ping(&self) -> u16 {
         let url = format!(

@@ -38,6 +38,9 @@ pub struct State {
     pub steps: BTreeMap<String, BTreeMap<u32, Value>>,
     /// Calls per endpoint (to see retries and round trips).
     pub calls: BTreeMap<String, u64>,
+    /// Online dossiers filed for the unit (queued by `POST /_sim/online`), by national
+    /// code, with whether the commune acknowledged them and its local code.
+    pub online: BTreeMap<String, (Value, Option<String>)>,
     #[serde(skip)]
     pub faults: Faults,
     #[serde(skip)]
@@ -247,12 +250,83 @@ async fn tien_trinh(st: web::Data<Shared>, req: HttpRequest, body: web::Bytes) -
         .body("Đồng bộ thành công")
 }
 
-async fn cho_tiep_nhan(st: web::Data<Shared>, req: HttpRequest) -> HttpResponse {
+#[derive(Deserialize)]
+struct UnitQuery {
+    #[serde(rename = "MaDonVi", default)]
+    ma_don_vi: String,
+}
+
+async fn cho_tiep_nhan(
+    st: web::Data<Shared>,
+    req: HttpRequest,
+    q: web::Query<UnitQuery>,
+) -> HttpResponse {
     if let Err(r) = gate(&st, &req, "ChoTiepNhan") {
         return r;
     }
-    let unit = st.lock().unwrap_or_else(|p| p.into_inner()).unit.clone();
-    HttpResponse::Ok().json(json!({"error_code": "0", "data": [], "MaDonVi": unit}))
+    let s = st.lock().unwrap_or_else(|p| p.into_inner());
+    let mine = q.ma_don_vi == s.unit;
+    let data: Vec<Value> = s
+        .online
+        .iter()
+        .filter(|(_, (_, acked))| mine && acked.is_none())
+        .map(|(code, (h, _))| json!({"MaHoSo": code, "MaTTHC": h["MaTTHC"], "NgayNopHoSo": h["NgayNopHoSo"]}))
+        .collect();
+    HttpResponse::Ok().json(json!({"error_code": "0", "data": data}))
+}
+
+#[derive(Deserialize)]
+struct CodeQuery {
+    #[serde(rename = "MaHoSo")]
+    ma_ho_so: String,
+}
+
+async fn chi_tiet(
+    st: web::Data<Shared>,
+    req: HttpRequest,
+    q: web::Query<CodeQuery>,
+) -> HttpResponse {
+    if let Err(r) = gate(&st, &req, "ChiTiet") {
+        return r;
+    }
+    let s = st.lock().unwrap_or_else(|p| p.into_inner());
+    match s.online.get(&q.ma_ho_so) {
+        Some((h, _)) => HttpResponse::Ok().json(json!({"error_code": "0", "data": h})),
+        None => reply("-1", &format!("Hồ sơ {} không tồn tại", q.ma_ho_so)),
+    }
+}
+
+async fn da_nhan(st: web::Data<Shared>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
+    if let Err(r) = gate(&st, &req, "DaNhan") {
+        return r;
+    }
+    let Ok(v) = serde_json::from_slice::<Value>(&body) else {
+        return reply("-2", "Logic xử lý không hợp lệ: thân yêu cầu");
+    };
+    let (Some(code), Some(local)) = (v["MaHoSo"].as_str(), v["MaHoSoDonVi"].as_str()) else {
+        return reply("-2", "Logic xử lý không hợp lệ: thiếu MaHoSo, MaHoSoDonVi");
+    };
+    let mut s = st.lock().unwrap_or_else(|p| p.into_inner());
+    match s.online.get_mut(code) {
+        Some(entry) => {
+            entry.1 = Some(local.to_string());
+            reply("0", "Cập nhật thành công")
+        }
+        None => reply("-1", &format!("Hồ sơ {code} không tồn tại")),
+    }
+}
+
+/// Files an online dossier for the unit (tests, the demo): the body is its HoSo.
+async fn file_online(st: web::Data<Shared>, h: web::Json<Value>) -> HttpResponse {
+    let h = h.into_inner();
+    let Some(code) = h["MaHoSo"].as_str().map(str::to_string) else {
+        return HttpResponse::BadRequest().body("MaHoSo");
+    };
+    let mut s = st.lock().unwrap_or_else(|p| p.into_inner());
+    // The province also holds it, as filed.
+    s.dossiers.insert(code.clone(), h.clone());
+    s.online.insert(code, (h, None));
+    HttpResponse::NoContent().finish()
 }
 
 async fn state(st: web::Data<Shared>) -> HttpResponse {
@@ -284,6 +358,9 @@ pub fn start(
             .route("/HoSo/CapNhat", web::post().to(cap_nhat))
             .route("/HoSo/DongBoTienTrinh", web::post().to(tien_trinh))
             .route("/HoSo/ChoTiepNhan", web::get().to(cho_tiep_nhan))
+            .route("/HoSo/ChiTiet", web::get().to(chi_tiet))
+            .route("/HoSo/DaNhan", web::post().to(da_nhan))
+            .route("/_sim/online", web::post().to(file_online))
             .route("/_sim/state", web::get().to(state))
             .route("/_sim/faults", web::put().to(set_faults))
     })

@@ -369,6 +369,7 @@ impl Services {
                 history: vec![entry],
                 lookup_token: token.clone(),
                 calendar_version: cal.version.clone(),
+                national_code: None,
                 imported: false,
                 files: Vec::new(),
             };
@@ -915,5 +916,106 @@ impl Services {
             });
             Ok(job.id)
         })
+    }
+}
+
+impl Services {
+    /// An online dossier handed down by the province, stored in one transaction: a
+    /// channel-2 dossier (status 1, the national code kept) when its procedure is in the
+    /// catalogue, else the packet waits whole in the unassigned inbox — never dropped.
+    /// Returns the local code, `None` when it went to the inbox, or when it was already
+    /// here (the national code is the durable dedup key).
+    pub fn store_online(&self, national: &str, raw: &serde_json::Value) -> Result<Option<String>> {
+        use crate::domain::sync::read_online;
+        let parsed = read_online(raw);
+        self.run(&Actor::system(), |tx, now| {
+            if tx.inbound(national)?.is_some() {
+                return Ok(None);
+            }
+            let mut row = crate::store::InboundRow {
+                national_code: national.to_string(),
+                local_code: None,
+                raw: raw.to_string(),
+                reason: None,
+                received_at: now,
+                acked: false,
+            };
+            let cat = catalogue(tx)?;
+            let routed = parsed.and_then(|o| match cat.get(&o.procedure_code) {
+                Some(p) => Ok((o, p.clone())),
+                None => Err(format!(
+                    "thủ tục mã «{}» không có trong danh mục của trung tâm",
+                    o.procedure_code
+                )),
+            });
+            let (o, procedure) = match routed {
+                Ok(x) => x,
+                Err(reason) => {
+                    row.reason = Some(reason);
+                    tx.put_inbound(&row)?;
+                    return Ok(None);
+                }
+            };
+            let s = settings(tx)?;
+            let cal = calendar(tx)?;
+            let (state, entry) = DossierState::register_online("Cổng Dịch vụ công", o.filed_at)?;
+            let papers: Vec<Paper> = if o.papers.is_empty() {
+                procedure.papers.clone()
+            } else {
+                o.papers
+                    .iter()
+                    .map(|n| Paper {
+                        name: n.clone(),
+                        kind: crate::domain::dossier::PaperKind::Copy,
+                        count: 1,
+                    })
+                    .collect()
+            };
+            let code = next_code(tx, &s, local_day(o.filed_at))?;
+            let d = Dossier {
+                code: code.clone(),
+                procedure,
+                applicant: o.applicant,
+                papers,
+                sets: 1,
+                ticket: None,
+                pickup: s.dossier.pickup.clone(),
+                note: o.summary,
+                state,
+                history: vec![entry],
+                lookup_token: new_token(),
+                calendar_version: cal.version.clone(),
+                national_code: Some(national.to_string()),
+                imported: false,
+                files: Vec::new(),
+            };
+            tx.put_dossier(&d)?;
+            emit_change(tx, &d, "register_online", None, now)?;
+            row.local_code = Some(code.clone());
+            tx.put_inbound(&row)?;
+            Ok(Some(code))
+        })
+    }
+
+    /// The province was told about an online dossier (`DaNhan`).
+    pub fn online_acked(&self, national: &str) -> Result<()> {
+        self.run(&Actor::system(), |tx, _| {
+            if let Some(mut row) = tx.inbound(national)? {
+                row.acked = true;
+                tx.put_inbound(&row)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// The unassigned inbox: online dossiers no procedure here could take, whole.
+    pub fn online_inbox(&self) -> Result<Vec<crate::store::InboundRow>> {
+        Ok(self
+            .store
+            .read()?
+            .inbound_rows()?
+            .into_iter()
+            .filter(|r| r.local_code.is_none())
+            .collect())
     }
 }

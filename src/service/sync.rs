@@ -40,6 +40,19 @@ pub struct SyncStatus {
     /// The newest transient fault seen on a waiting dossier, in Vietnamese.
     pub last_error: Option<String>,
     pub rejected_list: Vec<SyncRow>,
+    /// Online dossiers waiting in the unassigned inbox.
+    pub inbox: u64,
+}
+
+/// What one inbound pull did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Pulled {
+    /// New online dossiers stored as channel-2 dossiers.
+    pub stored: u32,
+    /// New ones put in the unassigned inbox.
+    pub inbox: u32,
+    /// The last fault, if any (the next pull tries again).
+    pub error: Option<String>,
 }
 
 /// What one relay round did.
@@ -85,6 +98,11 @@ impl Services {
                 .filter(|r| r.state == SyncState::Rejected)
                 .cloned()
                 .collect(),
+            inbox: rx
+                .inbound_rows()?
+                .iter()
+                .filter(|r| r.local_code.is_none())
+                .count() as u64,
         })
     }
 
@@ -181,6 +199,52 @@ impl Services {
     /// One dossier's sync row (`None`: nothing waiting — sent, or sync never wanted it).
     pub fn dossier_sync(&self, code: &str) -> Result<Option<SyncRow>> {
         Ok(self.store.read()?.sync_row(code)?)
+    }
+
+    /// Inbound: the online dossiers waiting for this unit, fetched whole, stored (or put
+    /// in the unassigned inbox), and acknowledged only after the local commit. A dossier
+    /// seen again is only acknowledged again.
+    pub fn sync_pull(&self) -> Result<Pulled> {
+        let Some(conn) = self.province.clone() else {
+            return Ok(Pulled::default());
+        };
+        let unit = self.settings()?.dossier.agency;
+        let mut out = Pulled::default();
+        let waiting = match conn.online_waiting(&unit) {
+            Ok(w) => w,
+            Err(e) => {
+                out.error = Some(e);
+                return Ok(out);
+            }
+        };
+        for national in waiting {
+            let known = self.store.read()?.inbound(&national)?;
+            let local = match known {
+                Some(row) => row.local_code,
+                None => {
+                    let raw = match conn.online_detail(&national) {
+                        Ok(v) => v,
+                        Err(e) => {
+                            out.error = Some(e);
+                            continue;
+                        }
+                    };
+                    let local = self.store_online(&national, &raw)?;
+                    match &local {
+                        Some(_) => out.stored += 1,
+                        None => out.inbox += 1,
+                    }
+                    local
+                }
+            };
+            // Acknowledged after the commit; an unroutable one is acknowledged too (it is
+            // safe here, in the inbox) under its national code.
+            match conn.online_ack(&national, local.as_deref().unwrap_or(&national)) {
+                Ok(()) => self.online_acked(&national)?,
+                Err(e) => out.error = Some(e),
+            }
+        }
+        Ok(out)
     }
 
     /// *Gửi lại*: a rejected dossier (after its fix) or a waiting one goes again now.

@@ -11,7 +11,7 @@ mod report_agg;
 pub use report_agg::AggRow;
 
 pub use dossiers::DossierIndex;
-pub use outbox::{SyncRow, SyncState};
+pub use outbox::{InboundRow, SyncRow, SyncState};
 pub mod files;
 
 use std::path::{Path, PathBuf};
@@ -954,6 +954,7 @@ impl Store {
         export_table!(o, txn, RATINGS, "ratings", bytes);
         // What the province has not acknowledged yet: a restored appliance still sends it.
         export_table!(o, txn, outbox::OUTBOX, "sync_outbox", bytes);
+        export_table!(o, txn, outbox::INBOUND, "sync_inbound", bytes);
         // Dossier indexes are derived: a restore rebuilds them from the records.
         export_table!(o, txn, dossiers::DOSSIERS, "dossiers", bytes);
         for row in txn.open_table(dossiers::IMPORT_KEYS)?.iter()? {
@@ -1109,6 +1110,10 @@ impl Store {
                     }
                     "sync_outbox" => {
                         txn.open_table(outbox::OUTBOX)?
+                            .insert(kstr()?.as_str(), bytes()?.as_slice())?;
+                    }
+                    "sync_inbound" => {
+                        txn.open_table(outbox::INBOUND)?
                             .insert(kstr()?.as_str(), bytes()?.as_slice())?;
                     }
                     "file" => {

@@ -10,6 +10,24 @@ use serde::{Deserialize, Serialize};
 use super::{codec, Rx, StoreError, Tx};
 
 pub(super) const OUTBOX: TableDefinition<&str, &[u8]> = TableDefinition::new("sync_outbox");
+/// Online dossiers handed down by the province, by national code: the durable dedup key
+/// (a pull seen twice adds nothing), and the unassigned inbox (no local code yet).
+pub(super) const INBOUND: TableDefinition<&str, &[u8]> = TableDefinition::new("sync_inbound");
+
+/// One online dossier received from the province.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InboundRow {
+    pub national_code: String,
+    /// The local dossier made from it; `None` while it waits in the unassigned inbox.
+    pub local_code: Option<String>,
+    /// The packet as received (kept whole: nothing of it is dropped).
+    pub raw: String,
+    /// Why it could not be routed (unknown procedure, unreadable fields).
+    pub reason: Option<String>,
+    pub received_at: DateTime<Utc>,
+    /// The province was told (`DaNhan`).
+    pub acked: bool,
+}
 
 /// Why a dossier waits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -37,6 +55,7 @@ pub struct SyncRow {
 
 pub(super) fn create_tables(txn: &redb::WriteTransaction) -> Result<(), StoreError> {
     txn.open_table(OUTBOX)?;
+    txn.open_table(INBOUND)?;
     Ok(())
 }
 
@@ -50,6 +69,25 @@ macro_rules! outbox_reads {
                     Some(v) => Some(codec::decode(v.value())?),
                     None => None,
                 })
+            }
+
+            pub fn inbound(&self, national: &str) -> Result<Option<InboundRow>, StoreError> {
+                let t = self.txn.open_table(INBOUND)?;
+                let v = t.get(national)?;
+                Ok(match v {
+                    Some(v) => Some(codec::decode(v.value())?),
+                    None => None,
+                })
+            }
+
+            /// Every online dossier received, in national-code order.
+            pub fn inbound_rows(&self) -> Result<Vec<InboundRow>, StoreError> {
+                let t = self.txn.open_table(INBOUND)?;
+                let mut out = Vec::new();
+                for row in t.iter()? {
+                    out.push(codec::decode(row?.1.value())?);
+                }
+                Ok(out)
             }
 
             /// Every row (pending and rejected), in code order.
@@ -90,6 +128,13 @@ impl Tx {
             },
         };
         self.sync_put(&row)
+    }
+
+    pub fn put_inbound(&mut self, row: &InboundRow) -> Result<(), StoreError> {
+        self.txn
+            .open_table(INBOUND)?
+            .insert(row.national_code.as_str(), codec::encode(row)?.as_slice())?;
+        Ok(())
     }
 
     pub fn sync_put(&mut self, row: &SyncRow) -> Result<(), StoreError> {

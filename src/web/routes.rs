@@ -160,6 +160,7 @@ routes! {
     GET  "/api/v1/backups/usb" => api::backup_usb_status, ADMIN;
     GET  "/api/v1/backups/{name}" => api::download_backup, ADMIN;
     GET  "/api/v1/sync" => api::sync_status, REPORTS;
+    POST "/api/v1/sync/pull" => api::sync_pull, STAFF;
     POST "/api/v1/sync/{code}/replay" => api::sync_replay, ADMIN;
     POST "/api/v1/sync/{code}/resend" => api::sync_resend, ADMIN;
     GET  "/api/v1/audit" => api::audit, ADMIN;

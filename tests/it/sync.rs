@@ -285,3 +285,87 @@ fn without_a_province_the_appliance_keeps_the_work_for_later() {
         "{s}"
     );
 }
+
+fn online_hoso(national: &str, tthc: &str, name: &str) -> Value {
+    json!({
+        "MaHoSo": national, "MaTTHC": tthc, "TenTTHC": "Thủ tục", "KenhThucHien": "2",
+        "ChuHoSo": name, "SoDienThoai": "0912000111", "TrangThaiHoSo": "1",
+        "NgayNopHoSo": "20260304213000", "NgayTiepNhan": "", "NgayHenTra": "", "NgayTra": "",
+        "NgayKetThucXuLy": "",
+        "TaiLieuNop": [{"TenTepDinhKem": "Tờ khai", "MaThanhPhanHoSo": "1", "Base64": "JVBERi0xLjQK"}]
+    })
+}
+
+#[test]
+fn online_dossiers_come_down_once_and_the_unroutable_one_waits_in_the_inbox() {
+    let p = Province::start();
+    let app = connected(&p);
+    let admin = app.login("admin");
+    let officer = app.login("canbo1");
+    for h in [
+        online_hoso("000.00.00.H40-260304-0007", "1.004873", "Phạm Thị Hoa"),
+        online_hoso("000.00.00.H40-260304-0008", "9.999999", "Đỗ Văn Nam"),
+    ] {
+        ureq::post(&format!("{}/_sim/online", p.base))
+            .send_json(h)
+            .unwrap();
+    }
+    // The relay looks at start and every half minute; the officer's button looks now.
+    let (s, pulled) = app.post("/api/v1/sync/pull", &officer, json!({}));
+    assert_eq!(s, 200, "{pulled}");
+    // Pulling again never duplicates (whether the relay or the button got there first).
+    app.post("/api/v1/sync/pull", &officer, json!({}));
+    let (_, list) = app.call("GET", "/api/v1/dossiers?status=1", Some(&officer), None);
+    let online: Vec<&Value> = list
+        .as_array()
+        .or_else(|| list["dossiers"].as_array())
+        .unwrap()
+        .iter()
+        .filter(|d| {
+            d["applicant"]["name"] == "Phạm Thị Hoa" || d["applicant_name"] == "Phạm Thị Hoa"
+        })
+        .collect();
+    assert_eq!(
+        online.len(),
+        1,
+        "one local dossier for the national code: {list}"
+    );
+    let code = online[0]["code"].as_str().unwrap().to_string();
+    let d = app.running().services.dossier(&code).unwrap();
+    assert_eq!(
+        d.national_code.as_deref(),
+        Some("000.00.00.H40-260304-0007")
+    );
+    assert_eq!(d.state.channel.code(), 2);
+    assert_eq!(d.papers[0].name, "Tờ khai");
+    // Filed at 21:30 local on 4 March: the dossier keeps that time.
+    assert_eq!(
+        d.state.registered_at.unwrap(),
+        chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 3, 4, 14, 30, 0).unwrap()
+    );
+    // The unroutable one is in the inbox, whole, on the book; both acknowledged.
+    assert_eq!(status(&app, &admin)["inbox"], 1);
+    let (_, book) = app.raw("GET", "/ho-so", Some(&officer), None, "");
+    assert!(
+        book.contains("Hồ sơ trực tuyến chưa xếp được")
+            && book.contains("Đỗ Văn Nam")
+            && book.contains("9.999999"),
+        "{book}"
+    );
+    let st = p.state();
+    assert_eq!(
+        st["online"]["000.00.00.H40-260304-0007"][1],
+        code.as_str(),
+        "acked with the local code"
+    );
+    assert!(
+        st["online"]["000.00.00.H40-260304-0008"][1].is_string(),
+        "the inbox one acknowledged too"
+    );
+    // The sync sends it back under its national code: the province still has one dossier
+    // for it, not a second under the local code.
+    until("synced", || status(&app, &admin)["pending"] == 0);
+    let st = p.state();
+    assert!(st["dossiers"].get(&code).is_none(), "{st}");
+    assert!(st["dossiers"].get("000.00.00.H40-260304-0007").is_some());
+}

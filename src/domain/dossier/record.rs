@@ -47,6 +47,10 @@ pub struct Dossier {
     /// Digitized papers and result (PDFs in the file store), one per slot.
     #[serde(default)]
     pub files: Vec<crate::domain::dossier::digitize::DigitalFile>,
+    /// The national code of a dossier filed online (DVCQG / the provincial portal): the
+    /// province knows it under that code, so the sync sends it as `MaHoSo`.
+    #[serde(default)]
+    pub national_code: Option<String>,
 }
 
 impl Dossier {

@@ -48,6 +48,7 @@ pub fn sample_dossier(status: Status) -> Dossier {
         history: vec![row],
         lookup_token: "t".into(),
         calendar_version: "test".into(),
+        national_code: None,
         imported: false,
         files: Vec::new(),
     }

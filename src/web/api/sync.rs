@@ -36,3 +36,9 @@ pub async fn sync_resend(
     blocking(move || s.sync_resend(&actor, &code)).await?;
     Ok(HttpResponse::Accepted().json(serde_json::json!({ "queued": true })))
 }
+
+/// Look for online dossiers now (the relay also does, every half minute).
+pub async fn sync_pull(state: Data) -> Result<HttpResponse, ApiError> {
+    let s = state.services.clone();
+    Ok(HttpResponse::Ok().json(blocking(move || s.sync_pull()).await?))
+}

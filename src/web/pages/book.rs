@@ -84,6 +84,9 @@ struct ListPage {
     show_reports: bool,
     /// The Quầy button, for roles that work a counter desk.
     show_counter: bool,
+    /// Online dossiers no procedure here could take: (national code, applicant, procedure
+    /// code, why, when), shown until someone deals with them.
+    inbox: Vec<(String, String, String, String, String)>,
 }
 
 /// Query string of the book's filters, as the form sends it (empty fields allowed).
@@ -135,6 +138,21 @@ pub async fn book(
         let now = s.clock.now();
         let list = s.list_dossiers(&filter)?;
         let attention = s.dossiers_needing_attention(20)?;
+        let inbox = s
+            .online_inbox()?
+            .into_iter()
+            .map(|r| {
+                let v: serde_json::Value = serde_json::from_str(&r.raw).unwrap_or_default();
+                let f = |k: &str| v[k].as_str().unwrap_or("").to_string();
+                (
+                    r.national_code,
+                    f("ChuHoSo"),
+                    f("MaTTHC"),
+                    r.reason.unwrap_or_default(),
+                    when(Some(r.received_at)),
+                )
+            })
+            .collect();
         let areas = s
             .services()?
             .into_iter()
@@ -157,6 +175,7 @@ pub async fn book(
             user: caller.principal.display_name.clone(),
             show_reports: crate::web::routes::may_open("/bao-cao", Some(caller.principal.role)),
             show_counter: crate::web::routes::may_open("/counter", Some(caller.principal.role)),
+            inbox,
             rows: list.iter().map(|d| row(d, &names, now)).collect(),
             attention: attention.iter().map(|d| row(d, &names, now)).collect(),
             areas,
