@@ -369,3 +369,74 @@ fn online_dossiers_come_down_once_and_the_unroutable_one_waits_in_the_inbox() {
     assert!(st["dossiers"].get(&code).is_none(), "{st}");
     assert!(st["dossiers"].get("000.00.00.H40-260304-0007").is_some());
 }
+
+#[test]
+fn three_days_offline_then_the_backlog_drains_without_a_retry_storm() {
+    let p = Province::start();
+    let app = connected(&p);
+    let admin = app.login("admin");
+    let officer = app.login("canbo1");
+    // The province is unreachable (every call 503) while the commune works.
+    p.faults(json!({"fail_5xx": 1_000_000}));
+    let mut codes = Vec::new();
+    for _ in 0..125 {
+        let code = receive(&app, &officer, "1.004873")["code"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        for body in [
+            json!({"action": "assign", "to_officer": "canbo2"}),
+            json!({"action": "resolve"}),
+            json!({"action": "return_result"}),
+        ] {
+            let (s, v) = app.post(&format!("/api/v1/dossiers/{code}/actions"), &officer, body);
+            assert_eq!(s, 200, "{v}");
+        }
+        codes.push(code);
+    }
+    until("every dossier tried once and waiting", || {
+        let s = status(&app, &admin);
+        s["pending"] == 125 && s["last_error"].is_string()
+    });
+    let calls = |p: &Province| -> u64 {
+        p.state()["calls"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|v| v.as_u64().unwrap())
+            .sum()
+    };
+    let offline_calls = calls(&p);
+    // With the clock standing still, nothing is retried before its backoff: no storm.
+    assert!(
+        offline_calls <= 125 * 2,
+        "{offline_calls} calls for 125 dossiers"
+    );
+    // Three days later the province is back: the backlog drains to zero lag.
+    p.faults(json!({}));
+    app.clock.advance(chrono::Duration::days(3));
+    let admin = app.login("admin"); // three days on, a new session
+    until("the backlog drained", || {
+        status(&app, &admin)["pending"] == 0
+    });
+    let drain_calls = calls(&p) - offline_calls;
+    assert!(
+        drain_calls <= 125 * 2,
+        "each dossier sent once, whole: {drain_calls} calls"
+    );
+    assert_eq!(status(&app, &admin)["oldest_pending_at"], Value::Null);
+    // The province's copy equals the local book.
+    let st = p.state();
+    for code in &codes {
+        let d = app.running().services.dossier(code).unwrap();
+        assert_eq!(
+            st["dossiers"][code]["TrangThaiHoSo"],
+            d.status().code().to_string()
+        );
+        assert_eq!(
+            st["steps"][code].as_object().unwrap().len(),
+            d.history.len(),
+            "{code}"
+        );
+    }
+}
