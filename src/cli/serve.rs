@@ -82,6 +82,26 @@ fn serve(mut cfg: Config, demo: bool) -> anyhow::Result<()> {
                 let paddr = l.local_addr()?;
                 let unit = services.settings().map(|s| s.dossier.agency).unwrap_or_default();
                 let st = motcua::province::sim::shared(&unit, "demo-province-token");
+                // Two dossiers citizens filed online last night: one the center handles,
+                // one whose procedure it does not have (it lands in the book's inbox).
+                // Yesterday, 20:00 local (their codes carry yesterday's date, so today's
+                // numbering at the desk still starts at 0001).
+                let yesterday = motcua::domain::time::local_day(chrono::Utc::now()) - chrono::Duration::days(1);
+                let night = motcua::domain::time::from_local_naive(yesterday.and_hms_opt(20, 0, 0).unwrap_or_default());
+                let filed = motcua::domain::sync::fmt_time(night);
+                for (n, tthc, name, paper) in [
+                    (1, "1.001193", "Nguyễn Thị Mai", "Tờ khai đăng ký khai sinh"),
+                    (2, "2.000986", "Trần Văn Hải", "Đơn đề nghị"),
+                ] {
+                    motcua::province::sim::file(&st, serde_json::json!({
+                        "MaHoSo": format!("000.00.00.{unit}-{}-{n:04}", &filed[2..8]),
+                        "MaTTHC": tthc, "TenTTHC": "", "KenhThucHien": "2", "TrangThaiHoSo": "1",
+                        "ChuHoSo": name, "SoDienThoai": format!("091200000{n}"), "Email": "",
+                        "NgayNopHoSo": filed, "NgayTiepNhan": "", "NgayHenTra": "", "NgayTra": "",
+                        "NgayKetThucXuLy": "",
+                        "TaiLieuNop": [{"TenTepDinhKem": paper, "MaThanhPhanHoSo": "1"}]
+                    }));
+                }
                 tokio::spawn(motcua::province::sim::start(l, st)?);
                 cfg.province_url = Some(format!("http://{paddr}"));
                 cfg.province_token = Some(motcua::config::Secret("demo-province-token".into()));

@@ -319,13 +319,10 @@ async fn da_nhan(st: web::Data<Shared>, req: HttpRequest, body: web::Bytes) -> H
 /// Files an online dossier for the unit (tests, the demo): the body is its HoSo.
 async fn file_online(st: web::Data<Shared>, h: web::Json<Value>) -> HttpResponse {
     let h = h.into_inner();
-    let Some(code) = h["MaHoSo"].as_str().map(str::to_string) else {
+    if h["MaHoSo"].as_str().is_none() {
         return HttpResponse::BadRequest().body("MaHoSo");
-    };
-    let mut s = st.lock().unwrap_or_else(|p| p.into_inner());
-    // The province also holds it, as filed.
-    s.dossiers.insert(code.clone(), h.clone());
-    s.online.insert(code, (h, None));
+    }
+    file(&st, h);
     HttpResponse::NoContent().finish()
 }
 
@@ -337,6 +334,15 @@ async fn state(st: web::Data<Shared>) -> HttpResponse {
 async fn set_faults(st: web::Data<Shared>, f: web::Json<Faults>) -> HttpResponse {
     st.lock().unwrap_or_else(|p| p.into_inner()).faults = f.into_inner();
     HttpResponse::NoContent().finish()
+}
+
+/// Files an online dossier for the unit directly (the demo's morning).
+pub fn file(st: &Shared, hoso: Value) {
+    if let Some(code) = hoso["MaHoSo"].as_str().map(str::to_string) {
+        let mut s = st.lock().unwrap_or_else(|p| p.into_inner());
+        s.dossiers.insert(code.clone(), hoso.clone());
+        s.online.insert(code, (hoso, None));
+    }
 }
 
 /// Serves the simulated province on `listener` until the process ends.
