@@ -102,6 +102,7 @@ routes! {
     POST "/ho-so/moi" => pages::new_dossier_submit, STAFF;
     GET  "/ho-so/{code}" => pages::view_dossier, STAFF;
     POST "/ho-so/{code}/thao-tac" => pages::dossier_action_submit, STAFF;
+    POST "/ho-so/{code}/dong-bo-lai" => pages::dossier_resync_submit, ADMIN;
     GET  "/ho-so/{code}/mau/{form}" => pages::dossier_form, STAFF;
     GET  "/thu-tuc" => pages::listing, Access::Public;
     GET  "/thu-tuc/{code}" => pages::procedure_page, Access::Public;

@@ -147,6 +147,24 @@ fn every_dossier_and_step_reaches_the_province_once_even_when_the_reply_is_lost(
     assert_eq!(steps.len(), d.history.len(), "one row per step: {state}");
     assert_eq!(steps["1"]["NoiDungXuLy"], "Tiếp nhận hồ sơ");
     assert_eq!(steps["1"]["NguoiXuLy"], "Cán bộ 1");
+    // *Đồng bộ lại hồ sơ này* (admin only): the whole snapshot goes again.
+    let (st, _) = app.raw(
+        "POST",
+        &format!("/ho-so/{code}/dong-bo-lai"),
+        Some(&officer),
+        Some(String::new()),
+        "application/x-www-form-urlencoded",
+    );
+    assert_eq!(st, 403);
+    let (st, _) = app.raw(
+        "POST",
+        &format!("/ho-so/{code}/dong-bo-lai"),
+        Some(&admin),
+        Some(String::new()),
+        "application/x-www-form-urlencoded",
+    );
+    assert!(st == 303 || st == 200, "{st}");
+    until("sent again", || status(&app, &admin)["acked"] == 3);
     // The secret travels in the header only: not in the status the operator reads.
     assert!(!status(&app, &admin).to_string().contains(TOKEN));
 }

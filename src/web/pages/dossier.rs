@@ -83,6 +83,8 @@ struct ViewPage {
     sync: String,
     /// The state line warns (waiting long, refused).
     sync_warn: bool,
+    /// *Đồng bộ lại hồ sơ này*, for an admin when the province is connected.
+    can_resync: bool,
     forms: Vec<(&'static str, &'static str)>,
     papers: Vec<PaperRow>,
     scanners: Vec<(String, String)>,
@@ -257,6 +259,7 @@ fn done_message(action: &str, d: &Dossier, names: &HashMap<String, String>) -> O
         "withdraw" => "Đã ghi nhận công dân rút hồ sơ.".into(),
         "stop" => "Đã dừng xử lý. In Thông báo dừng giải quyết (Mẫu 05) gửi công dân.".into(),
         "record_indicators" => "Đã ghi nhận ý kiến của công dân theo 9 tiêu chí.".into(),
+        "resync" => "Đã xếp hàng gửi lại hồ sơ lên tỉnh; dòng «Đồng bộ tỉnh» cho biết kết quả.".into(),
         _ => return None,
     })
 }
@@ -373,6 +376,7 @@ fn view_page(
             r.state == crate::service::sync::SyncState::Rejected || r.attempts > 0
         }),
         sync: sync_text(s.sync_enabled(), sync_row.as_ref()),
+        can_resync: s.sync_enabled() && role == crate::domain::center::Role::Admin,
         d: info(&d, &names, now),
         next,
         actions,
@@ -470,6 +474,20 @@ pub async fn view_dossier(
     let done = q.into_inner().xong;
     let page = blocking(move || view_page(&s, user, role, &code, None, done.as_deref())).await?;
     html(page)
+}
+
+/// *Đồng bộ lại hồ sơ này*: the dossier's whole snapshot goes to the province again.
+pub async fn dossier_resync_submit(
+    state: Data,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let code = path.into_inner();
+    let s = state.services.clone();
+    let actor = caller.actor();
+    let c = code.clone();
+    blocking(move || s.sync_resend(&actor, &c)).await?;
+    Ok(see_other(&format!("/ho-so/{code}?xong=resync")))
 }
 
 /// The action forms of the dossier screen: `action` plus that action's fields.
