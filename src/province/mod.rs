@@ -68,17 +68,26 @@ impl Connector {
         &self.profile.base_url
     }
 
-    /// POSTs JSON; transport faults come back as status 0 with a reason.
-    fn post(&self, path: &str, body: &impl Serialize) -> (u16, String) {
+    /// A request to `{base}{path}` carrying the profile's authentication.
+    fn request(&self, method: &str, path: &str) -> ureq::Request {
         let url = format!("{}{path}", self.profile.base_url.trim_end_matches('/'));
-        let mut req = self
-            .agent
-            .post(&url)
-            .set("Content-Type", "application/json; charset=utf-8");
-        if let Some(t) = &self.profile.token {
-            req = req.set("Authorization", &format!("Bearer {t}"));
+        let req = self.agent.request(method, &url);
+        match &self.profile.token {
+            Some(t) => req.set("Authorization", &format!("Bearer {t}")),
+            None => req,
         }
-        let res = match req.send_json(body) {
+    }
+
+    /// Sends `req` (with a JSON body, or none) and reads at most `limit` bytes of the
+    /// reply; transport faults come back as status 0 with a reason.
+    fn exchange(req: ureq::Request, body: Option<&serde_json::Value>, limit: u64) -> (u16, String) {
+        let sent = match body {
+            Some(b) => req
+                .set("Content-Type", "application/json; charset=utf-8")
+                .send_json(b),
+            None => req.call(),
+        };
+        let res = match sent {
             Ok(r) => r,
             Err(ureq::Error::Status(_, r)) => r,
             Err(ureq::Error::Transport(t)) => {
@@ -87,11 +96,18 @@ impl Connector {
         };
         let status = res.status();
         let mut text = String::new();
-        match res.into_reader().take(MAX_REPLY).read_to_string(&mut text) {
+        match res.into_reader().take(limit).read_to_string(&mut text) {
             Ok(_) => (status, text),
             // The connection dropped mid-reply (the province may have applied it: the
             // next send finds "đã tồn tại" and updates).
             Err(e) => (0, format!("mất kết nối khi đọc trả lời: {}", e.kind())),
+        }
+    }
+
+    fn post(&self, path: &str, body: &impl Serialize) -> (u16, String) {
+        match serde_json::to_value(body) {
+            Ok(v) => Self::exchange(self.request("POST", path), Some(&v), MAX_REPLY),
+            Err(e) => (0, format!("không tạo được gói tin: {e}")),
         }
     }
 
@@ -152,32 +168,9 @@ impl Connector {
         Sent::Done
     }
 
+    /// A GET; online dossiers' details may carry base64 papers, hence the larger limit.
     fn get(&self, path_and_query: &str) -> (u16, String) {
-        let url = format!(
-            "{}{path_and_query}",
-            self.profile.base_url.trim_end_matches('/')
-        );
-        let mut req = self.agent.get(&url);
-        if let Some(t) = &self.profile.token {
-            req = req.set("Authorization", &format!("Bearer {t}"));
-        }
-        let res = match req.call() {
-            Ok(r) => r,
-            Err(ureq::Error::Status(_, r)) => r,
-            Err(ureq::Error::Transport(t)) => {
-                return (0, format!("không kết nối được tới tỉnh: {}", t.kind()))
-            }
-        };
-        let status = res.status();
-        let mut text = String::new();
-        match res
-            .into_reader()
-            .take(MAX_REPLY * 8)
-            .read_to_string(&mut text)
-        {
-            Ok(_) => (status, text),
-            Err(e) => (0, format!("mất kết nối khi đọc trả lời: {}", e.kind())),
-        }
+        Self::exchange(self.request("GET", path_and_query), None, MAX_REPLY * 8)
     }
 
     /// `{error_code: "0", data: …}` → data; anything else → why not.
@@ -227,18 +220,6 @@ impl Connector {
 
     /// One bare round trip (the benchmark's baseline): a GET the province answers at once.
     pub fn ping(&self) -> u16 {
-        let url = format!(
-            "{}/HoSo/ChoTiepNhan?MaDonVi=ping",
-            self.profile.base_url.trim_end_matches('/')
-        );
-        let mut req = self.agent.get(&url);
-        if let Some(t) = &self.profile.token {
-            req = req.set("Authorization", &format!("Bearer {t}"));
-        }
-        match req.call() {
-            Ok(r) => r.status(),
-            Err(ureq::Error::Status(s, _)) => s,
-            Err(_) => 0,
-        }
+        self.get("/HoSo/ChoTiepNhan?MaDonVi=ping").0
     }
 }
