@@ -147,7 +147,111 @@ pub struct Online {
     pub filed_at: DateTime<Utc>,
     /// The papers' names (`TaiLieuNop[].TenTepDinhKem`).
     pub papers: Vec<String>,
+    /// Where each paper's file is, in the order of `papers`.
+    pub attachments: Vec<Attachment>,
     pub summary: String,
+}
+
+/// Where an online paper's file comes from (INTEGRATION.md §3, §4: inline or a link).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Attachment {
+    /// `Base64` in the packet (the text as sent; decoded by the caller).
+    Inline(String),
+    /// `DuongDanTaiTepTin`: fetched from the province.
+    Url(String),
+    /// The paper was declared without a file.
+    Missing,
+}
+
+/// An online paper's file after the fetch (made before the dossier's commit, so the file
+/// is in the file store before any row names it): stored, or why not.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OnlineFile {
+    /// The paper's position in `TaiLieuNop` (and in the dossier's papers).
+    pub index: u32,
+    pub filename: String,
+    pub outcome: Result<StoredPdf, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredPdf {
+    pub pdf: super::dossier::digitize::BlobRef,
+    pub pages: Vec<super::dossier::digitize::BlobRef>,
+    pub page_count: u32,
+}
+
+/// Attaches the fetched files to the dossier made from an online filing, each as the
+/// digitized copy of its paper; returns, in Vietnamese, every paper whose file did not
+/// come (broken base64, a link that failed, too many pages): the dossier is kept all the
+/// same and the officer asks the citizen for those.
+pub fn attach_online(d: &mut Dossier, files: &[OnlineFile], at: DateTime<Utc>) -> Vec<String> {
+    use super::dossier::digitize::{attach, DigitalFile, Origin, Slot};
+    let mut missing = Vec::new();
+    for f in files {
+        let paper = d
+            .papers
+            .get(f.index as usize)
+            .map(|p| p.name.clone())
+            .unwrap_or_else(|| f.filename.clone());
+        let stored = match &f.outcome {
+            Ok(s) => s,
+            Err(why) => {
+                missing.push(format!("«{paper}»: {why}"));
+                continue;
+            }
+        };
+        let file = DigitalFile {
+            slot: Slot::Paper { index: f.index },
+            name: paper.clone(),
+            pdf: stored.pdf.clone(),
+            pages: stored.pages.clone(),
+            page_count: stored.page_count,
+            origin: Origin::Online {
+                filename: f.filename.clone(),
+            },
+            at,
+            by: ONLINE_ACTOR.into(),
+        };
+        match attach(d, file) {
+            Ok(_) => {}
+            Err(e) => missing.push(format!("«{paper}»: {e}")),
+        }
+    }
+    missing
+}
+
+/// Who the history names for what came with an online filing.
+pub const ONLINE_ACTOR: &str = "Cổng Dịch vụ công";
+
+/// Decodes an inline attachment, tolerating line breaks and a `data:` prefix; `None`
+/// when the text is not base64 (the caller records "tệp hỏng").
+pub fn decode_inline(text: &str) -> Option<Vec<u8>> {
+    use base64::Engine;
+    let body = match text.find(";base64,") {
+        Some(i) if text.starts_with("data:") => &text[i + 8..],
+        _ => text,
+    };
+    let clean: String = body.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    if clean.is_empty() {
+        return None;
+    }
+    base64::engine::general_purpose::STANDARD
+        .decode(clean.as_bytes())
+        .ok()
+}
+
+/// The packet as kept in the inbox: inline files replaced by their size (the files
+/// themselves go to the file store, never into the database row).
+pub fn without_inline_files(v: &serde_json::Value) -> serde_json::Value {
+    let mut v = v.clone();
+    if let Some(list) = v["TaiLieuNop"].as_array_mut() {
+        for p in list {
+            if let Some(b) = p.get("Base64").and_then(|b| b.as_str()).map(str::len) {
+                p["Base64"] = serde_json::Value::String(format!("<{b} ký tự base64>"));
+            }
+        }
+    }
+    v
 }
 
 /// Reads an online dossier's detail; every problem is named (the caller keeps the raw
@@ -161,16 +265,21 @@ pub fn read_online(v: &serde_json::Value) -> Result<Online, String> {
     let filed = s("NgayNopHoSo");
     let filed_at =
         parse_time(&filed).ok_or_else(|| format!("NgayNopHoSo \"{filed}\" sai định dạng"))?;
-    let papers = v["TaiLieuNop"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|p| p["TenTepDinhKem"].as_str())
-                .map(|n| n.trim().to_string())
-                .filter(|n| !n.is_empty())
-                .collect()
-        })
-        .unwrap_or_default();
+    let mut papers = Vec::new();
+    let mut attachments = Vec::new();
+    for p in v["TaiLieuNop"].as_array().into_iter().flatten() {
+        let name = p["TenTepDinhKem"].as_str().unwrap_or("").trim();
+        if name.is_empty() {
+            continue;
+        }
+        papers.push(name.to_string());
+        let url = p["DuongDanTaiTepTin"].as_str().unwrap_or("").trim();
+        attachments.push(match p["Base64"].as_str() {
+            Some(b) if !b.trim().is_empty() => Attachment::Inline(b.to_string()),
+            _ if !url.is_empty() => Attachment::Url(url.to_string()),
+            _ => Attachment::Missing,
+        });
+    }
     Ok(Online {
         national_code,
         procedure_code: s("MaTTHC"),
@@ -183,6 +292,7 @@ pub fn read_online(v: &serde_json::Value) -> Result<Online, String> {
         },
         filed_at,
         papers,
+        attachments,
         summary: s("TrichYeuHoSo"),
     })
 }

@@ -71,7 +71,10 @@ impl Connector {
     /// A request to `{base}{path}` carrying the profile's authentication.
     fn request(&self, method: &str, path: &str) -> ureq::Request {
         let url = format!("{}{path}", self.profile.base_url.trim_end_matches('/'));
-        let req = self.agent.request(method, &url);
+        self.with_auth(self.agent.request(method, &url))
+    }
+
+    fn with_auth(&self, req: ureq::Request) -> ureq::Request {
         match &self.profile.token {
             Some(t) => req.set("Authorization", &format!("Bearer {t}")),
             None => req,
@@ -218,8 +221,70 @@ impl Connector {
         }
     }
 
+    /// An online paper's file at `url` (`DuongDanTaiTepTin`): absolute, or a path under the
+    /// province's address. The profile's authentication goes only to the province's own
+    /// host, never to another one a packet names. At most `limit` bytes.
+    pub fn fetch_file(&self, url: &str, limit: usize) -> Result<Vec<u8>, String> {
+        let base = self.profile.base_url.trim_end_matches('/');
+        let req = if url.starts_with("http://") || url.starts_with("https://") {
+            if same_origin(base, url) {
+                self.with_auth(self.agent.get(url))
+            } else {
+                self.agent.get(url)
+            }
+        } else {
+            self.request("GET", &format!("/{}", url.trim_start_matches('/')))
+        };
+        let res = match req.call() {
+            Ok(r) => r,
+            Err(ureq::Error::Status(code, _)) => return Err(format!("tải tệp: HTTP {code}")),
+            Err(ureq::Error::Transport(t)) => return Err(format!("tải tệp: {}", t.kind())),
+        };
+        let mut bytes = Vec::new();
+        res.into_reader()
+            .take(limit as u64 + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| format!("tải tệp bị ngắt: {}", e.kind()))?;
+        if bytes.len() > limit {
+            return Err(format!("tệp lớn quá {} MB", limit >> 20));
+        }
+        Ok(bytes)
+    }
+
     /// One bare round trip (the benchmark's baseline): a GET the province answers at once.
     pub fn ping(&self) -> u16 {
         self.get("/HoSo/ChoTiepNhan?MaDonVi=ping").0
+    }
+}
+
+/// Scheme, host and port equal (the token may go there).
+fn same_origin(a: &str, b: &str) -> bool {
+    fn origin(u: &str) -> Option<&str> {
+        let rest = u.split_once("://")?.1;
+        let end = rest.find('/').unwrap_or(rest.len());
+        Some(&u[..u.len() - rest.len() + end])
+    }
+    origin(a).is_some() && origin(a) == origin(b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_origin;
+
+    #[test]
+    fn the_token_goes_only_to_the_provinces_own_host() {
+        assert!(same_origin(
+            "http://127.0.0.1:9000/api",
+            "http://127.0.0.1:9000/files/1"
+        ));
+        assert!(!same_origin(
+            "http://127.0.0.1:9000/api",
+            "http://127.0.0.1:9001/files/1"
+        ));
+        assert!(!same_origin(
+            "https://tinh.gov.vn",
+            "https://tinh.gov.vn.evil.example/x"
+        ));
+        assert!(!same_origin("https://tinh.gov.vn", "http://tinh.gov.vn/x"));
     }
 }

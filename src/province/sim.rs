@@ -6,7 +6,9 @@
 //! Control (no token needed, loopback only in practice):
 //! `GET /_sim/state` → `{dossiers: {MaHoSo: HoSo}, steps: {MaHoSo: {SoThuTu: step}}, calls}`;
 //! `PUT /_sim/faults` with any of `{fail_5xx: n, lose_ack: n, slow_ms: n,
-//! reject_codes: ["MaTTHC", …], token_expired: bool}`.
+//! reject_codes: ["MaTTHC", …], token_expired: bool}`; `POST /_sim/online` files an
+//! online dossier (its HoSo); `PUT /_sim/files/<name>` puts a file it serves at
+//! `/TepTin/<name>`.
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -41,6 +43,9 @@ pub struct State {
     /// Online dossiers filed for the unit (queued by `POST /_sim/online`), by national
     /// code, with whether the commune acknowledged them and its local code.
     pub online: BTreeMap<String, (Value, Option<String>)>,
+    /// Files an online dossier's papers link to (`DuongDanTaiTepTin` = `/TepTin/<name>`).
+    #[serde(skip)]
+    pub files: BTreeMap<String, Vec<u8>>,
     #[serde(skip)]
     pub faults: Faults,
     #[serde(skip)]
@@ -316,6 +321,33 @@ async fn da_nhan(st: web::Data<Shared>, req: HttpRequest, body: web::Bytes) -> H
     }
 }
 
+/// A paper's file, behind the profile's authentication as any other call.
+async fn tep_tin(st: web::Data<Shared>, req: HttpRequest, name: web::Path<String>) -> HttpResponse {
+    if let Err(r) = gate(&st, &req, "TepTin") {
+        return r;
+    }
+    let s = st.lock().unwrap_or_else(|p| p.into_inner());
+    match s.files.get(name.as_str()) {
+        Some(b) => HttpResponse::Ok()
+            .content_type("application/octet-stream")
+            .body(b.clone()),
+        None => HttpResponse::NotFound().body("Không tìm thấy tệp"),
+    }
+}
+
+/// Puts a file the province serves at `/TepTin/<name>` (tests, the demo).
+async fn put_file(
+    st: web::Data<Shared>,
+    name: web::Path<String>,
+    body: web::Bytes,
+) -> HttpResponse {
+    st.lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .files
+        .insert(name.into_inner(), body.to_vec());
+    HttpResponse::NoContent().finish()
+}
+
 /// Files an online dossier for the unit (tests, the demo): the body is its HoSo.
 async fn file_online(st: web::Data<Shared>, h: web::Json<Value>) -> HttpResponse {
     let h = h.into_inner();
@@ -366,6 +398,8 @@ pub fn start(
             .route("/HoSo/ChoTiepNhan", web::get().to(cho_tiep_nhan))
             .route("/HoSo/ChiTiet", web::get().to(chi_tiet))
             .route("/HoSo/DaNhan", web::post().to(da_nhan))
+            .route("/TepTin/{name}", web::get().to(tep_tin))
+            .route("/_sim/files/{name}", web::put().to(put_file))
             .route("/_sim/online", web::post().to(file_online))
             .route("/_sim/state", web::get().to(state))
             .route("/_sim/faults", web::put().to(set_faults))

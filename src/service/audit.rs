@@ -220,6 +220,8 @@ fn dossier_action(a: &str) -> &str {
         "withdraw" => "Rút hồ sơ theo yêu cầu",
         "stop" => "Dừng xử lý",
         "apologize" => "Xin lỗi, hẹn lại ngày trả",
+        "register_online" => "Nhận hồ sơ nộp trực tuyến từ tỉnh",
+        "assign_online" => "Xếp hồ sơ trực tuyến vào thủ tục",
         other => other,
     }
 }
@@ -634,6 +636,8 @@ mod tests {
             "record_indicators",
             "handover",
             "return_result",
+            "register_online",
+            "assign_online",
         ] {
             assert_ne!(dossier_action(a), a);
         }

@@ -162,15 +162,15 @@ pub fn default_calendar() -> WorkingCalendar {
     cal
 }
 
-fn settings(tx: &Tx) -> Result<CenterSettings> {
+pub(super) fn settings(tx: &Tx) -> Result<CenterSettings> {
     Ok(tx.meta_cached("settings")?.unwrap_or_default())
 }
 
-fn calendar(tx: &Tx) -> Result<WorkingCalendar> {
+pub(super) fn calendar(tx: &Tx) -> Result<WorkingCalendar> {
     Ok(tx.meta("calendar")?.unwrap_or_else(default_calendar))
 }
 
-fn catalogue(tx: &Tx) -> Result<Catalogue> {
+pub(super) fn catalogue(tx: &Tx) -> Result<Catalogue> {
     Ok(tx.meta("catalogue")?.unwrap_or_default())
 }
 
@@ -180,11 +180,11 @@ fn load(tx: &Tx, code: &str) -> Result<Dossier> {
 }
 
 /// Deadline arithmetic in local wall-clock time, returned as an instant.
-fn due_at(cal: &WorkingCalendar, from: DateTime<Utc>, d: &Duration) -> DateTime<Utc> {
+pub(super) fn due_at(cal: &WorkingCalendar, from: DateTime<Utc>, d: &Duration) -> DateTime<Utc> {
     from_local_naive(cal.due(local_naive(from), d))
 }
 
-fn new_token() -> String {
+pub(super) fn new_token() -> String {
     let mut b = [0u8; 16];
     rand::thread_rng().fill_bytes(&mut b);
     hex::encode(b)
@@ -192,7 +192,7 @@ fn new_token() -> String {
 
 /// Next free code of `agency` for local `day` (the sequence is per agency and day; an
 /// imported code may already hold a number, so taken numbers are skipped).
-fn next_code(tx: &mut Tx, s: &CenterSettings, day: NaiveDate) -> Result<String> {
+pub(super) fn next_code(tx: &mut Tx, s: &CenterSettings, day: NaiveDate) -> Result<String> {
     let agency = &s.dossier.agency;
     loop {
         let seq = tx.next_id(&format!("dossier:{agency}:{}", day.format("%y%m%d")))?;
@@ -208,7 +208,7 @@ fn next_code(tx: &mut Tx, s: &CenterSettings, day: NaiveDate) -> Result<String> 
 
 /// The event of a dossier change, and its sync work in the same transaction: the
 /// province gets every change of every dossier (nothing committed is left unsynced).
-fn emit_change(
+pub(super) fn emit_change(
     tx: &mut Tx,
     d: &Dossier,
     action: &str,
@@ -427,7 +427,13 @@ impl Services {
             };
             let action = match cmd {
                 DossierCommand::Receive => Action::Receive {
-                    due_at: due_at(&cal, now, &d.procedure.duration.as_duration()),
+                    // Never a promise already past, even when the filing waited long.
+                    due_at: due_at(
+                        &cal,
+                        d.state.counts_from(now),
+                        &d.procedure.duration.as_duration(),
+                    )
+                    .max(now),
                 },
                 DossierCommand::Refuse { reason } => Action::Refuse { reason },
                 DossierCommand::RequestSupplement { missing, reason } => {
@@ -916,106 +922,5 @@ impl Services {
             });
             Ok(job.id)
         })
-    }
-}
-
-impl Services {
-    /// An online dossier handed down by the province, stored in one transaction: a
-    /// channel-2 dossier (status 1, the national code kept) when its procedure is in the
-    /// catalogue, else the packet waits whole in the unassigned inbox — never dropped.
-    /// Returns the local code, `None` when it went to the inbox, or when it was already
-    /// here (the national code is the durable dedup key).
-    pub fn store_online(&self, national: &str, raw: &serde_json::Value) -> Result<Option<String>> {
-        use crate::domain::sync::read_online;
-        let parsed = read_online(raw);
-        self.run(&Actor::system(), |tx, now| {
-            if tx.inbound(national)?.is_some() {
-                return Ok(None);
-            }
-            let mut row = crate::store::InboundRow {
-                national_code: national.to_string(),
-                local_code: None,
-                raw: raw.to_string(),
-                reason: None,
-                received_at: now,
-                acked: false,
-            };
-            let cat = catalogue(tx)?;
-            let routed = parsed.and_then(|o| match cat.get(&o.procedure_code) {
-                Some(p) => Ok((o, p.clone())),
-                None => Err(format!(
-                    "thủ tục mã «{}» không có trong danh mục của trung tâm",
-                    o.procedure_code
-                )),
-            });
-            let (o, procedure) = match routed {
-                Ok(x) => x,
-                Err(reason) => {
-                    row.reason = Some(reason);
-                    tx.put_inbound(&row)?;
-                    return Ok(None);
-                }
-            };
-            let s = settings(tx)?;
-            let cal = calendar(tx)?;
-            let (state, entry) = DossierState::register_online("Cổng Dịch vụ công", o.filed_at)?;
-            let papers: Vec<Paper> = if o.papers.is_empty() {
-                procedure.papers.clone()
-            } else {
-                o.papers
-                    .iter()
-                    .map(|n| Paper {
-                        name: n.clone(),
-                        kind: crate::domain::dossier::PaperKind::Copy,
-                        count: 1,
-                    })
-                    .collect()
-            };
-            let code = next_code(tx, &s, local_day(o.filed_at))?;
-            let d = Dossier {
-                code: code.clone(),
-                procedure,
-                applicant: o.applicant,
-                papers,
-                sets: 1,
-                ticket: None,
-                pickup: s.dossier.pickup.clone(),
-                note: o.summary,
-                state,
-                history: vec![entry],
-                lookup_token: new_token(),
-                calendar_version: cal.version.clone(),
-                national_code: Some(national.to_string()),
-                imported: false,
-                files: Vec::new(),
-            };
-            tx.put_dossier(&d)?;
-            emit_change(tx, &d, "register_online", None, now)?;
-            row.local_code = Some(code.clone());
-            tx.put_inbound(&row)?;
-            Ok(Some(code))
-        })
-    }
-
-    /// The province was told about an online dossier (`DaNhan`).
-    pub fn online_acked(&self, national: &str) -> Result<()> {
-        self.run(&Actor::system(), |tx, _| {
-            if let Some(mut row) = tx.inbound(national)? {
-                row.acked = true;
-                tx.put_inbound(&row)?;
-            }
-            Ok(())
-        })
-    }
-
-    /// The unassigned inbox: online dossiers no procedure here could take, whole.
-    pub fn online_inbox(&self) -> Result<Vec<crate::store::InboundRow>> {
-        Ok(self
-            .store
-            .read()?
-            .inbound_rows()?
-            .into_iter()
-            .filter(|r| r.local_code.is_none())
-            .collect())
     }
 }

@@ -9,6 +9,7 @@ pub mod demo;
 pub mod devices;
 pub mod dossiers;
 pub mod metrics;
+pub mod online;
 pub mod printing;
 pub mod queue;
 pub mod ratings;

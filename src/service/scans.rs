@@ -26,6 +26,31 @@ use crate::events::{Actor, EventKind};
 use crate::render::pdf;
 use crate::store::files::{FileError, FileStore};
 
+/// A file handed in (upload, online attachment) made into the stored PDF of a paper: a
+/// PDF as it is, a JPEG page wrapped into one; anything else is refused with the reason
+/// in Vietnamese. Returns the PDF's blob, the page images (JPEG only) and the page count.
+pub fn stored_pdf(
+    files: &FileStore,
+    bytes: &[u8],
+    title: &str,
+) -> std::result::Result<(BlobRef, Vec<BlobRef>, u32), String> {
+    if bytes.len() > MAX_UPLOAD {
+        return Err("Tệp quá lớn (tối đa 50 MB)".into());
+    }
+    let keep = |b: &[u8]| files.put(b).map_err(|e| format!("không lưu được tệp: {e}"));
+    if let Some(n) = pdf::count_pdf_pages(bytes) {
+        Ok((keep(bytes)?, vec![], n))
+    } else if pdf::jpeg_info(bytes).is_some() {
+        let page = keep(bytes)?;
+        let doc = pdf::pdf_from_jpegs(&[bytes], title).map_err(|e| e.to_string())?;
+        Ok((keep(&doc)?, vec![page], 1))
+    } else if bytes.starts_with(b"%PDF-") {
+        Err("Tệp PDF không trọn vẹn (tải lên bị ngắt?); hãy tải lại".into())
+    } else {
+        Err("Chỉ nhận tệp PDF hoặc ảnh JPEG".into())
+    }
+}
+
 /// Largest upload accepted from an officer's PC.
 pub const MAX_UPLOAD: usize = 50 * 1024 * 1024;
 /// Finished jobs kept for the screens that started them.
@@ -224,7 +249,7 @@ fn slug(name: &str) -> String {
 }
 
 impl Services {
-    fn files(&self) -> Result<&FileStore> {
+    pub(super) fn files(&self) -> Result<&FileStore> {
         self.files
             .as_deref()
             .ok_or_else(|| ServiceError::Device("Kho tệp chưa được cấu hình".into()))
@@ -658,23 +683,9 @@ impl Services {
         }
         let files = self.files()?;
         let name = digitize::slot_name(&d, slot).unwrap_or_default();
-        let (pdf_bytes, pages, page_count) = if let Some(n) = pdf::count_pdf_pages(bytes) {
-            (bytes.to_vec(), vec![], n)
-        } else if pdf::jpeg_info(bytes).is_some() {
-            let page = files.put(bytes)?;
-            let doc = pdf::pdf_from_jpegs(&[bytes], &format!("{} — {name}", d.code))
-                .map_err(|e| ServiceError::Invalid(e.to_string()))?;
-            (doc, vec![page], 1)
-        } else if bytes.starts_with(b"%PDF-") {
-            return Err(ServiceError::Invalid(
-                "Tệp PDF không trọn vẹn (tải lên bị ngắt?); hãy tải lại".into(),
-            ));
-        } else {
-            return Err(ServiceError::Invalid(
-                "Chỉ nhận tệp PDF hoặc ảnh JPEG".into(),
-            ));
-        };
-        let pdf_ref = files.put(&pdf_bytes)?;
+        let (pdf_ref, pages, page_count) =
+            stored_pdf(&files, bytes, &format!("{} — {name}", d.code))
+                .map_err(ServiceError::Invalid)?;
         let clean: String = filename
             .chars()
             .filter(|c| !c.is_control() && !matches!(c, '/' | '\\' | '"'))

@@ -229,7 +229,11 @@ impl Services {
                             continue;
                         }
                     };
-                    let local = self.store_online(&national, &raw)?;
+                    let files = self.online_files(&conn, &raw);
+                    if let Some(bad) = files.iter().find_map(|f| f.outcome.as_ref().err()) {
+                        out.error = Some(format!("hồ sơ {national}: {bad}"));
+                    }
+                    let local = self.store_online(&national, &raw, files)?;
                     match &local {
                         Some(_) => out.stored += 1,
                         None => out.inbox += 1,

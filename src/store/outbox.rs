@@ -27,6 +27,10 @@ pub struct InboundRow {
     pub received_at: DateTime<Utc>,
     /// The province was told (`DaNhan`).
     pub acked: bool,
+    /// Its papers' files, already in the file store (the packet above keeps only their
+    /// sizes): attached when the dossier is made, now or when an officer assigns it.
+    #[serde(default)]
+    pub files: Vec<crate::domain::sync::OnlineFile>,
 }
 
 /// Why a dossier waits.

@@ -103,6 +103,7 @@ routes! {
     GET  "/ho-so/{code}" => pages::view_dossier, STAFF;
     POST "/ho-so/{code}/thao-tac" => pages::dossier_action_submit, STAFF;
     POST "/ho-so/{code}/dong-bo-lai" => pages::dossier_resync_submit, ADMIN;
+    POST "/ho-so/truc-tuyen/{national}/xep" => pages::inbox_assign_submit, STAFF;
     GET  "/ho-so/{code}/mau/{form}" => pages::dossier_form, STAFF;
     GET  "/thu-tuc" => pages::listing, Access::Public;
     GET  "/thu-tuc/{code}" => pages::procedure_page, Access::Public;
@@ -162,6 +163,7 @@ routes! {
     GET  "/api/v1/backups/{name}" => api::download_backup, ADMIN;
     GET  "/api/v1/sync" => api::sync_status, REPORTS;
     POST "/api/v1/sync/pull" => api::sync_pull, STAFF;
+    POST "/api/v1/sync/inbox/{national}/assign" => api::sync_assign, STAFF;
     POST "/api/v1/sync/{code}/replay" => api::sync_replay, ADMIN;
     POST "/api/v1/sync/{code}/resend" => api::sync_resend, ADMIN;
     GET  "/api/v1/audit" => api::audit, ADMIN;

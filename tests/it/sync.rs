@@ -458,3 +458,198 @@ fn three_days_offline_then_the_backlog_drains_without_a_retry_storm() {
         );
     }
 }
+
+/// A small real PDF (two scanned pages), as a citizen's phone would upload.
+fn sample_pdf() -> Vec<u8> {
+    let s = motcua::devices::scanner::ScanSettings::a4(
+        motcua::devices::scanner::InputSource::Platen,
+        motcua::devices::scanner::ColorMode::Gray,
+        75,
+    );
+    let page = motcua::devices::scanner::sim::render_page(&s, 1, 1).unwrap();
+    motcua::render::pdf::pdf_from_jpegs(&[&page, &page], "trực tuyến").unwrap()
+}
+
+#[test]
+fn online_papers_arrive_as_digitized_copies_and_a_broken_one_is_named_not_lost() {
+    use base64::Engine;
+    let p = Province::start();
+    let app = connected(&p);
+    let officer = app.login("canbo1");
+    let pdf = sample_pdf();
+    ureq::put(&format!("{}/_sim/files/giay-xac-nhan.pdf", p.base))
+        .send_bytes(&pdf)
+        .unwrap();
+    let mut h = online_hoso("000.00.00.H40-260304-0011", "1.004873", "Lê Thị Thu");
+    h["TaiLieuNop"] = json!([
+        {"TenTepDinhKem": "Tờ khai", "MaThanhPhanHoSo": "1",
+         "Base64": base64::engine::general_purpose::STANDARD.encode(&pdf)},
+        {"TenTepDinhKem": "Ảnh CCCD", "MaThanhPhanHoSo": "2", "Base64": "@@ không phải base64 @@"},
+        {"TenTepDinhKem": "Giấy xác nhận cư trú", "MaThanhPhanHoSo": "3",
+         "DuongDanTaiTepTin": "/TepTin/giay-xac-nhan.pdf"},
+        {"TenTepDinhKem": "Giấy tờ khác", "MaThanhPhanHoSo": "4",
+         "DuongDanTaiTepTin": format!("{}/TepTin/khong-co.pdf", p.base)}
+    ]);
+    ureq::post(&format!("{}/_sim/online", p.base))
+        .send_json(h)
+        .unwrap();
+    let (s, pulled) = app.post("/api/v1/sync/pull", &officer, json!({}));
+    assert_eq!(s, 200, "{pulled}");
+    let st = p.state();
+    let code = st["online"]["000.00.00.H40-260304-0011"][1]
+        .as_str()
+        .expect("stored and acknowledged, broken papers and all")
+        .to_string();
+    let d = app.running().services.dossier(&code).unwrap();
+    let slots: Vec<String> = d.files.iter().map(|f| f.slot.key()).collect();
+    assert_eq!(slots, ["paper-0", "paper-2"], "the two good files attached");
+    assert!(d.files.iter().all(|f| f.page_count == 2));
+    let first = &d.history[0].note;
+    assert!(
+        first.contains("Ảnh CCCD")
+            && first.contains("base64")
+            && first.contains("Giấy tờ khác")
+            && first.contains("404"),
+        "the missing ones are named on the dossier: {first}"
+    );
+    // The stored file is the citizen's, byte for byte, reachable like any digitized paper.
+    let (s, _, got) = app.bytes(
+        "GET",
+        &format!("/api/v1/dossiers/{code}/files/paper-0"),
+        Some(&officer),
+        None,
+        "",
+    );
+    assert_eq!((s, got == pdf), (200, true));
+    // The packet is kept without its inline files (they are in the file store).
+    let row = app
+        .running()
+        .services
+        .store
+        .read()
+        .unwrap()
+        .inbound("000.00.00.H40-260304-0011")
+        .unwrap()
+        .unwrap();
+    assert!(row.raw.len() < 4000, "no base64 in the database row");
+
+    // Received at 08:00 on Thursday: the promise counts from the filing (Wednesday 21:30,
+    // after hours → Thursday's opening), not from the reception.
+    let (s, r) = app.post(
+        &format!("/api/v1/dossiers/{code}/actions"),
+        &officer,
+        json!({"action": "receive"}),
+    );
+    assert_eq!(s, 200, "{r}");
+    let from_filing = app
+        .running()
+        .services
+        .dossier(&code)
+        .unwrap()
+        .state
+        .due_at
+        .unwrap();
+    let direct = receive(&app, &officer, "1.004873");
+    let from_now = app
+        .running()
+        .services
+        .dossier(direct["code"].as_str().unwrap())
+        .unwrap()
+        .state
+        .due_at
+        .unwrap();
+    assert!(from_filing < from_now, "{from_filing} vs {from_now}");
+    assert_eq!(
+        motcua::domain::time::local(from_filing)
+            .format("%d/%m %H:%M")
+            .to_string(),
+        "09/03 17:00"
+    );
+}
+
+#[test]
+fn an_officer_assigns_an_inbox_dossier_to_a_procedure_and_it_joins_the_book() {
+    let p = Province::start();
+    let app = connected(&p);
+    let officer = app.login("canbo1");
+    let other = app.login("canbo2");
+    ureq::post(&format!("{}/_sim/online", p.base))
+        .send_json(online_hoso(
+            "000.00.00.H40-260304-0021",
+            "1.999.TINH",
+            "Vũ Văn Hải",
+        ))
+        .unwrap();
+    app.post("/api/v1/sync/pull", &officer, json!({}));
+    assert_eq!(app.running().services.online_inbox().unwrap().len(), 1);
+    let path = "/api/v1/sync/inbox/000.00.00.H40-260304-0021/assign";
+    // Not a procedure of the catalogue: refused, nothing changed.
+    let (s, e) = app.post(path, &officer, json!({"procedure": "0.000000"}));
+    assert!(s == 400 || s == 422, "{s} {e}");
+    assert_eq!(app.running().services.online_inbox().unwrap().len(), 1);
+    // A wrong national code: not found.
+    let (s, _) = app.post(
+        "/api/v1/sync/inbox/KHONG-CO/assign",
+        &officer,
+        json!({"procedure": "1.004873"}),
+    );
+    assert_eq!(s, 404);
+    // The book page's form.
+    let (s, body) = app.raw(
+        "POST",
+        "/ho-so/truc-tuyen/000.00.00.H40-260304-0021/xep",
+        Some(&officer),
+        Some("procedure=1.004873".into()),
+        "application/x-www-form-urlencoded",
+    );
+    assert_eq!(s, 303, "{body}");
+    assert!(app.running().services.online_inbox().unwrap().is_empty());
+    let row = app
+        .running()
+        .services
+        .store
+        .read()
+        .unwrap()
+        .inbound("000.00.00.H40-260304-0021")
+        .unwrap()
+        .unwrap();
+    let code = row.local_code.unwrap();
+    let d = app.running().services.dossier(&code).unwrap();
+    assert_eq!(
+        (
+            d.procedure.code.as_str(),
+            d.national_code.as_deref(),
+            d.state.channel.code(),
+            d.applicant.name.as_str()
+        ),
+        (
+            "1.004873",
+            Some("000.00.00.H40-260304-0021"),
+            2,
+            "Vũ Văn Hải"
+        )
+    );
+    // Twice: the second is told it was done.
+    let (s, _) = app.post(path, &other, json!({"procedure": "1.004873"}));
+    assert_eq!(s, 409);
+    let (_, book) = app.raw(
+        "GET",
+        &format!("/ho-so?xep={code}"),
+        Some(&officer),
+        None,
+        "",
+    );
+    assert!(
+        book.contains(&format!(
+            "Đã xếp hồ sơ trực tuyến thành hồ sơ <a href=\"/ho-so/{code}\">"
+        )),
+        "{book}"
+    );
+    // It goes to the province under its national code.
+    let admin = app.login("admin");
+    until("synced", || status(&app, &admin)["pending"] == 0);
+    assert_eq!(
+        p.state()["dossiers"]["000.00.00.H40-260304-0021"]["MaTTHC"],
+        "1.004873"
+    );
+}

@@ -47,8 +47,16 @@ impl Slot {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum Origin {
-    Scan { scanner: String },
-    Upload { filename: String },
+    Scan {
+        scanner: String,
+    },
+    Upload {
+        filename: String,
+    },
+    /// Handed in with an online filing (the file name the portal gave).
+    Online {
+        filename: String,
+    },
 }
 
 /// One digitized paper: a PDF, and for scans the page images it was built from (so a
@@ -165,6 +173,7 @@ pub fn attach(d: &mut Dossier, file: DigitalFile) -> Result<HistoryEntry, Digiti
     let how = match &file.origin {
         Origin::Scan { scanner } => format!("quét từ {scanner}"),
         Origin::Upload { filename } => format!("tải lên tệp {filename}"),
+        Origin::Online { filename } => format!("nộp trực tuyến kèm tệp {filename}"),
     };
     let row = HistoryEntry {
         at: file.at,

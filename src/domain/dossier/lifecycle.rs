@@ -440,6 +440,16 @@ impl DossierState {
         Ok((s, entry))
     }
 
+    /// Where the promised date of a reception counts from: an online filing from when the
+    /// citizen filed it (the portal showed the promise from then; a filing after hours
+    /// counts from the next opening by the calendar), anything else from the reception.
+    pub fn counts_from(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        match (self.channel, self.registered_at) {
+            (Channel::Online, Some(filed)) => filed.min(now),
+            _ => now,
+        }
+    }
+
     pub fn apology_sent(&self) -> bool {
         self.apology.is_some()
     }

@@ -874,3 +874,18 @@ fn snapshot_validation_and_labels() {
     assert_eq!(OnlineLevel::Partial.muc_do(), 3);
     assert_eq!(OnlineLevel::InfoOnly.muc_do(), 2);
 }
+
+#[test]
+fn an_online_filing_counts_from_when_it_was_filed_and_a_desk_one_from_now() {
+    let filed = t(8, 0);
+    let later = t(15, 0);
+    let online = DossierState::register_online("cổng", filed).unwrap().0;
+    assert_eq!(online.counts_from(later), filed);
+    // A filing time in the future (clocks disagree) never moves the count forward.
+    let ahead = DossierState::register_online("cổng", later).unwrap().0;
+    assert_eq!(ahead.counts_from(filed), filed);
+    let desk = DossierState::receive(Channel::Direct, "desk", filed, filed + days(1))
+        .unwrap()
+        .0;
+    assert_eq!(desk.counts_from(later), later);
+}

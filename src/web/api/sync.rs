@@ -42,3 +42,23 @@ pub async fn sync_pull(state: Data) -> Result<HttpResponse, ApiError> {
     let s = state.services.clone();
     Ok(HttpResponse::Ok().json(blocking(move || s.sync_pull()).await?))
 }
+
+#[derive(serde::Deserialize)]
+pub struct AssignBody {
+    /// The catalogue code (`MaTTHC`) the online dossier is for.
+    procedure: String,
+}
+
+/// An inbox dossier gets its procedure: `{code}` of the dossier it became.
+pub async fn sync_assign(
+    state: Data,
+    caller: Caller,
+    path: web::Path<String>,
+    body: web::Json<AssignBody>,
+) -> Result<HttpResponse, ApiError> {
+    let s = state.services.clone();
+    let actor = caller.actor();
+    let national = path.into_inner();
+    let code = blocking(move || s.assign_online(&actor, &national, &body.procedure)).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "code": code })))
+}

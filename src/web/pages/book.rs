@@ -87,6 +87,10 @@ struct ListPage {
     /// Online dossiers no procedure here could take: (national code, applicant, procedure
     /// code, why, when), shown until someone deals with them.
     inbox: Vec<(String, String, String, String, String)>,
+    /// The procedures an inbox dossier can be given: (code, "code — name").
+    procedures: Vec<(String, String)>,
+    /// Set after an inbox dossier was assigned (`?xep=<local code>`).
+    assigned: Option<String>,
 }
 
 /// Query string of the book's filters, as the form sends it (empty fields allowed).
@@ -109,6 +113,9 @@ pub struct BookQuery {
     cua_toi: String,
     #[serde(default)]
     page: usize,
+    /// The local code an inbox dossier just became.
+    #[serde(default)]
+    xep: String,
 }
 
 pub async fn book(
@@ -138,7 +145,7 @@ pub async fn book(
         let now = s.clock.now();
         let list = s.list_dossiers(&filter)?;
         let attention = s.dossiers_needing_attention(20)?;
-        let inbox = s
+        let inbox: Vec<(String, String, String, String, String)> = s
             .online_inbox()?
             .into_iter()
             .map(|r| {
@@ -175,7 +182,17 @@ pub async fn book(
             user: caller.principal.display_name.clone(),
             show_reports: crate::web::routes::may_open("/bao-cao", Some(caller.principal.role)),
             show_counter: crate::web::routes::may_open("/counter", Some(caller.principal.role)),
+            procedures: if inbox.is_empty() {
+                Vec::new()
+            } else {
+                s.catalogue()?
+                    .procedures
+                    .into_iter()
+                    .map(|p| (p.code.clone(), format!("{} — {}", p.code, p.name)))
+                    .collect()
+            },
             inbox,
+            assigned: Some(q.xep.clone()).filter(|c| !c.trim().is_empty()),
             rows: list.iter().map(|d| row(d, &names, now)).collect(),
             attention: attention.iter().map(|d| row(d, &names, now)).collect(),
             areas,
@@ -207,4 +224,20 @@ pub async fn book(
     })
     .await?;
     html(page)
+}
+
+/// The inbox's *Xếp vào thủ tục*: an officer gives an online dossier the procedure it is
+/// for; it becomes a dossier of the book (status 1, waiting to be received).
+pub async fn inbox_assign_submit(
+    state: Data,
+    caller: Caller,
+    path: web::Path<String>,
+    form: web::Form<HashMap<String, String>>,
+) -> Result<HttpResponse, ApiError> {
+    let national = path.into_inner();
+    let procedure = form.get("procedure").cloned().unwrap_or_default();
+    let s = state.services.clone();
+    let actor = caller.actor();
+    let code = blocking(move || s.assign_online(&actor, &national, &procedure)).await?;
+    Ok(see_other(&format!("/ho-so?xep={code}#online-inbox")))
 }

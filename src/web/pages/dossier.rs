@@ -137,6 +137,7 @@ fn paper_rows(d: &Dossier, names: &HashMap<String, String>) -> Vec<PaperRow> {
                         let src = match &f.origin {
                             Origin::Scan { scanner } => format!("quét bằng {scanner}"),
                             Origin::Upload { filename } => format!("tải lên «{filename}»"),
+                            Origin::Online { filename } => format!("nộp trực tuyến «{filename}»"),
                         };
                         format!("{src}, {who}, {}", when(Some(f.at)))
                     })
