@@ -39,27 +39,19 @@ pub fn server(
     listener: std::net::TcpListener,
     shutdown: tokio::sync::watch::Receiver<bool>,
 ) -> anyhow::Result<actix_web::dev::Server> {
-    // The provincial sync: on when the province's address is configured.
-    let services = match &config.province_url {
-        Some(url) => {
-            services.with_province(crate::province::Connector::new(crate::province::Profile {
-                base_url: url.trim_end_matches('/').to_string(),
-                token: config.province_token.as_ref().map(|t| t.0.clone()),
-                replies: crate::domain::sync::ReplyTable::reference(),
-                timeout: std::time::Duration::from_secs(30),
-            }))
-        }
-        None => services,
-    };
+    // The provincial sync: on when the province's address is configured (config file,
+    // environment, or the admin page). The relay always runs: the admin may connect the
+    // province later, and it then starts sending without a restart.
+    let services = services.with_province_override(crate::service::sync::ProvinceOverride {
+        url: config.province_url.clone(),
+        secret: config.province_token.as_ref().map(|t| t.0.clone()),
+    });
+    services.reconnect()?;
+    let (alive, gone) = std::sync::mpsc::channel::<()>();
     // The relay gets a copy without the keep-alive sender: it ends (releasing the
     // database) when the server's copies, which hold it, are dropped.
-    let services = if services.sync_enabled() {
-        let (alive, gone) = std::sync::mpsc::channel::<()>();
-        spawn_sync_relay(services.clone(), gone);
-        services.with_sync_alive(alive)
-    } else {
-        services
-    };
+    spawn_sync_relay(services.clone(), gone);
+    let services = services.with_sync_alive(alive);
     // The admin page's choice (kept in the database) wins over the config file.
     let chosen = services.printer_choice().ok().flatten();
     let target = PrinterTarget::parse(chosen.as_deref().unwrap_or(&config.printer))

@@ -223,7 +223,64 @@
   }
   $("sync-refresh").addEventListener("click", loadSync);
 
+  // ---------- the province's connection profile ----------
+  let profile = null;
+  const ADVANCED = ["paths", "replies", "code_map", "timeout_secs"];
+  function authChanged() {
+    const login = $("pv-auth").value === "login";
+    $("pv-user-row").hidden = !login;
+    $("pv-secret-label").textContent = login ? "Mật khẩu" : "Khóa kết nối";
+    $("pv-secret").disabled = $("pv-auth").value === "none" || (profile && profile.secret_from_config);
+  }
+  async function loadProfile() {
+    try { profile = await Motcua.api("GET", "/api/v1/sync/profile"); } catch (e) { return; }
+    const p = profile.settings;
+    $("pv-url").value = p.base_url;
+    $("pv-url").readOnly = profile.url_from_config;
+    $("pv-url-note").textContent = profile.url_from_config ? "Đặt trong cấu hình máy chủ (cán bộ CNTT huyện); sửa ở đây không có tác dụng." : "";
+    $("pv-auth").value = p.auth;
+    $("pv-user").value = p.username;
+    $("pv-secret").value = "";
+    $("pv-secret-note").textContent = profile.secret_from_config ? "Đặt trong cấu hình máy chủ (cán bộ CNTT huyện)." :
+      profile.has_secret ? "Đã lưu một khóa (không hiển thị). Nhập khóa mới để thay." : "Chưa có khóa.";
+    $("pv-unit-header").value = p.unit_header;
+    $("pv-lanes").value = p.lanes;
+    $("pv-as9").checked = p.coercions.waiting_as_resolved;
+    $("pv-caps").checked = p.coercions.caps;
+    const adv = {};
+    ADVANCED.forEach((k) => { adv[k] = p[k]; });
+    $("pv-advanced").value = JSON.stringify(adv, null, 2);
+    authChanged();
+  }
+  $("pv-auth").addEventListener("change", authChanged);
+  $("province-form").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const button = $("pv-save");
+    let adv;
+    try { adv = JSON.parse($("pv-advanced").value || "{}"); } catch (e) { note(button, "Phần dành cho cán bộ CNTT không phải JSON hợp lệ: " + e.message, false); return; }
+    const settings = Object.assign({}, profile ? profile.settings : {}, adv, {
+      base_url: $("pv-url").value.trim(), auth: $("pv-auth").value, username: $("pv-user").value.trim(),
+      unit_header: $("pv-unit-header").value.trim(), lanes: Number($("pv-lanes").value) || 1,
+      coercions: { waiting_as_resolved: $("pv-as9").checked, caps: $("pv-caps").checked },
+    });
+    const body = { settings };
+    if ($("pv-secret").value !== "") body.secret = $("pv-secret").value;
+    try {
+      await Motcua.api("PUT", "/api/v1/sync/profile", body);
+      note(button, "Đã lưu. " + (settings.base_url ? "Hệ thống bắt đầu gửi hồ sơ theo cài đặt mới." : "Kết nối đang tắt."), true);
+      await loadProfile();
+      loadSync();
+    } catch (e) { note(button, e.message, false); }
+  });
+  $("pv-probe").addEventListener("click", async (ev) => {
+    try {
+      const r = await Motcua.api("POST", "/api/v1/sync/probe");
+      note(ev.target, r.message, r.ok);
+    } catch (e) { note(ev.target, e.message, false); }
+  });
+
   loadProcs();
   loadCalendar();
   loadSync();
+  loadProfile();
 })();

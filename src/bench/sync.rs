@@ -9,7 +9,7 @@
 //! are printed.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use chrono::{TimeZone, Utc};
 
@@ -38,12 +38,7 @@ pub fn run(changes: usize) -> anyhow::Result<()> {
             .expect("runtime");
         let _ = rt.block_on(async move { motcua::province::sim::start(listener, st)?.await });
     });
-    let profile = Profile {
-        base_url: base.clone(),
-        token: Some("bench-token".into()),
-        replies: motcua::domain::sync::ReplyTable::reference(),
-        timeout: Duration::from_secs(30),
-    };
+    let profile = Profile::reference(&base, Some("bench-token"));
 
     // The backlog: dossiers received and moved while offline, four changes each.
     let store = Arc::new(Store::open(&dir.join("motcua.redb"))?);

@@ -44,7 +44,12 @@ pub fn list(json: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub fn sim_province(listen: &str, unit: &str, token: &str) -> anyhow::Result<()> {
+pub fn sim_province(
+    listen: &str,
+    unit: &str,
+    token: &str,
+    login_user: Option<&str>,
+) -> anyhow::Result<()> {
     let l = std::net::TcpListener::bind(listen)
         .with_context(|| format!("cannot listen on {listen}"))?;
     // The address first, on its own line: a test or a script reads it to find the port.
@@ -52,7 +57,10 @@ pub fn sim_province(listen: &str, unit: &str, token: &str) -> anyhow::Result<()>
         "simulated province at http://{} (unit {unit})",
         l.local_addr()?
     );
-    let st = motcua::province::sim::shared(unit, token);
+    let st = match login_user {
+        Some(u) => motcua::province::sim::shared_login(unit, u, token),
+        None => motcua::province::sim::shared(unit, token),
+    };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

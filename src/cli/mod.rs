@@ -217,9 +217,14 @@ pub enum SimCmd {
         /// The unit (mã cơ quan) whose online dossiers it hands out.
         #[arg(long, default_value = "H40.14")]
         unit: String,
-        /// The bearer token it accepts.
+        /// The bearer token it accepts (with --login-user: the password).
         #[arg(long, default_value = "sim-token")]
         token: String,
+        /// Ask for a login instead of a static token: POST /Auth/DangNhap
+        /// {username, password} with header dstcode = the unit gives a session
+        /// (refreshed at /Auth/LamMoi), sent afterwards as the bearer token.
+        #[arg(long)]
+        login_user: Option<String>,
     },
 }
 
@@ -299,8 +304,9 @@ pub fn run() -> anyhow::Result<()> {
                     listen,
                     unit,
                     token,
+                    login_user,
                 },
-        } => devices::sim_province(&listen, &unit, &token),
+        } => devices::sim_province(&listen, &unit, &token, login_user.as_deref()),
         Cmd::User { cmd } => user::run(cmd),
         Cmd::Import {
             cmd: ImportCmd::Dossiers { file, data },

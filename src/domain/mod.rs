@@ -16,6 +16,7 @@ pub mod report;
 pub mod search;
 pub mod speech;
 pub mod sync;
+pub mod sync_profile;
 pub mod throttle;
 pub mod time;
 pub mod update;

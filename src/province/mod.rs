@@ -15,29 +15,50 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::domain::sync::{HoSo, QuaTrinhXuLy, ReplyTable, Verdict, STEPS_PER_CALL};
+use crate::domain::sync::{HoSo, QuaTrinhXuLy, Verdict, STEPS_PER_CALL};
+pub use crate::domain::sync_profile::{AuthKind, ProfileSettings};
 
 /// The most of a reply read; a province answering 50 MB gets its first megabyte read and
 /// the rest refused (it is then a retry, as any reply we cannot read).
 const MAX_REPLY: u64 = 1 << 20;
 
-/// How a province is reached.
+/// How a province is reached: the profile (data, see [`ProfileSettings`]), the secret
+/// kept apart from it, and this unit's code (for a unit header).
 #[derive(Clone)]
 pub struct Profile {
-    /// E.g. `https://motcua.tinh.gov.vn/api` (no trailing slash).
-    pub base_url: String,
-    /// A static bearer token (the reference profile's authentication), if any.
-    pub token: Option<String>,
-    pub replies: ReplyTable,
-    pub timeout: Duration,
+    pub settings: ProfileSettings,
+    /// The bearer token, or the login password.
+    pub secret: Option<String>,
+    /// This unit's code (`MaDonVi`), sent in the profile's unit header.
+    pub unit: String,
+}
+
+impl Profile {
+    /// The reference profile at `base_url` with a static bearer token (tests, bench).
+    pub fn reference(base_url: &str, token: Option<&str>) -> Profile {
+        Profile {
+            settings: ProfileSettings {
+                base_url: base_url.trim_end_matches('/').to_string(),
+                auth: if token.is_some() {
+                    AuthKind::Bearer
+                } else {
+                    AuthKind::None
+                },
+                ..Default::default()
+            },
+            secret: token.map(str::to_string),
+            unit: String::new(),
+        }
+    }
 }
 
 impl std::fmt::Debug for Profile {
-    // The token never reaches a log line.
+    // The secret never reaches a log line.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Profile")
-            .field("base_url", &self.base_url)
-            .field("token", &self.token.as_ref().map(|_| "***"))
+            .field("base_url", &self.settings.base_url)
+            .field("auth", &self.settings.auth)
+            .field("secret", &self.secret.as_ref().map(|_| "***"))
             .finish()
     }
 }
@@ -50,35 +71,142 @@ pub enum Sent {
     Reject(String),
 }
 
+/// A session from a login: the token, and when to renew it.
+#[derive(Clone)]
+struct Session {
+    token: String,
+    refresh: Option<String>,
+    expires: Option<std::time::Instant>,
+}
+
+/// Renew a session this long before it expires (LGSP practice: under 5 minutes left).
+const RENEW_BEFORE: Duration = Duration::from_secs(300);
+
 pub struct Connector {
     profile: Profile,
     agent: ureq::Agent,
+    session: std::sync::Mutex<Option<Session>>,
 }
 
 impl Connector {
     pub fn new(profile: Profile) -> Self {
         let agent = ureq::AgentBuilder::new()
-            .timeout(profile.timeout)
+            .timeout(Duration::from_secs(
+                profile.settings.timeout_secs.max(1) as u64
+            ))
             .redirects(0)
             .build();
-        Connector { profile, agent }
+        Connector {
+            profile,
+            agent,
+            session: std::sync::Mutex::new(None),
+        }
+    }
+
+    pub fn settings(&self) -> &ProfileSettings {
+        &self.profile.settings
     }
 
     pub fn base_url(&self) -> &str {
-        &self.profile.base_url
+        &self.profile.settings.base_url
     }
 
     /// A request to `{base}{path}` carrying the profile's authentication.
     fn request(&self, method: &str, path: &str) -> ureq::Request {
-        let url = format!("{}{path}", self.profile.base_url.trim_end_matches('/'));
+        let url = format!("{}{path}", self.base_url().trim_end_matches('/'));
         self.with_auth(self.agent.request(method, &url))
     }
 
-    fn with_auth(&self, req: ureq::Request) -> ureq::Request {
-        match &self.profile.token {
-            Some(t) => req.set("Authorization", &format!("Bearer {t}")),
-            None => req,
+    fn with_unit(&self, req: ureq::Request) -> ureq::Request {
+        let h = self.profile.settings.unit_header.trim();
+        if h.is_empty() {
+            req
+        } else {
+            req.set(h, &self.profile.unit)
         }
+    }
+
+    fn with_auth(&self, req: ureq::Request) -> ureq::Request {
+        let req = self.with_unit(req);
+        match self.profile.settings.auth {
+            AuthKind::None => req,
+            AuthKind::Bearer => match &self.profile.secret {
+                Some(t) => req.set("Authorization", &format!("Bearer {t}")),
+                None => req,
+            },
+            AuthKind::Login => match self.session_token() {
+                Some(t) => req.set("Authorization", &format!("Bearer {t}")),
+                // No session (the login failed): the call goes without and is refused,
+                // which reads as a retry with the login's own reason logged.
+                None => req,
+            },
+        }
+    }
+
+    /// The current session's token, logging in or renewing first when needed.
+    fn session_token(&self) -> Option<String> {
+        let mut guard = self.session.lock().unwrap_or_else(|p| p.into_inner());
+        let now = std::time::Instant::now();
+        let fresh = |s: &Session| s.expires.is_none_or(|e| e > now + RENEW_BEFORE);
+        match guard.as_ref() {
+            Some(s) if fresh(s) => return Some(s.token.clone()),
+            Some(s) => {
+                if let Some(r) = s.refresh.clone() {
+                    if let Ok(n) = self.renew(&r) {
+                        *guard = Some(n);
+                        return guard.as_ref().map(|s| s.token.clone());
+                    }
+                }
+            }
+            None => {}
+        }
+        match self.login() {
+            Ok(n) => {
+                *guard = Some(n);
+                guard.as_ref().map(|s| s.token.clone())
+            }
+            Err(e) => {
+                tracing::warn!(reason = %e, "province login failed");
+                *guard = None;
+                None
+            }
+        }
+    }
+
+    /// Forgets the session (the province refused it): the next call logs in again.
+    fn drop_session(&self) {
+        *self.session.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+
+    fn login(&self) -> Result<Session, String> {
+        let p = &self.profile.settings;
+        let url = format!("{}{}", self.base_url().trim_end_matches('/'), p.paths.login);
+        let body = serde_json::json!({
+            "username": p.username,
+            "password": self.profile.secret.clone().unwrap_or_default(),
+        });
+        let (status, text) = Self::exchange(
+            self.with_unit(self.agent.post(&url)),
+            Some(&body),
+            MAX_REPLY,
+        );
+        read_session(status, &text)
+    }
+
+    fn renew(&self, refresh: &str) -> Result<Session, String> {
+        let p = &self.profile.settings;
+        let url = format!(
+            "{}{}",
+            self.base_url().trim_end_matches('/'),
+            p.paths.refresh
+        );
+        let body = serde_json::json!({ "refreshToken": refresh });
+        let (status, text) = Self::exchange(
+            self.with_unit(self.agent.post(&url)),
+            Some(&body),
+            MAX_REPLY,
+        );
+        read_session(status, &text)
     }
 
     /// Sends `req` (with a JSON body, or none) and reads at most `limit` bytes of the
@@ -108,9 +236,24 @@ impl Connector {
     }
 
     fn post(&self, path: &str, body: &impl Serialize) -> (u16, String) {
-        match serde_json::to_value(body) {
-            Ok(v) => Self::exchange(self.request("POST", path), Some(&v), MAX_REPLY),
-            Err(e) => (0, format!("không tạo được gói tin: {e}")),
+        let v = match serde_json::to_value(body) {
+            Ok(v) => v,
+            Err(e) => return (0, format!("không tạo được gói tin: {e}")),
+        };
+        let first = Self::exchange(self.request("POST", path), Some(&v), MAX_REPLY);
+        if self.relogin_after(first.0) {
+            return Self::exchange(self.request("POST", path), Some(&v), MAX_REPLY);
+        }
+        first
+    }
+
+    /// A session refused (expired early, revoked): log in again once, then retry.
+    fn relogin_after(&self, status: u16) -> bool {
+        if self.profile.settings.auth == AuthKind::Login && (status == 401 || status == 403) {
+            self.drop_session();
+            true
+        } else {
+            false
         }
     }
 
@@ -118,7 +261,7 @@ impl Connector {
         if status == 0 {
             return Verdict::Retry(body);
         }
-        self.profile.replies.read_json(status, &body)
+        self.profile.settings.replies.read_json(status, &body)
     }
 
     /// Sends the dossier and all its steps. `Done` only when every call was read as
@@ -129,14 +272,8 @@ impl Connector {
         // add → (exists) update → (unknown) add: two rounds at most.
         let mut applied = false;
         for _ in 0..4 {
-            let v = self.verdict(self.post(
-                if add {
-                    "/HoSo/ThemMoi"
-                } else {
-                    "/HoSo/CapNhat"
-                },
-                &body,
-            ));
+            let paths = &self.profile.settings.paths;
+            let v = self.verdict(self.post(if add { &paths.add } else { &paths.update }, &body));
             match v {
                 Verdict::Done => {
                     applied = true;
@@ -155,11 +292,11 @@ impl Connector {
             return Sent::Retry("tỉnh trả lời vòng quanh thêm mới/cập nhật".into());
         }
         for chunk in steps.chunks(STEPS_PER_CALL) {
-            let (status, text) = self.post("/HoSo/DongBoTienTrinh", &chunk);
+            let (status, text) = self.post(&self.profile.settings.paths.progress, &chunk);
             let v = if status == 0 {
                 Verdict::Retry(text)
             } else {
-                self.profile.replies.read_progress(status, &text)
+                self.profile.settings.replies.read_progress(status, &text)
             };
             match v {
                 Verdict::Done => {}
@@ -173,7 +310,11 @@ impl Connector {
 
     /// A GET; online dossiers' details may carry base64 papers, hence the larger limit.
     fn get(&self, path_and_query: &str) -> (u16, String) {
-        Self::exchange(self.request("GET", path_and_query), None, MAX_REPLY * 8)
+        let first = Self::exchange(self.request("GET", path_and_query), None, MAX_REPLY * 8);
+        if self.relogin_after(first.0) {
+            return Self::exchange(self.request("GET", path_and_query), None, MAX_REPLY * 8);
+        }
+        first
     }
 
     /// `{error_code: "0", data: …}` → data; anything else → why not.
@@ -196,7 +337,8 @@ impl Connector {
 
     /// National codes of the online dossiers waiting for this unit (`ChoTiepNhan`).
     pub fn online_waiting(&self, unit: &str) -> Result<Vec<String>, String> {
-        let data = self.data(self.get(&format!("/HoSo/ChoTiepNhan?MaDonVi={unit}")))?;
+        let path = &self.profile.settings.paths.waiting;
+        let data = self.data(self.get(&format!("{path}?MaDonVi={}", query(unit))))?;
         Ok(data
             .as_array()
             .map(|a| {
@@ -209,13 +351,14 @@ impl Connector {
 
     /// One online dossier whole (`ChiTiet`).
     pub fn online_detail(&self, national: &str) -> Result<serde_json::Value, String> {
-        self.data(self.get(&format!("/HoSo/ChiTiet?MaHoSo={national}")))
+        let path = &self.profile.settings.paths.detail;
+        self.data(self.get(&format!("{path}?MaHoSo={}", query(national))))
     }
 
     /// Tells the province the dossier is here (`DaNhan`), after the local commit.
     pub fn online_ack(&self, national: &str, local: &str) -> Result<(), String> {
         let body = serde_json::json!({ "MaHoSo": national, "MaHoSoDonVi": local });
-        match self.verdict(self.post("/HoSo/DaNhan", &body)) {
+        match self.verdict(self.post(&self.profile.settings.paths.ack, &body)) {
             Verdict::Done => Ok(()),
             other => Err(format!("{other:?}")),
         }
@@ -225,7 +368,7 @@ impl Connector {
     /// province's address. The profile's authentication goes only to the province's own
     /// host, never to another one a packet names. At most `limit` bytes.
     pub fn fetch_file(&self, url: &str, limit: usize) -> Result<Vec<u8>, String> {
-        let base = self.profile.base_url.trim_end_matches('/');
+        let base = self.base_url().trim_end_matches('/');
         let req = if url.starts_with("http://") || url.starts_with("https://") {
             if same_origin(base, url) {
                 self.with_auth(self.agent.get(url))
@@ -253,8 +396,60 @@ impl Connector {
 
     /// One bare round trip (the benchmark's baseline): a GET the province answers at once.
     pub fn ping(&self) -> u16 {
-        self.get("/HoSo/ChoTiepNhan?MaDonVi=ping").0
+        let path = &self.profile.settings.paths.waiting;
+        self.get(&format!("{path}?MaDonVi=ping")).0
     }
+}
+
+/// A query value made safe for a URL (codes are ASCII, but a packet may say anything).
+fn query(v: &str) -> String {
+    v.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// A login or renewal reply: `{error_code: "0", token | session | access_token,
+/// refreshToken?, expiryDate? | expires_in?}`.
+fn read_session(status: u16, text: &str) -> Result<Session, String> {
+    if status == 0 {
+        return Err(text.to_string());
+    }
+    if !(200..300).contains(&status) {
+        return Err(format!("tỉnh từ chối đăng nhập (HTTP {status})"));
+    }
+    let v: serde_json::Value =
+        serde_json::from_str(text).map_err(|_| "trả lời đăng nhập không phải JSON".to_string())?;
+    let code = match &v["error_code"] {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Number(n) => n.to_string(),
+        _ => "0".into(),
+    };
+    if code != "0" && code != "00" {
+        return Err(format!("tỉnh từ chối đăng nhập (mã {code})"));
+    }
+    let token = ["token", "session", "access_token", "accessToken"]
+        .iter()
+        .find_map(|k| v[*k].as_str())
+        .filter(|t| !t.is_empty())
+        .ok_or("trả lời đăng nhập không có phiên (token)")?;
+    let secs = v["expires_in"].as_u64().or_else(|| {
+        let at = v["expiryDate"].as_str()?;
+        let at = chrono::DateTime::parse_from_rfc3339(at).ok()?;
+        Some((at.timestamp() - chrono::Utc::now().timestamp()).max(0) as u64)
+    });
+    Ok(Session {
+        token: token.to_string(),
+        refresh: ["refreshToken", "refresh_token"]
+            .iter()
+            .find_map(|k| v[*k].as_str())
+            .map(str::to_string),
+        expires: secs.map(|s| std::time::Instant::now() + Duration::from_secs(s)),
+    })
 }
 
 /// Scheme, host and port equal (the token may go there).

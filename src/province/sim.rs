@@ -52,6 +52,20 @@ pub struct State {
     token: String,
     #[serde(skip)]
     unit: String,
+    /// `Some(username)`: login mode (the token is then the password, sessions are
+    /// issued by `/Auth/DangNhap` and the `dstcode` header must carry the unit).
+    #[serde(skip)]
+    login_user: Option<String>,
+    /// Issued sessions and refresh tokens (login mode).
+    #[serde(skip)]
+    sessions: HashSet<String>,
+    #[serde(skip)]
+    refresh_tokens: HashSet<String>,
+    #[serde(skip)]
+    issued: u64,
+    /// Seconds a session lasts (login mode).
+    #[serde(skip)]
+    pub session_secs: u64,
 }
 
 pub type Shared = Arc<Mutex<State>>;
@@ -60,8 +74,62 @@ pub fn shared(unit: &str, token: &str) -> Shared {
     Arc::new(Mutex::new(State {
         unit: unit.to_string(),
         token: token.to_string(),
+        session_secs: 3600,
         ..Default::default()
     }))
+}
+
+/// A province that wants a login (`username` + the token as password, header `dstcode`
+/// = the unit) and then the session as a bearer token.
+pub fn shared_login(unit: &str, username: &str, password: &str) -> Shared {
+    let st = shared(unit, password);
+    st.lock().unwrap_or_else(|p| p.into_inner()).login_user = Some(username.to_string());
+    st
+}
+
+fn issue(s: &mut State) -> Value {
+    s.issued += 1;
+    let token = format!("phien-{}-{}", s.issued, rand::random::<u32>());
+    let refresh = format!("lam-moi-{}-{}", s.issued, rand::random::<u32>());
+    s.sessions.insert(token.clone());
+    s.refresh_tokens.insert(refresh.clone());
+    json!({"error_code": "0", "message": "Đăng nhập thành công", "token": token,
+           "refreshToken": refresh, "expires_in": s.session_secs})
+}
+
+fn unit_header_ok(s: &State, req: &HttpRequest) -> bool {
+    req.headers()
+        .get("dstcode")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v == s.unit)
+}
+
+/// `/Auth/DangNhap` `{username, password}` (login mode only).
+async fn dang_nhap(st: web::Data<Shared>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
+    let mut s = st.lock().unwrap_or_else(|p| p.into_inner());
+    *s.calls.entry("DangNhap".into()).or_default() += 1;
+    let v: Value = serde_json::from_slice(&body).unwrap_or_default();
+    let ok = s.login_user.as_deref() == v["username"].as_str()
+        && s.login_user.is_some()
+        && v["password"].as_str() == Some(s.token.as_str())
+        && unit_header_ok(&s, &req);
+    if !ok {
+        return HttpResponse::Unauthorized()
+            .json(json!({"error_code": "-302", "message": "Sai tài khoản hoặc mã đơn vị"}));
+    }
+    HttpResponse::Ok().json(issue(&mut s))
+}
+
+/// `/Auth/LamMoi` `{refreshToken}`: a new session for a refresh token issued earlier.
+async fn lam_moi(st: web::Data<Shared>, body: web::Bytes) -> HttpResponse {
+    let mut s = st.lock().unwrap_or_else(|p| p.into_inner());
+    *s.calls.entry("LamMoi".into()).or_default() += 1;
+    let v: Value = serde_json::from_slice(&body).unwrap_or_default();
+    match v["refreshToken"].as_str() {
+        Some(r) if s.refresh_tokens.remove(r) => HttpResponse::Ok().json(issue(&mut s)),
+        _ => HttpResponse::Unauthorized()
+            .json(json!({"error_code": "-302", "message": "Phiên làm mới không hợp lệ"})),
+    }
 }
 
 fn reply(code: &str, message: &str) -> HttpResponse {
@@ -119,9 +187,23 @@ fn gate(st: &Shared, req: &HttpRequest, what: &str) -> Result<u64, HttpResponse>
         .get("authorization")
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    if s.faults.token_expired || auth != format!("Bearer {}", s.token) {
-        return Err(HttpResponse::Unauthorized()
-            .json(json!({"error_code": "-302", "message": "Sai khóa kết nối"})));
+    let refused = || {
+        HttpResponse::Unauthorized()
+            .json(json!({"error_code": "-302", "message": "Sai khóa kết nối"}))
+    };
+    if s.login_user.is_some() {
+        // Login mode: an expiry ends every session issued so far (a new login works).
+        if s.faults.token_expired {
+            s.faults.token_expired = false;
+            s.sessions.clear();
+            s.refresh_tokens.clear();
+        }
+        let session = auth.strip_prefix("Bearer ").unwrap_or("");
+        if !s.sessions.contains(session) || !unit_header_ok(&s, req) {
+            return Err(refused());
+        }
+    } else if s.faults.token_expired || auth != format!("Bearer {}", s.token) {
+        return Err(refused());
     }
     if s.faults.fail_5xx > 0 {
         s.faults.fail_5xx -= 1;
@@ -399,6 +481,8 @@ pub fn start(
             .route("/HoSo/ChiTiet", web::get().to(chi_tiet))
             .route("/HoSo/DaNhan", web::post().to(da_nhan))
             .route("/TepTin/{name}", web::get().to(tep_tin))
+            .route("/Auth/DangNhap", web::post().to(dang_nhap))
+            .route("/Auth/LamMoi", web::post().to(lam_moi))
             .route("/_sim/files/{name}", web::put().to(put_file))
             .route("/_sim/online", web::post().to(file_online))
             .route("/_sim/state", web::get().to(state))

@@ -233,6 +233,15 @@ fn setting(what: &str) -> String {
         ("center", _) => "Thông tin trung tâm (tên, địa danh, địa chỉ, giờ cấp số)".into(),
         ("scanners", _) => "Danh sách máy quét".into(),
         ("printer", t) => format!("Máy in phiếu: {t}"),
+        ("province", t) => format!(
+            "Kết nối tỉnh: {}",
+            match t {
+                "none on" => "bật, không cần khóa",
+                "bearer on" => "bật, dùng khóa kết nối",
+                "login on" => "bật, đăng nhập bằng tài khoản",
+                _ => "tắt",
+            }
+        ),
         ("ticket", "logo") => "Logo trên phiếu số".into(),
         ("ticket", "logo removed") => "Bỏ logo trên phiếu số".into(),
         ("catalogue", v) => format!("Danh mục thủ tục, phiên bản {}", v.trim_start_matches('v')),
@@ -645,6 +654,7 @@ mod tests {
             "center",
             "scanners",
             "printer usb:1",
+            "province login on",
             "ticket logo",
             "ticket logo removed",
             "catalogue v2",

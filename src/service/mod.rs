@@ -16,6 +16,7 @@ pub mod ratings;
 pub mod reports;
 pub mod scans;
 pub mod sync;
+pub mod sync_profile;
 pub mod updates;
 
 use std::sync::Arc;
@@ -151,8 +152,12 @@ pub struct Services {
     pub printer: Option<Arc<crate::devices::printer::kiosk::KioskPrinter>>,
     /// Nudges the print worker when a job was queued (it also polls).
     pub print_wake: Option<Arc<std::sync::Mutex<std::sync::mpsc::Sender<()>>>>,
-    /// The provincial connector; `None` = sync off (not configured).
-    pub province: Option<Arc<crate::province::Connector>>,
+    /// The provincial connector; `None` = sync off (not configured). Rebuilt when the
+    /// admin saves the profile, so behind a lock every copy of the services shares.
+    pub province: Arc<std::sync::RwLock<Option<Arc<crate::province::Connector>>>>,
+    /// The province's address and secret from the config file or the environment
+    /// (district IT): they win over the admin page's.
+    pub province_override: Arc<sync::ProvinceOverride>,
     /// Held by the server: the sync relay ends when every copy is dropped.
     pub sync_alive: Option<Arc<std::sync::Mutex<std::sync::mpsc::Sender<()>>>>,
     pub device_seen: Arc<
@@ -177,7 +182,8 @@ impl Services {
             data_dir: None,
             printer: None,
             print_wake: None,
-            province: None,
+            province: Default::default(),
+            province_override: Default::default(),
             sync_alive: None,
         }
     }
@@ -188,8 +194,15 @@ impl Services {
     }
 
     /// With the provincial connector (sync on).
-    pub fn with_province(mut self, c: crate::province::Connector) -> Self {
-        self.province = Some(Arc::new(c));
+    pub fn with_province(self, c: crate::province::Connector) -> Self {
+        *self.province.write().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(c));
+        self
+    }
+
+    /// With the config's province address and secret; the connector is then built from
+    /// them and the saved profile (see `sync::reconnect`).
+    pub fn with_province_override(mut self, o: sync::ProvinceOverride) -> Self {
+        self.province_override = Arc::new(o);
         self
     }
 

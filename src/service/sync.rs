@@ -8,6 +8,7 @@
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
+pub use super::sync_profile::ProvinceOverride;
 use super::{Result, ServiceError, Services};
 use crate::domain::sync::{self, backoff_secs};
 use crate::events::Actor;
@@ -66,7 +67,7 @@ pub struct Round {
 impl Services {
     /// The connector, when the province is configured.
     pub fn sync_enabled(&self) -> bool {
-        self.province.is_some()
+        self.connector().is_some()
     }
 
     pub fn sync_status(&self) -> Result<SyncStatus> {
@@ -79,7 +80,7 @@ impl Services {
             .collect();
         Ok(SyncStatus {
             enabled: self.sync_enabled(),
-            target: self.province.as_ref().map(|p| p.base_url().to_string()),
+            target: self.connector().map(|p| p.base_url().to_string()),
             pending: pending.len() as u64,
             rejected: rows
                 .iter()
@@ -125,7 +126,7 @@ impl Services {
 
     /// One relay round: up to `batch` due dossiers, oldest due first, each sent whole.
     pub fn sync_round(&self, batch: usize) -> Result<Round> {
-        let Some(conn) = self.province.clone() else {
+        let Some(conn) = self.connector() else {
             return Ok(Round::default());
         };
         let now = self.clock.now();
@@ -205,7 +206,7 @@ impl Services {
     /// in the unassigned inbox), and acknowledged only after the local commit. A dossier
     /// seen again is only acknowledged again.
     pub fn sync_pull(&self) -> Result<Pulled> {
-        let Some(conn) = self.province.clone() else {
+        let Some(conn) = self.connector() else {
             return Ok(Pulled::default());
         };
         let unit = self.settings()?.dossier.agency;
@@ -275,6 +276,10 @@ impl Services {
     }
 }
 
+/// The dossier whole, shaped as this province wants it (code mapping, coercions).
 fn send(conn: &Connector, d: &crate::domain::dossier::Dossier, cx: &sync::Context) -> Sent {
-    conn.send(&sync::hoso(d, cx), &sync::steps(d, cx))
+    let mut hoso = sync::hoso(d, cx);
+    let mut steps = sync::steps(d, cx);
+    conn.settings().shape(&mut hoso, &mut steps);
+    conn.send(&hoso, &steps)
 }

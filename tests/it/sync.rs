@@ -20,6 +20,10 @@ struct Province {
 
 impl Province {
     fn start() -> Province {
+        Self::start_args(&[])
+    }
+
+    fn start_args(extra: &[&str]) -> Province {
         let mut child = Command::new(env!("CARGO_BIN_EXE_motcua"))
             .args([
                 "sim",
@@ -31,6 +35,7 @@ impl Province {
                 "--token",
                 TOKEN,
             ])
+            .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -652,4 +657,121 @@ fn an_officer_assigns_an_inbox_dossier_to_a_procedure_and_it_joins_the_book() {
         p.state()["dossiers"]["000.00.00.H40-260304-0021"]["MaTTHC"],
         "1.004873"
     );
+}
+
+#[test]
+fn a_province_that_wants_a_login_is_connected_from_the_admin_page_and_the_password_stays_secret() {
+    let p = Province::start_args(&["--login-user", "motcua.xa"]);
+    let app = TestApp::start();
+    let admin = app.login("admin");
+    let officer = app.login("canbo1");
+    assert_eq!(status(&app, &admin)["enabled"], false);
+    let unit = app.running().services.settings().unwrap().dossier.agency;
+    assert_eq!(unit, "H40.14", "the demo unit is the simulator's");
+
+    // Every problem of a bad profile at once; nothing saved.
+    let (s, e) = app.call(
+        "PUT",
+        "/api/v1/sync/profile",
+        Some(&admin),
+        Some(json!({"settings": {"base_url": "tinh.gov.vn", "auth": "login", "lanes": 0}})),
+    );
+    assert!(s == 400 || s == 422, "{s} {e}");
+    let text = e.to_string();
+    assert!(
+        text.contains("http://") && text.contains("tên đăng nhập") && text.contains("cùng lúc"),
+        "{e}"
+    );
+    assert_eq!(status(&app, &admin)["enabled"], false);
+
+    // An officer may not touch it.
+    let (s, _) = app.call("GET", "/api/v1/sync/profile", Some(&officer), None);
+    assert_eq!(s, 403);
+
+    let (s, v) = app.call(
+        "PUT",
+        "/api/v1/sync/profile",
+        Some(&admin),
+        Some(json!({
+            "settings": {
+                "base_url": format!("{}/", p.base), "auth": "login", "username": "motcua.xa",
+                "unit_header": "dstcode",
+                "coercions": {"waiting_as_resolved": true},
+                "code_map": [["1.004873", "2.000123.000.00.00.H40"]]
+            },
+            "secret": TOKEN
+        })),
+    );
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(
+        (v["enabled"].as_bool(), v["has_secret"].as_bool()),
+        (Some(true), Some(true))
+    );
+    assert!(
+        !v.to_string().contains(TOKEN),
+        "the password is never shown back: {v}"
+    );
+    let (_, probe) = app.post("/api/v1/sync/probe", &admin, json!({}));
+    assert_eq!(probe["ok"], true, "{probe}");
+
+    // A dossier asking for a supplement: sent as 9 under the province's procedure code.
+    let code = receive(&app, &officer, "1.004873")["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (s, r) = app.post(
+        &format!("/api/v1/dossiers/{code}/actions"),
+        &officer,
+        json!({"action": "request_supplement", "reason": "Thiếu bản sao", "missing": [{"name": "Bản sao CCCD", "kind": "copy", "count": 1}]}),
+    );
+    assert_eq!(s, 200, "{r}");
+    until("synced", || status(&app, &admin)["pending"] == 0);
+    let st = p.state();
+    assert_eq!(st["dossiers"][&code]["TrangThaiHoSo"], "9", "{st}");
+    assert_eq!(st["dossiers"][&code]["MaTTHC"], "2.000123.000.00.00.H40");
+    assert_eq!(
+        st["calls"]["DangNhap"], 1,
+        "one login for all the calls: {st}"
+    );
+
+    // The province ends every session: the connector logs in again by itself.
+    p.faults(json!({"token_expired": true}));
+    let (s, _) = app.post(
+        &format!("/api/v1/dossiers/{code}/actions"),
+        &officer,
+        json!({"action": "resume"}),
+    );
+    assert_eq!(s, 200);
+    until("synced again", || status(&app, &admin)["pending"] == 0);
+    let st = p.state();
+    assert_eq!(st["calls"]["DangNhap"], 2, "{st}");
+    assert_eq!(st["dossiers"][&code]["TrangThaiHoSo"], "4");
+
+    // The password is in a file of its own, readable by the service only, and nowhere else.
+    let secret_file = app.data_dir().join("province.secret");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&secret_file)
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777,
+        0o600
+    );
+    let (_, metrics) = app.raw("GET", "/metrics", Some(&admin), None, "");
+    assert!(!metrics.contains(TOKEN));
+    let mut backup = Vec::new();
+    app.running().services.store.export(&mut backup).unwrap();
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&backup[..]), &mut text)
+        .unwrap();
+    assert!(
+        text.contains("province_profile") && !text.contains(TOKEN),
+        "backup holds the profile, not the password"
+    );
+
+    // After a restart the saved profile connects again (no configuration needed).
+    let app = app.restart();
+    let admin = app.login("admin");
+    assert_eq!(status(&app, &admin)["enabled"], true);
 }

@@ -62,3 +62,27 @@ pub async fn sync_assign(
     let code = blocking(move || s.assign_online(&actor, &national, &body.procedure)).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "code": code })))
 }
+
+/// The connection profile (never the secret: only whether one is kept).
+pub async fn sync_profile(state: Data) -> Result<HttpResponse, ApiError> {
+    let s = state.services.clone();
+    Ok(HttpResponse::Ok().json(blocking(move || s.province_view()).await?))
+}
+
+/// Saves the profile (checked whole) and reconnects at once.
+pub async fn sync_profile_save(
+    state: Data,
+    caller: Caller,
+    body: web::Json<crate::service::sync_profile::ProvinceSave>,
+) -> Result<HttpResponse, ApiError> {
+    let s = state.services.clone();
+    let actor = caller.actor();
+    let save = body.into_inner();
+    Ok(HttpResponse::Ok().json(blocking(move || s.save_province(&actor, save)).await?))
+}
+
+/// *Thử kết nối*: one call through the profile's authentication.
+pub async fn sync_probe(state: Data) -> Result<HttpResponse, ApiError> {
+    let s = state.services.clone();
+    Ok(HttpResponse::Ok().json(blocking(move || s.probe_province()).await?))
+}
