@@ -6,7 +6,7 @@
 //! Control (no token needed, loopback only in practice):
 //! `GET /_sim/state` → `{dossiers: {MaHoSo: HoSo}, steps: {MaHoSo: {SoThuTu: step}}, calls}`;
 //! `PUT /_sim/faults` with any of `{fail_5xx: n, lose_ack: n, slow_ms: n,
-//! reject_codes: ["MaTTHC", …], token_expired: bool}`; `POST /_sim/online` files an
+//! reject_codes: ["MaTTHC", …], token_expired: bool, odd_reply: n}`; `POST /_sim/online` files an
 //! online dossier (its HoSo); `PUT /_sim/files/<name>` puts a file it serves at
 //! `/TepTin/<name>`.
 
@@ -32,6 +32,9 @@ pub struct Faults {
     pub reject_codes: Vec<String>,
     /// The token is refused (401), as after it expired.
     pub token_expired: bool,
+    /// The next N changing calls apply nothing and answer a text no table knows
+    /// (`{"error_code":"0","message":"Đã ghi nhận yêu cầu"}`): never to be read as success.
+    pub odd_reply: u32,
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -250,6 +253,10 @@ async fn upsert(
         return reply("-2", "Logic xử lý không hợp lệ: mỗi lần 1–20 hồ sơ");
     }
     let mut s = st.lock().unwrap_or_else(|p| p.into_inner());
+    if s.faults.odd_reply > 0 {
+        s.faults.odd_reply -= 1;
+        return reply("0", "Đã ghi nhận yêu cầu");
+    }
     let reject: HashSet<String> = s.faults.reject_codes.iter().cloned().collect();
     let mut codes = Vec::new();
     for h in &list {

@@ -144,12 +144,47 @@ impl Services {
             return Ok(round);
         }
         let cx = self.sync_context()?;
-        for row in due {
-            let outcome = match self.store.read()?.dossier(&row.code)? {
-                Some(d) => send(&conn, &d, &cx),
-                None => Sent::Reject("không còn hồ sơ này trong sổ".into()),
-            };
-            self.sync_record(&row, outcome, &mut round)?;
+        // Dossiers in parallel up to the profile's cap; one dossier is one row sent
+        // whole, so its own order is kept whatever the lanes do.
+        let lanes = (conn.settings().lanes.max(1) as usize).min(due.len());
+        let mut lane_rows: Vec<Vec<SyncRow>> = vec![Vec::new(); lanes];
+        for (i, row) in due.into_iter().enumerate() {
+            lane_rows[i % lanes].push(row);
+        }
+        let results: Vec<Result<Round>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = lane_rows
+                .into_iter()
+                .map(|rows| {
+                    let (conn, cx) = (&conn, &cx);
+                    scope.spawn(move || -> Result<Round> {
+                        let mut round = Round::default();
+                        for row in rows {
+                            let outcome = match self.store.read()?.dossier(&row.code)? {
+                                Some(d) => send(conn, &d, cx),
+                                None => Sent::Reject("không còn hồ sơ này trong sổ".into()),
+                            };
+                            self.sync_record(&row, outcome, &mut round)?;
+                        }
+                        Ok(round)
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join().unwrap_or_else(|_| {
+                        Err(ServiceError::Invalid(
+                            "luồng gửi hồ sơ dừng bất thường".into(),
+                        ))
+                    })
+                })
+                .collect()
+        });
+        for r in results {
+            let r = r?;
+            round.sent += r.sent;
+            round.retried += r.retried;
+            round.rejected += r.rejected;
         }
         Ok(round)
     }

@@ -775,3 +775,101 @@ fn a_province_that_wants_a_login_is_connected_from_the_admin_page_and_the_passwo
     let admin = app.login("admin");
     assert_eq!(status(&app, &admin)["enabled"], true);
 }
+
+#[test]
+fn a_poison_dossier_at_the_head_never_holds_up_the_others() {
+    let p = Province::start();
+    let app = connected(&p);
+    let admin = app.login("admin");
+    let officer = app.login("canbo1");
+    p.faults(json!({"reject_codes": ["1.001193"]}));
+    // The bad one first: it is the oldest, at the head of every round.
+    let bad = receive(&app, &officer, "1.001193")["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let good: Vec<String> = (0..12)
+        .map(|_| {
+            receive(&app, &officer, "1.004873")["code"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    until("the others through", || {
+        let s = status(&app, &admin);
+        s["pending"] == 0 && s["rejected"] == 1
+    });
+    let st = p.state();
+    for c in &good {
+        assert!(st["dossiers"].get(c).is_some(), "{c} reached the province");
+    }
+    assert!(st["dossiers"].get(&bad).is_none());
+    // Only one attempt at the poison one: a rejection is not retried by itself.
+    assert_eq!(status(&app, &admin)["rejected_list"][0]["attempts"], 0);
+}
+
+#[test]
+fn an_unknown_reply_is_never_success_it_stays_pending_and_shows() {
+    let p = Province::start();
+    let app = connected(&p);
+    let admin = app.login("admin");
+    let officer = app.login("canbo1");
+    // error_code "0" but words no table knows, on every changing call.
+    p.faults(json!({"odd_reply": 1000}));
+    let code = receive(&app, &officer, "1.004873")["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    until("the odd reply seen", || {
+        status(&app, &admin)["last_error"].is_string()
+    });
+    let s = status(&app, &admin);
+    assert_eq!(
+        (s["pending"].as_u64(), s["acked"].as_u64()),
+        (Some(1), Some(0)),
+        "{s}"
+    );
+    assert!(
+        s["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("trả lời không rõ"),
+        "{s}"
+    );
+    assert!(s["last_success_at"].is_null());
+    // What the alert rule reads: waiting, and since when.
+    let (_, m) = app.raw("GET", "/metrics", Some(&admin), None, "");
+    assert!(m.contains("motcua_sync_pending 1"), "{m}");
+    assert!(
+        !m.contains("motcua_sync_oldest_pending_timestamp_seconds 0\n"),
+        "{m}"
+    );
+    // The province answers properly again: it goes at the next attempt.
+    p.faults(json!({}));
+    app.clock.advance(chrono::Duration::hours(2));
+    until("sent", || status(&app, &admin)["pending"] == 0);
+    assert!(p.state()["dossiers"].get(&code).is_some());
+}
+
+#[test]
+fn dates_are_vietnam_time_whatever_the_host_zone() {
+    // The simulator (a separate process) and the app run with a far-away zone; the packet
+    // still says 08:00 for a dossier received at 08:00 in Vietnam.
+    std::env::set_var("TZ", "America/Los_Angeles");
+    let p = Province::start();
+    let app = connected(&p);
+    let admin = app.login("admin");
+    let officer = app.login("canbo1");
+    let code = receive(&app, &officer, "1.004873")["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    until("sent", || status(&app, &admin)["pending"] == 0);
+    let st = p.state();
+    assert_eq!(
+        st["dossiers"][&code]["NgayTiepNhan"], "20260305080000",
+        "{st}"
+    );
+    assert_eq!(st["steps"][&code]["1"]["ThoiDiemXuLy"], "20260305080000");
+}
