@@ -512,7 +512,7 @@
     say("Đã nạp lịch làm việc " + r.version, true);
   }));
   $("book-file").addEventListener("change", (ev) => upload(ev.target, async (text) => {
-    const r = await fetch("/api/v1/dossiers/import", { method: "POST", credentials: "same-origin",
+    const r = await fetch("/api/v1/dossiers/import" + ($("book-synced").checked ? "?da_dong_bo=1" : ""), { method: "POST", credentials: "same-origin",
       headers: { "Content-Type": "text/csv; charset=utf-8", "Accept": "application/json" }, body: text });
     let data = null;
     try { data = await r.json(); } catch (_) { data = null; }

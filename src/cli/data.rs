@@ -38,12 +38,12 @@ pub fn usb_backup(data: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub fn import_dossiers(file: &Path, data: &Path) -> anyhow::Result<()> {
+pub fn import_dossiers(file: &Path, data: &Path, already_synced: bool) -> anyhow::Result<()> {
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
     let cfg = Config::defaults(data, "127.0.0.1:0");
     let s = motcua::app::open_services(&cfg, Arc::new(SystemClock))
         .context("is the motcua service still running? stop it first, or use the admin page")?;
-    let report = s.import_dossiers_csv(&super::shell_actor(), &bytes)?;
+    let report = s.import_dossiers_csv(&super::shell_actor(), &bytes, already_synced)?;
     if !report.errors.is_empty() {
         for e in &report.errors {
             eprintln!("dòng {}: {}", e.line, e.reason);

@@ -260,6 +260,10 @@ pub enum ImportCmd {
         file: PathBuf,
         #[arg(long, default_value = "/var/lib/motcua")]
         data: PathBuf,
+        /// The old system already sent these dossiers to the province: do not send them
+        /// again (they count as synced).
+        #[arg(long)]
+        already_synced: bool,
     },
 }
 
@@ -309,8 +313,13 @@ pub fn run() -> anyhow::Result<()> {
         } => devices::sim_province(&listen, &unit, &token, login_user.as_deref()),
         Cmd::User { cmd } => user::run(cmd),
         Cmd::Import {
-            cmd: ImportCmd::Dossiers { file, data },
-        } => data::import_dossiers(&file, &data),
+            cmd:
+                ImportCmd::Dossiers {
+                    file,
+                    data,
+                    already_synced,
+                },
+        } => data::import_dossiers(&file, &data, already_synced),
         Cmd::Reindex { data } => data::reindex(&data),
         Cmd::Backup { data, out } => data::backup(&data, &out),
         Cmd::Restore { data, file } => data::restore(&data, &file),

@@ -754,8 +754,15 @@ pub struct ImportReport {
 }
 
 impl Services {
-    /// Imports a tracking book (CSV) in one transaction: all rows or none.
-    pub fn import_dossiers_csv(&self, actor: &Actor, data: &[u8]) -> Result<ImportReport> {
+    /// Imports a tracking book (CSV) in one transaction: all rows or none. Its dossiers
+    /// are synced to the province like any change, unless `already_synced` says the old
+    /// system sent them already (they then count as synced in index 1.4).
+    pub fn import_dossiers_csv(
+        &self,
+        actor: &Actor,
+        data: &[u8],
+        already_synced: bool,
+    ) -> Result<ImportReport> {
         use crate::domain::book_import::parse_book;
         self.run(actor, |tx, now| {
             let s = settings(tx)?;
@@ -799,6 +806,9 @@ impl Services {
                 tx.put_dossier_import_key(&row.key, &d.code)?;
                 tx.put_dossier(&d)?;
                 emit_change(tx, &d, "import", None, now)?;
+                if already_synced {
+                    tx.sync_forget(&d.code)?;
+                }
                 report.imported += 1;
             }
             Ok(report)

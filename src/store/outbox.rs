@@ -150,6 +150,12 @@ impl Tx {
 
     /// The province acknowledged `version`: the row goes unless a newer change came.
     /// Returns whether it went.
+    /// Nothing to send for `code` (a book row the old system synced already).
+    pub fn sync_forget(&mut self, code: &str) -> Result<(), StoreError> {
+        self.txn.open_table(OUTBOX)?.remove(code)?;
+        Ok(())
+    }
+
     pub fn sync_acked(&mut self, code: &str, version: u64) -> Result<bool, StoreError> {
         let Some(row) = self.sync_row(code)? else {
             return Ok(false);

@@ -873,3 +873,49 @@ fn dates_are_vietnam_time_whatever_the_host_zone() {
     );
     assert_eq!(st["steps"][&code]["1"]["ThoiDiemXuLy"], "20260305080000");
 }
+
+#[test]
+fn a_book_import_is_synced_unless_it_says_the_old_system_sent_it() {
+    let p = Province::start();
+    let app = connected(&p);
+    let admin = app.login("admin");
+    let book = |who: &str| {
+        format!(
+            "procedure_code,applicant_name,channel,received_at,status\n\
+             1.004873,{who} Một,1,2026-03-02 08:00,4\n1.004873,{who} Hai,1,2026-03-02 09:00,2\n"
+        )
+    };
+    let (s, r) = app.raw(
+        "POST",
+        "/api/v1/dossiers/import?da_dong_bo=1",
+        Some(&admin),
+        Some(book("Đã Gửi")),
+        "text/csv",
+    );
+    assert_eq!(s, 200, "{r}");
+    assert_eq!(
+        status(&app, &admin)["pending"],
+        0,
+        "nothing to send for the old system's rows"
+    );
+    let (s, r) = app.raw(
+        "POST",
+        "/api/v1/dossiers/import",
+        Some(&admin),
+        Some(book("Chưa Gửi")),
+        "text/csv",
+    );
+    assert_eq!(s, 200, "{r}");
+    until("the new rows sent", || {
+        let s = status(&app, &admin);
+        s["pending"] == 0 && s["acked"] == 2
+    });
+    let names: Vec<String> = p.state()["dossiers"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|h| h["ChuHoSo"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+    assert!(names.iter().all(|n| n.starts_with("Chưa Gửi")), "{names:?}");
+}

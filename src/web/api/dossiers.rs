@@ -196,13 +196,22 @@ pub async fn lookup_token(state: Data, path: web::Path<String>) -> Result<HttpRe
 /// (`motcua import dossiers`) has no limit.
 pub const BOOK_LIMIT: usize = 32 * 1024 * 1024;
 
+#[derive(serde::Deserialize, Default)]
+pub struct ImportQuery {
+    /// `1`: the old system already sent these dossiers to the province.
+    #[serde(default)]
+    da_dong_bo: String,
+}
+
 /// `POST /api/v1/dossiers/import` with the CSV as the body. 200 with the report when
 /// imported, 422 with every bad row when nothing was.
 pub async fn import_dossiers(
     state: Data,
     caller: Caller,
+    q: web::Query<ImportQuery>,
     mut payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
+    let already_synced = matches!(q.da_dong_bo.trim(), "1" | "true");
     use futures_util::StreamExt;
     let mut data = Vec::new();
     while let Some(chunk) = payload.next().await {
@@ -220,7 +229,7 @@ pub async fn import_dossiers(
     }
     let s = state.services.clone();
     let actor = caller.actor();
-    let report = blocking(move || s.import_dossiers_csv(&actor, &data)).await?;
+    let report = blocking(move || s.import_dossiers_csv(&actor, &data, already_synced)).await?;
     let status = if report.errors.is_empty() {
         actix_web::http::StatusCode::OK
     } else {
