@@ -270,6 +270,12 @@ fn spawn_sync_relay(services: Services, alive: std::sync::mpsc::Receiver<()>) {
                 tracing::error!(error = %e, "pulling online dossiers failed");
             }
         }
+        // The nightly reconciliation, once a day after closing.
+        if tick % 60 == 5 {
+            if let Err(e) = services.reconcile_if_due() {
+                tracing::error!(error = %e, "reconciliation failed");
+            }
+        }
         tick += 1;
         let busy = match services.sync_round(20) {
             Ok(r) => r.sent + r.retried + r.rejected > 0,

@@ -211,6 +211,7 @@
         (st.last_error ? " Lỗi gần nhất: " + st.last_error + "." : "");
       el.className = "sync-state " + (late || st.rejected ? "warn" : "ok");
     }
+    if (st.reconciled && st.reconciled.at) $("sync-reconciled").textContent = reconciledText(st.reconciled);
     $("sync-rejected").replaceChildren(...(st.rejected_list.length ? st.rejected_list.map((r) => Motcua.el("tr", {},
       Motcua.el("td", {}, Motcua.el("a", { href: "/ho-so/" + encodeURIComponent(r.code) }, r.code)),
       Motcua.el("td", {}, r.reason || ""), Motcua.el("td", {}, when(r.since)),
@@ -222,6 +223,18 @@
       [Motcua.el("tr", {}, Motcua.el("td", { colspan: "4", class: "empty-row" }, "Không có hồ sơ nào bị tỉnh từ chối"))]));
   }
   $("sync-refresh").addEventListener("click", loadSync);
+  const reconciledText = (r) => "Đối chiếu lần cuối " + when(r.at) + ": " + r.checked + " hồ sơ; tỉnh thiếu " + r.missing +
+    ", khác " + r.differing + " (đã xếp gửi lại)" + (r.unreachable ? "; " + r.unreachable + " hồ sơ chưa hỏi được: " + (r.error || "") : "") + ".";
+  $("sync-reconcile").addEventListener("click", async (ev) => {
+    ev.target.disabled = true;
+    try {
+      const r = await Motcua.api("POST", "/api/v1/sync/reconcile");
+      if (r.at) { $("sync-reconciled").textContent = reconciledText(r); note(ev.target, "Đã đối chiếu xong.", true); }
+      else note(ev.target, r.error || "Chưa đối chiếu được", false);
+      loadSync();
+    } catch (e) { note(ev.target, e.message, false); }
+    ev.target.disabled = false;
+  });
 
   // ---------- the province's connection profile ----------
   let profile = null;

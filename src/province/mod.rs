@@ -63,6 +63,13 @@ impl std::fmt::Debug for Profile {
     }
 }
 
+/// A dossier as the province holds it (reconciliation compares it with ours).
+#[derive(Debug, Clone)]
+pub struct Held {
+    pub hoso: serde_json::Value,
+    pub steps: Vec<serde_json::Value>,
+}
+
 /// What became of one dossier's send.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Sent {
@@ -353,6 +360,34 @@ impl Connector {
     pub fn online_detail(&self, national: &str) -> Result<serde_json::Value, String> {
         let path = &self.profile.settings.paths.detail;
         self.data(self.get(&format!("{path}?MaHoSo={}", query(national))))
+    }
+
+    /// What the province holds of one dossier (`TraCuu`): `Ok(None)` when it has none,
+    /// `Err` when it cannot be asked (no lookup in the profile, or a fault).
+    pub fn lookup(&self, code: &str) -> Result<Option<Held>, String> {
+        let path = &self.profile.settings.paths.lookup;
+        if path.trim().is_empty() {
+            return Err("tỉnh không cho tra cứu hồ sơ".into());
+        }
+        let (status, body) = self.get(&format!("{path}?MaHoSo={}", query(code)));
+        if status == 200 {
+            if let Ok(v) = serde_json::from_str::<serde_json::Value>(&body) {
+                if matches!(
+                    self.profile.settings.replies.read_json(200, &body),
+                    Verdict::Unknown
+                ) {
+                    return Ok(None);
+                }
+                if v["error_code"] == "0" || v["error_code"] == 0 {
+                    let d = &v["data"];
+                    return Ok(Some(Held {
+                        hoso: d["HoSo"].clone(),
+                        steps: d["QuaTrinhXuLy"].as_array().cloned().unwrap_or_default(),
+                    }));
+                }
+            }
+        }
+        Err(format!("tra cứu không được (HTTP {status})"))
     }
 
     /// Tells the province the dossier is here (`DaNhan`), after the local commit.

@@ -390,6 +390,38 @@ async fn chi_tiet(
     }
 }
 
+/// `TraCuu`: what the province holds of one dossier (reconciliation).
+async fn tra_cuu(
+    st: web::Data<Shared>,
+    req: HttpRequest,
+    q: web::Query<CodeQuery>,
+) -> HttpResponse {
+    if let Err(r) = gate(&st, &req, "TraCuu") {
+        return r;
+    }
+    let s = st.lock().unwrap_or_else(|p| p.into_inner());
+    match s.dossiers.get(&q.ma_ho_so) {
+        Some(h) => {
+            let steps: Vec<&Value> = s
+                .steps
+                .get(&q.ma_ho_so)
+                .map(|m| m.values().collect())
+                .unwrap_or_default();
+            HttpResponse::Ok()
+                .json(json!({"error_code": "0", "data": {"HoSo": h, "QuaTrinhXuLy": steps}}))
+        }
+        None => reply("-1", &format!("Hồ sơ {} không tồn tại", q.ma_ho_so)),
+    }
+}
+
+/// Forgets a dossier, as a province that lost data would (`DELETE /_sim/dossiers/<code>`).
+async fn forget(st: web::Data<Shared>, code: web::Path<String>) -> HttpResponse {
+    let mut s = st.lock().unwrap_or_else(|p| p.into_inner());
+    s.dossiers.remove(code.as_str());
+    s.steps.remove(code.as_str());
+    HttpResponse::NoContent().finish()
+}
+
 async fn da_nhan(st: web::Data<Shared>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
     if let Err(r) = gate(&st, &req, "DaNhan") {
         return r;
@@ -487,6 +519,8 @@ pub fn start(
             .route("/HoSo/ChoTiepNhan", web::get().to(cho_tiep_nhan))
             .route("/HoSo/ChiTiet", web::get().to(chi_tiet))
             .route("/HoSo/DaNhan", web::post().to(da_nhan))
+            .route("/HoSo/TraCuu", web::get().to(tra_cuu))
+            .route("/_sim/dossiers/{code}", web::delete().to(forget))
             .route("/TepTin/{name}", web::get().to(tep_tin))
             .route("/Auth/DangNhap", web::post().to(dang_nhap))
             .route("/Auth/LamMoi", web::post().to(lam_moi))

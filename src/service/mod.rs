@@ -13,6 +13,7 @@ pub mod online;
 pub mod printing;
 pub mod queue;
 pub mod ratings;
+pub mod reconcile;
 pub mod reports;
 pub mod scans;
 pub mod sync;

@@ -43,6 +43,8 @@ pub struct SyncStatus {
     pub rejected_list: Vec<SyncRow>,
     /// Online dossiers waiting in the unassigned inbox.
     pub inbox: u64,
+    /// The last reconciliation pass (nightly, or the admin's button).
+    pub reconciled: Option<super::reconcile::Reconciled>,
 }
 
 /// What one inbound pull did.
@@ -104,11 +106,12 @@ impl Services {
                 .iter()
                 .filter(|r| r.local_code.is_none())
                 .count() as u64,
+            reconciled: rx.meta("sync_reconciled")?,
         })
     }
 
     /// What the packets need beyond the dossier: area names, officers' names, the unit.
-    fn sync_context(&self) -> Result<sync::Context> {
+    pub(super) fn sync_context(&self) -> Result<sync::Context> {
         Ok(sync::Context {
             areas: self
                 .services()?

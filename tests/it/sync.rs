@@ -919,3 +919,58 @@ fn a_book_import_is_synced_unless_it_says_the_old_system_sent_it() {
     assert_eq!(names.len(), 2, "{names:?}");
     assert!(names.iter().all(|n| n.starts_with("Chưa Gửi")), "{names:?}");
 }
+
+#[test]
+fn reconciliation_finds_what_the_province_lost_and_sends_it_again() {
+    let p = Province::start();
+    let app = connected(&p);
+    let admin = app.login("admin");
+    let officer = app.login("canbo1");
+    let codes: Vec<String> = (0..3)
+        .map(|_| {
+            receive(&app, &officer, "1.004873")["code"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    until("synced", || status(&app, &admin)["pending"] == 0);
+    // The province loses one dossier.
+    ureq::delete(&format!("{}/_sim/dossiers/{}", p.base, codes[0]))
+        .call()
+        .unwrap();
+    let (s, r) = app.post("/api/v1/sync/reconcile", &admin, json!({}));
+    assert_eq!(s, 200, "{r}");
+    assert_eq!(
+        (
+            r["checked"].as_u64(),
+            r["missing"].as_u64(),
+            r["differing"].as_u64()
+        ),
+        (Some(3), Some(1), Some(0)),
+        "{r}"
+    );
+    until("sent again", || status(&app, &admin)["pending"] == 0);
+    assert!(p.state()["dossiers"].get(&codes[0]).is_some());
+    let (s, r) = app.post("/api/v1/sync/reconcile", &admin, json!({}));
+    assert_eq!(
+        (s, r["missing"].as_u64(), r["differing"].as_u64()),
+        (200, Some(0), Some(0)),
+        "{r}"
+    );
+    assert_eq!(status(&app, &admin)["reconciled"]["checked"], 3);
+    // An officer may not start it.
+    let (s, _) = app.post("/api/v1/sync/reconcile", &officer, json!({}));
+    assert_eq!(s, 403);
+
+    // The nightly pass: not before 21:00, once a day after.
+    let services = &app.running().services;
+    assert_eq!(
+        services.reconcile_if_due().unwrap(),
+        None,
+        "08:00 is not night"
+    );
+    app.clock.advance(chrono::Duration::hours(14)); // 22:00
+    assert!(services.reconcile_if_due().unwrap().is_some());
+    assert_eq!(services.reconcile_if_due().unwrap(), None, "once a night");
+}

@@ -86,3 +86,10 @@ pub async fn sync_probe(state: Data) -> Result<HttpResponse, ApiError> {
     let s = state.services.clone();
     Ok(HttpResponse::Ok().json(blocking(move || s.probe_province()).await?))
 }
+
+/// *Đối chiếu với tỉnh*: compare recent dossiers with what the province holds now.
+pub async fn sync_reconcile(state: Data, caller: Caller) -> Result<HttpResponse, ApiError> {
+    let s = state.services.clone();
+    let actor = caller.actor();
+    Ok(HttpResponse::Ok().json(blocking(move || s.sync_reconcile(&actor)).await?))
+}
