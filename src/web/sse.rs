@@ -33,9 +33,20 @@ struct Feed {
     backlog: VecDeque<Event>,
     last: u64,
     admin: bool,
+    /// Officers, leaders: dossier changes too (no names in them), so the counter and the
+    /// book show online dossiers as they come down.
+    staff: bool,
     keepalive: tokio::time::Interval,
     hello: Option<String>,
     shutdown: tokio::sync::watch::Receiver<bool>,
+}
+
+impl Feed {
+    fn shows(&self, e: &Event) -> bool {
+        self.admin
+            || e.kind.is_live()
+            || (self.staff && matches!(e.kind, crate::events::EventKind::DossierChanged { .. }))
+    }
 }
 
 pub fn frame(e: &Event) -> Bytes {
@@ -98,6 +109,10 @@ pub async fn events(
         backlog: backlog.into(),
         last,
         admin: caller.principal.role == Role::Admin,
+        staff: matches!(
+            caller.principal.role,
+            Role::Admin | Role::Officer | Role::Leader
+        ),
         keepalive,
         hello: Some(hello),
         shutdown: state.shutdown.clone(),
@@ -112,7 +127,7 @@ pub async fn events(
                     continue;
                 }
                 f.last = e.seq;
-                if f.admin || e.kind.is_live() {
+                if f.shows(&e) {
                     return Some((Ok(frame(&e)), f));
                 }
                 continue;
@@ -131,7 +146,7 @@ pub async fn events(
                             }
                         }
                         f.last = e.seq;
-                        if f.admin || e.kind.is_live() {
+                        if f.shows(&e) {
                             return Some((Ok(frame(&e)), f));
                         }
                     }

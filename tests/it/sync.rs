@@ -974,3 +974,44 @@ fn reconciliation_finds_what_the_province_lost_and_sends_it_again() {
     assert!(services.reconcile_if_due().unwrap().is_some());
     assert_eq!(services.reconcile_if_due().unwrap(), None, "once a night");
 }
+
+#[test]
+fn an_online_dossier_appears_live_on_the_counter_and_the_book_not_on_the_board() {
+    let p = Province::start();
+    let app = connected(&p);
+    let officer = app.login("canbo1");
+    let mut feed = crate::helpers::Sse::connect(&app, &officer, None);
+    let mut board = crate::helpers::Sse::connect(&app, &app.display, None);
+    ureq::post(&format!("{}/_sim/online", p.base))
+        .send_json(online_hoso(
+            "000.00.00.H40-260304-0031",
+            "1.004873",
+            "Trịnh Văn Tâm",
+        ))
+        .unwrap();
+    app.post("/api/v1/sync/pull", &officer, json!({}));
+    let (_, ev) = feed.next_named("dossier_changed");
+    assert_eq!(ev["action"], "register_online", "{ev}");
+    assert_eq!(ev["channel"], 2);
+    assert!(
+        !ev.to_string().contains("Trịnh"),
+        "no names in the feed: {ev}"
+    );
+    // The board gets the next live event (a ticket), never the dossier change before it.
+    app.issue(1, None);
+    let (_, name, _) = board.next();
+    let name = if name == "hello" {
+        board.next().1
+    } else {
+        name
+    };
+    assert_eq!(name, "ticket_issued");
+    // Both pages carry the live panel.
+    for path in ["/ho-so", "/counter"] {
+        let (_, page) = app.raw("GET", path, Some(&officer), None, "");
+        assert!(
+            page.contains("id=\"online-waiting\"") && page.contains("/static/online.js"),
+            "{path}"
+        );
+    }
+}
