@@ -31,6 +31,9 @@ struct FormPage {
     site: String,
     qr: String,
     lookup_url: String,
+    /// The code the national portal knows the dossier by, when it is synced there (the
+    /// national code of an online filing, else ours).
+    portal_code: Option<String>,
     steps: Vec<StepRow>,
     missing: Vec<String>,
     reason: String,
@@ -134,6 +137,8 @@ pub async fn dossier_form(
             site: site.clone(),
             qr: qr_svg(&lookup_url),
             lookup_url,
+            portal_code: (s.sync_enabled() || d.national_code.is_some())
+                .then(|| crate::domain::sync::province_code(&d)),
             steps: step_rows(&d, &names),
             missing,
             reason,
