@@ -211,6 +211,7 @@
         (st.last_error ? " Lỗi gần nhất: " + st.last_error + "." : "");
       el.className = "sync-state " + (late || st.rejected ? "warn" : "ok");
     }
+    $("sync-now").hidden = !(st.enabled && st.pending > 0);
     if (st.reconciled && st.reconciled.at) $("sync-reconciled").textContent = reconciledText(st.reconciled);
     $("sync-rejected").replaceChildren(...(st.rejected_list.length ? st.rejected_list.map((r) => Motcua.el("tr", {},
       Motcua.el("td", {}, Motcua.el("a", { href: "/ho-so/" + encodeURIComponent(r.code) }, r.code)),
@@ -225,6 +226,13 @@
   $("sync-refresh").addEventListener("click", loadSync);
   const reconciledText = (r) => "Đối chiếu lần cuối " + when(r.at) + ": " + r.checked + " hồ sơ; tỉnh thiếu " + r.missing +
     ", khác " + r.differing + " (đã xếp gửi lại)" + (r.unreachable ? "; " + r.unreachable + " hồ sơ chưa hỏi được: " + (r.error || "") : "") + ".";
+  $("sync-now").addEventListener("click", async (ev) => {
+    try {
+      const r = await Motcua.api("POST", "/api/v1/sync/retry-now");
+      note(ev.target, "Đã xếp " + r.brought_forward + " hồ sơ gửi ngay.", true);
+    } catch (e) { note(ev.target, e.message, false); }
+    setTimeout(loadSync, 2000);
+  });
   $("sync-reconcile").addEventListener("click", async (ev) => {
     ev.target.disabled = true;
     try {

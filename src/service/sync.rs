@@ -304,6 +304,23 @@ impl Services {
         })
     }
 
+    /// *Gửi ngay*: every waiting dossier is due now (the province is back and nobody
+    /// wants to wait out the backoff); rejected ones still wait for their fix. Returns
+    /// how many were brought forward.
+    pub fn sync_retry_now(&self, actor: &Actor) -> Result<u64> {
+        self.run(actor, |tx, now| {
+            let mut n = 0;
+            for mut row in tx.sync_rows()? {
+                if row.state == SyncState::Pending && row.next_attempt_at > now {
+                    row.next_attempt_at = now;
+                    tx.sync_put(&row)?;
+                    n += 1;
+                }
+            }
+            Ok(n)
+        })
+    }
+
     /// *Đồng bộ lại hồ sơ này*: send a dossier again even if the province has it.
     pub fn sync_resend(&self, actor: &Actor, code: &str) -> Result<()> {
         self.run(actor, |tx, now| {

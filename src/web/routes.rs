@@ -167,6 +167,7 @@ routes! {
     PUT  "/api/v1/sync/profile" => api::sync_profile_save, ADMIN;
     POST "/api/v1/sync/probe" => api::sync_probe, ADMIN;
     POST "/api/v1/sync/reconcile" => api::sync_reconcile, ADMIN;
+    POST "/api/v1/sync/retry-now" => api::sync_retry_now, ADMIN;
     POST "/api/v1/sync/inbox/{national}/assign" => api::sync_assign, STAFF;
     POST "/api/v1/sync/{code}/replay" => api::sync_replay, ADMIN;
     POST "/api/v1/sync/{code}/resend" => api::sync_resend, ADMIN;

@@ -845,9 +845,11 @@ fn an_unknown_reply_is_never_success_it_stays_pending_and_shows() {
         !m.contains("motcua_sync_oldest_pending_timestamp_seconds 0\n"),
         "{m}"
     );
-    // The province answers properly again: it goes at the next attempt.
+    // The province answers properly again: the admin's *Gửi ngay* sends it without
+    // waiting out the backoff.
     p.faults(json!({}));
-    app.clock.advance(chrono::Duration::hours(2));
+    let (s, r) = app.post("/api/v1/sync/retry-now", &admin, json!({}));
+    assert_eq!((s, r["brought_forward"].as_u64()), (200, Some(1)), "{r}");
     until("sent", || status(&app, &admin)["pending"] == 0);
     assert!(p.state()["dossiers"].get(&code).is_some());
 }

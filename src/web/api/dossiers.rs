@@ -39,6 +39,8 @@ pub struct DossierOut {
     pub allowed_actions: Vec<crate::domain::dossier::ActionKind>,
     pub history: Vec<HistoryOut>,
     pub imported: bool,
+    /// The national portal's code of a dossier filed online (the province knows it by it).
+    pub national_code: Option<String>,
     /// Digitized papers; `digitized` is Decision 766 index 4.2's test for this dossier.
     pub files: Vec<FileOut>,
     pub digitized: bool,
@@ -106,6 +108,7 @@ impl From<&Dossier> for DossierOut {
             allowed_actions: crate::domain::dossier::allowed_actions(d.status()),
             history: d.history.iter().map(HistoryOut::from).collect(),
             imported: d.imported,
+            national_code: d.national_code.clone(),
             files: d
                 .files
                 .iter()

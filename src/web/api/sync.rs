@@ -93,3 +93,11 @@ pub async fn sync_reconcile(state: Data, caller: Caller) -> Result<HttpResponse,
     let actor = caller.actor();
     Ok(HttpResponse::Ok().json(blocking(move || s.sync_reconcile(&actor)).await?))
 }
+
+/// *Gửi ngay*: every waiting dossier goes at the relay's next round: `{brought_forward}`.
+pub async fn sync_retry_now(state: Data, caller: Caller) -> Result<HttpResponse, ApiError> {
+    let s = state.services.clone();
+    let actor = caller.actor();
+    let n = blocking(move || s.sync_retry_now(&actor)).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "brought_forward": n })))
+}
