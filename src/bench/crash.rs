@@ -29,7 +29,8 @@ fn free_port() -> anyhow::Result<u16> {
         .port())
 }
 
-pub(crate) fn start(data: &Path) -> anyhow::Result<Server> {
+/// A `motcua demo` on `data`, with extra environment (the province to connect to).
+pub(crate) fn start(data: &Path, env: &[(&str, String)]) -> anyhow::Result<Server> {
     let exe = std::env::current_exe()?;
     for _ in 0..5 {
         let port = free_port()?;
@@ -38,6 +39,7 @@ pub(crate) fn start(data: &Path) -> anyhow::Result<Server> {
             .arg(data)
             .args(["--listen", &format!("127.0.0.1:{port}")])
             .env("MOTCUA_LOG", "warn")
+            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()?;
@@ -167,8 +169,14 @@ pub fn run(rounds: usize, seed: u64) -> anyhow::Result<()> {
         "motcua bench crash — {rounds} rounds, seed {seed}, {CLIENTS} clients, data {}",
         dir.display()
     );
+    // The province lives across the kills; it drops replies and fails now and then.
+    let province = super::province::SimProvince::start("H40.14")?;
+    let penv = province.env();
     for round in 1..=rounds {
-        let mut server = start(&dir)?;
+        province.faults(serde_json::json!({
+            "lose_ack": rng.gen_range(0..4), "fail_5xx": rng.gen_range(0..4), "slow_ms": 15
+        }))?;
+        let mut server = start(&dir, &penv)?;
         if round == 1 {
             widen_series(&server)?;
         }
@@ -229,8 +237,15 @@ pub fn run(rounds: usize, seed: u64) -> anyhow::Result<()> {
         let d = dossiers.lock().unwrap_or_else(|p| p.into_inner()).len();
         println!("round {round:2}: killed; {n} acknowledged tickets, {d} dossiers so far");
     }
-    let server = start(&dir)?;
+    let server = start(&dir, &penv)?;
     verify(&server, &acked, &dossiers).context("final check")?;
+    let synced = province
+        .converge(
+            &server.base,
+            &admin_token(&server)?,
+            Duration::from_secs(120),
+        )
+        .context("the province's copy after the kills")?;
     let mut server = server;
     server.child.kill()?;
     server.child.wait()?;
@@ -249,7 +264,7 @@ pub fn run(rounds: usize, seed: u64) -> anyhow::Result<()> {
         (d.len(), d.values().filter(|s| **s == 9).count())
     };
     println!(
-        "OK: {kills} kills, {total} acknowledged tickets all present, no duplicate numbers; {received} acknowledged dossiers ({resolved} resolutions) all present and at least that far, report aggregates equal a recount after every restart; integrity and audit chain verified ({:.1} s)",
+        "OK: {kills} kills, {total} acknowledged tickets all present, no duplicate numbers; {received} acknowledged dossiers ({resolved} resolutions) all present and at least that far, report aggregates equal a recount after every restart; the province's copy (lost replies, 5xx, kills mid-send) equals the book: {synced} dossiers with every step; integrity and audit chain verified ({:.1} s)",
         t0.elapsed().as_secs_f64()
     );
     let _ = std::fs::remove_dir_all(&dir);

@@ -4,6 +4,7 @@
 mod crash;
 mod day;
 mod dossiers;
+mod province;
 mod queue;
 mod sync;
 
