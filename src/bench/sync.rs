@@ -179,6 +179,75 @@ pub fn run(changes: usize) -> anyhow::Result<()> {
         drain / bare.max(1e-9)
     );
     println!("end check: the province's copy equals the local book for {equal} dossiers");
+    outbox_cost(&dir.join("cost"), 1000)?;
     let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
+
+/// What the outbox costs a dossier command: `n` receptions each followed by an
+/// assignment, with the outbox row written in their transactions and without it, in
+/// alternating blocks of 50 on the same store (drift and cache warmth fall on both).
+fn outbox_cost(dir: &std::path::Path, n: usize) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let store = Arc::new(Store::open(&dir.join("motcua.redb"))?);
+    let clock = Arc::new(ManualClock::new(
+        Utc.with_ymd_and_hms(2026, 3, 2, 1, 0, 0).unwrap(),
+    ));
+    let s = Services::new(store.clone(), Hub::new(), clock);
+    s.seed_demo()?;
+    let officer = Actor {
+        name: "canbo1".into(),
+        role: "officer".into(),
+        addr: None,
+    };
+    let one = |i: usize| -> anyhow::Result<()> {
+        let d = s.receive_dossier(
+            &officer,
+            ReceiveDossier {
+                procedure_code: "1.004873".into(),
+                applicant: Applicant {
+                    name: format!("Người nộp {i}"),
+                    phone: format!("09{:08}", i),
+                    ..Default::default()
+                },
+                papers: None,
+                sets: None,
+                ticket: None,
+                channel: None,
+                note: String::new(),
+            },
+        )?;
+        s.dossier_action(
+            &officer,
+            &d.code,
+            DossierCommand::Assign {
+                to_officer: "canbo2".into(),
+                step_days: Some(1),
+            },
+        )?;
+        Ok(())
+    };
+    let (mut with, mut without) = (0.0f64, 0.0f64);
+    let mut i = 0;
+    while i < n {
+        for on in [true, false] {
+            store.set_outbox_for_bench(on);
+            let t = Instant::now();
+            for _ in 0..50 {
+                one(i)?;
+                i += 1;
+            }
+            *(if on { &mut with } else { &mut without }) += t.elapsed().as_secs_f64();
+        }
+    }
+    store.set_outbox_for_bench(true);
+    let cmds = i as f64; // two commands each, half of them with the outbox
+    println!(
+        "outbox cost: reception + assignment {:.2} ms with the outbox row, {:.2} ms without (same run, {} each); ratio = {:.3}",
+        with * 1000.0 / (cmds / 2.0),
+        without * 1000.0 / (cmds / 2.0),
+        i / 2,
+        with / without.max(1e-9)
+    );
     Ok(())
 }

@@ -126,9 +126,17 @@ pub struct Store {
     /// it): redb then refuses every write until the file is reopened, so the watchdog
     /// stops pinging and systemd restarts the service, which recovers once there is room.
     storage_failed: std::sync::atomic::AtomicBool,
+    /// `false` only in `motcua bench sync`, to measure what the outbox costs a dossier
+    /// command; an appliance never turns it off (nothing would reach the province).
+    outbox: std::sync::atomic::AtomicBool,
 }
 
 impl Store {
+    /// Benchmarks only: with `false`, commands skip their outbox row (see `outbox`).
+    pub fn set_outbox_for_bench(&self, on: bool) {
+        self.outbox.store(on, std::sync::atomic::Ordering::Relaxed);
+    }
+
     /// Opens (or creates) the database file, creates missing tables and migrates.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
         let db = Database::create(path).map_err(|source| StoreError::Open {
@@ -139,6 +147,7 @@ impl Store {
             db,
             path: path.to_path_buf(),
             storage_failed: Default::default(),
+            outbox: std::sync::atomic::AtomicBool::new(true),
         };
         store.migrate()?;
         Ok(store)
@@ -235,9 +244,10 @@ impl Store {
         let mut tx = Tx {
             txn,
             pending: Vec::new(),
+            outbox: self.outbox.load(std::sync::atomic::Ordering::Relaxed),
         };
         let out = f(&mut tx)?;
-        let Tx { txn, pending } = tx;
+        let Tx { txn, pending, .. } = tx;
         let events = append_events(&txn, actor, now, pending)?;
         if let Err(e) = txn.commit().map_err(StoreError::from) {
             if e.is_disk_full() || e.is_previous_io() {
@@ -692,6 +702,7 @@ fn all_values<T: DeserializeOwned>(
 pub struct Tx {
     txn: redb::WriteTransaction,
     pending: Vec<EventKind>,
+    outbox: bool,
 }
 
 /// A consistent read snapshot (MVCC: never blocks the writer).

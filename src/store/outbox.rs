@@ -113,6 +113,9 @@ impl Tx {
     /// A dossier changed: it must reach the province (again). A rejected one is tried
     /// again too, since the change may be the fix.
     pub fn sync_mark(&mut self, code: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+        if !self.outbox {
+            return Ok(());
+        }
         let row = match self.sync_row(code)? {
             Some(mut r) => {
                 r.version += 1;
