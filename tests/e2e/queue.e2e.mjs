@@ -972,6 +972,52 @@ describe("motcua queue end to end (real Chromium)", { timeout: OVERALL_MS }, () 
     mark("report page: 1 dossier, rates, 9 indicators");
   });
 
+  test("connected center: an online dossier appears live on the book; the admin's Kết nối tỉnh shows a refusal and replays it", async () => {
+    const m = server.stdout.match(/Simulated province:\s+(http:\/\/\S+)/);
+    assert.ok(m, "the demo prints its simulated province");
+    const province = m[1];
+    const o = page.counter; // canbo1, signed in by the counter test
+    await o.goto(server.base + "/ho-so");
+    const panel = o.locator("#online-waiting");
+    await poll("the demo's online dossier on the book", async () => !(await panel.isHidden()) && (await panel.textContent()).includes("Nguyễn Thị Mai"));
+    // A citizen files one on the portal now; the officer's book shows it without a reload.
+    const filed = await fetch(province + "/_sim/online", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({
+      MaHoSo: "000.00.00.H40.14-E2E-0001", MaTTHC: "1.001193", TenTTHC: "Đăng ký khai sinh", KenhThucHien: "2",
+      ChuHoSo: "Đặng Thị Hương", SoDienThoai: "0913000222", TrangThaiHoSo: "1", NgayNopHoSo: "20261203080000",
+      NgayTiepNhan: "", NgayHenTra: "", NgayTra: "", NgayKetThucXuLy: "",
+      TaiLieuNop: [{ TenTepDinhKem: "Tờ khai đăng ký khai sinh", MaThanhPhanHoSo: "1" }] }) });
+    assert.equal(filed.status, 204);
+    await o.evaluate(() => Motcua.api("POST", "/api/v1/sync/pull"));
+    await poll("the new online dossier, marked new, without a reload", async () => {
+      const t = await panel.textContent();
+      return t.includes("Đặng Thị Hương") && (await panel.locator("li.fresh").count()) === 1;
+    }, { timeout: 10_000 });
+    await shot(o, "book-online-dossier.png");
+
+    // The province refuses one procedure; the admin sees why, fixes it, replays.
+    await fetch(province + "/_sim/faults", { method: "PUT", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ reject_codes: ["2.000815"] }) });
+    const d = await o.evaluate(() => Motcua.api("POST", "/api/v1/dossiers", { procedure_code: "2.000815", applicant: { name: "Lý Văn Tú", phone: "0914000333" } }));
+    const a = page.admin;
+    await a.goto(server.base + "/admin#ket-noi-tinh");
+    const rejected = a.locator("#sync-rejected");
+    await poll("the refusal on the admin page", async () => {
+      await a.locator("#sync-refresh").click();
+      return (await rejected.textContent()).includes(d.code) && (await rejected.textContent()).includes("Logic xử lý không hợp lệ");
+    }, { timeout: 15_000, interval: 700 });
+    await expectText(a.locator("#sync-state"), /Đã kết nối\..*Tỉnh không nhận: 1/);
+    await shot(a, "admin-ket-noi-tinh.png");
+    await fetch(province + "/_sim/faults", { method: "PUT", headers: { "Content-Type": "application/json" }, body: JSON.stringify({}) });
+    await rejected.locator("tr", { hasText: d.code }).locator("button", { hasText: "Gửi lại" }).click();
+    await poll("replayed and accepted", async () => {
+      const st = await (await fetch(province + "/_sim/state")).json();
+      return st.dossiers[d.code] !== undefined;
+    }, { timeout: 15_000, interval: 200 });
+    await poll("the rejected list empties", async () => (await rejected.textContent()).includes("Không có hồ sơ nào bị tỉnh từ chối"), { timeout: 10_000 });
+    // The profile form is there, with the machine's address fixed by the demo's config.
+    assert.equal(await a.locator("#pv-url").getAttribute("readonly"), "");
+    mark("connected center: online dossier live, refusal replayed");
+  });
+
   test("no uncaught errors in the pages", () => {
     assert.deepEqual(pageErrors, []);
   });
