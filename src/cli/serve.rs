@@ -102,6 +102,29 @@ fn serve(mut cfg: Config, demo: bool) -> anyhow::Result<()> {
                         "TaiLieuNop": [{"TenTepDinhKem": paper, "MaThanhPhanHoSo": "1"}]
                     }));
                 }
+                // More come in during the morning (every 15 minutes, the first after 3),
+                // each with its paper's file inline, as the portal sends it.
+                {
+                    let (st, unit) = (st.clone(), unit.clone());
+                    tokio::spawn(async move {
+                        let people = ["Lê Văn Bình", "Phạm Thị Thu", "Hoàng Văn Nam", "Vũ Thị Lan"];
+                        for (i, name) in people.iter().enumerate() {
+                            let wait = if i == 0 { 180 } else { 900 };
+                            tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
+                            let now = chrono::Utc::now();
+                            let filed = motcua::domain::sync::fmt_time(now);
+                            motcua::province::sim::file(&st, serde_json::json!({
+                                "MaHoSo": format!("000.00.00.{unit}-{}-{:04}", &filed[2..8], 101 + i),
+                                "MaTTHC": "1.001193", "TenTTHC": "Đăng ký khai sinh", "KenhThucHien": "2",
+                                "TrangThaiHoSo": "1", "ChuHoSo": name, "SoDienThoai": format!("09130000{:02}", i),
+                                "Email": "", "NgayNopHoSo": filed, "NgayTiepNhan": "", "NgayHenTra": "",
+                                "NgayTra": "", "NgayKetThucXuLy": "",
+                                "TaiLieuNop": [{"TenTepDinhKem": "Tờ khai đăng ký khai sinh", "MaThanhPhanHoSo": "1",
+                                                "Base64": demo_paper_base64()}]
+                            }));
+                        }
+                    });
+                }
                 tokio::spawn(motcua::province::sim::start(l, st)?);
                 cfg.province_url = Some(format!("http://{paddr}"));
                 cfg.province_token = Some(motcua::config::Secret("demo-province-token".into()));
@@ -206,4 +229,16 @@ fn print_demo(cfg: &Config, d: &motcua::service::demo::DemoDevices) {
     println!(" Data directory:                {}", cfg.data_dir.display());
     println!("=====================================================");
     println!();
+}
+
+/// A one-page scanned-looking PDF, base64, for the demo's online filings.
+fn demo_paper_base64() -> String {
+    use base64::Engine;
+    use motcua::devices::scanner::{ColorMode, InputSource, ScanSettings};
+    let settings = ScanSettings::a4(InputSource::Platen, ColorMode::Gray, 75);
+    let pdf = motcua::devices::scanner::sim::render_page(&settings, 1, 1)
+        .ok()
+        .and_then(|page| motcua::render::pdf::pdf_from_jpegs(&[&page], "Tờ khai").ok())
+        .unwrap_or_default();
+    base64::engine::general_purpose::STANDARD.encode(pdf)
 }

@@ -6,7 +6,7 @@
 //! Control (no token needed, loopback only in practice):
 //! `GET /_sim/state` → `{dossiers: {MaHoSo: HoSo}, steps: {MaHoSo: {SoThuTu: step}}, calls}`;
 //! `PUT /_sim/faults` with any of `{fail_5xx: n, lose_ack: n, slow_ms: n,
-//! reject_codes: ["MaTTHC", …], token_expired: bool, odd_reply: n}`; `POST /_sim/online` files an
+//! reject_codes: ["MaTTHC", …], token_expired: bool, odd_reply: n, huge_reply: n}`; `POST /_sim/online` files an
 //! online dossier (its HoSo); `PUT /_sim/files/<name>` puts a file it serves at
 //! `/TepTin/<name>`.
 
@@ -35,6 +35,9 @@ pub struct Faults {
     /// The next N changing calls apply nothing and answer a text no table knows
     /// (`{"error_code":"0","message":"Đã ghi nhận yêu cầu"}`): never to be read as success.
     pub odd_reply: u32,
+    /// The next N changing calls apply nothing and answer 50 MB of text (a proxy's error
+    /// page gone wrong): the client must read a bounded part and call it a retry.
+    pub huge_reply: u32,
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -256,6 +259,14 @@ async fn upsert(
     if s.faults.odd_reply > 0 {
         s.faults.odd_reply -= 1;
         return reply("0", "Đã ghi nhận yêu cầu");
+    }
+    if s.faults.huge_reply > 0 {
+        s.faults.huge_reply -= 1;
+        let chunk = web::Bytes::from(vec![b'x'; 1 << 20]);
+        let body = futures_util::stream::iter(
+            (0..50).map(move |_| Ok::<_, std::io::Error>(chunk.clone())),
+        );
+        return HttpResponse::Ok().content_type("text/html").streaming(body);
     }
     let reject: HashSet<String> = s.faults.reject_codes.iter().cloned().collect();
     let mut codes = Vec::new();

@@ -1017,3 +1017,33 @@ fn an_online_dossier_appears_live_on_the_counter_and_the_book_not_on_the_board()
         );
     }
 }
+
+#[test]
+fn a_fifty_megabyte_reply_is_read_in_part_and_retried() {
+    let p = Province::start();
+    let app = connected(&p);
+    let admin = app.login("admin");
+    let officer = app.login("canbo1");
+    p.faults(json!({"huge_reply": 1}));
+    let code = receive(&app, &officer, "1.004873")["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    until("the huge reply seen", || {
+        status(&app, &admin)["last_error"].is_string()
+    });
+    let s = status(&app, &admin);
+    assert_eq!(
+        (s["pending"].as_u64(), s["acked"].as_u64()),
+        (Some(1), Some(0)),
+        "{s}"
+    );
+    let why = s["last_error"].as_str().unwrap();
+    assert!(
+        why.contains("không phải JSON") && why.chars().count() < 300,
+        "a short reason: {why}"
+    );
+    app.post("/api/v1/sync/retry-now", &admin, json!({}));
+    until("sent", || status(&app, &admin)["pending"] == 0);
+    assert!(p.state()["dossiers"].get(&code).is_some());
+}
