@@ -268,6 +268,7 @@
     $("pv-lanes").value = p.lanes;
     $("pv-as9").checked = p.coercions.waiting_as_resolved;
     $("pv-caps").checked = p.coercions.caps;
+    $("pv-datefmt").value = p.coercions.date_format || "";
     const adv = {};
     ADVANCED.forEach((k) => { adv[k] = p[k]; });
     $("pv-advanced").value = JSON.stringify(adv, null, 2);
@@ -282,7 +283,7 @@
     const settings = Object.assign({}, profile ? profile.settings : {}, adv, {
       base_url: $("pv-url").value.trim(), auth: $("pv-auth").value, username: $("pv-user").value.trim(),
       unit_header: $("pv-unit-header").value.trim(), lanes: Number($("pv-lanes").value) || 1,
-      coercions: { waiting_as_resolved: $("pv-as9").checked, caps: $("pv-caps").checked },
+      coercions: { waiting_as_resolved: $("pv-as9").checked, caps: $("pv-caps").checked, date_format: $("pv-datefmt").value.trim() },
     });
     const body = { settings };
     if ($("pv-secret").value !== "") body.secret = $("pv-secret").value;

@@ -69,7 +69,13 @@ pub struct Coercions {
     /// Length caps: `TrichYeuHoSo` 1000 (empty → "Dinhkem"), `NguoiXuLy` 50 (empty →
     /// "Chuyên viên"), `TenTepDinhKem` 4000.
     pub caps: bool,
+    /// Dates written another way than `yyyyMMddHHmmss` (a chrono format, e.g.
+    /// `%d/%m/%Y %H:%M:%S`), still in Vietnam time; empty = the reference format.
+    pub date_format: String,
 }
+
+/// The reference profile's date format (`yyyyMMddHHmmss`).
+pub const REFERENCE_DATE: &str = "%Y%m%d%H%M%S";
 
 /// One province's profile.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -152,6 +158,13 @@ impl ProfileSettings {
         if self.lanes == 0 || self.lanes > MAX_LANES {
             bad.push(format!("Số hồ sơ gửi cùng lúc: từ 1 đến {MAX_LANES}"));
         }
+        let fmt = self.coercions.date_format.trim();
+        if !fmt.is_empty()
+            && chrono::format::StrftimeItems::new(fmt)
+                .any(|i| matches!(i, chrono::format::Item::Error))
+        {
+            bad.push(format!("Định dạng ngày «{fmt}» không hợp lệ"));
+        }
         if !(5..=300).contains(&self.timeout_secs) {
             bad.push("Thời gian chờ trả lời: từ 5 đến 300 giây".into());
         }
@@ -176,6 +189,29 @@ impl ProfileSettings {
             as9(&mut hoso.trang_thai_ho_so);
             for q in steps.iter_mut() {
                 as9(&mut q.trang_thai);
+            }
+        }
+        let fmt = self.coercions.date_format.trim();
+        if !fmt.is_empty() && fmt != REFERENCE_DATE {
+            let redate = |s: &mut String| {
+                if let Ok(t) = chrono::NaiveDateTime::parse_from_str(s, REFERENCE_DATE) {
+                    *s = t.format(fmt).to_string();
+                }
+            };
+            for d in [
+                &mut hoso.ngay_nop_ho_so,
+                &mut hoso.ngay_tiep_nhan,
+                &mut hoso.ngay_hen_tra,
+                &mut hoso.ngay_tra,
+                &mut hoso.ngay_ket_thuc_xu_ly,
+                &mut hoso.ngay_tu_choi,
+            ] {
+                redate(d);
+            }
+            for q in steps.iter_mut() {
+                redate(&mut q.thoi_diem_xu_ly);
+                redate(&mut q.ngay_bat_dau);
+                redate(&mut q.ngay_ket_thuc_theo_quy_dinh);
             }
         }
         if self.coercions.caps {
@@ -208,7 +244,7 @@ mod tests {
             "MaHoSo": "H40.14-260305-0001", "MaTTHC": "1.004873", "TenTTHC": "", "MaLinhVuc": "",
             "TenLinhVuc": "", "KenhThucHien": "1", "ChuHoSo": "", "LoaiDoiTuong": "1",
             "SoGiayToChuHoSo": "", "DinhDanhCHS": [], "Email": "", "SoDienThoai": "",
-            "TrichYeuHoSo": "", "NgayNopHoSo": "", "NgayTiepNhan": "", "NgayHenTra": "",
+            "TrichYeuHoSo": "", "NgayNopHoSo": "", "NgayTiepNhan": "", "NgayHenTra": "20260309170000",
             "TrangThaiHoSo": "5", "NgayTra": "", "NgayKetThucXuLy": "", "NgayTuChoi": "",
             "DonViXuLy": "", "TaiLieuNop": [], "HoSoCoThanhPhanSoHoa": "0"
         }))
@@ -239,6 +275,7 @@ mod tests {
             coercions: Coercions {
                 waiting_as_resolved: true,
                 caps: true,
+                date_format: "%d/%m/%Y %H:%M:%S".into(),
             },
             code_map: vec![("1.004873".into(), "2.000123.000.00.00.H40".into())],
             ..Default::default()
@@ -253,6 +290,8 @@ mod tests {
             50,
             "50 letters, not bytes"
         );
+        assert_eq!(h.ngay_hen_tra, "09/03/2026 17:00:00");
+        assert_eq!(h.ngay_tra, "", "an empty date stays empty");
     }
 
     #[test]
@@ -261,6 +300,10 @@ mod tests {
             base_url: "tinh.gov.vn/api".into(),
             auth: AuthKind::Login,
             lanes: 0,
+            coercions: Coercions {
+                date_format: "%Q".into(),
+                ..Default::default()
+            },
             paths: Paths {
                 add: "HoSo/ThemMoi".into(),
                 ..Default::default()
@@ -268,7 +311,7 @@ mod tests {
             ..Default::default()
         };
         let bad = p.check().unwrap_err();
-        assert_eq!(bad.len(), 4, "{bad:?}");
+        assert_eq!(bad.len(), 5, "{bad:?}");
     }
 
     #[test]

@@ -923,7 +923,7 @@ fn a_book_import_is_synced_unless_it_says_the_old_system_sent_it() {
 }
 
 #[test]
-fn reconciliation_finds_what_the_province_lost_and_sends_it_again() {
+fn reconciliation_finds_what_the_province_lost_or_holds_stale_and_sends_it_again() {
     let p = Province::start();
     let app = connected(&p);
     let admin = app.login("admin");
@@ -961,6 +961,25 @@ fn reconciliation_finds_what_the_province_lost_and_sends_it_again() {
         "{r}"
     );
     assert_eq!(status(&app, &admin)["reconciled"]["checked"], 3);
+    // A delivery reordered on the way: an older snapshot of a dossier lands after the
+    // newer one (here replayed straight at the province). Reconciliation sees the
+    // difference and the dossier goes again whole.
+    let mut stale = p.state()["dossiers"][&codes[1]].clone();
+    stale["TrangThaiHoSo"] = "1".into();
+    ureq::post(&format!("{}/HoSo/CapNhat", p.base))
+        .set("Authorization", &format!("Bearer {TOKEN}"))
+        .send_json(json!([stale]))
+        .unwrap();
+    let (_, r) = app.post("/api/v1/sync/reconcile", &admin, json!({}));
+    assert_eq!(r["differing"], 1, "{r}");
+    until("healed", || status(&app, &admin)["pending"] == 0);
+    assert_eq!(p.state()["dossiers"][&codes[1]]["TrangThaiHoSo"], "2");
+    let (_, r) = app.post("/api/v1/sync/reconcile", &admin, json!({}));
+    assert_eq!(
+        (r["missing"].as_u64(), r["differing"].as_u64()),
+        (Some(0), Some(0)),
+        "{r}"
+    );
     // An officer may not start it.
     let (s, _) = app.post("/api/v1/sync/reconcile", &officer, json!({}));
     assert_eq!(s, 403);
