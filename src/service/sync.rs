@@ -287,6 +287,19 @@ impl Services {
                 Err(e) => out.error = Some(e),
             }
         }
+        // Inbox dossiers whose procedure the catalogue has gained since: routed now.
+        let cat = self.catalogue()?;
+        for row in self.online_inbox()? {
+            let raw: serde_json::Value = serde_json::from_str(&row.raw).unwrap_or_default();
+            let code = raw["MaTTHC"].as_str().unwrap_or("").trim().to_string();
+            if cat.get(&code).is_some()
+                && self
+                    .assign_online(&Actor::system(), &row.national_code, &code)
+                    .is_ok()
+            {
+                out.stored += 1;
+            }
+        }
         Ok(out)
     }
 

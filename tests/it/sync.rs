@@ -387,6 +387,8 @@ fn online_dossiers_come_down_once_and_the_unroutable_one_waits_in_the_inbox() {
     );
     // The sync sends it back under its national code: the province still has one dossier
     // for it, not a second under the local code.
+    let in_inbox = app.running().services.online_inbox().unwrap();
+    assert_eq!(in_inbox.len(), 1);
     until("synced", || status(&app, &admin)["pending"] == 0);
     let st = p.state();
     assert!(st["dossiers"].get(&code).is_none(), "{st}");
@@ -1065,4 +1067,38 @@ fn a_fifty_megabyte_reply_is_read_in_part_and_retried() {
     app.post("/api/v1/sync/retry-now", &admin, json!({}));
     until("sent", || status(&app, &admin)["pending"] == 0);
     assert!(p.state()["dossiers"].get(&code).is_some());
+}
+
+#[test]
+fn an_inbox_dossier_is_routed_by_itself_once_the_catalogue_has_its_procedure() {
+    let p = Province::start();
+    let app = connected(&p);
+    let admin = app.login("admin");
+    let officer = app.login("canbo1");
+    ureq::post(&format!("{}/_sim/online", p.base))
+        .send_json(online_hoso(
+            "000.00.00.H40-260304-0041",
+            "1.777777",
+            "Mai Văn Lộc",
+        ))
+        .unwrap();
+    app.post("/api/v1/sync/pull", &officer, json!({}));
+    assert_eq!(app.running().services.online_inbox().unwrap().len(), 1);
+    // The admin adds the procedure to the catalogue (a copy of one it has, new code).
+    let (_, cat) = app.call("GET", "/api/v1/procedures", None, None);
+    let mut procs = cat["procedures"].as_array().unwrap().clone();
+    let mut extra = procs[0].clone();
+    extra["code"] = "1.777777".into();
+    extra["name"] = "Thủ tục tỉnh mới giao".into();
+    procs.push(extra);
+    let (s, r) = app.call(
+        "PUT",
+        "/api/v1/procedures",
+        Some(&admin),
+        Some(json!({"procedures": procs})),
+    );
+    assert_eq!(s, 200, "{r}");
+    let (_, pulled) = app.post("/api/v1/sync/pull", &officer, json!({}));
+    assert_eq!(pulled["stored"], 1, "{pulled}");
+    assert!(app.running().services.online_inbox().unwrap().is_empty());
 }
