@@ -9,6 +9,7 @@ pub mod catalogue;
 pub mod center;
 pub mod citizen;
 pub mod dossier;
+pub mod ecopy;
 pub mod printing;
 pub mod queue;
 pub mod rating;
