@@ -12,6 +12,7 @@ pub mod events;
 pub mod province;
 pub mod render;
 pub mod service;
+pub mod sign;
 pub mod store;
 pub mod tls;
 pub mod update;

@@ -2,7 +2,7 @@
 //! source file under `src/` and fails on a `crate::…` path that points the wrong way, so
 //! a forbidden import is caught the moment it is written, with the file and line.
 //!
-//!   web → service → {store, devices, render, update} → domain
+//!   web → service → {store, devices, render, update, province, sign} → domain
 //!
 //! `app.rs` wires everything; `cli/` and `bench/` are binary-side and use the library as a
 //! client (`motcua::…`), so they are not checked here.
@@ -25,13 +25,15 @@ fn allowed() -> BTreeMap<&'static str, &'static [&'static str]> {
         ("update", &["domain", "datadir"][..]),
         // The provincial system's connector and its simulated twin.
         ("province", &["domain"][..]),
+        // Signing and verifying PDFs (its tests build PDFs with render/).
+        ("sign", &["domain", "render"][..]),
         // The only module that knows redb.
         ("store", &["domain", "events", "datadir"][..]),
         (
             "service",
             &[
                 "domain", "events", "store", "devices", "render", "update", "clock", "config",
-                "datadir", "province",
+                "datadir", "province", "sign",
             ][..],
         ),
         // HTTP speaks to the service layer only (and shapes domain types and events).

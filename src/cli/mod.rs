@@ -5,6 +5,7 @@ mod data;
 mod devices;
 mod release;
 mod serve;
+mod sign;
 mod update;
 mod user;
 
@@ -47,6 +48,11 @@ pub enum Cmd {
     User {
         #[command(subcommand)]
         cmd: UserCmd,
+    },
+    /// Signed PDFs: verify one, or make the demo PKI's samples for other verifiers.
+    Sign {
+        #[command(subcommand)]
+        cmd: SignCmd,
     },
     /// Recompute the report aggregates from the dossier records (stop the service first,
     /// the admin page's conventions save also rebuilds). Prints whether the rebuilt sums equal the ones kept live.
@@ -229,6 +235,21 @@ pub enum SimCmd {
 }
 
 #[derive(Subcommand)]
+pub enum SignCmd {
+    /// Every signature's verdict (Hợp lệ / Không hợp lệ / Không xác định) against the
+    /// pinned roots given; exit 1 unless all are valid.
+    Verify {
+        file: PathBuf,
+        /// A trusted root certificate (PEM or DER); repeat for several.
+        #[arg(long = "root")]
+        roots: Vec<PathBuf>,
+    },
+    /// Into DIR: the demo PKI's root and a result signed by an official, then by the
+    /// organisation (test files for pyHanko, pdfsig, qpdf; never for real use).
+    Demo { out: PathBuf },
+}
+
+#[derive(Subcommand)]
 pub enum UserCmd {
     /// Create an account; the password is read from standard input.
     Add {
@@ -321,6 +342,12 @@ pub fn run() -> anyhow::Result<()> {
                 },
         } => data::import_dossiers(&file, &data, already_synced),
         Cmd::Reindex { data } => data::reindex(&data),
+        Cmd::Sign {
+            cmd: SignCmd::Verify { file, roots },
+        } => sign::verify(&file, &roots),
+        Cmd::Sign {
+            cmd: SignCmd::Demo { out },
+        } => sign::demo(&out),
         Cmd::Backup { data, out } => data::backup(&data, &out),
         Cmd::Restore { data, file } => data::restore(&data, &file),
     }

@@ -1,0 +1,109 @@
+//! `motcua sign …`: verify a signed PDF from a shell, and make the demo PKI's signed
+//! samples that CI hands to the independent verifiers (pyHanko, pdfsig, qpdf).
+
+use std::path::Path;
+
+use anyhow::Context;
+
+/// Prints each signature's verdict; exit 1 unless all are *Hợp lệ*.
+pub fn verify(file: &Path, roots: &[std::path::PathBuf]) -> anyhow::Result<()> {
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let mut pinned = Vec::new();
+    for r in roots {
+        let b = std::fs::read(r).with_context(|| format!("cannot read {}", r.display()))?;
+        pinned.push(pem_or_der(&b)?);
+    }
+    let reports =
+        motcua::sign::verify::verify_pdf(&bytes, &pinned).map_err(|e| anyhow::anyhow!(e))?;
+    let mut all = true;
+    for (i, r) in reports.iter().enumerate() {
+        println!(
+            "Chữ ký {}: {} — {} ({}), lúc {}; {}; SHA-256 chứng thư {}",
+            i + 1,
+            r.verdict.label(),
+            r.signer,
+            r.organisation,
+            r.time,
+            r.reason,
+            r.fingerprint
+        );
+        all &= r.verdict == motcua::sign::verify::Verdict::Valid;
+    }
+    if !all {
+        std::process::exit(1);
+    }
+    Ok(())
+}
+
+fn pem_or_der(b: &[u8]) -> anyhow::Result<Vec<u8>> {
+    if b.starts_with(b"-----BEGIN") {
+        let text = std::str::from_utf8(b)?;
+        let body: String = text.lines().filter(|l| !l.starts_with("-----")).collect();
+        use base64::Engine;
+        Ok(base64::engine::general_purpose::STANDARD.decode(body.trim())?)
+    } else {
+        Ok(b.to_vec())
+    }
+}
+
+fn pem(der: &[u8]) -> String {
+    use base64::Engine;
+    let b = base64::engine::general_purpose::STANDARD.encode(der);
+    let lines: Vec<&str> = b
+        .as_bytes()
+        .chunks(64)
+        .map(|c| std::str::from_utf8(c).unwrap_or(""))
+        .collect();
+    format!(
+        "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
+        lines.join("\n")
+    )
+}
+
+/// Into `out`: root.pem, the demo PKI's signers' certificates, a 2-page result signed by
+/// an official (`signed-1.pdf`) and then by the organisation (`signed-2.pdf`).
+pub fn demo(out: &Path) -> anyhow::Result<()> {
+    use motcua::sign::{pdf::SigInfo, sign_pdf, DemoPki};
+    std::fs::create_dir_all(out)?;
+    let now = chrono::Utc::now();
+    let pki = DemoPki::new("xã Tân Phú", &["Nguyễn Văn An", "Trần Thị Bình"], now)
+        .map_err(|e| anyhow::anyhow!(e))?;
+    std::fs::write(out.join("root.pem"), pem(&pki.root_der))?;
+    let settings = motcua::devices::scanner::ScanSettings::a4(
+        motcua::devices::scanner::InputSource::Platen,
+        motcua::devices::scanner::ColorMode::Gray,
+        75,
+    );
+    let page = motcua::devices::scanner::sim::render_page(&settings, 1, 1)?;
+    let original = motcua::render::pdf::pdf_from_jpegs(&[&page, &page], "Kết quả giải quyết")?;
+    std::fs::write(out.join("original.pdf"), &original)?;
+    let one = sign_pdf(
+        &original,
+        &pki.signer(1).map_err(|e| anyhow::anyhow!(e))?,
+        &SigInfo {
+            field: "ChuKyLanhDao",
+            name: "Nguyễn Văn An",
+            reason: "Ký kết quả giải quyết",
+            at: now,
+        },
+    )
+    .map_err(|e| anyhow::anyhow!(e))?;
+    std::fs::write(out.join("signed-1.pdf"), &one)?;
+    let two = sign_pdf(
+        &one,
+        &pki.signer(0).map_err(|e| anyhow::anyhow!(e))?,
+        &SigInfo {
+            field: "ChuKyCoQuan",
+            name: "UBND xã Tân Phú",
+            reason: "Ký số của cơ quan",
+            at: now,
+        },
+    )
+    .map_err(|e| anyhow::anyhow!(e))?;
+    std::fs::write(out.join("signed-2.pdf"), &two)?;
+    println!(
+        "{}: root.pem, original.pdf, signed-1.pdf (official), signed-2.pdf (+ organisation)",
+        out.display()
+    );
+    Ok(())
+}

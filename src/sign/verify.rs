@@ -1,0 +1,525 @@
+//! Verifying signed PDFs: every signature's byte range and digest, its CMS signature, the
+//! certificate path to a pinned root, validity at the signing time, and any change made
+//! after it (a later revision may only add signatures: their fields and widgets, the form
+//! and the page's annotations naming them). Verdicts in Vietnamese: *Hợp lệ / Không hợp
+//! lệ / Không xác định*, each with its reason.
+
+use cms::content_info::ContentInfo;
+use cms::signed_data::SignedData;
+use const_oid::db::{rfc5911, rfc5912};
+use der::{Decode, Encode};
+use lopdf::{Document, Object};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use x509_cert::Certificate;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Verdict {
+    #[serde(rename = "hop_le")]
+    Valid,
+    #[serde(rename = "khong_hop_le")]
+    Invalid,
+    #[serde(rename = "khong_xac_dinh")]
+    Unknown,
+}
+
+impl Verdict {
+    pub fn label(self) -> &'static str {
+        match self {
+            Verdict::Valid => "Hợp lệ",
+            Verdict::Invalid => "Không hợp lệ",
+            Verdict::Unknown => "Không xác định",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SignatureReport {
+    pub verdict: Verdict,
+    /// The signer's name (certificate CN) and organisation (O).
+    pub signer: String,
+    pub organisation: String,
+    /// `/M` as written.
+    pub time: String,
+    /// SHA-256 of the signer's certificate, hex (shown as the fingerprint).
+    pub fingerprint: String,
+    /// Why, in Vietnamese.
+    pub reason: String,
+}
+
+fn total_der_len(b: &[u8]) -> Option<usize> {
+    if b.len() < 2 || b[0] != 0x30 {
+        return None;
+    }
+    let (len, head) = match b[1] {
+        l if l < 0x80 => (l as usize, 2),
+        0x81 => (*b.get(2)? as usize, 3),
+        0x82 => (((*b.get(2)? as usize) << 8) | *b.get(3)? as usize, 4),
+        0x83 => (
+            ((*b.get(2)? as usize) << 16) | ((*b.get(3)? as usize) << 8) | *b.get(4)? as usize,
+            5,
+        ),
+        _ => return None,
+    };
+    Some(head + len).filter(|n| *n <= b.len())
+}
+
+fn numbers(s: &[u8]) -> Vec<usize> {
+    std::str::from_utf8(s)
+        .unwrap_or("")
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|t| !t.is_empty())
+        .filter_map(|t| t.parse().ok())
+        .collect()
+}
+
+fn name_part(name: &x509_cert::name::Name, oid: const_oid::ObjectIdentifier) -> String {
+    for rdn in name.0.iter() {
+        for atv in rdn.0.iter() {
+            if atv.oid == oid {
+                if let Ok(s) = atv.value.decode_as::<der::asn1::Utf8StringRef>() {
+                    return s.as_str().to_string();
+                }
+                if let Ok(s) = atv.value.decode_as::<der::asn1::PrintableStringRef>() {
+                    return s.as_str().to_string();
+                }
+            }
+        }
+    }
+    String::new()
+}
+
+fn verify_with(
+    spki: &spki::SubjectPublicKeyInfoOwned,
+    sig_oid: const_oid::ObjectIdentifier,
+    msg: &[u8],
+    sig: &[u8],
+) -> bool {
+    let alg: &dyn ring::signature::VerificationAlgorithm = if sig_oid == rfc5912::ECDSA_WITH_SHA_256
+    {
+        &ring::signature::ECDSA_P256_SHA256_ASN1
+    } else if sig_oid == rfc5912::SHA_256_WITH_RSA_ENCRYPTION || sig_oid == rfc5912::RSA_ENCRYPTION
+    {
+        &ring::signature::RSA_PKCS1_2048_8192_SHA256
+    } else {
+        return false;
+    };
+    let key = spki.subject_public_key.raw_bytes();
+    ring::signature::UnparsedPublicKey::new(alg, key)
+        .verify(msg, sig)
+        .is_ok()
+}
+
+/// The PDF's signatures, oldest first, each judged against the pinned `roots` (DER).
+pub fn verify_pdf(bytes: &[u8], roots: &[Vec<u8>]) -> Result<Vec<SignatureReport>, String> {
+    if !bytes.starts_with(b"%PDF-") {
+        return Err("Tệp không phải PDF".into());
+    }
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(p) = bytes[from..].windows(11).position(|w| w == b"/ByteRange ") {
+        let at = from + p;
+        from = at + 11;
+        let end = match bytes[at..].iter().position(|&c| c == b']') {
+            Some(e) => at + e,
+            None => continue,
+        };
+        let r = numbers(&bytes[at + 11..end]);
+        out.push(one(bytes, &r, roots));
+    }
+    if out.is_empty() {
+        return Err("Tệp PDF không có chữ ký số nào".into());
+    }
+    Ok(out)
+}
+
+fn bad(verdict: Verdict, reason: &str) -> SignatureReport {
+    SignatureReport {
+        verdict,
+        signer: String::new(),
+        organisation: String::new(),
+        time: String::new(),
+        fingerprint: String::new(),
+        reason: reason.into(),
+    }
+}
+
+fn one(bytes: &[u8], r: &[usize], roots: &[Vec<u8>]) -> SignatureReport {
+    let [z, a, b, n] = match r {
+        [z, a, b, n] => [*z, *a, *b, *n],
+        _ => return bad(Verdict::Invalid, "ByteRange không đủ bốn số"),
+    };
+    if z != 0 || a >= b || b.checked_add(n).is_none_or(|e| e > bytes.len()) || b < 2 {
+        return bad(Verdict::Invalid, "ByteRange sai (không khớp với tệp)");
+    }
+    if bytes[a] != b'<'
+        || bytes[b - 1] != b'>'
+        || !bytes[a + 1..b - 1].iter().all(u8::is_ascii_hexdigit)
+    {
+        return bad(
+            Verdict::Invalid,
+            "ByteRange không bao đúng phần chữ ký (có thể đã bị sửa)",
+        );
+    }
+    let der = match hex::decode(&bytes[a + 1..b - 1]) {
+        Ok(d) => d,
+        Err(_) => return bad(Verdict::Invalid, "phần chữ ký không phải mã hex"),
+    };
+    let Some(len) = total_der_len(&der) else {
+        return bad(Verdict::Unknown, "không đọc được khối chữ ký (CMS)");
+    };
+    let Ok(ci) = ContentInfo::from_der(&der[..len]) else {
+        return bad(Verdict::Unknown, "không đọc được khối chữ ký (CMS)");
+    };
+    let Ok(sd) = ci.content.decode_as::<SignedData>() else {
+        return bad(Verdict::Unknown, "khối chữ ký không phải SignedData");
+    };
+    let Some(si) = sd.signer_infos.0.iter().next() else {
+        return bad(Verdict::Invalid, "khối chữ ký không có người ký");
+    };
+    let certs: Vec<Certificate> = sd
+        .certificates
+        .iter()
+        .flat_map(|s| s.0.iter())
+        .filter_map(|c| match c {
+            cms::cert::CertificateChoices::Certificate(c) => Some(c.clone()),
+            _ => None,
+        })
+        .collect();
+    let cms::signed_data::SignerIdentifier::IssuerAndSerialNumber(ias) = &si.sid else {
+        return bad(
+            Verdict::Unknown,
+            "không xác định được chứng thư của người ký",
+        );
+    };
+    let Some(leaf) = certs.iter().find(|c| {
+        c.tbs_certificate.issuer == ias.issuer
+            && c.tbs_certificate.serial_number == ias.serial_number
+    }) else {
+        return bad(
+            Verdict::Unknown,
+            "khối chữ ký không kèm chứng thư của người ký",
+        );
+    };
+    let leaf_der = leaf.to_der().unwrap_or_default();
+    let subject = &leaf.tbs_certificate.subject;
+    let mut rep = SignatureReport {
+        verdict: Verdict::Invalid,
+        signer: name_part(subject, const_oid::db::rfc4519::CN),
+        organisation: name_part(subject, const_oid::db::rfc4519::O),
+        time: m_of(bytes, a),
+        fingerprint: hex::encode(Sha256::digest(&leaf_der)),
+        reason: String::new(),
+    };
+    // The digest of the signed bytes.
+    let mut h = Sha256::new();
+    h.update(&bytes[..a]);
+    h.update(&bytes[b..b + n]);
+    let digest = h.finalize();
+    let Some(attrs) = &si.signed_attrs else {
+        rep.reason = "chữ ký không có thuộc tính ký (không phải PAdES)".into();
+        return rep;
+    };
+    let md = attrs
+        .iter()
+        .find(|at| at.oid == rfc5911::ID_MESSAGE_DIGEST)
+        .and_then(|at| at.values.iter().next())
+        .and_then(|v| v.decode_as::<der::asn1::OctetString>().ok());
+    if md.as_ref().map(|o| o.as_bytes()) != Some(digest.as_slice()) {
+        rep.reason = "nội dung đã bị thay đổi sau khi ký (mã băm không khớp)".into();
+        return rep;
+    }
+    let tbs = attrs.to_der().unwrap_or_default();
+    if !verify_with(
+        &leaf.tbs_certificate.subject_public_key_info,
+        si.signature_algorithm.oid,
+        &tbs,
+        si.signature.as_bytes(),
+    ) {
+        rep.reason = "chữ ký không khớp với chứng thư của người ký".into();
+        return rep;
+    }
+    // The path to a pinned root, checking each certificate's signature.
+    let pool: Vec<Certificate> = certs
+        .iter()
+        .cloned()
+        .chain(roots.iter().filter_map(|r| Certificate::from_der(r).ok()))
+        .collect();
+    let mut cur = leaf.clone();
+    let mut trusted = false;
+    for _ in 0..6 {
+        let cur_der = cur.to_der().unwrap_or_default();
+        if roots.iter().any(|r| *r == cur_der) {
+            trusted = true;
+            break;
+        }
+        let Some(issuer) = pool.iter().find(|c| {
+            c.tbs_certificate.subject == cur.tbs_certificate.issuer
+                && verify_with(
+                    &c.tbs_certificate.subject_public_key_info,
+                    cur.signature_algorithm.oid,
+                    &cur.tbs_certificate.to_der().unwrap_or_default(),
+                    cur.signature.raw_bytes(),
+                )
+        }) else {
+            break;
+        };
+        if issuer.to_der().ok() == Some(cur_der)
+            && !roots
+                .iter()
+                .any(|r| Some(r) == issuer.to_der().ok().as_ref())
+        {
+            break; // self-signed and not pinned
+        }
+        cur = issuer.clone();
+    }
+    if !trusted {
+        rep.verdict = Verdict::Unknown;
+        rep.reason =
+            "chữ ký đúng nhưng chứng thư không thuộc tổ chức chứng thực tin cậy đã ghim".into();
+        return rep;
+    }
+    if let Some(t) = signing_time(&rep.time) {
+        let v = &leaf.tbs_certificate.validity;
+        let (nb, na) = (
+            v.not_before.to_unix_duration().as_secs() as i64,
+            v.not_after.to_unix_duration().as_secs() as i64,
+        );
+        if t < nb || t > na {
+            rep.reason = "chứng thư của người ký hết hạn hoặc chưa có hiệu lực vào lúc ký".into();
+            return rep;
+        }
+    }
+    // Anything after the signed revision may only add signatures.
+    let end = b + n;
+    if end < bytes.len() {
+        if let Err(why) = only_signatures_added(&bytes[..end], bytes) {
+            rep.reason = format!("sửa đổi sau khi ký: {why}");
+            return rep;
+        }
+    }
+    rep.verdict = Verdict::Valid;
+    rep.reason = if end < bytes.len() {
+        "chữ ký đúng, chứng thư tin cậy; sau đó chỉ thêm chữ ký khác".into()
+    } else {
+        "chữ ký đúng, chứng thư tin cậy, tệp không thay đổi sau khi ký".into()
+    };
+    rep
+}
+
+/// `/M (D:…)` of the signature dictionary holding `/Contents` at `a`.
+fn m_of(bytes: &[u8], a: usize) -> String {
+    let tail = &bytes[a..bytes.len().min(a + 40_000)];
+    tail.windows(4)
+        .position(|w| w == b"/M (")
+        .and_then(|p| {
+            let s = &tail[p + 4..];
+            s.iter()
+                .position(|&c| c == b')')
+                .map(|e| String::from_utf8_lossy(&s[..e]).to_string())
+        })
+        .unwrap_or_default()
+}
+
+/// `D:20260305083000+07'00'` → unix seconds.
+fn signing_time(m: &str) -> Option<i64> {
+    let s = m.strip_prefix("D:")?;
+    let t = chrono::NaiveDateTime::parse_from_str(s.get(..14)?, "%Y%m%d%H%M%S").ok()?;
+    let off = match s.get(14..15) {
+        Some("+") | Some("-") => {
+            let h: i64 = s.get(15..17)?.parse().ok()?;
+            let m: i64 = s.get(18..20).and_then(|x| x.parse().ok()).unwrap_or(0);
+            let sign = if &s[14..15] == "-" { -1 } else { 1 };
+            sign * (h * 3600 + m * 60)
+        }
+        _ => 0,
+    };
+    Some(t.and_utc().timestamp() - off)
+}
+
+/// Compares the signed revision with the whole file: new objects may only be signatures,
+/// widgets and cross-reference streams; changed ones only the catalog (its form) and
+/// pages (their annotations) and the form itself.
+fn only_signatures_added(signed: &[u8], whole: &[u8]) -> Result<(), String> {
+    let before = Document::load_mem(signed).map_err(|_| "không đọc được bản đã ký".to_string())?;
+    let after = Document::load_mem(whole).map_err(|_| "không đọc được bản hiện tại".to_string())?;
+    let without = |o: &Object, keys: &[&[u8]]| -> Object {
+        match o {
+            Object::Dictionary(d) => {
+                let mut d = d.clone();
+                for k in keys {
+                    d.remove(k);
+                }
+                Object::Dictionary(d)
+            }
+            other => other.clone(),
+        }
+    };
+    for (id, obj) in after.objects.iter() {
+        match before.objects.get(id) {
+            None => {
+                let ok = match obj {
+                    Object::Dictionary(d) => {
+                        matches!(d.get(b"Type"), Ok(Object::Name(n)) if n == b"Sig" || n == b"Annot" || n == b"XRef")
+                            || matches!(d.get(b"Subtype"), Ok(Object::Name(n)) if n == b"Widget" || n == b"Form")
+                            || d.has(b"Fields")
+                    }
+                    Object::Stream(s) => {
+                        matches!(s.dict.get(b"Subtype"), Ok(Object::Name(n)) if n == b"Form")
+                            || matches!(s.dict.get(b"Type"), Ok(Object::Name(n)) if n == b"XRef")
+                    }
+                    _ => false,
+                };
+                if !ok {
+                    return Err(format!("thêm đối tượng {} không phải chữ ký", id.0));
+                }
+            }
+            Some(old) if old != obj => {
+                let keys: &[&[u8]] = &[b"AcroForm", b"Annots", b"Fields", b"SigFlags"];
+                if without(old, keys) != without(obj, keys) {
+                    return Err(format!("đối tượng {} bị thay đổi", id.0));
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sign::{pdf::SigInfo, sign_pdf, DemoPki};
+    use chrono::{TimeZone, Utc};
+
+    /// A two-page PDF as the center makes them (one JPEG a page).
+    fn original() -> Vec<u8> {
+        let mut page = Vec::new();
+        let pixels: Vec<u8> = (0..64 * 64).map(|i| (i % 251) as u8).collect();
+        jpeg_encoder::Encoder::new(&mut page, 80)
+            .encode(&pixels, 64, 64, jpeg_encoder::ColorType::Luma)
+            .unwrap();
+        crate::render::pdf::pdf_from_jpegs(&[&page, &page], "Kết quả").unwrap()
+    }
+
+    fn info(field: &str, name: &str) -> (String, String) {
+        (field.into(), name.into())
+    }
+
+    #[test]
+    fn a_signed_result_verifies_and_a_flipped_byte_or_an_added_page_does_not() {
+        let now = Utc.with_ymd_and_hms(2026, 3, 5, 2, 0, 0).unwrap();
+        let pki = DemoPki::new("xã Tân Phú", &["Nguyễn Văn An", "Trần Thị Bình"], now).unwrap();
+        let pdf = original();
+        let (f, n) = info("ChuKy1", "Nguyễn Văn An");
+        let signed = sign_pdf(
+            &pdf,
+            &pki.signer(1).unwrap(),
+            &SigInfo {
+                field: &f,
+                name: &n,
+                reason: "Ký kết quả giải quyết",
+                at: now,
+            },
+        )
+        .unwrap();
+        assert_eq!(&signed[..pdf.len()], &pdf[..], "appended, never rewritten");
+        let roots = vec![pki.root_der.clone()];
+        let r = verify_pdf(&signed, &roots).unwrap();
+        assert_eq!(r.len(), 1);
+        assert_eq!(r[0].verdict, Verdict::Valid, "{}", r[0].reason);
+        assert_eq!(r[0].signer, "Nguyễn Văn An");
+        assert!(r[0].time.starts_with("D:20260305090000+07'00'"));
+
+        // The organisation signs after: both hold.
+        let (f2, n2) = info("ChuKy2", "UBND xã Tân Phú");
+        let both = sign_pdf(
+            &signed,
+            &pki.signer(0).unwrap(),
+            &SigInfo {
+                field: &f2,
+                name: &n2,
+                reason: "Ký số của cơ quan",
+                at: now,
+            },
+        )
+        .unwrap();
+        let r = verify_pdf(&both, &roots).unwrap();
+        assert_eq!(
+            r.iter().map(|x| x.verdict).collect::<Vec<_>>(),
+            [Verdict::Valid, Verdict::Valid],
+            "{r:?}"
+        );
+
+        // A flipped byte in the signed part.
+        let mut flipped = signed.clone();
+        flipped[200] ^= 0x01;
+        assert_eq!(
+            verify_pdf(&flipped, &roots).unwrap()[0].verdict,
+            Verdict::Invalid
+        );
+
+        // Another root pinned: right signature, unknown signer.
+        let other = DemoPki::new("xã Khác", &[], now).unwrap();
+        assert_eq!(
+            verify_pdf(&signed, &[other.root_der]).unwrap()[0].verdict,
+            Verdict::Unknown
+        );
+
+        // A revision that changes a page after signing.
+        let mut doc = lopdf::Document::load_mem(&signed).unwrap();
+        let (_, page) = doc.get_pages().into_iter().next().unwrap();
+        doc.get_dictionary_mut(page)
+            .unwrap()
+            .set("Rotate", lopdf::Object::Integer(90));
+        let mut inc = signed.clone();
+        let mut body = Vec::new();
+        lopdf::Writer::write_object(&mut body, doc.get_object(page).unwrap()).unwrap();
+        let at = inc.len();
+        inc.extend_from_slice(format!("{} 0 obj\n", page.0).as_bytes());
+        inc.extend_from_slice(&body);
+        inc.extend_from_slice(b"\nendobj\n");
+        let xref = inc.len();
+        let prev = lopdf::Document::load_mem(&signed).unwrap().xref_start;
+        let size = lopdf::Document::load_mem(&signed).unwrap().max_id + 1;
+        let root = doc.trailer.get(b"Root").unwrap().as_reference().unwrap();
+        inc.extend_from_slice(
+            format!(
+                "xref\n{} 1\n{at:010} 00000 n \ntrailer\n<< /Size {size} /Root {} 0 R /Prev {prev} >>\nstartxref\n{xref}\n%%EOF\n",
+                page.0, root.0
+            )
+            .as_bytes(),
+        );
+        let r = verify_pdf(&inc, &roots).unwrap();
+        assert_eq!(r[0].verdict, Verdict::Invalid, "{r:?}");
+        assert!(
+            r[0].reason.contains("sửa đổi sau khi ký"),
+            "{}",
+            r[0].reason
+        );
+    }
+
+    #[test]
+    fn not_a_pdf_or_unsigned_is_said_plainly() {
+        assert!(verify_pdf(b"hello", &[])
+            .unwrap_err()
+            .contains("không phải PDF"));
+        assert!(verify_pdf(&original(), &[])
+            .unwrap_err()
+            .contains("không có chữ ký"));
+        let now = Utc.with_ymd_and_hms(2026, 3, 5, 2, 0, 0).unwrap();
+        let pki = DemoPki::new("xã Tân Phú", &["A"], now).unwrap();
+        let info = SigInfo {
+            field: "S",
+            name: "A",
+            reason: "r",
+            at: now,
+        };
+        assert!(sign_pdf(b"%PDF-1.7\n garbage", &pki.signer(1).unwrap(), &info).is_err());
+        let pdf = original();
+        assert!(
+            sign_pdf(&pdf[..pdf.len() / 2], &pki.signer(1).unwrap(), &info).is_err(),
+            "truncated"
+        );
+    }
+}
