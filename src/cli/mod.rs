@@ -247,6 +247,18 @@ pub enum SignCmd {
     /// Into DIR: the demo PKI's root and a result signed by an official, then by the
     /// organisation (test files for pyHanko, pdfsig, qpdf; never for real use).
     Demo { out: PathBuf },
+    /// Into DIR: a result signed through a PKCS#11 token (a demo key made on it, its
+    /// certificate issued by a demo root): SoftHSM2 in CI. The PIN is read from
+    /// MOTCUA_TOKEN_PIN.
+    TokenDemo {
+        out: PathBuf,
+        #[arg(long)]
+        module: String,
+        #[arg(long)]
+        token: String,
+        #[arg(long, default_value = "motcua-thu")]
+        label: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -348,6 +360,21 @@ pub fn run() -> anyhow::Result<()> {
         Cmd::Sign {
             cmd: SignCmd::Demo { out },
         } => sign::demo(&out),
+        Cmd::Sign {
+            cmd:
+                SignCmd::TokenDemo {
+                    out,
+                    module,
+                    token,
+                    label,
+                },
+        } => sign::token_demo(
+            &module,
+            &token,
+            &std::env::var("MOTCUA_TOKEN_PIN").unwrap_or_default(),
+            &label,
+            &out,
+        ),
         Cmd::Backup { data, out } => data::backup(&data, &out),
         Cmd::Restore { data, file } => data::restore(&data, &file),
     }

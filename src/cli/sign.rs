@@ -107,3 +107,51 @@ pub fn demo(out: &Path) -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+/// Into `out`: root.pem and `signed-token.pdf`, a result signed through a PKCS#11 token
+/// (SoftHSM2 in CI): a P-256 key made on the token (label `label`), its certificate
+/// issued by the demo root and written next to it.
+pub fn token_demo(
+    module: &str,
+    token: &str,
+    pin: &str,
+    label: &str,
+    out: &Path,
+) -> anyhow::Result<()> {
+    use motcua::sign::{pdf::SigInfo, sign_pdf, token, DemoPki};
+    std::fs::create_dir_all(out)?;
+    let now = chrono::Utc::now();
+    let pki = DemoPki::new("xã Tân Phú", &[], now).map_err(|e| anyhow::anyhow!(e))?;
+    std::fs::write(out.join("root.pem"), pem(&pki.root_der))?;
+    let name = "Trần Thị Bình";
+    token::provision(module, token, pin, label, |point| {
+        pki.issue_for_point(name, point, 200)
+    })
+    .map_err(|e| anyhow::anyhow!(e))?;
+    let signer = token::TokenSigner::open(module, token, pin, label, vec![pki.root_der.clone()])
+        .map_err(|e| anyhow::anyhow!(e))?;
+    let settings = motcua::devices::scanner::ScanSettings::a4(
+        motcua::devices::scanner::InputSource::Platen,
+        motcua::devices::scanner::ColorMode::Gray,
+        75,
+    );
+    let page = motcua::devices::scanner::sim::render_page(&settings, 1, 1)?;
+    let original = motcua::render::pdf::pdf_from_jpegs(&[&page, &page], "Kết quả giải quyết")?;
+    let signed = sign_pdf(
+        &original,
+        &signer,
+        &SigInfo {
+            field: "ChuKyToken",
+            name,
+            reason: "Ký kết quả giải quyết",
+            at: now,
+        },
+    )
+    .map_err(|e| anyhow::anyhow!(e))?;
+    std::fs::write(out.join("signed-token.pdf"), &signed)?;
+    println!(
+        "{}: root.pem, signed-token.pdf (signed on token {token}, key {label})",
+        out.display()
+    );
+    Ok(())
+}

@@ -8,6 +8,7 @@
 
 pub mod cms;
 pub mod pdf;
+pub mod token;
 pub mod verify;
 
 use chrono::{DateTime, Utc};
@@ -96,6 +97,21 @@ pub struct DemoPki {
     pub root_der: Vec<u8>,
     /// (display name, PKCS#8 key, certificate), the organisation first.
     pub holders: Vec<(String, Vec<u8>, Vec<u8>)>,
+    commune: String,
+    year: i32,
+    root: (rcgen::Certificate, rcgen::KeyPair),
+}
+
+/// A P-256 public key known only by its point (a key that never leaves its token).
+struct PointKey(Vec<u8>);
+
+impl rcgen::PublicKeyData for PointKey {
+    fn der_bytes(&self) -> &[u8] {
+        &self.0
+    }
+    fn algorithm(&self) -> &rcgen::SignatureAlgorithm {
+        &rcgen::PKCS_ECDSA_P256_SHA256
+    }
 }
 
 impl DemoPki {
@@ -104,6 +120,7 @@ impl DemoPki {
             BasicConstraints, CertificateParams, DistinguishedName, DnType, IsCa, KeyPair,
             KeyUsagePurpose, SerialNumber,
         };
+        let commune = commune.trim();
         let err = |e: rcgen::Error| format!("không tạo được chứng thư thử: {e}");
         let year = chrono::Datelike::year(&crate::domain::time::local(now));
         let root_key = KeyPair::generate().map_err(err)?;
@@ -122,34 +139,62 @@ impl DemoPki {
         root.not_before = rcgen::date_time_ymd(year - 1, 1, 1);
         root.not_after = rcgen::date_time_ymd(year + 10, 12, 31);
         let root_cert = root.self_signed(&root_key).map_err(err)?;
-        let mut holders = Vec::new();
+        let mut pki = DemoPki {
+            root_der: root_cert.der().to_vec(),
+            holders: Vec::new(),
+            commune: commune.to_string(),
+            year,
+            root: (root_cert, root_key),
+        };
         let names: Vec<String> = std::iter::once(format!("UBND {commune}"))
             .chain(officials.iter().map(|s| s.to_string()))
             .collect();
         for (i, name) in names.iter().enumerate() {
             let key = KeyPair::generate().map_err(err)?;
-            let mut p = CertificateParams::default();
-            let mut dn = DistinguishedName::new();
-            dn.push(DnType::CountryName, "VN");
-            dn.push(DnType::OrganizationName, format!("UBND {commune}"));
-            dn.push(DnType::CommonName, name.as_str());
-            p.distinguished_name = dn;
-            p.is_ca = IsCa::ExplicitNoCa;
-            p.key_usages = vec![
-                KeyUsagePurpose::DigitalSignature,
-                KeyUsagePurpose::ContentCommitment,
-            ];
-            p.use_authority_key_identifier_extension = true;
-            p.serial_number = Some(SerialNumber::from(100 + i as u64));
-            p.not_before = rcgen::date_time_ymd(year - 1, 1, 1);
-            p.not_after = rcgen::date_time_ymd(year + 3, 12, 31);
-            let cert = p.signed_by(&key, &root_cert, &root_key).map_err(err)?;
-            holders.push((name.clone(), key.serialize_der(), cert.der().to_vec()));
+            let cert = pki.issue(name, &key, 100 + i as u64)?;
+            pki.holders.push((name.clone(), key.serialize_der(), cert));
         }
-        Ok(DemoPki {
-            root_der: root_cert.der().to_vec(),
-            holders,
-        })
+        Ok(pki)
+    }
+
+    /// A signing certificate for `name`'s key (an official's or the organisation's).
+    fn issue(
+        &self,
+        name: &str,
+        key: &impl rcgen::PublicKeyData,
+        serial: u64,
+    ) -> Result<Vec<u8>, String> {
+        use rcgen::{
+            CertificateParams, DistinguishedName, DnType, IsCa, KeyUsagePurpose, SerialNumber,
+        };
+        let mut p = CertificateParams::default();
+        let mut dn = DistinguishedName::new();
+        dn.push(DnType::CountryName, "VN");
+        dn.push(DnType::OrganizationName, format!("UBND {}", self.commune));
+        dn.push(DnType::CommonName, name);
+        p.distinguished_name = dn;
+        p.is_ca = IsCa::ExplicitNoCa;
+        p.key_usages = vec![
+            KeyUsagePurpose::DigitalSignature,
+            KeyUsagePurpose::ContentCommitment,
+        ];
+        p.use_authority_key_identifier_extension = true;
+        p.serial_number = Some(SerialNumber::from(serial));
+        p.not_before = rcgen::date_time_ymd(self.year - 1, 1, 1);
+        p.not_after = rcgen::date_time_ymd(self.year + 3, 12, 31);
+        p.signed_by(key, &self.root.0, &self.root.1)
+            .map(|c| c.der().to_vec())
+            .map_err(|e| format!("không tạo được chứng thư thử: {e}"))
+    }
+
+    /// A certificate for a P-256 key held on a token (its uncompressed point).
+    pub fn issue_for_point(
+        &self,
+        name: &str,
+        point: &[u8],
+        serial: u64,
+    ) -> Result<Vec<u8>, String> {
+        self.issue(name, &PointKey(point.to_vec()), serial)
     }
 
     /// The signer for holder `i` (0 = the organisation).

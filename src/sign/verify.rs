@@ -314,14 +314,34 @@ fn m_of(bytes: &[u8], a: usize) -> String {
         .position(|w| w == b"/M (")
         .and_then(|p| {
             let s = &tail[p + 4..];
-            s.iter()
-                .position(|&c| c == b')')
-                .map(|e| String::from_utf8_lossy(&s[..e]).to_string())
+            s.iter().position(|&c| c == b')').map(|e| unescape(&s[..e]))
         })
         .unwrap_or_default()
 }
 
-/// `D:20260305083000+07'00'` → unix seconds.
+/// A PDF literal string's octal escapes (`\072` = `:`), as some signers write `/M`.
+fn unescape(s: &[u8]) -> String {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < s.len() {
+        let octal = s
+            .get(i + 1..i + 4)
+            .is_some_and(|o| o.iter().all(|c| (b'0'..=b'7').contains(c)));
+        if s[i] == b'\\' && octal {
+            let v = (s[i + 1] - b'0') as u32 * 64
+                + (s[i + 2] - b'0') as u32 * 8
+                + (s[i + 3] - b'0') as u32;
+            out.push(v as u8);
+            i += 4;
+        } else {
+            out.push(s[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).to_string()
+}
+
+/// `D:20260305083000+07'00'` (or `…Z`) → unix seconds.
 fn signing_time(m: &str) -> Option<i64> {
     let s = m.strip_prefix("D:")?;
     let t = chrono::NaiveDateTime::parse_from_str(s.get(..14)?, "%Y%m%d%H%M%S").ok()?;
@@ -355,19 +375,60 @@ fn only_signatures_added(signed: &[u8], whole: &[u8]) -> Result<(), String> {
             other => other.clone(),
         }
     };
+    // The document information dictionary is metadata (producer, dates): not content.
+    let info = after
+        .trailer
+        .get(b"Info")
+        .ok()
+        .and_then(|o| o.as_reference().ok());
     for (id, obj) in after.objects.iter() {
+        if Some(*id) == info {
+            continue;
+        }
         match before.objects.get(id) {
             None => {
+                let name = |d: &lopdf::Dictionary, k: &[u8]| match d.get(k) {
+                    Ok(Object::Name(n)) => Some(n.clone()),
+                    _ => None,
+                };
                 let ok = match obj {
+                    // A new annotation may only be a signature widget: anything else
+                    // (a text box over the page, say) would change what is read.
                     Object::Dictionary(d) => {
-                        matches!(d.get(b"Type"), Ok(Object::Name(n)) if n == b"Sig" || n == b"Annot" || n == b"XRef")
-                            || matches!(d.get(b"Subtype"), Ok(Object::Name(n)) if n == b"Widget" || n == b"Form")
-                            || d.has(b"Fields")
+                        match (name(d, b"Type").as_deref(), name(d, b"Subtype").as_deref()) {
+                            (_, Some(b"Widget")) => true,
+                            (Some(b"Annot"), _) => false,
+                            (Some(t), _) => matches!(
+                                t,
+                                b"Sig"
+                                    | b"DocTimeStamp"
+                                    | b"XRef"
+                                    | b"DSS"
+                                    | b"VRI"
+                                    | b"Font"
+                                    | b"FontDescriptor"
+                                    | b"Encoding"
+                                    | b"ExtGState"
+                                    | b"DeveloperExtensions"
+                            ),
+                            (None, _) => {
+                                d.has(b"Fields")
+                                    || d.has(b"Certs")
+                                    || d.has(b"OCSPs")
+                                    || d.has(b"CRLs")
+                            }
+                        }
                     }
-                    Object::Stream(s) => {
-                        matches!(s.dict.get(b"Subtype"), Ok(Object::Name(n)) if n == b"Form")
-                            || matches!(s.dict.get(b"Type"), Ok(Object::Name(n)) if n == b"XRef")
-                    }
+                    // Appearances, fonts, validation data, metadata: nothing a page shows
+                    // unless a page or a widget names it (and those are checked).
+                    Object::Stream(s) => !matches!(
+                        (
+                            name(&s.dict, b"Type").as_deref(),
+                            name(&s.dict, b"Subtype").as_deref()
+                        ),
+                        (Some(b"Page"), _) | (Some(b"Annot"), _) | (_, Some(b"Image"))
+                    ),
+                    Object::Array(_) => true,
                     _ => false,
                 };
                 if !ok {
@@ -375,7 +436,21 @@ fn only_signatures_added(signed: &[u8], whole: &[u8]) -> Result<(), String> {
                 }
             }
             Some(old) if old != obj => {
-                let keys: &[&[u8]] = &[b"AcroForm", b"Annots", b"Fields", b"SigFlags"];
+                // The catalog may gain the form, extensions, a version, metadata and
+                // validation data; a page only annotations; the form only fields.
+                let keys: &[&[u8]] = &[
+                    b"AcroForm",
+                    b"Annots",
+                    b"Fields",
+                    b"SigFlags",
+                    b"Extensions",
+                    b"Version",
+                    b"Metadata",
+                    b"DSS",
+                    b"NeedAppearances",
+                    b"DR",
+                    b"DA",
+                ];
                 if without(old, keys) != without(obj, keys) {
                     return Err(format!("đối tượng {} bị thay đổi", id.0));
                 }

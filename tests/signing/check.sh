@@ -12,13 +12,15 @@ TOOLS="${SIGN_TOOLS:-/var/cache/motcua-ci/sign-tools}"
 need=()
 command -v qpdf >/dev/null || need+=(qpdf)
 command -v pdfsig >/dev/null || need+=(poppler-utils)
+command -v softhsm2-util >/dev/null || need+=(softhsm2)
+[ -e /usr/lib/softhsm/libsofthsm2.so ] || need+=(libsofthsm2)
 if [ ${#need[@]} -gt 0 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
-if [ ! -x "$TOOLS/venv/bin/pyhanko" ]; then
+if [ ! -x "$TOOLS/venv/bin/pyhanko" ] || ! "$TOOLS/venv/bin/python" -c 'import pkcs11' 2>/dev/null; then
   python3 -m venv "$TOOLS/venv"
-  "$TOOLS/venv/bin/pip" install -q 'pyhanko-cli==0.6.0' 'pyhanko==0.38.0'
+  "$TOOLS/venv/bin/pip" install -q 'pyhanko-cli==0.6.0' 'pyhanko[pkcs11]==0.38.0'
 fi
 PYHANKO="$TOOLS/venv/bin/pyhanko"
 W="$(mktemp -d)"
@@ -38,8 +40,9 @@ grep -Eq '^ChuKyLanhDao:[0-9a-f]{64}:INTACT:TRUSTED,EXTENDED_WITH_FORM_FILLING,A
 grep -Eq '^ChuKyCoQuan:[0-9a-f]{64}:INTACT:TRUSTED,UNTOUCHED$' <<<"$out"
 
 echo "-- qpdf --check"
-qpdf --check "$W/signed-2.pdf" | tail -1
-qpdf --check "$W/signed-2.pdf" | grep -q "No syntax or stream encoding errors found"
+out=$(qpdf --check "$W/signed-2.pdf")
+tail -1 <<<"$out"
+grep -q "No syntax or stream encoding errors found" <<<"$out"
 
 echo "-- pdfsig (its exit code means nothing: read its text)"
 out=$(pdfsig "$W/signed-2.pdf" 2>&1 || true)
@@ -57,4 +60,28 @@ PY
 if validate "$W/flipped.pdf" >"$W/flipped.txt" 2>&1; then echo "pyHanko accepted a flipped byte" >&2; exit 1; fi
 grep -q "INVALID" "$W/flipped.txt" || { cat "$W/flipped.txt"; exit 1; }
 if "$BIN" sign verify "$W/flipped.pdf" --root "$W/root.pem"; then echo "motcua accepted a flipped byte" >&2; exit 1; fi
+echo "-- through a PKCS#11 token (SoftHSM2): a key made on the token, the file signed there"
+M=/usr/lib/softhsm/libsofthsm2.so
+mkdir -p "$W/tokens"
+printf 'directories.tokendir = %s/tokens\nobjectstore.backend = file\n' "$W" > "$W/softhsm2.conf"
+export SOFTHSM2_CONF="$W/softhsm2.conf"
+softhsm2-util --init-token --free --label motcua-test --so-pin 12345678 --pin 123456 >/dev/null
+MOTCUA_TOKEN_PIN=123456 "$BIN" sign token-demo "$W/token" --module "$M" --token motcua-test
+out=$("$PYHANKO" sign validate --no-revocation-check --trust-replace --trust "$W/token/root.pem" "$W/token/signed-token.pdf")
+echo "$out"
+grep -Eq '^ChuKyToken:[0-9a-f]{64}:INTACT:TRUSTED,UNTOUCHED$' <<<"$out"
+out=$(qpdf --check "$W/token/signed-token.pdf")
+grep -q "No syntax or stream encoding errors found" <<<"$out"
+
+echo "-- a wrong PIN is told plainly (once: the appliance never retries it)"
+if err=$(MOTCUA_TOKEN_PIN=000000 "$BIN" sign token-demo "$W/token2" --module "$M" --token motcua-test 2>&1); then
+  echo "a wrong PIN was accepted" >&2; exit 1
+fi
+grep -q "Sai mã PIN" <<<"$err" || { echo "$err" >&2; exit 1; }
+
+echo "-- cross-check: pyHanko signs on the same token after motcua; motcua accepts both"
+PYHANKO_PKCS11_PIN=123456 "$PYHANKO" sign addsig --field ChuKyPyHanko --use-pades pkcs11 \
+  --lib "$M" --token-label motcua-test --cert-label motcua-thu --raw-mechanism \
+  "$W/token/signed-token.pdf" "$W/token/cross.pdf" >/dev/null
+"$BIN" sign verify "$W/token/cross.pdf" --root "$W/token/root.pem"
 echo "signing check: OK"
