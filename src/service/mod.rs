@@ -16,6 +16,7 @@ pub mod ratings;
 pub mod reconcile;
 pub mod reports;
 pub mod scans;
+pub mod signing;
 pub mod sync;
 pub mod sync_profile;
 pub mod updates;

@@ -99,7 +99,9 @@ pub struct DemoPki {
     pub holders: Vec<(String, Vec<u8>, Vec<u8>)>,
     commune: String,
     year: i32,
-    root: (rcgen::Certificate, rcgen::KeyPair),
+    /// The root's certificate and key while the PKI is being made; `None` once read
+    /// back (its key is not kept: nothing more is issued).
+    root: Option<(rcgen::Certificate, rcgen::KeyPair)>,
 }
 
 /// A P-256 public key known only by its point (a key that never leaves its token).
@@ -144,7 +146,7 @@ impl DemoPki {
             holders: Vec::new(),
             commune: commune.to_string(),
             year,
-            root: (root_cert, root_key),
+            root: Some((root_cert, root_key)),
         };
         let names: Vec<String> = std::iter::once(format!("UBND {commune}"))
             .chain(officials.iter().map(|s| s.to_string()))
@@ -182,7 +184,11 @@ impl DemoPki {
         p.serial_number = Some(SerialNumber::from(serial));
         p.not_before = rcgen::date_time_ymd(self.year - 1, 1, 1);
         p.not_after = rcgen::date_time_ymd(self.year + 3, 12, 31);
-        p.signed_by(key, &self.root.0, &self.root.1)
+        let (root, root_key) = self
+            .root
+            .as_ref()
+            .ok_or("chứng thư gốc thử không còn khóa để cấp thêm")?;
+        p.signed_by(key, root, root_key)
             .map(|c| c.der().to_vec())
             .map_err(|e| format!("không tạo được chứng thư thử: {e}"))
     }
@@ -195,6 +201,17 @@ impl DemoPki {
         serial: u64,
     ) -> Result<Vec<u8>, String> {
         self.issue(name, &PointKey(point.to_vec()), serial)
+    }
+
+    /// A PKI read back from its parts (the root and the holders; no more issuing).
+    pub fn from_parts(root_der: Vec<u8>, holders: Vec<(String, Vec<u8>, Vec<u8>)>) -> DemoPki {
+        DemoPki {
+            root_der,
+            holders,
+            commune: String::new(),
+            year: 0,
+            root: None,
+        }
     }
 
     /// The signer for holder `i` (0 = the organisation).

@@ -99,6 +99,7 @@ routes! {
     GET  "/bao-cao" => pages::report_page, REPORTS;
     POST "/bao-cao/cach-dem" => pages::report_conventions_submit, ADMIN;
     GET  "/ho-so/moi" => pages::new_dossier, STAFF;
+    GET  "/ky-so" => pages::signatures_page, STAFF;
     POST "/ho-so/moi" => pages::new_dossier_submit, STAFF;
     GET  "/ho-so/{code}" => pages::view_dossier, STAFF;
     POST "/ho-so/{code}/thao-tac" => pages::dossier_action_submit, STAFF;
@@ -193,6 +194,7 @@ routes! {
     GET  "/api/v1/dossiers" => api::list_dossiers, STAFF;
     POST "/api/v1/dossiers" => api::create_dossier, STAFF;
     POST "/api/v1/dossiers/import" => api::import_dossiers, ADMIN;
+    POST "/api/v1/signatures/verify" => api::verify_signatures, STAFF;
     GET  "/api/v1/dossiers/{code}" => api::get_dossier, STAFF;
     POST "/api/v1/dossiers/{code}/actions" => api::dossier_action, STAFF;
     GET  "/api/v1/dossiers/{code}/indicators" => api::get_indicators, STAFF;

@@ -13,5 +13,6 @@ mod ratings;
 mod reports;
 mod scanner;
 mod security;
+mod signing;
 mod sync;
 mod updates;

@@ -16,6 +16,7 @@ mod reports;
 mod scans;
 mod sessions;
 mod settings;
+mod signatures;
 mod sync;
 mod updates;
 
@@ -34,5 +35,6 @@ pub use reports::*;
 pub use scans::*;
 pub use sessions::*;
 pub use settings::*;
+pub use signatures::*;
 pub use sync::*;
 pub use updates::*;

@@ -17,6 +17,7 @@ mod pairing;
 mod rating;
 mod reception;
 mod reports;
+mod signatures;
 mod ticket;
 
 pub use admin::*;
@@ -34,6 +35,7 @@ pub use pairing::*;
 pub use rating::*;
 pub use reception::*;
 pub use reports::*;
+pub use signatures::*;
 pub use ticket::*;
 
 use std::collections::HashMap;

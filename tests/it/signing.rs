@@ -1,0 +1,88 @@
+//! Verifying signed PDFs over HTTP: the demo's own PKI pinned, verdicts in Vietnamese.
+
+use motcua::clock::Clock;
+use serde_json::Value;
+
+use crate::helpers::TestApp;
+
+fn a_pdf() -> Vec<u8> {
+    let s = motcua::devices::scanner::ScanSettings::a4(
+        motcua::devices::scanner::InputSource::Platen,
+        motcua::devices::scanner::ColorMode::Gray,
+        75,
+    );
+    let page = motcua::devices::scanner::sim::render_page(&s, 1, 1).unwrap();
+    motcua::render::pdf::pdf_from_jpegs(&[&page], "Kết quả").unwrap()
+}
+
+fn verify(app: &TestApp, token: &str, pdf: &[u8]) -> (u16, Value) {
+    let (s, _, body) = app.bytes(
+        "POST",
+        "/api/v1/signatures/verify",
+        Some(token),
+        Some(pdf),
+        "application/pdf",
+    );
+    (s, serde_json::from_slice(&body).unwrap_or(Value::Null))
+}
+
+#[test]
+fn an_officer_checks_signed_pdfs_against_the_pinned_roots() {
+    let app = TestApp::start();
+    let officer = app.login("canbo1");
+    let services = &app.running().services;
+    let now = app.clock.now();
+    let info = |name: &'static str| motcua::sign::pdf::SigInfo {
+        field: "ChuKy1",
+        name,
+        reason: "Ký kết quả giải quyết",
+        at: now,
+    };
+    let signed = motcua::sign::sign_pdf(
+        &a_pdf(),
+        &services.demo_signer(1).unwrap(),
+        &info("Nguyễn Văn An"),
+    )
+    .unwrap();
+    let (s, r) = verify(&app, &officer, &signed);
+    assert_eq!(s, 200, "{r}");
+    assert_eq!(r[0]["verdict"], "hop_le", "{r}");
+    assert_eq!(r[0]["signer"], "Nguyễn Văn An");
+    assert_eq!(r[0]["organisation"], "UBND xã Tân Phú");
+
+    let mut flipped = signed.clone();
+    flipped[150] ^= 1;
+    let (_, r) = verify(&app, &officer, &flipped);
+    assert_eq!(r[0]["verdict"], "khong_hop_le", "{r}");
+    assert!(r[0]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("thay đổi sau khi ký"));
+
+    // Signed under a root the center never pinned: the signature holds, the signer is unknown.
+    let other = motcua::sign::DemoPki::new("xã Khác", &["Người Lạ"], now).unwrap();
+    let foreign =
+        motcua::sign::sign_pdf(&a_pdf(), &other.signer(1).unwrap(), &info("Người Lạ")).unwrap();
+    let (_, r) = verify(&app, &officer, &foreign);
+    assert_eq!(r[0]["verdict"], "khong_xac_dinh", "{r}");
+
+    // Not a PDF, or one without a signature: said plainly, in Vietnamese.
+    let (s, e) = verify(&app, &officer, b"MZ\x90\x00 not a pdf");
+    assert!(s == 400 || s == 422, "{s} {e}");
+    assert!(
+        e["message"].as_str().unwrap().contains("không phải PDF"),
+        "{e}"
+    );
+    let (_, e) = verify(&app, &officer, &a_pdf());
+    assert!(
+        e["message"].as_str().unwrap().contains("không có chữ ký"),
+        "{e}"
+    );
+
+    // A device may not use it; the page is there for staff.
+    let (s, _) = verify(&app, &app.kiosk, &signed);
+    assert_eq!(s, 403);
+    let (s, page) = app.raw("GET", "/ky-so", Some(&officer), None, "");
+    assert_eq!(s, 200);
+    assert!(page.contains("Kiểm tra chữ ký số") && page.contains("/static/signatures.js"));
+}
