@@ -134,7 +134,7 @@ fn serve(mut cfg: Config, demo: bool) -> anyhow::Result<()> {
             };
             // The demo's own small PKI (root pinned in <data>/trust/): never on a real center.
             let s = services.clone();
-            tokio::task::spawn_blocking(move || s.demo_pki()).await??;
+            tokio::task::spawn_blocking(move || s.ensure_demo_pki()).await??;
             print_demo(&cfg, &devices);
             println!(" Chứng thư số THỬ (demo, không dùng thật): {}/trust/demo-root-khong-dung-that.der", cfg.data_dir.display());
             println!(" Simulated scanner (eSCL):      http://{addr}/eSCL (scanimage/sane-airscan can use it too)");

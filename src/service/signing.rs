@@ -6,8 +6,20 @@
 use serde::{Deserialize, Serialize};
 
 use super::{Result, ServiceError, Services};
+use crate::events::Actor;
 use crate::sign::verify::{verify_pdf, SignatureReport};
 use crate::sign::{DemoPki, SoftKey};
+
+const NO_SIGNER: &str =
+    "Chưa cài chứng thư ký số cho trung tâm (USB ký số hoặc tệp khóa): liên hệ cán bộ CNTT huyện";
+
+fn f_pages(d: &crate::domain::dossier::Dossier) -> u32 {
+    d.files
+        .iter()
+        .find(|f| f.slot == crate::domain::dossier::digitize::Slot::Result)
+        .map(|f| f.page_count)
+        .unwrap_or(0)
+}
 
 /// Largest PDF checked (as uploads).
 pub const MAX_VERIFY: usize = 50 * 1024 * 1024;
@@ -58,22 +70,36 @@ impl Services {
         Ok(out)
     }
 
+    /// The demo's PKI when the demo made one (`None` on a real center).
+    pub fn demo_pki(&self) -> Result<Option<DemoPki>> {
+        let file = self
+            .data_dir()?
+            .join("signing")
+            .join("demo")
+            .join("demo-pki.json");
+        let Ok(text) = std::fs::read_to_string(&file) else {
+            return Ok(None);
+        };
+        let f: DemoPkiFile = serde_json::from_str(&text)
+            .map_err(|e| ServiceError::Invalid(format!("tệp khóa thử hỏng: {e}")))?;
+        Ok(Some(DemoPki::from_parts(
+            unb64(&f.root),
+            f.holders
+                .into_iter()
+                .map(|(n, k, c)| (n, unb64(&k), unb64(&c)))
+                .collect(),
+        )))
+    }
+
     /// The demo's PKI: made on the demo's first start (root pinned in the trust store,
     /// the commune's organisation certificate, two officials), read back afterwards.
-    pub fn demo_pki(&self) -> Result<DemoPki> {
+    /// Only `motcua demo` calls it.
+    pub fn ensure_demo_pki(&self) -> Result<DemoPki> {
+        if let Some(p) = self.demo_pki()? {
+            return Ok(p);
+        }
         let dir = self.data_dir()?.join("signing").join("demo");
         let file = dir.join("demo-pki.json");
-        if let Ok(text) = std::fs::read_to_string(&file) {
-            if let Ok(f) = serde_json::from_str::<DemoPkiFile>(&text) {
-                return Ok(DemoPki::from_parts(
-                    unb64(&f.root),
-                    f.holders
-                        .into_iter()
-                        .map(|(n, k, c)| (n, unb64(&k), unb64(&c)))
-                        .collect(),
-                ));
-            }
-        }
         let commune = self.settings()?.place_name;
         let pki = DemoPki::new(
             &format!("xã {commune}"),
@@ -112,7 +138,139 @@ impl Services {
 
     /// The demo's signer `i` (0 = the organisation).
     pub fn demo_signer(&self, i: usize) -> Result<SoftKey> {
-        self.demo_pki()?.signer(i).map_err(ServiceError::Invalid)
+        self.demo_pki()?
+            .ok_or_else(|| ServiceError::Invalid(NO_SIGNER.into()))?
+            .signer(i)
+            .map_err(ServiceError::Invalid)
+    }
+
+    /// Whether results can be signed here (a signer is set up).
+    pub fn can_sign(&self) -> bool {
+        self.demo_pki().ok().flatten().is_some()
+    }
+
+    /// *Ký số kết quả*: the result's PDF signed by the competent person, then by the
+    /// organisation (two appended revisions), written as a new file and switched in one
+    /// transaction with its history row and the sync mark — a crash leaves the unsigned
+    /// file or the signed one, never half of one. The signer is the official whose
+    /// certificate bears the signing user's name, else the first official (the demo's).
+    pub fn sign_result(
+        &self,
+        actor: &Actor,
+        code: &str,
+    ) -> Result<crate::domain::dossier::Dossier> {
+        use crate::domain::dossier::digitize::Slot;
+        let pki = self
+            .demo_pki()?
+            .ok_or_else(|| ServiceError::Invalid(NO_SIGNER.into()))?;
+        let d = self.dossier(code)?;
+        let file = d
+            .files
+            .iter()
+            .find(|f| f.slot == Slot::Result)
+            .cloned()
+            .ok_or_else(|| {
+                ServiceError::Invalid(
+                    "Chưa có tệp kết quả để ký: số hoá hoặc tải lên kết quả trước".into(),
+                )
+            })?;
+        let files = self.files()?;
+        let original = files.get(&file.pdf.sha256)?;
+        let display = self
+            .users()?
+            .into_iter()
+            .find(|u| u.username == actor.name)
+            .map(|u| u.display_name)
+            .unwrap_or_default();
+        let person = pki
+            .holders
+            .iter()
+            .skip(1)
+            .position(|(n, _, _)| *n == display)
+            .map(|i| i + 1)
+            .unwrap_or(1);
+        let now = self.clock.now();
+        let (name, org) = (pki.holders[person].0.clone(), pki.holders[0].0.clone());
+        let signer = pki.signer(person).map_err(ServiceError::Invalid)?;
+        let one = crate::sign::sign_pdf(
+            &original,
+            &signer,
+            &crate::sign::pdf::SigInfo {
+                field: "ChuKyNguoiCoThamQuyen",
+                name: &name,
+                reason: "Ký kết quả giải quyết",
+                at: now,
+            },
+        )
+        .map_err(ServiceError::Invalid)?;
+        let two = crate::sign::sign_pdf(
+            &one,
+            &pki.signer(0).map_err(ServiceError::Invalid)?,
+            &crate::sign::pdf::SigInfo {
+                field: "ChuKyCoQuan",
+                name: &org,
+                reason: "Ký số của cơ quan",
+                at: now,
+            },
+        )
+        .map_err(ServiceError::Invalid)?;
+        // Checked before it replaces anything: a signer that produced a bad file changes nothing.
+        let reports = crate::sign::verify::verify_pdf(&two, &[pki.root_der.clone()])
+            .map_err(ServiceError::Invalid)?;
+        if reports
+            .iter()
+            .any(|r| r.verdict != crate::sign::verify::Verdict::Valid)
+        {
+            return Err(ServiceError::Invalid(
+                "Tệp sau khi ký không kiểm tra được; chưa thay tệp kết quả".into(),
+            ));
+        }
+        let signed = files.put(&two)?;
+        let signed_sha = signed.sha256.clone();
+        self.run(actor, |tx, now| {
+            let mut d = tx
+                .dossier(&d.code)?
+                .ok_or(ServiceError::NotFound("hồ sơ"))?;
+            let Some(f) = d.files.iter_mut().find(|f| f.slot == Slot::Result) else {
+                return Err(ServiceError::conflict(
+                    "result_changed",
+                    "Tệp kết quả vừa bị xoá; tải lại trang",
+                ));
+            };
+            if f.pdf.sha256 != file.pdf.sha256 {
+                return Err(ServiceError::conflict(
+                    "result_changed",
+                    "Tệp kết quả vừa được thay; tải lại trang rồi ký lại",
+                ));
+            }
+            f.pdf = signed.clone();
+            let status = d.status();
+            d.history.push(crate::domain::dossier::HistoryEntry {
+                at: now,
+                actor: actor.name.clone(),
+                event: crate::domain::dossier::EventKind::Digitized,
+                from: Some(status),
+                to: status,
+                note: format!(
+                    "Ký số kết quả: {name}, rồi chữ ký số của {org}{}; SHA-256 {signed_sha}",
+                    if self.demo_pki().ok().flatten().is_some() {
+                        " (chứng thư thử của bản demo)"
+                    } else {
+                        ""
+                    }
+                ),
+                due: None,
+            });
+            tx.put_dossier(&d)?;
+            tx.sync_mark(&d.code, now)?;
+            tx.emit(crate::events::EventKind::DossierFile {
+                code: d.code.clone(),
+                slot: Slot::Result.key(),
+                sha256: Some(signed_sha.clone()),
+                pages: f_pages(&d),
+            });
+            Ok(d)
+        })
     }
 
     /// Every signature of a PDF an officer brings, judged against the pinned roots.

@@ -31,6 +31,7 @@ fn an_officer_checks_signed_pdfs_against_the_pinned_roots() {
     let app = TestApp::start();
     let officer = app.login("canbo1");
     let services = &app.running().services;
+    services.ensure_demo_pki().unwrap();
     let now = app.clock.now();
     let info = |name: &'static str| motcua::sign::pdf::SigInfo {
         field: "ChuKy1",
@@ -85,4 +86,96 @@ fn an_officer_checks_signed_pdfs_against_the_pinned_roots() {
     let (s, page) = app.raw("GET", "/ky-so", Some(&officer), None, "");
     assert_eq!(s, 200);
     assert!(page.contains("Kiểm tra chữ ký số") && page.contains("/static/signatures.js"));
+}
+
+#[test]
+fn a_leader_signs_the_result_and_the_stored_file_is_the_signed_one() {
+    let app = TestApp::start();
+    app.running().services.ensure_demo_pki().unwrap();
+    let admin = app.login("admin");
+    let officer = app.login("canbo1");
+    let d = crate::dossiers::receive(&app, &officer, "1.004873");
+    let code = d["code"].as_str().unwrap().to_string();
+    let act = |body: Value| app.post(&format!("/api/v1/dossiers/{code}/actions"), &officer, body);
+    // Nothing to sign yet.
+    let (s, _) = app.raw(
+        "POST",
+        &format!("/ho-so/{code}/ky-so"),
+        Some(&admin),
+        None,
+        "",
+    );
+    assert!(s == 400 || s == 422, "{s}");
+    let (s, r) = act(serde_json::json!({"action": "resolve"}));
+    assert_eq!(s, 200, "{r}");
+    let pdf = a_pdf();
+    let (s, _, body) = app.bytes(
+        "PUT",
+        &format!("/api/v1/dossiers/{code}/files/result?filename=ket-qua.pdf"),
+        Some(&officer),
+        Some(&pdf),
+        "application/pdf",
+    );
+    assert_eq!(s, 200, "{}", String::from_utf8_lossy(&body));
+    // An officer may not sign; the admin (or a leader) may.
+    let (s, _) = app.raw(
+        "POST",
+        &format!("/ho-so/{code}/ky-so"),
+        Some(&officer),
+        None,
+        "",
+    );
+    assert_eq!(s, 403);
+    let (_, page) = app.raw("GET", &format!("/ho-so/{code}"), Some(&admin), None, "");
+    assert!(page.contains("Ký số kết quả"), "the button for the admin");
+    let (s, _) = app.raw(
+        "POST",
+        &format!("/ho-so/{code}/ky-so"),
+        Some(&admin),
+        None,
+        "",
+    );
+    assert_eq!(s, 303);
+    let (s, _, signed) = app.bytes(
+        "GET",
+        &format!("/api/v1/dossiers/{code}/files/result"),
+        Some(&officer),
+        None,
+        "",
+    );
+    assert_eq!(s, 200);
+    assert_eq!(
+        &signed[..pdf.len()],
+        &pdf[..],
+        "the signatures are appended to the result as it was"
+    );
+    let (_, r) = verify(&app, &officer, &signed);
+    assert_eq!(r.as_array().unwrap().len(), 2, "{r}");
+    assert!(
+        r.as_array()
+            .unwrap()
+            .iter()
+            .all(|x| x["verdict"] == "hop_le"),
+        "{r}"
+    );
+    assert_eq!(r[0]["signer"], "Nguyễn Văn An");
+    assert_eq!(r[1]["signer"], "UBND xã Tân Phú");
+    let d = app.running().services.dossier(&code).unwrap();
+    assert!(
+        d.history
+            .last()
+            .unwrap()
+            .note
+            .starts_with("Ký số kết quả: Nguyễn Văn An"),
+        "{:?}",
+        d.history.last()
+    );
+    assert!(
+        app.running()
+            .services
+            .dossier_sync(&code)
+            .unwrap()
+            .is_some(),
+        "queued for the province"
+    );
 }

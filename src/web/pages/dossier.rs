@@ -85,6 +85,8 @@ struct ViewPage {
     sync_warn: bool,
     /// *Đồng bộ lại hồ sơ này*, for an admin when the province is connected.
     can_resync: bool,
+    /// A leader (or the admin) may sign the result here: a signer is set up.
+    can_sign: bool,
     forms: Vec<(&'static str, &'static str)>,
     papers: Vec<PaperRow>,
     scanners: Vec<(String, String)>,
@@ -261,6 +263,7 @@ fn done_message(action: &str, d: &Dossier, names: &HashMap<String, String>) -> O
         "stop" => "Đã dừng xử lý. In Thông báo dừng giải quyết (Mẫu 05) gửi công dân.".into(),
         "record_indicators" => "Đã ghi nhận ý kiến của công dân theo 9 tiêu chí.".into(),
         "resync" => "Đã xếp hàng gửi lại hồ sơ lên tỉnh; dòng «Đồng bộ tỉnh» cho biết kết quả.".into(),
+        "sign" => "Đã ký số kết quả (người có thẩm quyền, rồi cơ quan). Tệp kết quả là bản đã ký; tỉnh nhận theo lần đồng bộ tới.".into(),
         _ => return None,
     })
 }
@@ -378,6 +381,11 @@ fn view_page(
         }),
         sync: sync_text(s.sync_enabled(), sync_row.as_ref()),
         can_resync: s.sync_enabled() && role == crate::domain::center::Role::Admin,
+        can_sign: s.can_sign()
+            && matches!(
+                role,
+                crate::domain::center::Role::Leader | crate::domain::center::Role::Admin
+            ),
         d: info(&d, &names, now),
         next,
         actions,
@@ -489,6 +497,20 @@ pub async fn dossier_resync_submit(
     let c = code.clone();
     blocking(move || s.sync_resend(&actor, &c)).await?;
     Ok(see_other(&format!("/ho-so/{code}?xong=resync")))
+}
+
+/// *Ký số kết quả* (a leader or the admin): the result's PDF signed, then back here.
+pub async fn dossier_sign_submit(
+    state: Data,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let code = path.into_inner();
+    let s = state.services.clone();
+    let actor = caller.actor();
+    let c = code.clone();
+    blocking(move || s.sign_result(&actor, &c)).await?;
+    Ok(see_other(&format!("/ho-so/{code}?xong=sign")))
 }
 
 /// The action forms of the dossier screen: `action` plus that action's fields.
