@@ -211,6 +211,7 @@ pub fn attach_online(d: &mut Dossier, files: &[OnlineFile], at: DateTime<Utc>) -
             },
             at,
             by: ONLINE_ACTOR.into(),
+            signatures: Vec::new(),
         };
         match attach(d, file) {
             Ok(_) => {}

@@ -623,6 +623,7 @@ impl Services {
             },
             at: self.clock.now(),
             by: actor.name.clone(),
+            signatures: Vec::new(),
         };
         self.commit_file(actor, code, file, Some(current.history.len()))
     }
@@ -706,6 +707,15 @@ impl Services {
             },
             at: self.clock.now(),
             by: actor.name.clone(),
+            // A file already signed (by another agency, say) is verified as it arrives.
+            signatures: if bytes.windows(11).any(|w| w == b"/ByteRange ") {
+                match self.verify_signed_pdf(bytes) {
+                    Ok(reports) => reports.iter().map(crate::sign::verify::summary).collect(),
+                    Err(e) => vec![format!("Không xác định — {e}")],
+                }
+            } else {
+                Vec::new()
+            },
         };
         self.commit_file(actor, code, file, None)
     }

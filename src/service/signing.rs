@@ -244,6 +244,7 @@ impl Services {
                 ));
             }
             f.pdf = signed.clone();
+            f.signatures = reports.iter().map(crate::sign::verify::summary).collect();
             let status = d.status();
             d.history.push(crate::domain::dossier::HistoryEntry {
                 at: now,

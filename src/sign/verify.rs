@@ -110,6 +110,22 @@ fn verify_with(
         .is_ok()
 }
 
+/// One line for the dossier page: "Hợp lệ — Nguyễn Văn An (UBND xã Tân Phú)".
+pub fn summary(r: &SignatureReport) -> String {
+    let who = match (r.signer.is_empty(), r.organisation.is_empty()) {
+        (false, false) if r.signer != r.organisation => {
+            format!("{} ({})", r.signer, r.organisation)
+        }
+        (false, _) => r.signer.clone(),
+        (true, false) => r.organisation.clone(),
+        (true, true) => "không rõ người ký".into(),
+    };
+    match r.verdict {
+        Verdict::Valid => format!("{} — {who}", r.verdict.label()),
+        _ => format!("{} — {who}: {}", r.verdict.label(), r.reason),
+    }
+}
+
 /// The PDF's signatures, oldest first, each judged against the pinned `roots` (DER).
 pub fn verify_pdf(bytes: &[u8], roots: &[Vec<u8>]) -> Result<Vec<SignatureReport>, String> {
     if !bytes.starts_with(b"%PDF-") {

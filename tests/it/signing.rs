@@ -178,4 +178,40 @@ fn a_leader_signs_the_result_and_the_stored_file_is_the_signed_one() {
             .is_some(),
         "queued for the province"
     );
+    let (_, page) = app.raw("GET", &format!("/ho-so/{code}"), Some(&officer), None, "");
+    assert!(
+        page.contains(
+            "chữ ký số: Hợp lệ — Nguyễn Văn An (UBND xã Tân Phú); Hợp lệ — UBND xã Tân Phú"
+        ),
+        "{page}"
+    );
+
+    // A result signed elsewhere, under a root not pinned here, is verified on upload.
+    let other = motcua::sign::DemoPki::new("xã Khác", &["Người Lạ"], app.clock.now()).unwrap();
+    let foreign = motcua::sign::sign_pdf(
+        &a_pdf(),
+        &other.signer(1).unwrap(),
+        &motcua::sign::pdf::SigInfo {
+            field: "S",
+            name: "Người Lạ",
+            reason: "r",
+            at: app.clock.now(),
+        },
+    )
+    .unwrap();
+    let (s, _, _) = app.bytes(
+        "PUT",
+        &format!("/api/v1/dossiers/{code}/files/result?filename=tu-noi-khac.pdf"),
+        Some(&officer),
+        Some(&foreign),
+        "application/pdf",
+    );
+    assert_eq!(s, 200);
+    let d = app.running().services.dossier(&code).unwrap();
+    let f = d.files.iter().find(|f| f.slot.key() == "result").unwrap();
+    assert!(
+        f.signatures[0].starts_with("Không xác định — Người Lạ"),
+        "{:?}",
+        f.signatures
+    );
 }

@@ -73,6 +73,11 @@ pub struct DigitalFile {
     pub origin: Origin,
     pub at: DateTime<Utc>,
     pub by: String,
+    /// Its digital signatures as last verified here, in words ("Hợp lệ — Nguyễn Văn An
+    /// (UBND xã Tân Phú)"): set when the result is signed here or a signed file is
+    /// uploaded; empty for an unsigned paper.
+    #[serde(default)]
+    pub signatures: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -245,6 +250,7 @@ mod tests {
             },
             at: chrono::DateTime::from_timestamp(1_780_000_000, 0).unwrap(),
             by: "canbo1".into(),
+            signatures: Vec::new(),
         }
     }
 

@@ -141,7 +141,12 @@ fn paper_rows(d: &Dossier, names: &HashMap<String, String>) -> Vec<PaperRow> {
                             Origin::Upload { filename } => format!("tải lên «{filename}»"),
                             Origin::Online { filename } => format!("nộp trực tuyến «{filename}»"),
                         };
-                        format!("{src}, {who}, {}", when(Some(f.at)))
+                        let signed = if f.signatures.is_empty() {
+                            String::new()
+                        } else {
+                            format!("; chữ ký số: {}", f.signatures.join("; "))
+                        };
+                        format!("{src}, {who}, {}{signed}", when(Some(f.at)))
                     })
                     .unwrap_or_default(),
                 allowed: digitize::check_slot(d, slot).is_ok(),
