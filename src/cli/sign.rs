@@ -23,7 +23,7 @@ pub fn verify(file: &Path, roots: &[std::path::PathBuf]) -> anyhow::Result<()> {
             r.verdict.label(),
             r.signer,
             r.organisation,
-            r.time,
+            motcua::sign::verify::time_shown(&r.time),
             r.reason,
             r.fingerprint
         );
@@ -63,7 +63,7 @@ fn pem(der: &[u8]) -> String {
 /// Into `out`: root.pem, the demo PKI's signers' certificates, a 2-page result signed by
 /// an official (`signed-1.pdf`) and then by the organisation (`signed-2.pdf`).
 pub fn demo(out: &Path) -> anyhow::Result<()> {
-    use motcua::sign::{pdf::SigInfo, sign_pdf, DemoPki};
+    use motcua::sign::{appearance::Look, pdf::SigInfo, sign_pdf, DemoPki};
     std::fs::create_dir_all(out)?;
     let now = chrono::Utc::now();
     let pki = DemoPki::new("xã Tân Phú", &["Nguyễn Văn An", "Trần Thị Bình"], now)
@@ -85,6 +85,11 @@ pub fn demo(out: &Path) -> anyhow::Result<()> {
             name: "Nguyễn Văn An",
             reason: "Ký kết quả giải quyết",
             at: now,
+            look: Look::Person {
+                name: "Nguyễn Văn An".into(),
+                org: "UBND xã Tân Phú".into(),
+                at: now,
+            },
         },
     )
     .map_err(|e| anyhow::anyhow!(e))?;
@@ -97,6 +102,9 @@ pub fn demo(out: &Path) -> anyhow::Result<()> {
             name: "UBND xã Tân Phú",
             reason: "Ký số của cơ quan",
             at: now,
+            look: Look::Seal {
+                org: "UBND xã Tân Phú".into(),
+            },
         },
     )
     .map_err(|e| anyhow::anyhow!(e))?;
@@ -118,7 +126,7 @@ pub fn token_demo(
     label: &str,
     out: &Path,
 ) -> anyhow::Result<()> {
-    use motcua::sign::{pdf::SigInfo, sign_pdf, token, DemoPki};
+    use motcua::sign::{appearance::Look, pdf::SigInfo, sign_pdf, token, DemoPki};
     std::fs::create_dir_all(out)?;
     let now = chrono::Utc::now();
     let pki = DemoPki::new("xã Tân Phú", &[], now).map_err(|e| anyhow::anyhow!(e))?;
@@ -145,6 +153,11 @@ pub fn token_demo(
             name,
             reason: "Ký kết quả giải quyết",
             at: now,
+            look: Look::Person {
+                name: name.into(),
+                org: "UBND xã Tân Phú".into(),
+                at: now,
+            },
         },
     )
     .map_err(|e| anyhow::anyhow!(e))?;

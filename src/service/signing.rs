@@ -200,6 +200,11 @@ impl Services {
                 name: &name,
                 reason: "Ký kết quả giải quyết",
                 at: now,
+                look: crate::sign::appearance::Look::Person {
+                    name: name.clone(),
+                    org: org.clone(),
+                    at: now,
+                },
             },
         )
         .map_err(ServiceError::Invalid)?;
@@ -211,6 +216,7 @@ impl Services {
                 name: &org,
                 reason: "Ký số của cơ quan",
                 at: now,
+                look: crate::sign::appearance::Look::Seal { org: org.clone() },
             },
         )
         .map_err(ServiceError::Invalid)?;

@@ -6,6 +6,7 @@
 //! key file) and verifies; the PKCS#11 token, PKCS#12 files, the deferred remote signer,
 //! the visible appearance and the second (organisation) signature come next.
 
+pub mod appearance;
 pub mod cms;
 pub mod pdf;
 pub mod token;

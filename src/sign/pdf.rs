@@ -52,6 +52,8 @@ pub struct SigInfo<'a> {
     pub name: &'a str,
     pub reason: &'a str,
     pub at: DateTime<Utc>,
+    /// What shows on the last page.
+    pub look: super::appearance::Look,
 }
 
 /// A PDF text string: UTF-16BE with a byte order mark, as hex (never raw UTF-8).
@@ -81,8 +83,37 @@ fn as_ref(o: Option<&Object>) -> Option<ObjectId> {
     o.and_then(|o| o.as_reference().ok())
 }
 
-/// Lays out the signature update on the last page (an invisible field for now: the
-/// visible appearance is the next step of the issue).
+/// The page's box (its own `/MediaBox` or the nearest inherited one; A4 when none).
+fn page_box(doc: &Document, page_id: ObjectId) -> [f32; 4] {
+    let mut id = Some(page_id);
+    for _ in 0..32 {
+        let Some(d) = id.and_then(|i| doc.get_dictionary(i).ok()) else {
+            break;
+        };
+        let mb = match d.get(b"MediaBox") {
+            Ok(Object::Reference(r)) => doc.get_object(*r).ok(),
+            Ok(o) => Some(o),
+            Err(_) => None,
+        };
+        if let Some(Object::Array(a)) = mb {
+            let v: Vec<f32> = a
+                .iter()
+                .filter_map(|o| match o {
+                    Object::Integer(i) => Some(*i as f32),
+                    Object::Real(r) => Some(*r),
+                    _ => None,
+                })
+                .collect();
+            if v.len() == 4 && v[2] > v[0] && v[3] > v[1] {
+                return [v[0], v[1], v[2], v[3]];
+            }
+        }
+        id = as_ref(d.get(b"Parent").ok());
+    }
+    [0.0, 0.0, 595.28, 841.89]
+}
+
+/// Lays out the signature update on the last page, with its visible appearance.
 pub fn prepare(original: &[u8], info: &SigInfo) -> Result<Prepared, PdfError> {
     if !original.starts_with(b"%PDF-") {
         return Err(PdfError::NotPdf);
@@ -108,7 +139,10 @@ pub fn prepare(original: &[u8], info: &SigInfo) -> Result<Prepared, PdfError> {
         .unwrap_or(0)
         .max(doc.max_id + 1);
     let (sig_id, field_id) = (size, size + 1);
-    let mut next_size = size + 2;
+    let mut extra = super::appearance::Objects::new(size + 2);
+    let (rect, ap) = super::appearance::write(&info.look, page_box(&doc, page_id), &mut extra)
+        .map_err(|_| PdfError::NotPdf)?;
+    let mut next_size = extra.next();
 
     // The form names the new field; the page shows its widget.
     let field_ref = Object::Reference((field_id, 0));
@@ -175,14 +209,18 @@ pub fn prepare(original: &[u8], info: &SigInfo) -> Result<Prepared, PdfError> {
     let mut widget = Vec::new();
     widget.extend_from_slice(b"<< /Type /Annot /Subtype /Widget /FT /Sig /T ");
     widget.extend_from_slice(&text_string(info.field));
+    let shown = match ap {
+        Some(ap) => format!(
+            "/F 4 /Rect [{:.2} {:.2} {:.2} {:.2}] /AP << /N {ap} 0 R >>",
+            rect[0], rect[1], rect[2], rect[3]
+        ),
+        None => "/F 132 /Rect [0 0 0 0]".to_string(),
+    };
     widget.extend_from_slice(
-        format!(
-            " /V {sig_id} 0 R /F 132 /Rect [0 0 0 0] /P {} {} R >>",
-            page_id.0, page_id.1
-        )
-        .as_bytes(),
+        format!(" /V {sig_id} 0 R {shown} /P {} {} R >>", page_id.0, page_id.1).as_bytes(),
     );
     let mut objects = vec![(sig_id, sig), (field_id, widget)];
+    objects.extend(extra.list);
     objects.extend(updated);
 
     let mut out = original.to_vec();

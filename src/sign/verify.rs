@@ -357,6 +357,15 @@ fn unescape(s: &[u8]) -> String {
     String::from_utf8_lossy(&out).to_string()
 }
 
+/// The signing time as people read it, in Vietnam's time: "05/03/2026 08:30:00"
+/// (the raw `/M` when it cannot be read).
+pub fn time_shown(m: &str) -> String {
+    match signing_time(m).and_then(|t| chrono::DateTime::from_timestamp(t, 0)) {
+        Some(t) => crate::domain::time::local(t).format("%d/%m/%Y %H:%M:%S").to_string(),
+        None => m.to_string(),
+    }
+}
+
 /// `D:20260305083000+07'00'` (or `…Z`) → unix seconds.
 fn signing_time(m: &str) -> Option<i64> {
     let s = m.strip_prefix("D:")?;
@@ -481,6 +490,13 @@ fn only_signatures_added(signed: &[u8], whole: &[u8]) -> Result<(), String> {
 mod tests {
     use super::*;
     use crate::sign::{pdf::SigInfo, sign_pdf, DemoPki};
+
+    #[test]
+    fn signing_time_is_shown_in_vietnam_time() {
+        assert_eq!(time_shown("D:20260305083000+07'00'"), "05/03/2026 08:30:00");
+        assert_eq!(time_shown("D:20260305013000Z"), "05/03/2026 08:30:00");
+        assert_eq!(time_shown("hôm qua"), "hôm qua");
+    }
     use chrono::{TimeZone, Utc};
 
     /// A two-page PDF as the center makes them (one JPEG a page).
@@ -511,6 +527,11 @@ mod tests {
                 name: &n,
                 reason: "Ký kết quả giải quyết",
                 at: now,
+                look: crate::sign::appearance::Look::Person {
+                    name: n.clone(),
+                    org: "UBND xã Tân Phú".into(),
+                    at: now,
+                },
             },
         )
         .unwrap();
@@ -532,6 +553,7 @@ mod tests {
                 name: &n2,
                 reason: "Ký số của cơ quan",
                 at: now,
+                look: crate::sign::appearance::Look::Seal { org: n2.clone() },
             },
         )
         .unwrap();
@@ -605,6 +627,7 @@ mod tests {
             name: "A",
             reason: "r",
             at: now,
+            look: crate::sign::appearance::Look::Hidden,
         };
         assert!(sign_pdf(b"%PDF-1.7\n garbage", &pki.signer(1).unwrap(), &info).is_err());
         let pdf = original();

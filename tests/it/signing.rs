@@ -38,6 +38,7 @@ fn an_officer_checks_signed_pdfs_against_the_pinned_roots() {
         name,
         reason: "Ký kết quả giải quyết",
         at: now,
+        look: motcua::sign::appearance::Look::Hidden,
     };
     let signed = motcua::sign::sign_pdf(
         &a_pdf(),
@@ -196,6 +197,7 @@ fn a_leader_signs_the_result_and_the_stored_file_is_the_signed_one() {
             name: "Người Lạ",
             reason: "r",
             at: app.clock.now(),
+            look: motcua::sign::appearance::Look::Hidden,
         },
     )
     .unwrap();

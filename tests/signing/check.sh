@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Signed PDFs made by motcua, judged by independent verifiers (SIGNING.md §7): pyHanko
 # (the gate), qpdf --check, pdfsig's text, and motcua's own verifier; with the negative
-# cases (a flipped byte is rejected by both pyHanko and motcua).
+# cases (a flipped byte, a revision that rewrites a page: rejected by both pyHanko and motcua).
 #
 # Installs what it needs: qpdf, poppler-utils (apt) and pyHanko in a venv under
 # $SIGN_TOOLS (default /var/cache/motcua-ci/sign-tools).
@@ -49,6 +49,11 @@ out=$(pdfsig "$W/signed-2.pdf" 2>&1 || true)
 echo "$out" | grep -E "Signature #|Signature Validation|Signer Certificate Common Name" || true
 [ "$(grep -c 'Signature is Valid' <<<"$out")" -eq 2 ]
 
+echo "-- the visible appearance: pdftotext finds the Vietnamese lines (embedded font, ToUnicode)"
+out=$(pdftotext "$W/signed-2.pdf" -)
+grep -q "Ký bởi: Nguyễn Văn An" <<<"$out" || { echo "$out" | tail -8; exit 1; }
+grep -q "Thời gian ký: " <<<"$out"
+
 echo "-- motcua's own verifier agrees"
 "$BIN" sign verify "$W/signed-2.pdf" --root "$W/root.pem"
 
@@ -60,6 +65,29 @@ PY
 if validate "$W/flipped.pdf" >"$W/flipped.txt" 2>&1; then echo "pyHanko accepted a flipped byte" >&2; exit 1; fi
 grep -q "INVALID" "$W/flipped.txt" || { cat "$W/flipped.txt"; exit 1; }
 if "$BIN" sign verify "$W/flipped.pdf" --root "$W/root.pem"; then echo "motcua accepted a flipped byte" >&2; exit 1; fi
+echo "-- a revision appended after both signatures that rewrites page 1: rejected by both"
+python3 - "$W/signed-2.pdf" "$W/changed.pdf" <<'PY'
+import re, sys
+src, dst = sys.argv[1], sys.argv[2]
+b = open(src, "rb").read()
+obj = int(re.search(rb"/Contents (\d+) 0 R", b).group(1))
+tr = b[b.rindex(b"trailer"):]
+size = int(re.search(rb"/Size (\d+)", tr).group(1))
+root = re.search(rb"/Root (\d+ \d+ R)", tr).group(1)
+prev = int(b[b.rindex(b"startxref") + 9:].split()[0])
+body = b"BT /F1 40 Tf 72 400 Td (SUA DOI) Tj ET"
+off = len(b) + 1
+upd = b"\n%d 0 obj\n<< /Length %d >>\nstream\n%s\nendstream\nendobj\n" % (obj, len(body), body)
+x = len(b) + len(upd)
+upd += b"xref\n0 1\n0000000000 65535 f \n%d 1\n%010d 00000 n \ntrailer\n<< /Size %d /Root %s /Prev %d >>\nstartxref\n%d\n%%%%EOF\n" % (obj, off, size, root, prev, x)
+open(dst, "wb").write(b + upd)
+PY
+qpdf --check "$W/changed.pdf" >/dev/null
+if validate "$W/changed.pdf" >"$W/changed.txt" 2>&1; then echo "pyHanko accepted a changed page" >&2; exit 1; fi
+grep -q "ILLEGAL_MODIFICATIONS" "$W/changed.txt" || { cat "$W/changed.txt"; exit 1; }
+if out=$("$BIN" sign verify "$W/changed.pdf" --root "$W/root.pem"); then echo "motcua accepted a changed page" >&2; exit 1; fi
+grep -q "sửa đổi sau khi ký" <<<"$out" || { echo "$out"; exit 1; }
+
 echo "-- through a PKCS#11 token (SoftHSM2): a key made on the token, the file signed there"
 M=/usr/lib/softhsm/libsofthsm2.so
 mkdir -p "$W/tokens"
