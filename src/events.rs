@@ -103,6 +103,14 @@ pub enum EventKind {
         sha256: Option<String>,
         pages: u32,
     },
+    /// A certified e-copy request was made, issued (its book number) or refused. No names
+    /// and no public token: the audit trail needs neither.
+    EcopyChanged {
+        id: u64,
+        state: String,
+        number: Option<String>,
+        copies: u32,
+    },
     /// A citizen rated a served ticket (level 1–5).
     RatingRecorded {
         ticket: u64,
@@ -135,6 +143,7 @@ impl EventKind {
             EventKind::DossierChanged { .. } => "dossier_changed",
             EventKind::RatingRecorded { .. } => "rating_recorded",
             EventKind::DossierFile { .. } => "dossier_file",
+            EventKind::EcopyChanged { .. } => "ecopy_changed",
         }
     }
 
@@ -146,6 +155,7 @@ impl EventKind {
                 | EventKind::SessionOpened { .. }
                 | EventKind::DossierChanged { .. }
                 | EventKind::DossierFile { .. }
+                | EventKind::EcopyChanged { .. }
         )
     }
 }

@@ -109,8 +109,38 @@ pub fn demo(out: &Path) -> anyhow::Result<()> {
     )
     .map_err(|e| anyhow::anyhow!(e))?;
     std::fs::write(out.join("signed-2.pdf"), &two)?;
+    // A certified e-copy of the same original: the lời chứng page, then both signatures.
+    let number = motcua::domain::ecopy::CertNumber {
+        number: 1,
+        year: chrono::Datelike::year(&motcua::domain::time::local_day(now)),
+    };
+    let lines = motcua::domain::ecopy::attestation(
+        &number,
+        motcua::domain::time::local_day(now),
+        "Nguyễn Văn An",
+        "CHỦ TỊCH",
+    );
+    let with_page = motcua::sign::copy::append_attestation(
+        &original,
+        &motcua::sign::copy::Attestation {
+            body: ["ỦY BAN NHÂN DÂN", "XÃ TÂN PHÚ"],
+            lines: &lines,
+            document: "Giấy khai sinh số 12/2001, UBND xã Tân Phú cấp ngày 05/03/2001",
+            url: "http://192.168.1.10:8080/xac-thuc/0123456789abcdef0123456789abcdef",
+        },
+    )
+    .map_err(|e| anyhow::anyhow!(e.to_string()))?;
+    let copy = motcua::sign::sign_person_then_org(
+        &with_page,
+        (&pki.signer(1).map_err(|e| anyhow::anyhow!(e))?, "Nguyễn Văn An"),
+        (&pki.signer(0).map_err(|e| anyhow::anyhow!(e))?, "UBND xã Tân Phú"),
+        "Chứng thực bản sao đúng với bản chính",
+        now,
+    )
+    .map_err(|e| anyhow::anyhow!(e))?;
+    std::fs::write(out.join("copy.pdf"), &copy)?;
     println!(
-        "{}: root.pem, original.pdf, signed-1.pdf (official), signed-2.pdf (+ organisation)",
+        "{}: root.pem, original.pdf, signed-1.pdf (official), signed-2.pdf (+ organisation), copy.pdf (certified e-copy)",
         out.display()
     );
     Ok(())

@@ -471,6 +471,7 @@ mod tests {
                 online_level: OnlineLevel::Full,
                 legal_basis: String::new(),
                 portal_url: String::new(),
+                page_fee: None,
                 version: 1,
             }],
         }

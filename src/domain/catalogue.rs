@@ -171,6 +171,8 @@ pub fn demo_catalogue(areas: &[u32; 4]) -> Vec<crate::domain::dossier::Procedure
         } else {
             "https://dichvucong.gov.vn".into()
         },
+        // Certified copies are charged by page (Circular 226/2016).
+        page_fee: (code == "2.000815").then(crate::domain::ecopy::PageFee::default),
         version: 1,
     };
     const SAMPLE: &str = "Dữ liệu mẫu: thay bằng danh mục thủ tục do tỉnh công bố";
@@ -329,6 +331,7 @@ mod tests {
             online_level: OnlineLevel::Partial,
             legal_basis: String::new(),
             portal_url: String::new(),
+            page_fee: None,
             version: 0,
         }
     }

@@ -8,7 +8,7 @@
 //! of one original at one time share one number. DOMAIN.md §(fees): 2,000 đồng a page for
 //! pages 1–2, 1,000 đồng a page after, at most 200,000 đồng a copy (Circular 226/2016).
 
-use chrono::{Datelike, NaiveDate};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 /// The legal fee scale of a copy, by page (a catalogue setting; the default is Circular
@@ -108,6 +108,87 @@ pub fn attestation(number: &CertNumber, day: NaiveDate, signer: &str, title: &st
     ]
 }
 
+/// Where a request for a certified copy stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CopyState {
+    /// The officer checked the original against the scan; waits for the signer.
+    Pending,
+    /// Signed, numbered in the book, fee set: the copy exists.
+    Issued,
+    /// The signer declined (the reason is kept); no number was taken.
+    Refused,
+}
+
+impl CopyState {
+    pub fn label(self) -> &'static str {
+        match self {
+            CopyState::Pending => "Chờ ký",
+            CopyState::Issued => "Đã cấp",
+            CopyState::Refused => "Không chứng thực",
+        }
+    }
+}
+
+/// One request for certified electronic copies of one original (copies made at one time
+/// share one number).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CopyRecord {
+    /// Its place in the appliance (the request's number, shown at the desk).
+    pub id: u64,
+    /// The public verification page's key (`/xac-thuc/{token}`, in the copy's QR): random,
+    /// so the address of one copy says nothing of another.
+    pub token: String,
+    /// Who asked (the citizen, as on their ID).
+    pub citizen: String,
+    /// What the original is ("Giấy khai sinh số 12, UBND xã Tân Phú cấp 2001").
+    pub document: String,
+    pub copies: u32,
+    /// Pages of the original (the fee counts them).
+    pub pages: u32,
+    pub original_sha256: String,
+    pub requested_by: String,
+    pub requested_at: DateTime<Utc>,
+    pub state: CopyState,
+    #[serde(default)]
+    pub number: Option<CertNumber>,
+    #[serde(default)]
+    pub fee_vnd: u64,
+    #[serde(default)]
+    pub signer: Option<String>,
+    #[serde(default)]
+    pub signer_title: Option<String>,
+    #[serde(default)]
+    pub decided_by: Option<String>,
+    #[serde(default)]
+    pub decided_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub copy_sha256: Option<String>,
+    #[serde(default)]
+    pub copy_pages: u32,
+    #[serde(default)]
+    pub refused_reason: Option<String>,
+}
+
+/// What an officer types for a request, checked before anything is stored.
+pub fn check_request(citizen: &str, document: &str, copies: u32) -> Result<(), Vec<String>> {
+    let mut e = Vec::new();
+    if citizen.trim().chars().count() < 2 {
+        e.push("Chưa nhập họ tên người yêu cầu".to_string());
+    }
+    if document.trim().chars().count() < 3 {
+        e.push("Chưa ghi bản chính là giấy tờ gì".to_string());
+    }
+    if !(1..=50).contains(&copies) {
+        e.push("Số bản sao phải từ 1 đến 50".to_string());
+    }
+    if e.is_empty() {
+        Ok(())
+    } else {
+        Err(e)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -146,5 +227,13 @@ mod tests {
         assert_eq!(lines[0], "Chứng thực bản sao đúng với bản chính");
         assert_eq!(lines[1], "Số chứng thực 12 Quyển số 01/2026-SCTĐT/BS");
         assert_eq!(lines[2], "Ngày 05 tháng 03 năm 2026");
+    }
+
+    #[test]
+    fn a_request_names_who_asks_what_the_original_is_and_how_many() {
+        assert!(check_request("Lê Văn Cường", "Giấy khai sinh", 2).is_ok());
+        let e = check_request(" ", "", 0).unwrap_err();
+        assert_eq!(e.len(), 3, "every problem at once: {e:?}");
+        assert!(check_request("Lê Văn Cường", "Giấy khai sinh", 51).is_err());
     }
 }

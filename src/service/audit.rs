@@ -416,6 +416,23 @@ pub fn describe(e: &Event, n: &Names) -> Said {
                 None => ("Gỡ bản số hóa".into(), format!("Hồ sơ {code} · {paper}")),
             }
         }
+        EventKind::EcopyChanged {
+            id,
+            state,
+            number,
+            copies,
+        } => (
+            match state.as_str() {
+                "issued" => "Cấp bản sao điện tử có chứng thực",
+                "refused" => "Từ chối chứng thực bản sao",
+                _ => "Nhận yêu cầu chứng thực bản sao",
+            }
+            .into(),
+            match number {
+                Some(n) => format!("Yêu cầu số {id} · {n} · {copies} bản"),
+                None => format!("Yêu cầu số {id} · {copies} bản"),
+            },
+        ),
         EventKind::RatingRecorded {
             level,
             counter,

@@ -8,6 +8,7 @@ pub mod backup;
 pub mod demo;
 pub mod devices;
 pub mod dossiers;
+pub mod ecopies;
 pub mod metrics;
 pub mod online;
 pub mod printing;

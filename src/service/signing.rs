@@ -149,33 +149,12 @@ impl Services {
         self.demo_pki().ok().flatten().is_some()
     }
 
-    /// *Ký số kết quả*: the result's PDF signed by the competent person, then by the
-    /// organisation (two appended revisions), written as a new file and switched in one
-    /// transaction with its history row and the sync mark — a crash leaves the unsigned
-    /// file or the signed one, never half of one. The signer is the official whose
-    /// certificate bears the signing user's name, else the first official (the demo's).
-    pub fn sign_result(
-        &self,
-        actor: &Actor,
-        code: &str,
-    ) -> Result<crate::domain::dossier::Dossier> {
-        use crate::domain::dossier::digitize::Slot;
+    /// The signer set up here and which of its officials signs for `actor`: the one whose
+    /// certificate bears the user's display name, else the first official.
+    pub(super) fn pick_signer(&self, actor: &Actor) -> Result<(DemoPki, usize)> {
         let pki = self
             .demo_pki()?
             .ok_or_else(|| ServiceError::Invalid(NO_SIGNER.into()))?;
-        let d = self.dossier(code)?;
-        let file = d
-            .files
-            .iter()
-            .find(|f| f.slot == Slot::Result)
-            .cloned()
-            .ok_or_else(|| {
-                ServiceError::Invalid(
-                    "Chưa có tệp kết quả để ký: số hoá hoặc tải lên kết quả trước".into(),
-                )
-            })?;
-        let files = self.files()?;
-        let original = files.get(&file.pdf.sha256)?;
         let display = self
             .users()?
             .into_iter()
@@ -189,35 +168,43 @@ impl Services {
             .position(|(n, _, _)| *n == display)
             .map(|i| i + 1)
             .unwrap_or(1);
+        Ok((pki, person))
+    }
+
+    /// *Ký số kết quả*: the result's PDF signed by the competent person, then by the
+    /// organisation (two appended revisions), written as a new file and switched in one
+    /// transaction with its history row and the sync mark — a crash leaves the unsigned
+    /// file or the signed one, never half of one. The signer is the official whose
+    /// certificate bears the signing user's name, else the first official (the demo's).
+    pub fn sign_result(
+        &self,
+        actor: &Actor,
+        code: &str,
+    ) -> Result<crate::domain::dossier::Dossier> {
+        use crate::domain::dossier::digitize::Slot;
+        let (pki, person) = self.pick_signer(actor)?;
+        let d = self.dossier(code)?;
+        let file = d
+            .files
+            .iter()
+            .find(|f| f.slot == Slot::Result)
+            .cloned()
+            .ok_or_else(|| {
+                ServiceError::Invalid(
+                    "Chưa có tệp kết quả để ký: số hoá hoặc tải lên kết quả trước".into(),
+                )
+            })?;
+        let files = self.files()?;
+        let original = files.get(&file.pdf.sha256)?;
         let now = self.clock.now();
         let (name, org) = (pki.holders[person].0.clone(), pki.holders[0].0.clone());
         let signer = pki.signer(person).map_err(ServiceError::Invalid)?;
-        let one = crate::sign::sign_pdf(
+        let two = crate::sign::sign_person_then_org(
             &original,
-            &signer,
-            &crate::sign::pdf::SigInfo {
-                field: "ChuKyNguoiCoThamQuyen",
-                name: &name,
-                reason: "Ký kết quả giải quyết",
-                at: now,
-                look: crate::sign::appearance::Look::Person {
-                    name: name.clone(),
-                    org: org.clone(),
-                    at: now,
-                },
-            },
-        )
-        .map_err(ServiceError::Invalid)?;
-        let two = crate::sign::sign_pdf(
-            &one,
-            &pki.signer(0).map_err(ServiceError::Invalid)?,
-            &crate::sign::pdf::SigInfo {
-                field: "ChuKyCoQuan",
-                name: &org,
-                reason: "Ký số của cơ quan",
-                at: now,
-                look: crate::sign::appearance::Look::Seal { org: org.clone() },
-            },
+            (&signer, &name),
+            (&pki.signer(0).map_err(ServiceError::Invalid)?, &org),
+            "Ký kết quả giải quyết",
+            now,
         )
         .map_err(ServiceError::Invalid)?;
         // Checked before it replaces anything: a signer that produced a bad file changes nothing.

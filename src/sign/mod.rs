@@ -8,6 +8,7 @@
 
 pub mod appearance;
 pub mod cms;
+pub mod copy;
 pub mod pdf;
 pub mod token;
 pub mod verify;
@@ -90,6 +91,46 @@ pub fn sign_pdf(
         signer.chain(),
     )?;
     pdf::embed(prepared, &der).map_err(|e| e.to_string())
+}
+
+/// The two signatures an administrative paper carries (SIGNING.md §2): the competent
+/// person's (field `ChuKyNguoiCoThamQuyen`, with `reason`), then the organisation's seal as
+/// a second appended revision (`ChuKyCoQuan`), both shown on the last page.
+pub fn sign_person_then_org(
+    pdf: &[u8],
+    person: (&dyn Signer, &str),
+    org: (&dyn Signer, &str),
+    reason: &str,
+    at: DateTime<Utc>,
+) -> Result<Vec<u8>, String> {
+    let one = sign_pdf(
+        pdf,
+        person.0,
+        &pdf::SigInfo {
+            field: "ChuKyNguoiCoThamQuyen",
+            name: person.1,
+            reason,
+            at,
+            look: appearance::Look::Person {
+                name: person.1.to_string(),
+                org: org.1.to_string(),
+                at,
+            },
+        },
+    )?;
+    sign_pdf(
+        &one,
+        org.0,
+        &pdf::SigInfo {
+            field: "ChuKyCoQuan",
+            name: org.1,
+            reason: "Ký số của cơ quan",
+            at,
+            look: appearance::Look::Seal {
+                org: org.1.to_string(),
+            },
+        },
+    )
 }
 
 /// A small PKI of its own (the demo's, said so on screen; `serve` never uses it): a root,

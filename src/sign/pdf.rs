@@ -24,6 +24,8 @@ pub enum PdfError {
     NotPdf,
     #[error("PDF có mật khẩu bảo vệ: không ký được; hãy dùng bản không đặt mật khẩu")]
     Encrypted,
+    #[error("Tệp PDF bị cắt cụt (thiếu phần cuối): tải lên lại tệp đầy đủ")]
+    Truncated,
     #[error("PDF không có trang nào")]
     NoPages,
     #[error("Chữ ký quá lớn so với chỗ dành sẵn")]
@@ -73,18 +75,18 @@ pub fn pdf_date(t: DateTime<Utc>) -> String {
         .to_string()
 }
 
-fn serialize(o: &Object) -> Vec<u8> {
+pub(super) fn serialize(o: &Object) -> Vec<u8> {
     let mut v = Vec::new();
     let _ = lopdf::Writer::write_object(&mut v, o);
     v
 }
 
-fn as_ref(o: Option<&Object>) -> Option<ObjectId> {
+pub(super) fn as_ref(o: Option<&Object>) -> Option<ObjectId> {
     o.and_then(|o| o.as_reference().ok())
 }
 
 /// The page's box (its own `/MediaBox` or the nearest inherited one; A4 when none).
-fn page_box(doc: &Document, page_id: ObjectId) -> [f32; 4] {
+pub(super) fn page_box(doc: &Document, page_id: ObjectId) -> [f32; 4] {
     let mut id = Some(page_id);
     for _ in 0..32 {
         let Some(d) = id.and_then(|i| doc.get_dictionary(i).ok()) else {
@@ -113,16 +115,40 @@ fn page_box(doc: &Document, page_id: ObjectId) -> [f32; 4] {
     [0.0, 0.0, 595.28, 841.89]
 }
 
-/// Lays out the signature update on the last page, with its visible appearance.
-pub fn prepare(original: &[u8], info: &SigInfo) -> Result<Prepared, PdfError> {
+/// The file read for an update: a PDF, not encrypted, with its catalog's number.
+pub(super) fn load(original: &[u8]) -> Result<(Document, ObjectId), PdfError> {
     if !original.starts_with(b"%PDF-") {
         return Err(PdfError::NotPdf);
+    }
+    // A file cut short in transfer still parses (readers rebuild what they find), so
+    // its end marker is required: an update appended to half a file helps nobody.
+    let tail = &original[original.len().saturating_sub(1024)..];
+    if !tail.windows(5).any(|w| w == b"%%EOF") {
+        return Err(PdfError::Truncated);
     }
     let doc = Document::load_mem(original).map_err(|_| PdfError::NotPdf)?;
     if doc.is_encrypted() || doc.trailer.get(b"Encrypt").is_ok() {
         return Err(PdfError::Encrypted);
     }
     let root_id = as_ref(doc.trailer.get(b"Root").ok()).ok_or(PdfError::NotPdf)?;
+    Ok((doc, root_id))
+}
+
+/// The first object number an update may use (past the trailer's `/Size` and every
+/// object the file has).
+pub(super) fn next_free(doc: &Document) -> u32 {
+    doc.trailer
+        .get(b"Size")
+        .ok()
+        .and_then(|s| s.as_i64().ok())
+        .map(|s| s as u32)
+        .unwrap_or(0)
+        .max(doc.max_id + 1)
+}
+
+/// Lays out the signature update on the last page, with its visible appearance.
+pub fn prepare(original: &[u8], info: &SigInfo) -> Result<Prepared, PdfError> {
+    let (doc, root_id) = load(original)?;
     let catalog = doc.get_dictionary(root_id).map_err(|_| PdfError::NotPdf)?;
     let (_, page_id) = doc
         .get_pages()
@@ -130,19 +156,12 @@ pub fn prepare(original: &[u8], info: &SigInfo) -> Result<Prepared, PdfError> {
         .last()
         .ok_or(PdfError::NoPages)?;
     let page = doc.get_dictionary(page_id).map_err(|_| PdfError::NotPdf)?;
-    let size = doc
-        .trailer
-        .get(b"Size")
-        .ok()
-        .and_then(|s| s.as_i64().ok())
-        .map(|s| s as u32)
-        .unwrap_or(0)
-        .max(doc.max_id + 1);
+    let size = next_free(&doc);
     let (sig_id, field_id) = (size, size + 1);
     let mut extra = super::appearance::Objects::new(size + 2);
     let (rect, ap) = super::appearance::write(&info.look, page_box(&doc, page_id), &mut extra)
         .map_err(|_| PdfError::NotPdf)?;
-    let mut next_size = extra.next();
+    let next_size = extra.next();
 
     // The form names the new field; the page shows its widget.
     let field_ref = Object::Reference((field_id, 0));
@@ -223,6 +242,44 @@ pub fn prepare(original: &[u8], info: &SigInfo) -> Result<Prepared, PdfError> {
     objects.extend(extra.list);
     objects.extend(updated);
 
+    let (mut out, offsets) = append_update(original, &doc, root_id, objects, next_size);
+    // The signed spans, written into the fixed-width slot (nothing moves).
+    let sig_at = offsets
+        .iter()
+        .find(|(n, _)| *n == sig_id)
+        .map(|(_, at)| *at)
+        .unwrap_or(0);
+    let find = |hay: &[u8], needle: &[u8], from: usize| {
+        hay[from..]
+            .windows(needle.len())
+            .position(|w| w == needle)
+            .map(|p| p + from)
+    };
+    let a = find(&out, b"/Contents <", sig_at).ok_or(PdfError::NotPdf)? + b"/Contents ".len();
+    let b = a + 2 + 2 * PLACEHOLDER;
+    let range = [0, a, b, out.len() - b];
+    let mut text = format!("/ByteRange [0 {} {} {}", range[1], range[2], range[3]).into_bytes();
+    text.resize(BYTE_RANGE_SLOT.len() - 1, b' ');
+    text.push(b']');
+    let slot = find(&out, BYTE_RANGE_SLOT, sig_at).ok_or(PdfError::NotPdf)?;
+    out[slot..slot + BYTE_RANGE_SLOT.len()].copy_from_slice(&text);
+    Ok(Prepared {
+        bytes: out,
+        byte_range: range,
+    })
+}
+
+/// Appends `objects` to `original` as one incremental update: the objects, then a
+/// cross-reference section in the same form as the file's last one, its trailer pointing
+/// back (`/Prev`) and keeping `/Root`, `/Info` and `/ID`. Returns the new bytes and where
+/// each object starts.
+pub(super) fn append_update(
+    original: &[u8],
+    doc: &Document,
+    root_id: ObjectId,
+    objects: Vec<(u32, Vec<u8>)>,
+    mut next_size: u32,
+) -> (Vec<u8>, Vec<(u32, usize)>) {
     let mut out = original.to_vec();
     if !out.ends_with(b"\n") {
         out.push(b'\n');
@@ -298,30 +355,7 @@ pub fn prepare(original: &[u8], info: &SigInfo) -> Result<Prepared, PdfError> {
             );
         }
     }
-    // The signed spans, written into the fixed-width slot (nothing moves).
-    let sig_at = offsets
-        .iter()
-        .find(|(n, _)| *n == sig_id)
-        .map(|(_, at)| *at)
-        .unwrap_or(0);
-    let find = |hay: &[u8], needle: &[u8], from: usize| {
-        hay[from..]
-            .windows(needle.len())
-            .position(|w| w == needle)
-            .map(|p| p + from)
-    };
-    let a = find(&out, b"/Contents <", sig_at).ok_or(PdfError::NotPdf)? + b"/Contents ".len();
-    let b = a + 2 + 2 * PLACEHOLDER;
-    let range = [0, a, b, out.len() - b];
-    let mut text = format!("/ByteRange [0 {} {} {}", range[1], range[2], range[3]).into_bytes();
-    text.resize(BYTE_RANGE_SLOT.len() - 1, b' ');
-    text.push(b']');
-    let slot = find(&out, BYTE_RANGE_SLOT, sig_at).ok_or(PdfError::NotPdf)?;
-    out[slot..slot + BYTE_RANGE_SLOT.len()].copy_from_slice(&text);
-    Ok(Prepared {
-        bytes: out,
-        byte_range: range,
-    })
+    (out, offsets)
 }
 
 /// Writes the CMS (DER) into the placeholder, upper-case hex, zero-padded.

@@ -5,6 +5,7 @@
 
 mod codec;
 mod dossiers;
+mod ecopies;
 mod outbox;
 mod report_agg;
 
@@ -210,6 +211,7 @@ impl Store {
             dossiers::create_tables(&txn)?;
             // The sync outbox (new tables need no schema step: created where missing).
             outbox::create_tables(&txn)?;
+            ecopies::create_tables(&txn)?;
             report_agg::create_tables(&txn)?;
             txn.open_table(RATINGS)?;
         }
@@ -966,6 +968,9 @@ impl Store {
         // What the province has not acknowledged yet: a restored appliance still sends it.
         export_table!(o, txn, outbox::OUTBOX, "sync_outbox", bytes);
         export_table!(o, txn, outbox::INBOUND, "sync_inbound", bytes);
+        // Certified copies and their public tokens (the book's counter is in meta).
+        export_table!(o, txn, ecopies::ECOPIES, "ecopies", bytes);
+        export_table!(o, txn, ecopies::ECOPY_TOKENS, "ecopy_tokens", number);
         // Dossier indexes are derived: a restore rebuilds them from the records.
         export_table!(o, txn, dossiers::DOSSIERS, "dossiers", bytes);
         for row in txn.open_table(dossiers::IMPORT_KEYS)?.iter()? {
@@ -1000,6 +1005,33 @@ impl Store {
                             Err(e) => {
                                 tracing::error!(dossier = %d.code, sha256 = %b.sha256, "backup: file not saved: {e}")
                             }
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(fs) = files {
+            // The originals certified and the copies issued: the public page and the
+            // book need them after a restore.
+            let mut seen = std::collections::HashSet::new();
+            for row in txn.open_table(ecopies::ECOPIES)?.iter()? {
+                let (_, v) = row?;
+                let c: crate::domain::ecopy::CopyRecord = codec::decode(v.value())?;
+                for sha in std::iter::once(&c.original_sha256).chain(c.copy_sha256.iter()) {
+                    if !seen.insert(sha.clone()) {
+                        continue;
+                    }
+                    match fs.get(sha) {
+                        Ok(bytes) => backup_line(
+                            o,
+                            &BackupRow {
+                                t: "file".into(),
+                                k: serde_json::json!(sha),
+                                v: serde_json::json!(hex::encode(bytes)),
+                            },
+                        )?,
+                        Err(e) => {
+                            tracing::error!(copy = c.id, sha256 = %sha, "backup: file not saved: {e}")
                         }
                     }
                 }
@@ -1126,6 +1158,18 @@ impl Store {
                     "sync_inbound" => {
                         txn.open_table(outbox::INBOUND)?
                             .insert(kstr()?.as_str(), bytes()?.as_slice())?;
+                    }
+                    "ecopies" => {
+                        txn.open_table(ecopies::ECOPIES)?
+                            .insert(knum()?, bytes()?.as_slice())?;
+                    }
+                    "ecopy_tokens" => {
+                        txn.open_table(ecopies::ECOPY_TOKENS)?
+                            .insert(
+                                kstr()?.as_str(),
+                                r.v.as_u64()
+                                    .ok_or_else(|| bad("ecopy_tokens: bad value".into()))?,
+                            )?;
                     }
                     "file" => {
                         if let Some(fs) = files {

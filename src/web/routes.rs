@@ -100,6 +100,14 @@ routes! {
     POST "/bao-cao/cach-dem" => pages::report_conventions_submit, ADMIN;
     GET  "/ho-so/moi" => pages::new_dossier, STAFF;
     GET  "/ky-so" => pages::signatures_page, STAFF;
+    GET  "/chung-thuc" => pages::ecopies_page, STAFF;
+    GET  "/chung-thuc/so" => pages::ecopy_book_page, STAFF;
+    GET  "/chung-thuc/{id}/ban-sao.pdf" => pages::ecopy_copy_file, STAFF;
+    GET  "/chung-thuc/{id}/ban-chinh.pdf" => pages::ecopy_original_file, STAFF;
+    POST "/chung-thuc/{id}/cap" => pages::ecopy_issue_submit, REPORTS;
+    POST "/chung-thuc/{id}/tu-choi" => pages::ecopy_refuse_submit, REPORTS;
+    GET  "/xac-thuc/{token}" => pages::ecopy_verify_page, Access::Public;
+    GET  "/xac-thuc/{token}/ban-sao.pdf" => pages::ecopy_public_file, Access::Public;
     POST "/ho-so/moi" => pages::new_dossier_submit, STAFF;
     GET  "/ho-so/{code}" => pages::view_dossier, STAFF;
     POST "/ho-so/{code}/thao-tac" => pages::dossier_action_submit, STAFF;
@@ -196,6 +204,10 @@ routes! {
     POST "/api/v1/dossiers" => api::create_dossier, STAFF;
     POST "/api/v1/dossiers/import" => api::import_dossiers, ADMIN;
     POST "/api/v1/signatures/verify" => api::verify_signatures, STAFF;
+    GET  "/api/v1/ecopies" => api::list_ecopies, STAFF;
+    POST "/api/v1/ecopies" => api::create_ecopy, STAFF;
+    POST "/api/v1/ecopies/{id}/issue" => api::issue_ecopy, REPORTS;
+    POST "/api/v1/ecopies/{id}/refuse" => api::refuse_ecopy, REPORTS;
     GET  "/api/v1/dossiers/{code}" => api::get_dossier, STAFF;
     POST "/api/v1/dossiers/{code}/actions" => api::dossier_action, STAFF;
     GET  "/api/v1/dossiers/{code}/indicators" => api::get_indicators, STAFF;

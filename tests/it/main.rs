@@ -2,6 +2,7 @@
 
 mod accounts;
 mod dossier_pages;
+mod ecopies;
 pub mod dossiers;
 mod full_disk;
 mod helpers;

@@ -57,6 +57,20 @@ grep -q "Thời gian ký: " <<<"$out"
 echo "-- motcua's own verifier agrees"
 "$BIN" sign verify "$W/signed-2.pdf" --root "$W/root.pem"
 
+echo "-- a certified e-copy: the lời chứng page added, then both signatures; pyHanko, qpdf, pdfsig, pdftotext"
+out=$(validate "$W/copy.pdf")
+echo "$out"
+grep -Eq '^ChuKyNguoiCoThamQuyen:[0-9a-f]{64}:INTACT:TRUSTED,EXTENDED_WITH_FORM_FILLING,ACCEPTABLE_MODIFICATIONS$' <<<"$out"
+grep -Eq '^ChuKyCoQuan:[0-9a-f]{64}:INTACT:TRUSTED,UNTOUCHED$' <<<"$out"
+qpdf --check "$W/copy.pdf" | grep -q "No syntax or stream encoding errors found"
+[ "$(pdfsig "$W/copy.pdf" 2>&1 | grep -c 'Signature is Valid')" -eq 2 ]
+[ "$(pdfinfo "$W/copy.pdf" | awk '/^Pages:/ {print $2}')" -eq 3 ]
+out=$(pdftotext -f 3 -l 3 "$W/copy.pdf" -)
+grep -q "CHỨNG THỰC BẢN SAO ĐÚNG VỚI BẢN CHÍNH" <<<"$out" || { echo "$out"; exit 1; }
+grep -Eq "Số chứng thực 1 Quyển số 01/[0-9]{4}-SCTĐT/BS" <<<"$out"
+grep -q "NGƯỜI THỰC HIỆN CHỨNG THỰC" <<<"$out"
+"$BIN" sign verify "$W/copy.pdf" --root "$W/root.pem"
+
 echo "-- a flipped byte in the signed part: rejected by pyHanko and by motcua"
 python3 - "$W/signed-1.pdf" "$W/flipped.pdf" <<'PY'
 import sys

@@ -156,6 +156,10 @@ pub struct ProcedureSnapshot {
     /// public listing shows it as a QR code when present).
     #[serde(default)]
     pub portal_url: String,
+    /// A fee by page (certified copies: Circular 226/2016's scale), counted on the
+    /// original's pages and the number of copies; `fee_vnd` then shows the first page's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_fee: Option<crate::domain::ecopy::PageFee>,
     /// Catalogue version this snapshot was taken from (assigned on import).
     #[serde(default)]
     pub version: u32,

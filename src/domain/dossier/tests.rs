@@ -839,6 +839,7 @@ fn snapshot_validation_and_labels() {
         online_level: OnlineLevel::Full,
         legal_basis: "Luật Hộ tịch 2014".into(),
         portal_url: String::new(),
+        page_fee: None,
         version: 1,
     };
     assert!(p.validate().is_ok());

@@ -1,0 +1,309 @@
+//! *Chứng thực bản sao điện tử từ bản chính* (SIGNING.md §3): an officer at the Tư pháp
+//! counter scans or uploads the original the citizen shows, checks it and files the
+//! request; the chairman or vice-chairman issues it: the copy gets the lời chứng page with
+//! the book's next number and a QR to the public verification page, the person's
+//! signature and the organisation's seal. Number, fee, copy file and record are one write
+//! transaction: a refused signature, a bad file or a crash takes no number.
+
+use rand::RngCore;
+
+use super::{Result, ServiceError, Services};
+use crate::domain::ecopy::{self, CopyRecord, CopyState, PageFee};
+use crate::events::{Actor, EventKind};
+use crate::sign::verify::{verify_pdf, SignatureReport, Verdict};
+
+/// The catalogue's code for the procedure (its fee scale is the one charged).
+pub const PROCEDURE: &str = "2.000815";
+
+/// Largest original accepted (as other uploads).
+pub const MAX_ORIGINAL: usize = 50 * 1024 * 1024;
+
+/// One signature as the public page shows it (the time in Vietnam's, the verdict in words).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SignatureLine {
+    pub valid: bool,
+    pub verdict: &'static str,
+    pub signer: String,
+    pub organisation: String,
+    pub time: String,
+    pub reason: String,
+}
+
+impl From<&SignatureReport> for SignatureLine {
+    fn from(s: &SignatureReport) -> Self {
+        SignatureLine {
+            valid: s.verdict == Verdict::Valid,
+            verdict: s.verdict.label(),
+            signer: s.signer.clone(),
+            organisation: s.organisation.clone(),
+            time: crate::sign::verify::time_shown(&s.time),
+            reason: s.reason.clone(),
+        }
+    }
+}
+
+/// What the public page shows of one copy.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PublicCheck {
+    pub record: CopyRecord,
+    /// The stored copy's signatures, verified now against the pinned roots.
+    pub signatures: Vec<SignatureLine>,
+    /// Every signature holds and the file is the one issued.
+    pub genuine: bool,
+}
+
+fn token() -> String {
+    let mut b = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut b);
+    hex::encode(b)
+}
+
+fn event(r: &CopyRecord) -> EventKind {
+    EventKind::EcopyChanged {
+        id: r.id,
+        state: match r.state {
+            CopyState::Pending => "requested",
+            CopyState::Issued => "issued",
+            CopyState::Refused => "refused",
+        }
+        .into(),
+        number: r.number.as_ref().map(|n| n.label()),
+        copies: r.copies,
+    }
+}
+
+/// The officials' titles on the lời chứng (the demo's first official is the chairman).
+fn title_of(person: usize) -> &'static str {
+    if person <= 1 {
+        "CHỦ TỊCH"
+    } else {
+        "PHÓ CHỦ TỊCH"
+    }
+}
+
+impl Services {
+    /// The fee scale charged: the catalogue's for the procedure, else the legal default.
+    pub fn ecopy_fee_scale(&self) -> Result<PageFee> {
+        Ok(self
+            .catalogue()?
+            .procedures
+            .iter()
+            .find(|p| p.code == PROCEDURE)
+            .and_then(|p| p.page_fee)
+            .unwrap_or_default())
+    }
+
+    /// An officer files a request: the original's PDF (scanned here or uploaded), who asks,
+    /// what the original is, how many copies. Nothing is numbered yet.
+    pub fn ecopy_request(
+        &self,
+        actor: &Actor,
+        pdf: &[u8],
+        citizen: &str,
+        document: &str,
+        copies: u32,
+    ) -> Result<CopyRecord> {
+        ecopy::check_request(citizen, document, copies)
+            .map_err(|e| ServiceError::Invalid(e.join("; ")))?;
+        if pdf.len() > MAX_ORIGINAL {
+            return Err(ServiceError::Invalid("Tệp quá lớn (tối đa 50 MB)".into()));
+        }
+        // Read it as the issuing step will: a file that cannot take the page is told now.
+        let pages = crate::sign::copy::pages_of(pdf)
+            .map_err(|e| ServiceError::Invalid(e.to_string()))?;
+        let stored = self.files()?.put(pdf)?;
+        let (citizen, document) = (citizen.trim().to_string(), document.trim().to_string());
+        self.run(actor, |tx, now| {
+            let r = CopyRecord {
+                id: tx.ecopy_next_id()?,
+                token: token(),
+                citizen,
+                document,
+                copies,
+                pages,
+                original_sha256: stored.sha256.clone(),
+                requested_by: actor.name.clone(),
+                requested_at: now,
+                state: CopyState::Pending,
+                number: None,
+                fee_vnd: 0,
+                signer: None,
+                signer_title: None,
+                decided_by: None,
+                decided_at: None,
+                copy_sha256: None,
+                copy_pages: 0,
+                refused_reason: None,
+            };
+            tx.put_ecopy(&r)?;
+            tx.emit(event(&r));
+            Ok(r)
+        })
+    }
+
+    pub fn ecopies(&self) -> Result<Vec<CopyRecord>> {
+        Ok(self.store.read()?.ecopies()?)
+    }
+
+    pub fn ecopy(&self, id: u64) -> Result<CopyRecord> {
+        self.store
+            .read()?
+            .ecopy(id)?
+            .ok_or(ServiceError::NotFound("yêu cầu chứng thực"))
+    }
+
+    /// The leader issues request `id`: in one write transaction the book's next number,
+    /// the copy made and signed (lời chứng page, person, seal), checked, stored, the fee.
+    /// `base` is the address the copy's QR points at (the public address when set).
+    pub fn ecopy_issue(&self, actor: &Actor, id: u64, request_base: &str) -> Result<CopyRecord> {
+        let (pki, person) = self.pick_signer(actor)?;
+        let settings = self.settings()?;
+        let base = settings.public_base(request_base);
+        let scale = self.ecopy_fee_scale()?;
+        let files = self.files()?;
+        let (name, org) = (pki.holders[person].0.clone(), pki.holders[0].0.clone());
+        let title = title_of(person);
+        let place = settings.place_name.trim().to_string();
+        let body2 = if place.is_empty() {
+            org.to_uppercase()
+        } else {
+            format!("XÃ {}", place.to_uppercase())
+        };
+        let person_key = pki.signer(person).map_err(ServiceError::Invalid)?;
+        let org_key = pki.signer(0).map_err(ServiceError::Invalid)?;
+        let roots = vec![pki.root_der.clone()];
+        self.run(actor, |tx, now| {
+            let mut r = tx
+                .ecopy(id)?
+                .ok_or(ServiceError::NotFound("yêu cầu chứng thực"))?;
+            if r.state != CopyState::Pending {
+                return Err(ServiceError::conflict(
+                    "ecopy_decided",
+                    "Yêu cầu này đã được xử lý; tải lại trang",
+                ));
+            }
+            let original = files.get(&r.original_sha256)?;
+            let mut book = tx.ecopy_book()?;
+            let number = book.take(crate::domain::time::local_day(now));
+            let lines = ecopy::attestation(&number, crate::domain::time::local_day(now), &name, title);
+            let url = format!("{base}/xac-thuc/{}", r.token);
+            let with_page = crate::sign::copy::append_attestation(
+                &original,
+                &crate::sign::copy::Attestation {
+                    body: ["ỦY BAN NHÂN DÂN", &body2],
+                    lines: &lines,
+                    document: &r.document,
+                    url: &url,
+                },
+            )
+            .map_err(|e| ServiceError::Invalid(e.to_string()))?;
+            let signed = crate::sign::sign_person_then_org(
+                &with_page,
+                (&person_key, &name),
+                (&org_key, &org),
+                "Chứng thực bản sao đúng với bản chính",
+                now,
+            )
+            .map_err(ServiceError::Invalid)?;
+            // Checked before anything is kept: a bad signature takes no number.
+            let reports = verify_pdf(&signed, &roots).map_err(ServiceError::Invalid)?;
+            if reports.len() != 2 || reports.iter().any(|s| s.verdict != Verdict::Valid) {
+                return Err(ServiceError::Invalid(
+                    "Bản sao sau khi ký không kiểm tra được; chưa cấp, chưa lấy số".into(),
+                ));
+            }
+            let stored = files.put(&signed)?;
+            r.state = CopyState::Issued;
+            r.fee_vnd = scale.fee_vnd(r.pages, r.copies);
+            r.number = Some(number);
+            r.signer = Some(name.clone());
+            r.signer_title = Some(title.to_string());
+            r.decided_by = Some(actor.name.clone());
+            r.decided_at = Some(now);
+            r.copy_sha256 = Some(stored.sha256.clone());
+            r.copy_pages = r.pages + 1;
+            tx.put_ecopy_book(&book)?;
+            tx.put_ecopy(&r)?;
+            tx.emit(event(&r));
+            Ok(r)
+        })
+    }
+
+    /// The leader declines (the original does not match, is not one that may be copied…):
+    /// no number is taken; the reason is kept for the officer and the citizen.
+    pub fn ecopy_refuse(&self, actor: &Actor, id: u64, reason: &str) -> Result<CopyRecord> {
+        let reason = reason.trim();
+        if reason.chars().count() < 3 {
+            return Err(ServiceError::Invalid("Hãy ghi lý do không chứng thực".into()));
+        }
+        self.run(actor, |tx, now| {
+            let mut r = tx
+                .ecopy(id)?
+                .ok_or(ServiceError::NotFound("yêu cầu chứng thực"))?;
+            if r.state != CopyState::Pending {
+                return Err(ServiceError::conflict(
+                    "ecopy_decided",
+                    "Yêu cầu này đã được xử lý; tải lại trang",
+                ));
+            }
+            r.state = CopyState::Refused;
+            r.refused_reason = Some(reason.to_string());
+            r.decided_by = Some(actor.name.clone());
+            r.decided_at = Some(now);
+            tx.put_ecopy(&r)?;
+            tx.emit(event(&r));
+            Ok(r)
+        })
+    }
+
+    /// The issued copy's PDF (for the officer to hand over or send).
+    pub fn ecopy_file(&self, id: u64) -> Result<Vec<u8>> {
+        let r = self.ecopy(id)?;
+        let sha = r
+            .copy_sha256
+            .ok_or(ServiceError::NotFound("bản sao đã cấp"))?;
+        Ok(self.files()?.get(&sha)?)
+    }
+
+    /// The original as scanned (for the signer to compare before issuing).
+    pub fn ecopy_original(&self, id: u64) -> Result<Vec<u8>> {
+        let r = self.ecopy(id)?;
+        Ok(self.files()?.get(&r.original_sha256)?)
+    }
+
+    /// The public page's view of the copy behind `token`: issued copies only, verified
+    /// now (a stored file that was altered shows as not genuine).
+    pub fn ecopy_public(&self, token: &str) -> Result<(PublicCheck, Vec<u8>)> {
+        let r = self
+            .store
+            .read()?
+            .ecopy_by_token(token)?
+            .filter(|r| r.state == CopyState::Issued)
+            .ok_or(ServiceError::NotFound("bản sao điện tử"))?;
+        let sha = r.copy_sha256.clone().unwrap_or_default();
+        let bytes = self.files()?.get(&sha)?;
+        let signatures = verify_pdf(&bytes, &self.trust_roots()?).unwrap_or_default();
+        let genuine = !signatures.is_empty()
+            && signatures.iter().all(|s| s.verdict == Verdict::Valid)
+            && crate::store::files::sha256_hex(&bytes) == sha;
+        Ok((
+            PublicCheck {
+                record: r,
+                signatures: signatures.iter().map(SignatureLine::from).collect(),
+                genuine,
+            },
+            bytes,
+        ))
+    }
+
+    /// The book of `year`: issued copies in number order.
+    pub fn ecopy_book(&self, year: i32) -> Result<Vec<CopyRecord>> {
+        let mut rows: Vec<CopyRecord> = self
+            .ecopies()?
+            .into_iter()
+            .filter(|r| r.number.as_ref().is_some_and(|n| n.year == year))
+            .collect();
+        rows.sort_by_key(|r| r.number.as_ref().map(|n| n.number));
+        Ok(rows)
+    }
+}

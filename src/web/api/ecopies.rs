@@ -1,0 +1,94 @@
+//! Certified e-copies over the API: file a request with the original's PDF as the body,
+//! list them, issue or decline (leaders).
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+
+use crate::web::{blocking, ApiError, Caller};
+
+type Data = actix_web::web::Data<crate::web::AppState>;
+
+#[derive(Deserialize)]
+pub struct NewCopy {
+    pub citizen: String,
+    pub document: String,
+    #[serde(default = "one")]
+    pub copies: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// `POST /api/v1/ecopies?citizen=…&document=…&copies=N` with the original's PDF as the body.
+pub async fn create_ecopy(
+    state: Data,
+    caller: Caller,
+    q: web::Query<NewCopy>,
+    mut payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    use futures_util::StreamExt;
+    let mut data = Vec::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| {
+            ApiError::bad_request("truncated_upload", format!("Tệp tải lên bị gián đoạn: {e}"))
+        })?;
+        if data.len() + chunk.len() > crate::service::ecopies::MAX_ORIGINAL {
+            return Err(ApiError::new(
+                actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                "Tệp quá lớn (tối đa 50 MB)",
+            ));
+        }
+        data.extend_from_slice(&chunk);
+    }
+    let s = state.services.clone();
+    let actor = caller.actor();
+    let NewCopy {
+        citizen,
+        document,
+        copies,
+    } = q.into_inner();
+    let r = blocking(move || s.ecopy_request(&actor, &data, &citizen, &document, copies)).await?;
+    Ok(HttpResponse::Created().json(r))
+}
+
+pub async fn list_ecopies(state: Data) -> Result<HttpResponse, ApiError> {
+    let s = state.services.clone();
+    Ok(HttpResponse::Ok().json(blocking(move || s.ecopies()).await?))
+}
+
+/// `POST /api/v1/ecopies/{id}/issue`: signed, numbered, fee set (leaders, admin).
+pub async fn issue_ecopy(
+    state: Data,
+    caller: Caller,
+    req: HttpRequest,
+    path: web::Path<u64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    let s = state.services.clone();
+    let actor = caller.actor();
+    let base = {
+        let info = req.connection_info();
+        format!("{}://{}", info.scheme(), info.host())
+    };
+    Ok(HttpResponse::Ok().json(blocking(move || s.ecopy_issue(&actor, id, &base)).await?))
+}
+
+#[derive(Deserialize)]
+pub struct Refusal {
+    pub reason: String,
+}
+
+pub async fn refuse_ecopy(
+    state: Data,
+    caller: Caller,
+    path: web::Path<u64>,
+    body: web::Json<Refusal>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    let s = state.services.clone();
+    let actor = caller.actor();
+    let reason = body.into_inner().reason;
+    Ok(HttpResponse::Ok().json(blocking(move || s.ecopy_refuse(&actor, id, &reason)).await?))
+}
