@@ -212,6 +212,7 @@ impl Services {
             .filter(|p| p.online_level != crate::domain::dossier::OnlineLevel::InfoOnly)
             .count() as u64;
         let sync = self.sync_counts(from, to, area, digitized.1)?;
+        let signing = self.signing_counts(from, to, area, rep.total.resolved.total)?;
         let decision_766 = report::decision_766(
             &rep.total,
             online,
@@ -220,6 +221,7 @@ impl Services {
             u64::from(ratings.dislike),
             digitized,
             sync,
+            signing,
         );
         Ok(DossierReport {
             indicators: indicator_summary(totals.indicators),
@@ -257,6 +259,50 @@ impl Services {
 impl Services {
     /// Index 1.4's parts: of the `received` dossiers received in the period (and area),
     /// those still in the outbox are waiting or refused; the others the province has.
+    /// Results signed here and certified e-copies decided in `[from, to]`. E-copies count
+    /// in the area of their procedure in the catalogue (Tư pháp – Hộ tịch – Chứng thực).
+    fn signing_counts(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+        area: Option<u32>,
+        resolved: u64,
+    ) -> Result<report::SigningCounts> {
+        use crate::domain::ecopy::CopyState;
+        use crate::domain::report::aggregates::day_number;
+        let results_signed =
+            self.store
+                .read()?
+                .signed_results(day_number(from), day_number(to), area)?;
+        let mut c = report::SigningCounts {
+            results_signed,
+            resolved,
+            ..Default::default()
+        };
+        let copy_area = self
+            .catalogue()?
+            .procedures
+            .iter()
+            .find(|p| p.code == crate::service::ecopies::PROCEDURE)
+            .map(|p| p.area);
+        if area.is_none() || area == copy_area {
+            for r in self.ecopies()? {
+                let Some(at) = r.decided_at else { continue };
+                let day = crate::domain::time::local_day(at);
+                if day < from || day > to {
+                    continue;
+                }
+                c.copies_decided += 1;
+                if r.state == CopyState::Issued {
+                    c.copies_issued += 1;
+                    c.copies += u64::from(r.copies);
+                    c.fee_vnd += r.fee_vnd;
+                }
+            }
+        }
+        Ok(c)
+    }
+
     fn sync_counts(
         &self,
         from: NaiveDate,

@@ -7,6 +7,7 @@ mod codec;
 mod dossiers;
 mod ecopies;
 mod outbox;
+mod signed;
 mod report_agg;
 
 pub use report_agg::AggRow;
@@ -212,6 +213,7 @@ impl Store {
             // The sync outbox (new tables need no schema step: created where missing).
             outbox::create_tables(&txn)?;
             ecopies::create_tables(&txn)?;
+            signed::create_tables(&txn)?;
             report_agg::create_tables(&txn)?;
             txn.open_table(RATINGS)?;
         }
@@ -971,6 +973,7 @@ impl Store {
         // Certified copies and their public tokens (the book's counter is in meta).
         export_table!(o, txn, ecopies::ECOPIES, "ecopies", bytes);
         export_table!(o, txn, ecopies::ECOPY_TOKENS, "ecopy_tokens", number);
+        export_table!(o, txn, signed::SIGNED_RESULTS, "signed_results", number);
         // Dossier indexes are derived: a restore rebuilds them from the records.
         export_table!(o, txn, dossiers::DOSSIERS, "dossiers", bytes);
         for row in txn.open_table(dossiers::IMPORT_KEYS)?.iter()? {
@@ -1162,6 +1165,13 @@ impl Store {
                     "ecopies" => {
                         txn.open_table(ecopies::ECOPIES)?
                             .insert(knum()?, bytes()?.as_slice())?;
+                    }
+                    "signed_results" => {
+                        txn.open_table(signed::SIGNED_RESULTS)?.insert(
+                            knum()?,
+                            r.v.as_u64()
+                                .ok_or_else(|| bad("signed_results: bad value".into()))?,
+                        )?;
                     }
                     "ecopy_tokens" => {
                         txn.open_table(ecopies::ECOPY_TOKENS)?

@@ -176,6 +176,23 @@ fn a_leader_issues_a_certified_copy_numbered_in_the_book_with_its_public_check()
     assert!(a < b, "in number order");
     assert!(book.contains("Cộng: 2 lượt chứng thực") && book.contains("13.000"), "{book}");
 
+    // The report shows them beside index 4.2: 2 issued of 3 decided, 3 copies, 13.000đ.
+    let (_, rep) = app.call(
+        "GET",
+        &format!("/api/v1/reports/dossiers?from={year}-01-01&to={year}-12-31"),
+        Some(&leader),
+        None,
+    );
+    let row = rep["decision_766"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["name"].as_str().unwrap_or("").starts_with("Bản sao điện tử"))
+        .cloned()
+        .unwrap();
+    assert_eq!((row["rate"]["numerator"].as_u64(), row["rate"]["denominator"].as_u64()), (Some(2), Some(3)), "{row}");
+    assert!(row["note"].as_str().unwrap().contains("3 bản, lệ phí 13.000 đồng"), "{row}");
+
     // The audit trail tells it without the public token.
     let admin = app.login("admin");
     let (_, audit) = app.raw("GET", "/api/v1/audit", Some(&admin), None, "");

@@ -187,6 +187,23 @@ fn a_leader_signs_the_result_and_the_stored_file_is_the_signed_one() {
         "{page}"
     );
 
+    // The report counts it beside index 4.2: one result signed of one resolved.
+    let (_, rep) = app.call(
+        "GET",
+        "/api/v1/reports/dossiers?from=2026-03-01&to=2026-03-31",
+        Some(&admin),
+        None,
+    );
+    let row = rep["decision_766"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["name"].as_str().unwrap_or("").starts_with("Kết quả giải quyết được ký số"))
+        .cloned()
+        .unwrap();
+    assert_eq!(row["rate"]["numerator"], 1, "{row}");
+    assert_eq!(row["rate"]["denominator"], 1, "{row}");
+
     // A result signed elsewhere, under a root not pinned here, is verified on upload.
     let other = motcua::sign::DemoPki::new("xã Khác", &["Người Lạ"], app.clock.now()).unwrap();
     let foreign = motcua::sign::sign_pdf(

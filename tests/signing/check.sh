@@ -62,7 +62,8 @@ out=$(validate "$W/copy.pdf")
 echo "$out"
 grep -Eq '^ChuKyNguoiCoThamQuyen:[0-9a-f]{64}:INTACT:TRUSTED,EXTENDED_WITH_FORM_FILLING,ACCEPTABLE_MODIFICATIONS$' <<<"$out"
 grep -Eq '^ChuKyCoQuan:[0-9a-f]{64}:INTACT:TRUSTED,UNTOUCHED$' <<<"$out"
-qpdf --check "$W/copy.pdf" | grep -q "No syntax or stream encoding errors found"
+out=$(qpdf --check "$W/copy.pdf")
+grep -q "No syntax or stream encoding errors found" <<<"$out"
 [ "$(pdfsig "$W/copy.pdf" 2>&1 | grep -c 'Signature is Valid')" -eq 2 ]
 [ "$(pdfinfo "$W/copy.pdf" | awk '/^Pages:/ {print $2}')" -eq 3 ]
 out=$(pdftotext -f 3 -l 3 "$W/copy.pdf" -)

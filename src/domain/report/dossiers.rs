@@ -339,6 +339,19 @@ pub struct SyncCounts {
     pub rejected: u64,
 }
 
+/// Signed results and certified e-copies in a period, shown beside index 4.2: what was
+/// signed here (results signed ÷ dossiers resolved in the period) and the e-copies issued
+/// (issued ÷ requests decided; copies and fees beside).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SigningCounts {
+    pub results_signed: u64,
+    pub resolved: u64,
+    pub copies_issued: u64,
+    pub copies_decided: u64,
+    pub copies: u64,
+    pub fee_vnd: u64,
+}
+
 /// Points of an index: full marks at or above the threshold, else proportional
 /// (`rate × max ÷ threshold`), written with two decimals, half up.
 pub fn points(n: u64, d: u64, threshold_percent: u32, max: u32) -> Option<String> {
@@ -364,6 +377,7 @@ pub fn decision_766(
     ratings_dislike: u64,
     (digitized, received): (u64, u64),
     sync: SyncCounts,
+    signing: SigningCounts,
 ) -> Vec<Index766> {
     let rates = row.rates();
     let received_now = row.received.online + row.received.direct;
@@ -427,6 +441,33 @@ pub fn decision_766(
             max_points: None,
             points: None,
             note: "Hồ sơ tiếp nhận trong kỳ có bản số hoá mọi giấy tờ (và kết quả, khi đã có)".into(),
+        },
+        Index766 {
+            code: "",
+            name: "Kết quả giải quyết được ký số (bên cạnh 4.2)",
+            rate: Rate::new(signing.results_signed.min(signing.resolved), signing.resolved),
+            threshold_percent: None,
+            max_points: None,
+            points: None,
+            note: format!(
+                "Kết quả ký số tại trung tâm trong kỳ: {} ÷ hồ sơ giải quyết xong trong kỳ: {}",
+                signing.results_signed, signing.resolved
+            ),
+        },
+        Index766 {
+            code: "",
+            name: "Bản sao điện tử có chứng thực từ bản chính (bên cạnh 4.2)",
+            rate: Rate::new(signing.copies_issued, signing.copies_decided),
+            threshold_percent: None,
+            max_points: None,
+            points: None,
+            note: format!(
+                "Đã cấp {} lượt ({} bản, lệ phí {} đồng) trên {} yêu cầu đã xử lý trong kỳ",
+                signing.copies_issued,
+                signing.copies,
+                crate::domain::dossier::format_vnd(signing.fee_vnd),
+                signing.copies_decided
+            ),
         },
         Index766 {
             code: "5.4",
@@ -724,7 +765,15 @@ mod tests {
             pending: 2,
             rejected: 1,
         };
-        let all = decision_766(&row, 6, 8, 20, 1, (7, 9), sync);
+        let signing = SigningCounts {
+            results_signed: 5,
+            resolved: 8,
+            copies_issued: 3,
+            copies_decided: 4,
+            copies: 7,
+            fee_vnd: 21_000,
+        };
+        let all = decision_766(&row, 6, 8, 20, 1, (7, 9), sync, signing);
         assert_eq!(all[0].code, "1.4");
         assert_eq!(all[0].rate.percent.as_deref(), Some("66,67")); // 6 of 9 synced
         assert!(all[0].note.contains("đang chờ gửi: 2, tỉnh từ chối: 1"));
@@ -735,8 +784,12 @@ mod tests {
                                                                   // 5.4: 1 − 2/10 − 1/20 = 75 %; 6 points at 90 % → 75 × 6 / 90 = 5,00.
         assert_eq!(ix[3].code, "4.2");
         assert_eq!(ix[3].rate.percent.as_deref(), Some("77,78")); // 7 of 9 digitized
-        assert_eq!(ix[4].rate.percent.as_deref(), Some("75,00"));
-        assert_eq!(ix[4].points.as_deref(), Some("5,00"));
+        assert_eq!(ix[4].rate.percent.as_deref(), Some("62,50"), "5 of 8 results signed");
+        assert_eq!(ix[5].rate.percent.as_deref(), Some("75,00"), "3 of 4 e-copy requests issued");
+        assert!(ix[5].note.contains("7 bản, lệ phí 21.000 đồng"), "{}", ix[5].note);
+        assert_eq!(ix[6].code, "5.4");
+        assert_eq!(ix[6].rate.percent.as_deref(), Some("75,00"));
+        assert_eq!(ix[6].points.as_deref(), Some("5,00"));
         assert_eq!(
             points(95, 100, 90, 6).as_deref(),
             Some("6,00"),
@@ -744,7 +797,17 @@ mod tests {
         );
         assert_eq!(points(1, 3, 90, 6).as_deref(), Some("2,22"));
         assert_eq!(
-            decision_766(&Row::default(), 0, 0, 0, 0, (0, 0), SyncCounts::default())[5].points,
+            decision_766(
+                &Row::default(),
+                0,
+                0,
+                0,
+                0,
+                (0, 0),
+                SyncCounts::default(),
+                SigningCounts::default()
+            )[7]
+                .points,
             None
         );
     }
