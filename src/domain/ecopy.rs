@@ -168,6 +168,10 @@ pub struct CopyRecord {
     pub copy_pages: u32,
     #[serde(default)]
     pub refused_reason: Option<String>,
+    /// The one-stop dossier it was received under (procedure 2.000815), when it was: the
+    /// issued copy becomes that dossier's result.
+    #[serde(default)]
+    pub dossier: Option<String>,
 }
 
 /// What an officer types for a request, checked before anything is stored.

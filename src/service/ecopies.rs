@@ -81,6 +81,54 @@ fn title_of(person: usize) -> &'static str {
     }
 }
 
+/// The issued copy as its dossier's result, in the issuing transaction: the file, the
+/// history row, the sync mark, the signed-results count.
+fn attach_result(
+    tx: &mut crate::store::Tx,
+    r: &CopyRecord,
+    stored: &crate::domain::dossier::digitize::BlobRef,
+    reports: &[SignatureReport],
+    actor: &Actor,
+    now: chrono::DateTime<chrono::Utc>,
+    code: &str,
+) -> Result<()> {
+    use crate::domain::dossier::digitize::{self, DigitalFile, Origin, Slot};
+    let mut d = tx
+        .dossier(code)?
+        .ok_or(ServiceError::NotFound("hồ sơ"))?;
+    let number = r.number.as_ref().map(|n| n.number).unwrap_or(0);
+    digitize::attach(
+        &mut d,
+        DigitalFile {
+            slot: Slot::Result,
+            name: "Bản sao điện tử có chứng thực".into(),
+            pdf: stored.clone(),
+            pages: Vec::new(),
+            page_count: r.copy_pages,
+            origin: Origin::Upload {
+                filename: format!("ban-sao-chung-thuc-so-{number}.pdf"),
+            },
+            at: now,
+            by: actor.name.clone(),
+            signatures: reports.iter().map(crate::sign::verify::summary).collect(),
+        },
+    )
+    .map_err(ServiceError::Digitize)?;
+    tx.put_dossier(&d)?;
+    tx.sync_mark(&d.code, now)?;
+    tx.count_signed_result(
+        crate::domain::report::aggregates::day_number(crate::domain::time::local_day(now)),
+        d.procedure.area,
+    )?;
+    tx.emit(EventKind::DossierFile {
+        code: d.code.clone(),
+        slot: Slot::Result.key(),
+        sha256: Some(stored.sha256.clone()),
+        pages: r.copy_pages,
+    });
+    Ok(())
+}
+
 impl Services {
     /// The fee scale charged: the catalogue's for the procedure, else the legal default.
     pub fn ecopy_fee_scale(&self) -> Result<PageFee> {
@@ -102,6 +150,58 @@ impl Services {
         citizen: &str,
         document: &str,
         copies: u32,
+    ) -> Result<CopyRecord> {
+        self.file_request(actor, pdf, citizen, document, copies, None)
+    }
+
+    /// The request made from a dossier of the procedure received at the desk: the
+    /// original is the dossier's first digitized paper (scanned there, or uploaded), the
+    /// citizen its applicant; the issued copy becomes the dossier's result.
+    pub fn ecopy_from_dossier(
+        &self,
+        actor: &Actor,
+        code: &str,
+        document: &str,
+        copies: u32,
+    ) -> Result<CopyRecord> {
+        use crate::domain::dossier::digitize::Slot;
+        let d = self.dossier(code)?;
+        if d.procedure.page_fee.is_none() && d.procedure.code != PROCEDURE {
+            return Err(ServiceError::Invalid(
+                "Hồ sơ này không thuộc thủ tục chứng thực bản sao".into(),
+            ));
+        }
+        if self
+            .ecopies()?
+            .iter()
+            .any(|r| r.dossier.as_deref() == Some(d.code.as_str()) && r.state == CopyState::Pending)
+        {
+            return Err(ServiceError::conflict(
+                "ecopy_pending",
+                "Hồ sơ này đã có yêu cầu đang chờ ký",
+            ));
+        }
+        let paper = d
+            .files
+            .iter()
+            .find(|f| matches!(f.slot, Slot::Paper { .. }))
+            .ok_or_else(|| {
+                ServiceError::Invalid(
+                    "Chưa số hoá bản chính: quét (hoặc tải lên) bản chính vào giấy tờ của hồ sơ trước".into(),
+                )
+            })?;
+        let bytes = self.files()?.get(&paper.pdf.sha256)?;
+        self.file_request(actor, &bytes, &d.applicant.name, document, copies, Some(d.code.clone()))
+    }
+
+    fn file_request(
+        &self,
+        actor: &Actor,
+        pdf: &[u8],
+        citizen: &str,
+        document: &str,
+        copies: u32,
+        dossier: Option<String>,
     ) -> Result<CopyRecord> {
         ecopy::check_request(citizen, document, copies)
             .map_err(|e| ServiceError::Invalid(e.join("; ")))?;
@@ -134,6 +234,7 @@ impl Services {
                 copy_sha256: None,
                 copy_pages: 0,
                 refused_reason: None,
+                dossier,
             };
             tx.put_ecopy(&r)?;
             tx.emit(event(&r));
@@ -222,6 +323,9 @@ impl Services {
             r.decided_at = Some(now);
             r.copy_sha256 = Some(stored.sha256.clone());
             r.copy_pages = r.pages + 1;
+            if let Some(code) = r.dossier.clone() {
+                attach_result(tx, &r, &stored, &reports, actor, now, &code)?;
+            }
             tx.put_ecopy_book(&book)?;
             tx.put_ecopy(&r)?;
             tx.emit(event(&r));

@@ -113,6 +113,7 @@ routes! {
     POST "/ho-so/{code}/thao-tac" => pages::dossier_action_submit, STAFF;
     POST "/ho-so/{code}/dong-bo-lai" => pages::dossier_resync_submit, ADMIN;
     POST "/ho-so/{code}/ky-so" => pages::dossier_sign_submit, REPORTS;
+    POST "/ho-so/{code}/chung-thuc" => pages::dossier_ecopy_submit, STAFF;
     POST "/ho-so/truc-tuyen/{national}/xep" => pages::inbox_assign_submit, STAFF;
     GET  "/ho-so/{code}/mau/{form}" => pages::dossier_form, STAFF;
     GET  "/thu-tuc" => pages::listing, Access::Public;

@@ -199,3 +199,54 @@ fn a_leader_issues_a_certified_copy_numbered_in_the_book_with_its_public_check()
     assert!(audit.contains("Cấp bản sao điện tử có chứng thực"), "{audit}");
     assert!(!audit.contains(&token), "no public token in the audit trail");
 }
+
+#[test]
+fn a_copy_received_as_a_dossier_becomes_its_signed_result() {
+    let app = TestApp::start();
+    app.running().services.ensure_demo_pki().unwrap();
+    let admin = app.login("admin");
+    let officer = app.login("canbo1");
+    let d = crate::dossiers::receive(&app, &officer, "2.000815");
+    let code = d["code"].as_str().unwrap().to_string();
+    let form = |doc: &str| Some(format!("document={}&copies=2", urlencoding(doc)));
+    let ctype = "application/x-www-form-urlencoded";
+    // Nothing scanned yet: told what to do, nothing filed.
+    let (_, page) = app.raw("GET", &format!("/ho-so/{code}"), Some(&officer), None, "");
+    assert!(page.contains("Gửi trình ký"), "the form on the dossier's page");
+    let (s, body) = app.raw("POST", &format!("/ho-so/{code}/chung-thuc"), Some(&officer), form("Giấy khai sinh số 12"), ctype);
+    assert_eq!(s, 422, "{body}");
+    assert!(body.contains("Chưa số hoá bản chính"), "{body}");
+    let pdf = original(2);
+    let (s, _, b) = app.bytes(
+        "PUT",
+        &format!("/api/v1/dossiers/{code}/files/paper-0?filename=ban-chinh.pdf"),
+        Some(&officer),
+        Some(&pdf),
+        "application/pdf",
+    );
+    assert_eq!(s, 200, "{}", String::from_utf8_lossy(&b));
+    let (s, _) = app.raw("POST", &format!("/ho-so/{code}/chung-thuc"), Some(&officer), form("Giấy khai sinh số 12"), ctype);
+    assert_eq!(s, 303);
+    let (s, body) = app.raw("POST", &format!("/ho-so/{code}/chung-thuc"), Some(&officer), form("Giấy khai sinh số 12"), ctype);
+    assert_eq!(s, 409, "one pending request a dossier: {body}");
+    let (_, list) = app.call("GET", "/api/v1/ecopies", Some(&officer), None);
+    let r = list[0].clone();
+    assert_eq!(r["dossier"], code.as_str());
+    assert_eq!(r["citizen"], d["applicant"]["name"]);
+    let id = r["id"].as_u64().unwrap();
+    let (s, r) = app.call("POST", &format!("/api/v1/ecopies/{id}/issue"), Some(&admin), None);
+    assert_eq!(s, 200, "{r}");
+    // The dossier's result is the signed copy, and it goes to the province.
+    let dossier = app.running().services.dossier(&code).unwrap();
+    let result = dossier
+        .files
+        .iter()
+        .find(|f| f.slot == motcua::domain::dossier::digitize::Slot::Result)
+        .expect("the copy is the result");
+    assert_eq!(Some(result.pdf.sha256.clone()), r["copy_sha256"].as_str().map(String::from));
+    assert_eq!(result.signatures.len(), 2, "{:?}", result.signatures);
+    assert!(result.signatures.iter().all(|s| s.starts_with("Hợp lệ")), "{:?}", result.signatures);
+    assert!(app.running().services.dossier_sync(&code).unwrap().is_some(), "queued for the province");
+    let (_, page) = app.raw("GET", &format!("/ho-so/{code}"), Some(&officer), None, "");
+    assert!(page.contains("chữ ký số: Hợp lệ"), "shown on the dossier");
+}

@@ -87,6 +87,8 @@ struct ViewPage {
     can_resync: bool,
     /// A leader (or the admin) may sign the result here: a signer is set up.
     can_sign: bool,
+    /// A certified-copy dossier still open: the request for the e-copy is filed from here.
+    ecopy: bool,
     forms: Vec<(&'static str, &'static str)>,
     papers: Vec<PaperRow>,
     scanners: Vec<(String, String)>,
@@ -386,6 +388,14 @@ fn view_page(
         }),
         sync: sync_text(s.sync_enabled(), sync_row.as_ref()),
         can_resync: s.sync_enabled() && role == crate::domain::center::Role::Admin,
+        ecopy: d.procedure.page_fee.is_some()
+            && !matches!(
+                d.status(),
+                crate::domain::dossier::Status::Withdrawn
+                    | crate::domain::dossier::Status::Stopped
+                    | crate::domain::dossier::Status::Refused
+                    | crate::domain::dossier::Status::Returned
+            ),
         can_sign: s.can_sign()
             && matches!(
                 role,
@@ -516,6 +526,28 @@ pub async fn dossier_sign_submit(
     let c = code.clone();
     blocking(move || s.sign_result(&actor, &c)).await?;
     Ok(see_other(&format!("/ho-so/{code}?xong=sign")))
+}
+
+#[derive(serde::Deserialize)]
+pub struct EcopyForm {
+    document: String,
+    copies: Option<u32>,
+}
+
+/// *Gửi trình ký* from a certified-copy dossier: its scanned original goes to the signer.
+pub async fn dossier_ecopy_submit(
+    state: Data,
+    caller: Caller,
+    path: web::Path<String>,
+    form: web::Form<EcopyForm>,
+) -> Result<HttpResponse, ApiError> {
+    let code = path.into_inner();
+    let s = state.services.clone();
+    let actor = caller.actor();
+    let f = form.into_inner();
+    let r = blocking(move || s.ecopy_from_dossier(&actor, &code, &f.document, f.copies.unwrap_or(1)))
+        .await?;
+    Ok(see_other(&format!("/chung-thuc?xong=yeu-cau#ecopy-{}", r.id)))
 }
 
 /// The action forms of the dossier screen: `action` plus that action's fields.

@@ -30,6 +30,7 @@ struct Row {
     signer: String,
     reason: String,
     verify_url: String,
+    dossier: String,
 }
 
 fn row(r: &CopyRecord, fee_estimate: u64, base: &str) -> Row {
@@ -54,6 +55,7 @@ fn row(r: &CopyRecord, fee_estimate: u64, base: &str) -> Row {
         },
         reason: r.refused_reason.clone().unwrap_or_default(),
         verify_url: format!("{base}/xac-thuc/{}", r.token),
+        dossier: r.dossier.clone().unwrap_or_default(),
     }
 }
 
