@@ -1018,6 +1018,49 @@ describe("motcua queue end to end (real Chromium)", { timeout: OVERALL_MS }, () 
     mark("connected center: online dossier live, refusal replayed");
   });
 
+  test("certified e-copy: the officer files the scan on /chung-thuc, the admin signs, the QR's page says genuine", async () => {
+    // A scanned original: the one `motcua sign demo` writes.
+    const dir = await fsp.mkdtemp(path.join(os.tmpdir(), "motcua-e2e-copy-"));
+    const { spawnSync } = await import("node:child_process");
+    const made = spawnSync(MOTCUA_BIN, ["sign", "demo", dir], { encoding: "utf8" });
+    assert.equal(made.status, 0, made.stderr);
+    const o = page.counter; // canbo1
+    await o.goto(server.base + "/chung-thuc");
+    await o.locator("#ecopy-send").click();
+    await expectText(o.locator("#ecopy-msg"), /Chưa nhập họ tên người yêu cầu.*Chưa chọn bản quét/);
+    await o.fill("#ecopy-citizen", "Võ Thị Hạnh");
+    await o.fill("#ecopy-document", "Giấy khai sinh số 45/1990, UBND xã Tân Phú cấp");
+    await o.fill("#ecopy-copies", "2");
+    await o.setInputFiles("#ecopy-file", path.join(dir, "original.pdf"));
+    await Promise.all([o.waitForURL(/xong=yeu-cau/), o.locator("#ecopy-send").click()]);
+    await expectText(o.locator("#ecopy-pending"), /Võ Thị Hạnh/);
+    assert.ok((await o.locator("#ecopy-pending").textContent()).includes("Chờ Chủ tịch hoặc Phó Chủ tịch ký"), "an officer cannot sign");
+    await shot(o, "ecopy-desk-officer.png");
+    const a = page.admin;
+    await a.goto(server.base + "/chung-thuc");
+    a.once("dialog", (d) => d.accept());
+    await Promise.all([a.waitForURL(/xong=cap/), a.locator("#ecopy-pending tr", { hasText: "Võ Thị Hạnh" }).locator("button", { hasText: "Ký số và cấp bản sao" }).click()]);
+    const done = a.locator("#ecopy-done-list tr", { hasText: "Võ Thị Hạnh" });
+    await expectText(done, /Số chứng thực \d+ Quyển số 01\/\d{4}-SCTĐT\/BS/);
+    assert.ok((await done.textContent()).includes("8.000đ"), "2 pages × 2.000đ × 2 copies");
+    await shot(a, "ecopy-desk-issued.png");
+    const copy = await (await a.request.get(server.base + (await done.locator("a", { hasText: "Tải bản sao" }).getAttribute("href")))).body();
+    // Incremental updates rewrite page objects; the page tree's last /Count is the truth.
+    const counts = [...copy.toString("latin1").matchAll(/\/Count\s+(\d+)/g)];
+    assert.equal(Number(counts.at(-1)[1]), 3, "the original's 2 pages and the lời chứng");
+    // The QR's page, on a phone, with no login.
+    const url = await done.locator("a", { hasText: "Trang kiểm tra" }).getAttribute("href");
+    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: "vi-VN" });
+    const p = await phone.newPage();
+    await p.goto(url);
+    await expectText(p.locator("#ecopy-verdict"), /Bản sao điện tử hợp lệ/);
+    assert.ok((await p.locator("#ecopy-verdict").textContent()).includes("Võ T.H."), "the name is masked");
+    await p.screenshot({ path: path.join(ARTIFACTS, "ecopy-verify-phone.png"), fullPage: true });
+    await phone.close();
+    await fsp.rm(dir, { recursive: true, force: true });
+    mark("certified e-copy: filed, signed, verified on a phone");
+  });
+
   test("no uncaught errors in the pages", () => {
     assert.deepEqual(pageErrors, []);
   });

@@ -33,7 +33,8 @@ struct Row {
     dossier: String,
 }
 
-fn row(r: &CopyRecord, fee_estimate: u64, base: &str) -> Row {
+fn row(r: &CopyRecord, fee_estimate: u64, base: &str, people: &std::collections::HashMap<String, String>) -> Row {
+    let who = people.get(&r.requested_by).unwrap_or(&r.requested_by);
     Row {
         id: r.id,
         citizen: r.citizen.clone(),
@@ -47,7 +48,7 @@ fn row(r: &CopyRecord, fee_estimate: u64, base: &str) -> Row {
         } else {
             fee_estimate
         }),
-        requested: format!("{} · {}", when(Some(r.requested_at)), r.requested_by),
+        requested: format!("{} · {who}", when(Some(r.requested_at))),
         decided: when(r.decided_at),
         signer: match (&r.signer_title, &r.signer) {
             (Some(t), Some(n)) => format!("{} {n}", t.to_lowercase()),
@@ -85,8 +86,13 @@ pub async fn ecopies_page(
 ) -> Result<HttpResponse, ApiError> {
     let s = state.services.clone();
     let base = base_url(&req);
-    let (list, scale, settings, ready) = blocking(move || {
-        Ok((s.ecopies()?, s.ecopy_fee_scale()?, s.settings()?, s.can_sign()))
+    let (list, scale, settings, ready, people) = blocking(move || {
+        let people: std::collections::HashMap<String, String> = s
+            .users()?
+            .into_iter()
+            .map(|u| (u.username, u.display_name))
+            .collect();
+        Ok((s.ecopies()?, s.ecopy_fee_scale()?, s.settings()?, s.can_sign(), people))
     })
     .await?;
     let base = settings.public_base(&base);
@@ -100,7 +106,7 @@ pub async fn ecopies_page(
     .to_string();
     let rows: Vec<Row> = list
         .iter()
-        .map(|r| row(r, scale.fee_vnd(r.pages, r.copies), &base))
+        .map(|r| row(r, scale.fee_vnd(r.pages, r.copies), &base, &people))
         .collect();
     let (pending, done): (Vec<Row>, Vec<Row>) =
         rows.into_iter().partition(|r| r.state == CopyState::Pending.label());
