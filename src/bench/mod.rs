@@ -6,6 +6,7 @@ mod day;
 mod dossiers;
 mod province;
 mod queue;
+mod sign;
 mod sync;
 
 use clap::Subcommand;
@@ -60,6 +61,12 @@ pub enum BenchCmd {
         #[arg(long, default_value_t = 10_000)]
         changes: usize,
     },
+    /// Sign and verify a 2-page and a 50-page PDF, against pyHanko on the same file and
+    /// key in the same run (pyHanko from the signing check's venv, or PYHANKO_PYTHON).
+    Sign {
+        #[arg(long, default_value_t = 15)]
+        rounds: usize,
+    },
     /// Kill the server with SIGKILL at random moments under concurrent writes; after each
     /// restart every acknowledged ticket must be there, numbering must continue without
     /// duplicates, and at the end the file passes redb's integrity check and the audit chain.
@@ -81,6 +88,7 @@ pub fn run(cmd: BenchCmd) -> anyhow::Result<()> {
         } => queue::queue(tickets, boards, calls),
         BenchCmd::Crash { rounds, seed } => crash::run(rounds, seed),
         BenchCmd::Sync { changes } => sync::run(changes),
+        BenchCmd::Sign { rounds } => sign::run(rounds),
         BenchCmd::Dossiers { count, seed } => dossiers::run(count, seed),
         BenchCmd::Reports { sizes, seed } => dossiers::reports(&sizes, seed),
         BenchCmd::Ticket { iterations } => queue::ticket(iterations),

@@ -636,4 +636,63 @@ mod tests {
             "truncated"
         );
     }
+
+    #[test]
+    fn lying_byte_ranges_expired_certificates_and_encrypted_files_are_refused() {
+        let now = Utc.with_ymd_and_hms(2026, 3, 5, 2, 0, 0).unwrap();
+        let pki = DemoPki::new("xã Tân Phú", &["A"], now).unwrap();
+        let roots = vec![pki.root_der.clone()];
+        let info = |at| SigInfo {
+            field: "S",
+            name: "A",
+            reason: "r",
+            at,
+            look: crate::sign::appearance::Look::Hidden,
+        };
+        let signed = sign_pdf(&original(), &pki.signer(1).unwrap(), &info(now)).unwrap();
+        let slot = signed.windows(11).position(|w| w == b"/ByteRange ").unwrap();
+        let end = slot + signed[slot..].iter().position(|&c| c == b']').unwrap();
+        let r = numbers(&signed[slot + 11..end]);
+        let lie = |range: [usize; 4]| {
+            let mut text = format!("/ByteRange [{} {} {} {}", range[0], range[1], range[2], range[3]).into_bytes();
+            assert!(text.len() <= end - slot, "the lie fits the slot");
+            text.resize(end - slot, b' ');
+            let mut f = signed.clone();
+            f[slot..end].copy_from_slice(&text);
+            verify_pdf(&f, &roots).unwrap().remove(0)
+        };
+        // Covering less than was signed: the digest no longer matches.
+        let v = lie([0, r[1], r[2], r[3] - 50]);
+        assert_eq!(v.verdict, Verdict::Invalid, "{}", v.reason);
+        // Pointing the hole at signed content, past the file's end, or backwards.
+        let v = lie([0, r[1] - 10, r[2], r[3]]);
+        assert_eq!(v.verdict, Verdict::Invalid, "{}", v.reason);
+        assert!(v.reason.contains("ByteRange"), "{}", v.reason);
+        assert_eq!(lie([0, r[1], r[2], r[3] + 10]).verdict, Verdict::Invalid);
+        assert_eq!(lie([0, r[2], r[1], r[3]]).verdict, Verdict::Invalid);
+
+        // A signature dated after the certificate expired (its /M beyond not_after).
+        let late = Utc.with_ymd_and_hms(2035, 1, 1, 0, 0, 0).unwrap();
+        let v = verify_pdf(&sign_pdf(&original(), &pki.signer(1).unwrap(), &info(late)).unwrap(), &roots).unwrap();
+        assert_ne!(v[0].verdict, Verdict::Valid, "{}", v[0].reason);
+        assert!(v[0].reason.contains("hết hạn"), "{}", v[0].reason);
+
+        // An encrypted file is never signed (the signature would cover ciphertext).
+        let pdf = original();
+        let doc = lopdf::Document::load_mem(&pdf).unwrap();
+        let root = doc.trailer.get(b"Root").unwrap().as_reference().unwrap();
+        let mut enc = pdf.clone();
+        let at = enc.len();
+        enc.extend_from_slice(b"99 0 obj\n<< /Filter /Standard /V 2 /R 3 /Length 128 /P -4 /O <00> /U <00> >>\nendobj\n");
+        let xref = enc.len();
+        enc.extend_from_slice(
+            format!(
+                "xref\n99 1\n{at:010} 00000 n \ntrailer\n<< /Size 100 /Root {} 0 R /Prev {} /Encrypt 99 0 R /ID [<00> <00>] >>\nstartxref\n{xref}\n%%EOF\n",
+                root.0, doc.xref_start
+            )
+            .as_bytes(),
+        );
+        let e = sign_pdf(&enc, &pki.signer(1).unwrap(), &info(now)).unwrap_err();
+        assert!(e.contains("mật khẩu") || e.contains("không phải PDF"), "{e}");
+    }
 }
