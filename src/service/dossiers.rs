@@ -141,6 +141,10 @@ pub struct PublicDossier {
     /// Papers still to bring, when a supplement was asked for.
     pub missing: Vec<Paper>,
     pub history: Vec<PublicStep>,
+    /// The signed result, for the citizen to download (`/tra-cuu/{token}/ket-qua.pdf`):
+    /// only once the result is ready and every signature on it held when it was checked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub result_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -641,6 +645,18 @@ impl Services {
     }
 
     /// Lookup by the receipt's QR token (unguessable: 128 random bits).
+    /// The signed result behind a receipt's token (see [`signed_result`]).
+    pub fn public_result(&self, token: &str) -> Result<(String, Vec<u8>)> {
+        let rx = self.store.read()?;
+        let code = rx
+            .dossier_code_by_token(token)?
+            .ok_or(ServiceError::NotFound("hồ sơ"))?;
+        let d = rx.dossier(&code)?.ok_or(ServiceError::NotFound("hồ sơ"))?;
+        drop(rx);
+        let f = signed_result(&d).ok_or(ServiceError::NotFound("kết quả đã ký số"))?;
+        Ok((d.code.clone(), self.files()?.get(&f.pdf.sha256)?))
+    }
+
     pub fn public_lookup_token(&self, token: &str) -> Result<PublicDossier> {
         let rx = self.store.read()?;
         let code = rx
@@ -691,6 +707,20 @@ impl Services {
 
 /// What the citizen sees: status in words, dates, masked name, steps without notes
 /// (officers' notes may name other people).
+/// The result a citizen may download: ready (9) or handed over (10), and signed, every
+/// signature valid when it was last checked. An unsigned scan stays at the desk.
+pub fn signed_result(d: &Dossier) -> Option<&crate::domain::dossier::digitize::DigitalFile> {
+    use crate::domain::dossier::digitize::Slot;
+    if !matches!(d.status(), Status::Resolved | Status::Returned) {
+        return None;
+    }
+    d.files.iter().find(|f| {
+        f.slot == Slot::Result
+            && !f.signatures.is_empty()
+            && f.signatures.iter().all(|s| s.starts_with("Hợp lệ"))
+    })
+}
+
 pub fn public_view(d: &Dossier) -> PublicDossier {
     use crate::domain::dossier::EventKind as E;
     let what = |e: E| match e {
@@ -723,6 +753,7 @@ pub fn public_view(d: &Dossier) -> PublicDossier {
         resolved_at: d.state.resolved_at.map(local),
         returned_at: d.state.returned_at.map(local),
         pickup: d.pickup.clone(),
+        result_url: signed_result(d).map(|_| format!("/tra-cuu/{}/ket-qua.pdf", d.lookup_token)),
         missing: d.state.pending_supplement.clone(),
         history: d
             .history

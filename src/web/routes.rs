@@ -122,6 +122,7 @@ routes! {
     GET  "/tra-cuu" => pages::lookup_page, Access::Public;
     POST "/tra-cuu" => pages::lookup_submit, Access::Public;
     GET  "/tra-cuu/{token}" => pages::lookup_by_token, Access::Public;
+    GET  "/tra-cuu/{token}/ket-qua.pdf" => pages::lookup_result, Access::Public;
 
     GET  "/api/v1/openapi.json" => assets::openapi, Access::Public;
     POST "/api/v1/session" => api::create_session, Access::Public;

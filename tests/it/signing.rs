@@ -118,6 +118,10 @@ fn a_leader_signs_the_result_and_the_stored_file_is_the_signed_one() {
         "application/pdf",
     );
     assert_eq!(s, 200, "{}", String::from_utf8_lossy(&body));
+    // Not signed yet: the citizen's lookup offers no download.
+    let token = app.running().services.dossier(&code).unwrap().lookup_token;
+    let (s, _) = app.raw("GET", &format!("/tra-cuu/{token}/ket-qua.pdf"), None, None, "");
+    assert_eq!(s, 404, "an unsigned result stays at the desk");
     // An officer may not sign; the admin (or a leader) may.
     let (s, _) = app.raw(
         "POST",
@@ -186,6 +190,14 @@ fn a_leader_signs_the_result_and_the_stored_file_is_the_signed_one() {
         ),
         "{page}"
     );
+
+    // The citizen downloads it from the receipt's link, no login.
+    let (_, page) = app.raw("GET", &format!("/tra-cuu/{token}"), None, None, "");
+    assert!(page.contains("Tải kết quả đã ký số"), "{page}");
+    let (s, _, public) = app.bytes("GET", &format!("/tra-cuu/{token}/ket-qua.pdf"), None, None, "");
+    assert_eq!((s, public == signed), (200, true));
+    let (s, _) = app.raw("GET", "/tra-cuu/not-a-token/ket-qua.pdf", None, None, "");
+    assert_eq!(s, 404);
 
     // The report counts it beside index 4.2: one result signed of one resolved.
     let (_, rep) = app.call(

@@ -35,6 +35,7 @@ struct PublicView {
     due: String,
     resolved: String,
     returned: String,
+    result_url: String,
     pickup: String,
     missing: Vec<String>,
     steps: Vec<(String, &'static str)>,
@@ -72,6 +73,7 @@ fn public_page_view(p: &PublicDossier) -> PublicView {
         due: w(p.due_at),
         resolved: w(p.resolved_at),
         returned: w(p.returned_at),
+        result_url: p.result_url.clone().unwrap_or_default(),
         pickup: p.pickup.clone(),
         missing: papers_text(&p.missing),
         steps: p
@@ -180,4 +182,22 @@ pub async fn lookup_by_token(
         },
         status,
     )
+}
+
+/// The signed result, for whoever holds the receipt's link (the QR on Mẫu 01).
+pub async fn lookup_result(
+    state: Data,
+    path: actix_web::web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let token = path.into_inner();
+    let s = state.services.clone();
+    let (code, bytes) = crate::web::blocking(move || s.public_result(&token)).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/pdf")
+        .insert_header(("Cache-Control", "no-store"))
+        .insert_header((
+            "Content-Disposition",
+            format!("inline; filename=\"ket-qua-{}.pdf\"", code.replace(['"', '/', '\\'], "-")),
+        ))
+        .body(bytes))
 }
