@@ -81,6 +81,20 @@ fn title_of(person: usize) -> &'static str {
     }
 }
 
+/// Request `id`, still waiting for its decision (decided once, by one leader).
+fn pending_request(tx: &crate::store::Tx, id: u64) -> Result<CopyRecord> {
+    let r = tx
+        .ecopy(id)?
+        .ok_or(ServiceError::NotFound("yêu cầu chứng thực"))?;
+    if r.state != CopyState::Pending {
+        return Err(ServiceError::conflict(
+            "ecopy_decided",
+            "Yêu cầu này đã được xử lý; tải lại trang",
+        ));
+    }
+    Ok(r)
+}
+
 /// The issued copy as its dossier's result, in the issuing transaction: the file, the
 /// history row, the sync mark, the signed-results count.
 fn attach_result(
@@ -116,10 +130,7 @@ fn attach_result(
     .map_err(ServiceError::Digitize)?;
     tx.put_dossier(&d)?;
     tx.sync_mark(&d.code, now)?;
-    tx.count_signed_result(
-        crate::domain::report::aggregates::day_number(crate::domain::time::local_day(now)),
-        d.procedure.area,
-    )?;
+    tx.count_signed_result(now, d.procedure.area)?;
     tx.emit(EventKind::DossierFile {
         code: d.code.clone(),
         slot: Slot::Result.key(),
@@ -274,15 +285,7 @@ impl Services {
         let org_key = pki.signer(0).map_err(ServiceError::Invalid)?;
         let roots = vec![pki.root_der.clone()];
         self.run(actor, |tx, now| {
-            let mut r = tx
-                .ecopy(id)?
-                .ok_or(ServiceError::NotFound("yêu cầu chứng thực"))?;
-            if r.state != CopyState::Pending {
-                return Err(ServiceError::conflict(
-                    "ecopy_decided",
-                    "Yêu cầu này đã được xử lý; tải lại trang",
-                ));
-            }
+            let mut r = pending_request(tx, id)?;
             let original = files.get(&r.original_sha256)?;
             let mut book = tx.ecopy_book()?;
             let number = book.take(crate::domain::time::local_day(now));
@@ -341,15 +344,7 @@ impl Services {
             return Err(ServiceError::Invalid("Hãy ghi lý do không chứng thực".into()));
         }
         self.run(actor, |tx, now| {
-            let mut r = tx
-                .ecopy(id)?
-                .ok_or(ServiceError::NotFound("yêu cầu chứng thực"))?;
-            if r.state != CopyState::Pending {
-                return Err(ServiceError::conflict(
-                    "ecopy_decided",
-                    "Yêu cầu này đã được xử lý; tải lại trang",
-                ));
-            }
+            let mut r = pending_request(tx, id)?;
             r.state = CopyState::Refused;
             r.refused_reason = Some(reason.to_string());
             r.decided_by = Some(actor.name.clone());

@@ -257,10 +257,7 @@ impl Services {
             });
             tx.put_dossier(&d)?;
             tx.sync_mark(&d.code, now)?;
-            tx.count_signed_result(
-                crate::domain::report::aggregates::day_number(crate::domain::time::local_day(now)),
-                d.procedure.area,
-            )?;
+            tx.count_signed_result(now, d.procedure.area)?;
             tx.emit(crate::events::EventKind::DossierFile {
                 code: d.code.clone(),
                 slot: Slot::Result.key(),

@@ -251,7 +251,8 @@ pub fn seal_rect(page: [f32; 4]) -> [f32; 4] {
 /// Where the text lines end, as a share of the person's box height from its bottom.
 const TEXT_TOP: f32 = 0.40;
 
-fn f(v: f32) -> String {
+/// A number for a content stream: two decimals at most, no trailing zeros.
+pub(super) fn f(v: f32) -> String {
     let s = format!("{v:.2}");
     let s = s.trim_end_matches('0').trim_end_matches('.');
     if s == "-0" {

@@ -9,7 +9,7 @@
 
 use lopdf::Object;
 
-use super::appearance::{person_rect, EmbeddedFont, Objects};
+use super::appearance::{f as n, person_rect, EmbeddedFont, Objects};
 use super::pdf::{append_update, as_ref, load, next_free, page_box, serialize, PdfError};
 
 /// What the lời chứng page says.
@@ -25,15 +25,6 @@ pub struct Attestation<'a> {
     pub url: &'a str,
 }
 
-fn n(v: f32) -> String {
-    let s = format!("{v:.2}");
-    let s = s.trim_end_matches('0').trim_end_matches('.');
-    if s == "-0" {
-        "0".into()
-    } else {
-        s.to_string()
-    }
-}
 
 /// One line of text at `size` points: centred on `cx`, or from `x` when `cx` is `None`.
 fn text(c: &mut String, font: &mut EmbeddedFont, s: &str, size: f32, x: f32, y: f32, centred: bool) {

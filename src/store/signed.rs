@@ -40,7 +40,13 @@ signed_reads!(Tx);
 signed_reads!(Rx);
 
 impl Tx {
-    pub fn count_signed_result(&mut self, day: i32, area: u32) -> Result<(), StoreError> {
+    /// One more result signed at `at` (counted on its day in Vietnam) in `area`.
+    pub fn count_signed_result(
+        &mut self,
+        at: chrono::DateTime<chrono::Utc>,
+        area: u32,
+    ) -> Result<(), StoreError> {
+        let day = crate::domain::report::aggregates::day_number(crate::domain::time::local_day(at));
         let mut t = self.txn.open_table(SIGNED_RESULTS)?;
         let k = key(day, area);
         let n = t.get(k)?.map(|v| v.value()).unwrap_or(0);

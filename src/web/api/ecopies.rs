@@ -25,23 +25,9 @@ pub async fn create_ecopy(
     state: Data,
     caller: Caller,
     q: web::Query<NewCopy>,
-    mut payload: web::Payload,
+    payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    use futures_util::StreamExt;
-    let mut data = Vec::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| {
-            ApiError::bad_request("truncated_upload", format!("Tệp tải lên bị gián đoạn: {e}"))
-        })?;
-        if data.len() + chunk.len() > crate::service::ecopies::MAX_ORIGINAL {
-            return Err(ApiError::new(
-                actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
-                "Tệp quá lớn (tối đa 50 MB)",
-            ));
-        }
-        data.extend_from_slice(&chunk);
-    }
+    let data = crate::web::common::read_body(payload, crate::service::ecopies::MAX_ORIGINAL).await?;
     let s = state.services.clone();
     let actor = caller.actor();
     let NewCopy {
