@@ -44,6 +44,14 @@ pub struct TaiLieu {
     pub duoc_so_hoa: String,
 }
 
+/// A result document (`DanhSachGiayToKetQua`): where the signed result can be fetched.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GiayToKetQua {
+    pub duong_dan_tep_tin_ket_qua: String,
+    pub ma_giay_to_ket_qua: String,
+}
+
 /// The dossier packet (`HoSo`), every field a string as the provinces expect.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -74,6 +82,9 @@ pub struct HoSo {
     pub don_vi_xu_ly: String,
     pub tai_lieu_nop: Vec<TaiLieu>,
     pub ho_so_co_thanh_phan_so_hoa: String,
+    /// The signed result's link, once there is one and the center has a public address.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub danh_sach_giay_to_ket_qua: Vec<GiayToKetQua>,
 }
 
 /// One processing step (`QuaTrinhXuLy`), numbered per dossier (`SoThuTu` "1", "2", …).
@@ -101,6 +112,9 @@ pub struct Context {
     pub people: HashMap<String, String>,
     /// The unit (`DonViXuLy`), e.g. "ỦY BAN NHÂN DÂN XÃ TÂN PHÚ".
     pub unit_name: String,
+    /// The center's public address (`https://…`), for the signed result's link; empty:
+    /// no link is sent (a LAN-only address would mean nothing to the portal).
+    pub public_base: String,
 }
 
 /// The words of a history row (`NoiDungXuLy`).
@@ -359,6 +373,17 @@ pub fn hoso(d: &Dossier, cx: &Context) -> HoSo {
             })
             .collect(),
         ho_so_co_thanh_phan_so_hoa: if d.files.is_empty() { "0" } else { "1" }.into(),
+        danh_sach_giay_to_ket_qua: match super::dossier::digitize::signed_result(d) {
+            Some(_) if !cx.public_base.is_empty() => vec![GiayToKetQua {
+                duong_dan_tep_tin_ket_qua: format!(
+                    "{}/tra-cuu/{}/ket-qua.pdf",
+                    cx.public_base.trim_end_matches('/'),
+                    d.lookup_token
+                ),
+                ma_giay_to_ket_qua: format!("{}-KQ", d.code),
+            }],
+            _ => Vec::new(),
+        },
     }
 }
 

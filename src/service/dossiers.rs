@@ -707,19 +707,7 @@ impl Services {
 
 /// What the citizen sees: status in words, dates, masked name, steps without notes
 /// (officers' notes may name other people).
-/// The result a citizen may download: ready (9) or handed over (10), and signed, every
-/// signature valid when it was last checked. An unsigned scan stays at the desk.
-pub fn signed_result(d: &Dossier) -> Option<&crate::domain::dossier::digitize::DigitalFile> {
-    use crate::domain::dossier::digitize::Slot;
-    if !matches!(d.status(), Status::Resolved | Status::Returned) {
-        return None;
-    }
-    d.files.iter().find(|f| {
-        f.slot == Slot::Result
-            && !f.signatures.is_empty()
-            && f.signatures.iter().all(|s| s.starts_with("Hợp lệ"))
-    })
-}
+pub use crate::domain::dossier::digitize::signed_result;
 
 pub fn public_view(d: &Dossier) -> PublicDossier {
     use crate::domain::dossier::EventKind as E;

@@ -124,6 +124,15 @@ impl Services {
                 .map(|u| (u.username, u.display_name))
                 .collect(),
             unit_name: self.settings()?.dossier.agency_name,
+            // Only an address reachable from outside means anything to the portal.
+            public_base: {
+                let url = self.settings()?.public_url;
+                if crate::domain::center::reach(&url) == crate::domain::center::Reach::Internet {
+                    url
+                } else {
+                    String::new()
+                }
+            },
         })
     }
 

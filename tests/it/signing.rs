@@ -199,6 +199,20 @@ fn a_leader_signs_the_result_and_the_stored_file_is_the_signed_one() {
     let (s, _) = app.raw("GET", "/tra-cuu/not-a-token/ket-qua.pdf", None, None, "");
     assert_eq!(s, 404);
 
+    // The province's packet links to it once the center has a public address.
+    let d = app.running().services.dossier(&code).unwrap();
+    let cx = |base: &str| motcua::domain::sync::Context {
+        public_base: base.into(),
+        ..Default::default()
+    };
+    let packet = motcua::domain::sync::hoso(&d, &cx("https://motcua.tanphu.gov.vn"));
+    assert_eq!(packet.danh_sach_giay_to_ket_qua.len(), 1);
+    assert_eq!(
+        packet.danh_sach_giay_to_ket_qua[0].duong_dan_tep_tin_ket_qua,
+        format!("https://motcua.tanphu.gov.vn/tra-cuu/{token}/ket-qua.pdf")
+    );
+    assert!(motcua::domain::sync::hoso(&d, &cx("")).danh_sach_giay_to_ket_qua.is_empty(), "no address, no link");
+
     // The report counts it beside index 4.2: one result signed of one resolved.
     let (_, rep) = app.call(
         "GET",
