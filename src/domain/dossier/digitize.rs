@@ -230,6 +230,20 @@ pub fn detach(
     Ok(row)
 }
 
+/// The result a citizen may download and the province may link to: the dossier is ready
+/// (9) or handed over (10) and its result file is signed, every signature valid when it
+/// was last checked. An unsigned scan stays at the desk.
+pub fn signed_result(d: &Dossier) -> Option<&DigitalFile> {
+    if !matches!(d.status(), Status::Resolved | Status::Returned) {
+        return None;
+    }
+    d.files.iter().find(|f| {
+        f.slot == Slot::Result
+            && !f.signatures.is_empty()
+            && f.signatures.iter().all(|s| s.starts_with("Hợp lệ"))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -322,16 +336,3 @@ mod tests {
     }
 }
 
-/// The result a citizen may download and the province may link to: the dossier is ready
-/// (9) or handed over (10) and its result file is signed, every signature valid when it
-/// was last checked. An unsigned scan stays at the desk.
-pub fn signed_result(d: &Dossier) -> Option<&DigitalFile> {
-    if !matches!(d.status(), Status::Resolved | Status::Returned) {
-        return None;
-    }
-    d.files.iter().find(|f| {
-        f.slot == Slot::Result
-            && !f.signatures.is_empty()
-            && f.signatures.iter().all(|s| s.starts_with("Hợp lệ"))
-    })
-}
