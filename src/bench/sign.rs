@@ -72,7 +72,8 @@ fn pyhanko_python() -> Option<PathBuf> {
         std::env::var_os("PYHANKO_PYTHON").map(PathBuf::from),
         Some(
             PathBuf::from(
-                std::env::var_os("SIGN_TOOLS").unwrap_or_else(|| "/var/cache/motcua-ci/sign-tools".into()),
+                std::env::var_os("SIGN_TOOLS")
+                    .unwrap_or_else(|| "/var/cache/motcua-ci/sign-tools".into()),
             )
             .join("venv/bin/python"),
         ),
@@ -96,7 +97,10 @@ fn pyhanko(py: &Path, dir: &Path, pdf: &Path, rounds: usize) -> anyhow::Result<(
         String::from_utf8_lossy(&out.stderr)
     );
     let text = String::from_utf8_lossy(&out.stdout);
-    let v: Vec<f64> = text.split_whitespace().filter_map(|x| x.parse().ok()).collect();
+    let v: Vec<f64> = text
+        .split_whitespace()
+        .filter_map(|x| x.parse().ok())
+        .collect();
     anyhow::ensure!(v.len() == 2, "pyHanko printed {text}");
     Ok((v[0], v[1]))
 }
@@ -119,17 +123,24 @@ impl Drop for TempDir {
 pub fn run(rounds: usize) -> anyhow::Result<()> {
     let rounds = rounds.max(3);
     let now = chrono::Utc::now();
-    let pki = DemoPki::new("xã Tân Phú", &["Nguyễn Văn An"], now).map_err(|e| anyhow::anyhow!(e))?;
-    let dir = TempDir(std::env::temp_dir().join(format!("motcua-bench-sign-{}", std::process::id())));
+    let pki =
+        DemoPki::new("xã Tân Phú", &["Nguyễn Văn An"], now).map_err(|e| anyhow::anyhow!(e))?;
+    let dir =
+        TempDir(std::env::temp_dir().join(format!("motcua-bench-sign-{}", std::process::id())));
     std::fs::create_dir_all(dir.path())?;
     let (_, key, cert) = &pki.holders[1];
     std::fs::write(dir.path().join("key.pem"), pem("PRIVATE KEY", key))?;
     std::fs::write(dir.path().join("cert.pem"), pem("CERTIFICATE", cert))?;
-    std::fs::write(dir.path().join("root.pem"), pem("CERTIFICATE", &pki.root_der))?;
+    std::fs::write(
+        dir.path().join("root.pem"),
+        pem("CERTIFICATE", &pki.root_der),
+    )?;
     let signer = pki.signer(1).map_err(|e| anyhow::anyhow!(e))?;
     let roots = vec![pki.root_der.clone()];
     let py = pyhanko_python();
-    println!("motcua bench sign: {rounds} rounds each, medians; one P-256 key (the demo PKI's official)");
+    println!(
+        "motcua bench sign: {rounds} rounds each, medians; one P-256 key (the demo PKI's official)"
+    );
     if py.is_none() {
         println!("  (pyHanko not found: run tests/signing/check.sh once, or set PYHANKO_PYTHON; motcua alone below)");
     }
@@ -174,7 +185,8 @@ pub fn run(rounds: usize) -> anyhow::Result<()> {
             None => None,
         };
         let cell = |x: Option<f64>| x.map_or("—".to_string(), |x| format!("{x:.1} ms"));
-        let ratio = |a: f64, b: Option<f64>| b.map_or("—".to_string(), |b| format!("{:.2}", a / b));
+        let ratio =
+            |a: f64, b: Option<f64>| b.map_or("—".to_string(), |b| format!("{:.2}", a / b));
         println!(
             "| {pages} pages | {:.0} KB | {ms:.1} ms | {mv:.1} ms | {} | {} | {} | {} |",
             pdf.len() as f64 / 1024.0,

@@ -223,7 +223,9 @@ fn print_demo(cfg: &Config, d: &motcua::service::demo::DemoDevices) {
     println!(" Thủ tục (public listing):      {base}/thu-tuc");
     println!(" Tra cứu hồ sơ (public lookup): {base}/tra-cuu");
     println!(" Quầy giao dịch (counter):      {base}/counter   (canbo1..canbo4 / demo)");
-    println!(" Chứng thực bản sao điện tử:    {base}/chung-thuc (canbo1 nhận yêu cầu, admin ký cấp)");
+    println!(
+        " Chứng thực bản sao điện tử:    {base}/chung-thuc (canbo1 nhận yêu cầu, admin ký cấp)"
+    );
     println!(" Quản trị (admin):              {base}/admin     (admin / demo)");
     println!(
         " Simulated printer output:      {}/sim-printer/ (and on the admin page)",

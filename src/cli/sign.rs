@@ -132,8 +132,14 @@ pub fn demo(out: &Path) -> anyhow::Result<()> {
     .map_err(|e| anyhow::anyhow!(e.to_string()))?;
     let copy = motcua::sign::sign_person_then_org(
         &with_page,
-        (&pki.signer(1).map_err(|e| anyhow::anyhow!(e))?, "Nguyễn Văn An"),
-        (&pki.signer(0).map_err(|e| anyhow::anyhow!(e))?, "UBND xã Tân Phú"),
+        (
+            &pki.signer(1).map_err(|e| anyhow::anyhow!(e))?,
+            "Nguyễn Văn An",
+        ),
+        (
+            &pki.signer(0).map_err(|e| anyhow::anyhow!(e))?,
+            "UBND xã Tân Phú",
+        ),
         "Chứng thực bản sao đúng với bản chính",
         now,
     )

@@ -107,9 +107,7 @@ fn attach_result(
     code: &str,
 ) -> Result<()> {
     use crate::domain::dossier::digitize::{self, DigitalFile, Origin, Slot};
-    let mut d = tx
-        .dossier(code)?
-        .ok_or(ServiceError::NotFound("hồ sơ"))?;
+    let mut d = tx.dossier(code)?.ok_or(ServiceError::NotFound("hồ sơ"))?;
     let number = r.number.as_ref().map(|n| n.number).unwrap_or(0);
     digitize::attach(
         &mut d,
@@ -202,7 +200,14 @@ impl Services {
                 )
             })?;
         let bytes = self.files()?.get(&paper.pdf.sha256)?;
-        self.file_request(actor, &bytes, &d.applicant.name, document, copies, Some(d.code.clone()))
+        self.file_request(
+            actor,
+            &bytes,
+            &d.applicant.name,
+            document,
+            copies,
+            Some(d.code.clone()),
+        )
     }
 
     fn file_request(
@@ -220,8 +225,8 @@ impl Services {
             return Err(ServiceError::Invalid("Tệp quá lớn (tối đa 50 MB)".into()));
         }
         // Read it as the issuing step will: a file that cannot take the page is told now.
-        let pages = crate::sign::copy::pages_of(pdf)
-            .map_err(|e| ServiceError::Invalid(e.to_string()))?;
+        let pages =
+            crate::sign::copy::pages_of(pdf).map_err(|e| ServiceError::Invalid(e.to_string()))?;
         let stored = self.files()?.put(pdf)?;
         let (citizen, document) = (citizen.trim().to_string(), document.trim().to_string());
         self.run(actor, |tx, now| {
@@ -289,7 +294,8 @@ impl Services {
             let original = files.get(&r.original_sha256)?;
             let mut book = tx.ecopy_book()?;
             let number = book.take(crate::domain::time::local_day(now));
-            let lines = ecopy::attestation(&number, crate::domain::time::local_day(now), &name, title);
+            let lines =
+                ecopy::attestation(&number, crate::domain::time::local_day(now), &name, title);
             let url = format!("{base}/xac-thuc/{}", r.token);
             let with_page = crate::sign::copy::append_attestation(
                 &original,
@@ -341,7 +347,9 @@ impl Services {
     pub fn ecopy_refuse(&self, actor: &Actor, id: u64, reason: &str) -> Result<CopyRecord> {
         let reason = reason.trim();
         if reason.chars().count() < 3 {
-            return Err(ServiceError::Invalid("Hãy ghi lý do không chứng thực".into()));
+            return Err(ServiceError::Invalid(
+                "Hãy ghi lý do không chứng thực".into(),
+            ));
         }
         self.run(actor, |tx, now| {
             let mut r = pending_request(tx, id)?;

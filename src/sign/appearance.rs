@@ -277,7 +277,15 @@ fn circle(cx: f32, cy: f32, r: f32) -> String {
 
 /// Text set along an arc, each glyph upright to the circle: on the top half reading
 /// clockwise (tops outward), on the bottom half reading left to right (tops inward).
-fn arc_text(font: &mut EmbeddedFont, text: &str, size: f32, cx: f32, cy: f32, r: f32, top: bool) -> String {
+fn arc_text(
+    font: &mut EmbeddedFont,
+    text: &str,
+    size: f32,
+    cx: f32,
+    cy: f32,
+    r: f32,
+    top: bool,
+) -> String {
     let chars: Vec<String> = text.nfc().map(|c| c.to_string()).collect();
     let widths: Vec<f32> = chars.iter().map(|c| font.width(c, size)).collect();
     let spacing = size * 0.12;
@@ -319,9 +327,15 @@ fn content(look: &Look, w: f32, h: f32, font: &mut EmbeddedFont) -> String {
         Look::Hidden => {}
         Look::Person { name, org, at } => {
             // A light white ground so the lines read over a scanned page.
-            c.push_str(&format!("q /Gs1 gs 1 1 1 rg 0 0 {} {} re f Q\n", f(w), f(h)));
+            c.push_str(&format!(
+                "q /Gs1 gs 1 1 1 rg 0 0 {} {} re f Q\n",
+                f(w),
+                f(h)
+            ));
             // The drawn signature (blue), varied a little by the name.
-            let seed = name.bytes().fold(7u32, |a, b| a.wrapping_mul(31).wrapping_add(b as u32));
+            let seed = name
+                .bytes()
+                .fold(7u32, |a, b| a.wrapping_mul(31).wrapping_add(b as u32));
             let j = |i: u32| ((seed >> (i * 3)) % 7) as f32 / 7.0 - 0.5;
             let (x0, y0, sw, sh) = (w * 0.12, h * 0.45, w * 0.76, h * 0.42);
             c.push_str(&format!(
@@ -366,8 +380,16 @@ fn content(look: &Look, w: f32, h: f32, font: &mut EmbeddedFont) -> String {
             let r = w.min(h) / 2.0 - 1.0;
             let red = "0.82 0.08 0.1";
             c.push_str(&format!("q /Gs1 gs {red} RG {red} rg\n"));
-            c.push_str(&format!("{} w\n{}S\n", f(r * 0.05), circle(cx, cy, r * 0.96)));
-            c.push_str(&format!("{} w\n{}S\n", f(r * 0.025), circle(cx, cy, r * 0.70)));
+            c.push_str(&format!(
+                "{} w\n{}S\n",
+                f(r * 0.05),
+                circle(cx, cy, r * 0.96)
+            ));
+            c.push_str(&format!(
+                "{} w\n{}S\n",
+                f(r * 0.025),
+                circle(cx, cy, r * 0.70)
+            ));
             // The star at the centre.
             let mut star = String::new();
             for i in 0..10 {
@@ -402,7 +424,11 @@ fn content(look: &Look, w: f32, h: f32, font: &mut EmbeddedFont) -> String {
 
 /// Writes the appearance of `look` for a page whose box is `page`; returns the widget's
 /// rectangle and the appearance stream's number (`None` for a hidden signature).
-pub fn write(look: &Look, page: [f32; 4], objs: &mut Objects) -> Result<([f32; 4], Option<u32>), String> {
+pub fn write(
+    look: &Look,
+    page: [f32; 4],
+    objs: &mut Objects,
+) -> Result<([f32; 4], Option<u32>), String> {
     let rect = match look {
         Look::Hidden => return Ok(([0.0; 4], None)),
         Look::Person { .. } => person_rect(page),
@@ -452,10 +478,19 @@ mod tests {
             .iter()
             .find_map(|(_, b)| {
                 let s = String::from_utf8_lossy(b);
-                s.split("/Length1 ").nth(1).map(|r| r.split(' ').next().unwrap_or("0").parse::<usize>().unwrap_or(0))
+                s.split("/Length1 ").nth(1).map(|r| {
+                    r.split(' ')
+                        .next()
+                        .unwrap_or("0")
+                        .parse::<usize>()
+                        .unwrap_or(0)
+                })
             })
             .unwrap();
-        assert!(sub_len < 60_000, "a subset, not the whole font ({sub_len} bytes)");
+        assert!(
+            sub_len < 60_000,
+            "a subset, not the whole font ({sub_len} bytes)"
+        );
     }
 
     #[test]
@@ -473,7 +508,10 @@ mod tests {
         let cx = (s[0] + s[2]) / 2.0;
         assert!((cx - (p[0] + (p[2] - p[0]) / 6.0)).abs() < 0.01);
         assert!(p[2] <= 595.0 && p[0] > 300.0 && p[1] > 0.0);
-        assert!(s[1] >= p[1] + (p[3] - p[1]) * 0.38, "the seal stays above the text lines");
+        assert!(
+            s[1] >= p[1] + (p[3] - p[1]) * 0.38,
+            "the seal stays above the text lines"
+        );
         assert!(s[0] >= p[0], "and inside the signature's box on the left");
     }
 }

@@ -25,10 +25,21 @@ pub struct Attestation<'a> {
     pub url: &'a str,
 }
 
-
 /// One line of text at `size` points: centred on `cx`, or from `x` when `cx` is `None`.
-fn text(c: &mut String, font: &mut EmbeddedFont, s: &str, size: f32, x: f32, y: f32, centred: bool) {
-    let x = if centred { x - font.width(s, size) / 2.0 } else { x };
+fn text(
+    c: &mut String,
+    font: &mut EmbeddedFont,
+    s: &str,
+    size: f32,
+    x: f32,
+    y: f32,
+    centred: bool,
+) {
+    let x = if centred {
+        x - font.width(s, size) / 2.0
+    } else {
+        x
+    };
     let hex = font.encode(s);
     c.push_str(&format!(
         "BT /F1 {} Tf 1 0 0 1 {} {} Tm {hex} Tj ET\n",
@@ -87,8 +98,24 @@ fn content(a: &Attestation, page: [f32; 4], font: &mut EmbeddedFont) -> Result<S
     let top = y1 - 60.0;
     text(&mut c, font, a.body[0], 11.0, lx, top, true);
     text(&mut c, font, a.body[1], 11.0, lx, top - 15.0, true);
-    text(&mut c, font, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", 11.0, rx, top, true);
-    text(&mut c, font, "Độc lập - Tự do - Hạnh phúc", 11.0, rx, top - 15.0, true);
+    text(
+        &mut c,
+        font,
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        11.0,
+        rx,
+        top,
+        true,
+    );
+    text(
+        &mut c,
+        font,
+        "Độc lập - Tự do - Hạnh phúc",
+        11.0,
+        rx,
+        top - 15.0,
+        true,
+    );
     let mw = font.width("Độc lập - Tự do - Hạnh phúc", 11.0);
     c.push_str(&format!(
         "0.6 w {} {} m {} {} l S\n",
@@ -143,8 +170,24 @@ fn content(a: &Attestation, page: [f32; 4], font: &mut EmbeddedFont) -> Result<S
         }
     }
     c.push_str("f\n");
-    text(&mut c, font, "Quét mã để kiểm tra bản sao này", 9.0, qx, qy + side + 16.0, false);
-    text(&mut c, font, "(đối chiếu với bản lưu tại cơ quan cấp)", 9.0, qx, qy + side + 5.0, false);
+    text(
+        &mut c,
+        font,
+        "Quét mã để kiểm tra bản sao này",
+        9.0,
+        qx,
+        qy + side + 16.0,
+        false,
+    );
+    text(
+        &mut c,
+        font,
+        "(đối chiếu với bản lưu tại cơ quan cấp)",
+        9.0,
+        qx,
+        qy + side + 5.0,
+        false,
+    );
     let mut uy = qy - 12.0;
     for l in wrap(font, a.url, 7.5, (sig[0] - 16.0 - qx).max(120.0)) {
         text(&mut c, font, &l, 7.5, qx, uy, false);
@@ -251,12 +294,21 @@ mod tests {
         )
         .unwrap();
         assert!(out.starts_with(&original), "appended, never rewritten");
-        let before = lopdf::Document::load_mem(&original).unwrap().get_pages().len();
+        let before = lopdf::Document::load_mem(&original)
+            .unwrap()
+            .get_pages()
+            .len();
         let doc = lopdf::Document::load_mem(&out).unwrap();
         assert_eq!(doc.get_pages().len(), before + 1);
         let text = doc.extract_text(&[(before + 1) as u32]).unwrap_or_default();
-        assert!(text.contains("CHỨNG THỰC BẢN SAO ĐÚNG VỚI BẢN CHÍNH"), "{text}");
-        assert!(text.contains("Số chứng thực 7 Quyển số 01/2026-SCTĐT/BS"), "{text}");
+        assert!(
+            text.contains("CHỨNG THỰC BẢN SAO ĐÚNG VỚI BẢN CHÍNH"),
+            "{text}"
+        );
+        assert!(
+            text.contains("Số chứng thực 7 Quyển số 01/2026-SCTĐT/BS"),
+            "{text}"
+        );
     }
 
     #[test]

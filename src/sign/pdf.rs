@@ -236,7 +236,11 @@ pub fn prepare(original: &[u8], info: &SigInfo) -> Result<Prepared, PdfError> {
         None => "/F 132 /Rect [0 0 0 0]".to_string(),
     };
     widget.extend_from_slice(
-        format!(" /V {sig_id} 0 R {shown} /P {} {} R >>", page_id.0, page_id.1).as_bytes(),
+        format!(
+            " /V {sig_id} 0 R {shown} /P {} {} R >>",
+            page_id.0, page_id.1
+        )
+        .as_bytes(),
     );
     let mut objects = vec![(sig_id, sig), (field_id, widget)];
     objects.extend(extra.list);

@@ -361,7 +361,9 @@ fn unescape(s: &[u8]) -> String {
 /// (the raw `/M` when it cannot be read).
 pub fn time_shown(m: &str) -> String {
     match signing_time(m).and_then(|t| chrono::DateTime::from_timestamp(t, 0)) {
-        Some(t) => crate::domain::time::local(t).format("%d/%m/%Y %H:%M:%S").to_string(),
+        Some(t) => crate::domain::time::local(t)
+            .format("%d/%m/%Y %H:%M:%S")
+            .to_string(),
         None => m.to_string(),
     }
 }
@@ -650,11 +652,18 @@ mod tests {
             look: crate::sign::appearance::Look::Hidden,
         };
         let signed = sign_pdf(&original(), &pki.signer(1).unwrap(), &info(now)).unwrap();
-        let slot = signed.windows(11).position(|w| w == b"/ByteRange ").unwrap();
+        let slot = signed
+            .windows(11)
+            .position(|w| w == b"/ByteRange ")
+            .unwrap();
         let end = slot + signed[slot..].iter().position(|&c| c == b']').unwrap();
         let r = numbers(&signed[slot + 11..end]);
         let lie = |range: [usize; 4]| {
-            let mut text = format!("/ByteRange [{} {} {} {}", range[0], range[1], range[2], range[3]).into_bytes();
+            let mut text = format!(
+                "/ByteRange [{} {} {} {}",
+                range[0], range[1], range[2], range[3]
+            )
+            .into_bytes();
             assert!(text.len() <= end - slot, "the lie fits the slot");
             text.resize(end - slot, b' ');
             let mut f = signed.clone();
@@ -673,7 +682,11 @@ mod tests {
 
         // A signature dated after the certificate expired (its /M beyond not_after).
         let late = Utc.with_ymd_and_hms(2035, 1, 1, 0, 0, 0).unwrap();
-        let v = verify_pdf(&sign_pdf(&original(), &pki.signer(1).unwrap(), &info(late)).unwrap(), &roots).unwrap();
+        let v = verify_pdf(
+            &sign_pdf(&original(), &pki.signer(1).unwrap(), &info(late)).unwrap(),
+            &roots,
+        )
+        .unwrap();
         assert_ne!(v[0].verdict, Verdict::Valid, "{}", v[0].reason);
         assert!(v[0].reason.contains("hết hạn"), "{}", v[0].reason);
 
@@ -693,6 +706,9 @@ mod tests {
             .as_bytes(),
         );
         let e = sign_pdf(&enc, &pki.signer(1).unwrap(), &info(now)).unwrap_err();
-        assert!(e.contains("mật khẩu") || e.contains("không phải PDF"), "{e}");
+        assert!(
+            e.contains("mật khẩu") || e.contains("không phải PDF"),
+            "{e}"
+        );
     }
 }

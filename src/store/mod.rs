@@ -7,8 +7,8 @@ mod codec;
 mod dossiers;
 mod ecopies;
 mod outbox;
-mod signed;
 mod report_agg;
+mod signed;
 
 pub use report_agg::AggRow;
 
@@ -1174,12 +1174,11 @@ impl Store {
                         )?;
                     }
                     "ecopy_tokens" => {
-                        txn.open_table(ecopies::ECOPY_TOKENS)?
-                            .insert(
-                                kstr()?.as_str(),
-                                r.v.as_u64()
-                                    .ok_or_else(|| bad("ecopy_tokens: bad value".into()))?,
-                            )?;
+                        txn.open_table(ecopies::ECOPY_TOKENS)?.insert(
+                            kstr()?.as_str(),
+                            r.v.as_u64()
+                                .ok_or_else(|| bad("ecopy_tokens: bad value".into()))?,
+                        )?;
                     }
                     "file" => {
                         if let Some(fs) = files {

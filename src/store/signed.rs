@@ -22,7 +22,12 @@ macro_rules! signed_reads {
     ($ty:ident) => {
         impl $ty {
             /// Results signed on local days `[from, to]` (day numbers), in `area` or all.
-            pub fn signed_results(&self, from: i32, to: i32, area: Option<u32>) -> Result<u64, StoreError> {
+            pub fn signed_results(
+                &self,
+                from: i32,
+                to: i32,
+                area: Option<u32>,
+            ) -> Result<u64, StoreError> {
                 let t = self.txn.open_table(SIGNED_RESULTS)?;
                 let mut n = 0;
                 for row in t.range(key(from, 0)..key(to.saturating_add(1), 0))? {

@@ -138,6 +138,13 @@ pub async fn read_body(mut payload: web::Payload, max: usize) -> Result<web::Byt
     Ok(body)
 }
 
+/// The address the browser used (`http://host:port`): links fall back to it when no
+/// public address is set.
+pub fn base_url(req: &HttpRequest) -> String {
+    let info = req.connection_info();
+    format!("{}://{}", info.scheme(), info.host())
+}
+
 pub const SESSION_COOKIE: &str = "motcua_session";
 
 /// The session token of a request: the HttpOnly cookie of a browser, or a bearer token.

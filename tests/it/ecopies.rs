@@ -80,11 +80,17 @@ fn a_leader_issues_a_certified_copy_numbered_in_the_book_with_its_public_check()
     // Bad input first: nothing is stored.
     let (s, r) = request(&app, &officer, "Lê Văn Cường", 1, b"not a pdf at all");
     assert_eq!(s, 422, "{r}");
-    assert!(r["message"].as_str().unwrap().contains("không phải PDF"), "{r}");
+    assert!(
+        r["message"].as_str().unwrap().contains("không phải PDF"),
+        "{r}"
+    );
     let (s, r) = request(&app, &officer, " ", 0, &original(1));
     assert_eq!(s, 422, "{r}");
     let m = r["message"].as_str().unwrap();
-    assert!(m.contains("họ tên") && m.contains("Số bản sao"), "every problem told: {m}");
+    assert!(
+        m.contains("họ tên") && m.contains("Số bản sao"),
+        "every problem told: {m}"
+    );
     let pdf = original(2);
     let (s, r) = request(&app, &officer, "Lê Văn Cường", 2, &pdf[..pdf.len() / 2]);
     assert_eq!(s, 422, "a truncated file: {r}");
@@ -94,13 +100,30 @@ fn a_leader_issues_a_certified_copy_numbered_in_the_book_with_its_public_check()
     // The officer files; only a leader (or the admin) issues.
     let (s, r) = request(&app, &officer, "Lê Văn Cường", 2, &pdf);
     assert_eq!(s, 201, "{r}");
-    assert_eq!((r["state"].as_str(), r["pages"].as_u64()), (Some("pending"), Some(2)));
+    assert_eq!(
+        (r["state"].as_str(), r["pages"].as_u64()),
+        (Some("pending"), Some(2))
+    );
     let id = r["id"].as_u64().unwrap();
-    let (s, _) = app.call("POST", &format!("/api/v1/ecopies/{id}/issue"), Some(&officer), None);
+    let (s, _) = app.call(
+        "POST",
+        &format!("/api/v1/ecopies/{id}/issue"),
+        Some(&officer),
+        None,
+    );
     assert_eq!(s, 403);
     let (_, page) = app.raw("GET", "/chung-thuc", Some(&leader), None, "");
-    assert!(page.contains("Ký số và cấp bản sao") && page.contains("Lê Văn Cường"), "{}", &page[..page.len().min(3000)]);
-    let (s, r) = app.call("POST", &format!("/api/v1/ecopies/{id}/issue"), Some(&leader), None);
+    assert!(
+        page.contains("Ký số và cấp bản sao") && page.contains("Lê Văn Cường"),
+        "{}",
+        &page[..page.len().min(3000)]
+    );
+    let (s, r) = app.call(
+        "POST",
+        &format!("/api/v1/ecopies/{id}/issue"),
+        Some(&leader),
+        None,
+    );
     assert_eq!(s, 200, "{r}");
     assert_eq!(r["state"], "issued");
     let year = r["number"]["year"].as_i64().unwrap();
@@ -110,24 +133,62 @@ fn a_leader_issues_a_certified_copy_numbered_in_the_book_with_its_public_check()
     assert_eq!(r["signer_title"], "PHÓ CHỦ TỊCH");
     assert_eq!(r["copy_pages"], 3, "the lời chứng is a page of its own");
     let token = r["token"].as_str().unwrap().to_string();
-    let (s, r2) = app.call("POST", &format!("/api/v1/ecopies/{id}/issue"), Some(&leader), None);
+    let (s, r2) = app.call(
+        "POST",
+        &format!("/api/v1/ecopies/{id}/issue"),
+        Some(&leader),
+        None,
+    );
     assert_eq!(s, 409, "issued once: {r2}");
 
     // The copy: the original's pages, then the lời chứng; two signatures that hold.
-    let (s, _, copy) = app.bytes("GET", &format!("/chung-thuc/{id}/ban-sao.pdf"), Some(&officer), None, "");
+    let (s, _, copy) = app.bytes(
+        "GET",
+        &format!("/chung-thuc/{id}/ban-sao.pdf"),
+        Some(&officer),
+        None,
+        "",
+    );
     assert_eq!(s, 200);
-    assert!(copy.starts_with(&pdf), "the original's bytes come first, untouched");
+    assert!(
+        copy.starts_with(&pdf),
+        "the original's bytes come first, untouched"
+    );
     let text = last_page_text(&copy);
-    assert!(text.contains("CHỨNG THỰC BẢN SAO ĐÚNG VỚI BẢN CHÍNH"), "{text}");
-    assert!(text.contains(&format!("Số chứng thực 1 Quyển số 01/{year}-SCTĐT/BS")), "{text}");
-    assert!(text.contains("PHÓ CHỦ TỊCH") && text.contains("Trần Thị Bình"), "{text}");
+    assert!(
+        text.contains("CHỨNG THỰC BẢN SAO ĐÚNG VỚI BẢN CHÍNH"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("Số chứng thực 1 Quyển số 01/{year}-SCTĐT/BS")),
+        "{text}"
+    );
+    assert!(
+        text.contains("PHÓ CHỦ TỊCH") && text.contains("Trần Thị Bình"),
+        "{text}"
+    );
     let joined: String = text.split_whitespace().collect();
-    assert!(joined.contains(&format!("/xac-thuc/{token}")), "the QR's address is printed too: {text}");
-    let (s, _, body) = app.bytes("POST", "/api/v1/signatures/verify", Some(&officer), Some(&copy), "application/pdf");
+    assert!(
+        joined.contains(&format!("/xac-thuc/{token}")),
+        "the QR's address is printed too: {text}"
+    );
+    let (s, _, body) = app.bytes(
+        "POST",
+        "/api/v1/signatures/verify",
+        Some(&officer),
+        Some(&copy),
+        "application/pdf",
+    );
     assert_eq!(s, 200);
     let v: Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(v.as_array().unwrap().len(), 2, "{v}");
-    assert!(v.as_array().unwrap().iter().all(|s| s["verdict"] == "hop_le"), "{v}");
+    assert!(
+        v.as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["verdict"] == "hop_le"),
+        "{v}"
+    );
     assert_eq!(v[0]["signer"], "Trần Thị Bình");
 
     // The public page, no login: genuine, the citizen's name masked.
@@ -135,10 +196,25 @@ fn a_leader_issues_a_certified_copy_numbered_in_the_book_with_its_public_check()
     assert_eq!(s, 200);
     assert!(page.contains("Bản sao điện tử hợp lệ"), "{page}");
     assert!(page.contains(&format!("Số chứng thực 1 Quyển số 01/{year}-SCTĐT/BS")));
-    assert!(page.contains("Lê V.C.") && !page.contains("Lê Văn Cường"), "masked");
-    let (s, _, public) = app.bytes("GET", &format!("/xac-thuc/{token}/ban-sao.pdf"), None, None, "");
+    assert!(
+        page.contains("Lê V.C.") && !page.contains("Lê Văn Cường"),
+        "masked"
+    );
+    let (s, _, public) = app.bytes(
+        "GET",
+        &format!("/xac-thuc/{token}/ban-sao.pdf"),
+        None,
+        None,
+        "",
+    );
     assert_eq!((s, public == copy), (200, true));
-    let (s, page) = app.raw("GET", "/xac-thuc/0123456789abcdef0123456789abcdef", None, None, "");
+    let (s, page) = app.raw(
+        "GET",
+        "/xac-thuc/0123456789abcdef0123456789abcdef",
+        None,
+        None,
+        "",
+    );
     assert_eq!(s, 404);
     assert!(page.contains("Không tìm thấy"));
     let (s, _) = app.raw("GET", "/chung-thuc", None, None, "");
@@ -147,7 +223,12 @@ fn a_leader_issues_a_certified_copy_numbered_in_the_book_with_its_public_check()
     // A refusal takes no number; the next issue is number 2.
     let (_, r) = request(&app, &officer, "Phạm Thị Dung", 1, &original(1));
     let refused = r["id"].as_u64().unwrap();
-    let (s, r) = app.call("POST", &format!("/api/v1/ecopies/{refused}/refuse"), Some(&leader), Some(json!({"reason": ""})));
+    let (s, r) = app.call(
+        "POST",
+        &format!("/api/v1/ecopies/{refused}/refuse"),
+        Some(&leader),
+        Some(json!({"reason": ""})),
+    );
     assert_eq!(s, 422, "a reason is needed: {r}");
     let (s, r) = app.call(
         "POST",
@@ -156,8 +237,17 @@ fn a_leader_issues_a_certified_copy_numbered_in_the_book_with_its_public_check()
         Some(json!({"reason": "Bản chính bị tẩy xóa"})),
     );
     assert_eq!(s, 200, "{r}");
-    assert_eq!((r["state"].as_str(), r["number"].is_null()), (Some("refused"), true));
-    let (s, _) = app.raw("GET", &format!("/xac-thuc/{}", r["token"].as_str().unwrap()), None, None, "");
+    assert_eq!(
+        (r["state"].as_str(), r["number"].is_null()),
+        (Some("refused"), true)
+    );
+    let (s, _) = app.raw(
+        "GET",
+        &format!("/xac-thuc/{}", r["token"].as_str().unwrap()),
+        None,
+        None,
+        "",
+    );
     assert_eq!(s, 404, "a refused request has no public copy");
     let (_, r) = request(&app, &officer, "Phạm Thị Dung", 1, &original(3));
     let third = r["id"].as_u64().unwrap();
@@ -165,16 +255,33 @@ fn a_leader_issues_a_certified_copy_numbered_in_the_book_with_its_public_check()
     // The book survives a restart; numbers go on from where they were.
     let app = app.restart();
     let leader = login_binh(&app);
-    let (s, r) = app.call("POST", &format!("/api/v1/ecopies/{third}/issue"), Some(&leader), None);
+    let (s, r) = app.call(
+        "POST",
+        &format!("/api/v1/ecopies/{third}/issue"),
+        Some(&leader),
+        None,
+    );
     assert_eq!(s, 200, "{r}");
     assert_eq!(r["number"]["number"], 2, "the refusal took none");
     assert_eq!(r["fee_vnd"], 5_000, "3 pages: 2.000 + 2.000 + 1.000");
-    let (s, book) = app.raw("GET", &format!("/chung-thuc/so?nam={year}"), Some(&leader), None, "");
+    let (s, book) = app.raw(
+        "GET",
+        &format!("/chung-thuc/so?nam={year}"),
+        Some(&leader),
+        None,
+        "",
+    );
     assert_eq!(s, 200);
     assert!(book.contains(&format!("01/{year}-SCTĐT/BS")), "{book}");
-    let (a, b) = (book.find("Lê Văn Cường").unwrap(), book.find("Phạm Thị Dung").unwrap());
+    let (a, b) = (
+        book.find("Lê Văn Cường").unwrap(),
+        book.find("Phạm Thị Dung").unwrap(),
+    );
     assert!(a < b, "in number order");
-    assert!(book.contains("Cộng: 2 lượt chứng thực") && book.contains("13.000"), "{book}");
+    assert!(
+        book.contains("Cộng: 2 lượt chứng thực") && book.contains("13.000"),
+        "{book}"
+    );
 
     // The report shows them beside index 4.2: 2 issued of 3 decided, 3 copies, 13.000đ.
     let (_, rep) = app.call(
@@ -187,17 +294,41 @@ fn a_leader_issues_a_certified_copy_numbered_in_the_book_with_its_public_check()
         .as_array()
         .unwrap()
         .iter()
-        .find(|i| i["name"].as_str().unwrap_or("").starts_with("Bản sao điện tử"))
+        .find(|i| {
+            i["name"]
+                .as_str()
+                .unwrap_or("")
+                .starts_with("Bản sao điện tử")
+        })
         .cloned()
         .unwrap();
-    assert_eq!((row["rate"]["numerator"].as_u64(), row["rate"]["denominator"].as_u64()), (Some(2), Some(3)), "{row}");
-    assert!(row["note"].as_str().unwrap().contains("3 bản, lệ phí 13.000 đồng"), "{row}");
+    assert_eq!(
+        (
+            row["rate"]["numerator"].as_u64(),
+            row["rate"]["denominator"].as_u64()
+        ),
+        (Some(2), Some(3)),
+        "{row}"
+    );
+    assert!(
+        row["note"]
+            .as_str()
+            .unwrap()
+            .contains("3 bản, lệ phí 13.000 đồng"),
+        "{row}"
+    );
 
     // The audit trail tells it without the public token.
     let admin = app.login("admin");
     let (_, audit) = app.raw("GET", "/api/v1/audit", Some(&admin), None, "");
-    assert!(audit.contains("Cấp bản sao điện tử có chứng thực"), "{audit}");
-    assert!(!audit.contains(&token), "no public token in the audit trail");
+    assert!(
+        audit.contains("Cấp bản sao điện tử có chứng thực"),
+        "{audit}"
+    );
+    assert!(
+        !audit.contains(&token),
+        "no public token in the audit trail"
+    );
 }
 
 #[test]
@@ -212,8 +343,17 @@ fn a_copy_received_as_a_dossier_becomes_its_signed_result() {
     let ctype = "application/x-www-form-urlencoded";
     // Nothing scanned yet: told what to do, nothing filed.
     let (_, page) = app.raw("GET", &format!("/ho-so/{code}"), Some(&officer), None, "");
-    assert!(page.contains("Gửi trình ký"), "the form on the dossier's page");
-    let (s, body) = app.raw("POST", &format!("/ho-so/{code}/chung-thuc"), Some(&officer), form("Giấy khai sinh số 12"), ctype);
+    assert!(
+        page.contains("Gửi trình ký"),
+        "the form on the dossier's page"
+    );
+    let (s, body) = app.raw(
+        "POST",
+        &format!("/ho-so/{code}/chung-thuc"),
+        Some(&officer),
+        form("Giấy khai sinh số 12"),
+        ctype,
+    );
     assert_eq!(s, 422, "{body}");
     assert!(body.contains("Chưa số hoá bản chính"), "{body}");
     let pdf = original(2);
@@ -225,16 +365,33 @@ fn a_copy_received_as_a_dossier_becomes_its_signed_result() {
         "application/pdf",
     );
     assert_eq!(s, 200, "{}", String::from_utf8_lossy(&b));
-    let (s, _) = app.raw("POST", &format!("/ho-so/{code}/chung-thuc"), Some(&officer), form("Giấy khai sinh số 12"), ctype);
+    let (s, _) = app.raw(
+        "POST",
+        &format!("/ho-so/{code}/chung-thuc"),
+        Some(&officer),
+        form("Giấy khai sinh số 12"),
+        ctype,
+    );
     assert_eq!(s, 303);
-    let (s, body) = app.raw("POST", &format!("/ho-so/{code}/chung-thuc"), Some(&officer), form("Giấy khai sinh số 12"), ctype);
+    let (s, body) = app.raw(
+        "POST",
+        &format!("/ho-so/{code}/chung-thuc"),
+        Some(&officer),
+        form("Giấy khai sinh số 12"),
+        ctype,
+    );
     assert_eq!(s, 409, "one pending request a dossier: {body}");
     let (_, list) = app.call("GET", "/api/v1/ecopies", Some(&officer), None);
     let r = list[0].clone();
     assert_eq!(r["dossier"], code.as_str());
     assert_eq!(r["citizen"], d["applicant"]["name"]);
     let id = r["id"].as_u64().unwrap();
-    let (s, r) = app.call("POST", &format!("/api/v1/ecopies/{id}/issue"), Some(&admin), None);
+    let (s, r) = app.call(
+        "POST",
+        &format!("/api/v1/ecopies/{id}/issue"),
+        Some(&admin),
+        None,
+    );
     assert_eq!(s, 200, "{r}");
     // The dossier's result is the signed copy, and it goes to the province.
     let dossier = app.running().services.dossier(&code).unwrap();
@@ -243,10 +400,24 @@ fn a_copy_received_as_a_dossier_becomes_its_signed_result() {
         .iter()
         .find(|f| f.slot == motcua::domain::dossier::digitize::Slot::Result)
         .expect("the copy is the result");
-    assert_eq!(Some(result.pdf.sha256.clone()), r["copy_sha256"].as_str().map(String::from));
+    assert_eq!(
+        Some(result.pdf.sha256.clone()),
+        r["copy_sha256"].as_str().map(String::from)
+    );
     assert_eq!(result.signatures.len(), 2, "{:?}", result.signatures);
-    assert!(result.signatures.iter().all(|s| s.starts_with("Hợp lệ")), "{:?}", result.signatures);
-    assert!(app.running().services.dossier_sync(&code).unwrap().is_some(), "queued for the province");
+    assert!(
+        result.signatures.iter().all(|s| s.starts_with("Hợp lệ")),
+        "{:?}",
+        result.signatures
+    );
+    assert!(
+        app.running()
+            .services
+            .dossier_sync(&code)
+            .unwrap()
+            .is_some(),
+        "queued for the province"
+    );
     let (_, page) = app.raw("GET", &format!("/ho-so/{code}"), Some(&officer), None, "");
     assert!(page.contains("chữ ký số: Hợp lệ"), "shown on the dossier");
 }

@@ -2,8 +2,8 @@
 
 mod accounts;
 mod dossier_pages;
-mod ecopies;
 pub mod dossiers;
+mod ecopies;
 mod full_disk;
 mod helpers;
 mod listing;

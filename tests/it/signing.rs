@@ -120,7 +120,13 @@ fn a_leader_signs_the_result_and_the_stored_file_is_the_signed_one() {
     assert_eq!(s, 200, "{}", String::from_utf8_lossy(&body));
     // Not signed yet: the citizen's lookup offers no download.
     let token = app.running().services.dossier(&code).unwrap().lookup_token;
-    let (s, _) = app.raw("GET", &format!("/tra-cuu/{token}/ket-qua.pdf"), None, None, "");
+    let (s, _) = app.raw(
+        "GET",
+        &format!("/tra-cuu/{token}/ket-qua.pdf"),
+        None,
+        None,
+        "",
+    );
     assert_eq!(s, 404, "an unsigned result stays at the desk");
     // An officer may not sign; the admin (or a leader) may.
     let (s, _) = app.raw(
@@ -194,7 +200,13 @@ fn a_leader_signs_the_result_and_the_stored_file_is_the_signed_one() {
     // The citizen downloads it from the receipt's link, no login.
     let (_, page) = app.raw("GET", &format!("/tra-cuu/{token}"), None, None, "");
     assert!(page.contains("Tải kết quả đã ký số"), "{page}");
-    let (s, _, public) = app.bytes("GET", &format!("/tra-cuu/{token}/ket-qua.pdf"), None, None, "");
+    let (s, _, public) = app.bytes(
+        "GET",
+        &format!("/tra-cuu/{token}/ket-qua.pdf"),
+        None,
+        None,
+        "",
+    );
     assert_eq!((s, public == signed), (200, true));
     let (s, _) = app.raw("GET", "/tra-cuu/not-a-token/ket-qua.pdf", None, None, "");
     assert_eq!(s, 404);
@@ -211,7 +223,12 @@ fn a_leader_signs_the_result_and_the_stored_file_is_the_signed_one() {
         packet.danh_sach_giay_to_ket_qua[0].duong_dan_tep_tin_ket_qua,
         format!("https://motcua.tanphu.gov.vn/tra-cuu/{token}/ket-qua.pdf")
     );
-    assert!(motcua::domain::sync::hoso(&d, &cx("")).danh_sach_giay_to_ket_qua.is_empty(), "no address, no link");
+    assert!(
+        motcua::domain::sync::hoso(&d, &cx(""))
+            .danh_sach_giay_to_ket_qua
+            .is_empty(),
+        "no address, no link"
+    );
 
     // The report counts it beside index 4.2: one result signed of one resolved.
     let (_, rep) = app.call(
@@ -224,7 +241,12 @@ fn a_leader_signs_the_result_and_the_stored_file_is_the_signed_one() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|i| i["name"].as_str().unwrap_or("").starts_with("Kết quả giải quyết được ký số"))
+        .find(|i| {
+            i["name"]
+                .as_str()
+                .unwrap_or("")
+                .starts_with("Kết quả giải quyết được ký số")
+        })
         .cloned()
         .unwrap();
     assert_eq!(row["rate"]["numerator"], 1, "{row}");

@@ -335,4 +335,3 @@ mod tests {
         assert!(d.files.is_empty());
     }
 }
-

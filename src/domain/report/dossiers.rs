@@ -784,9 +784,21 @@ mod tests {
                                                                   // 5.4: 1 − 2/10 − 1/20 = 75 %; 6 points at 90 % → 75 × 6 / 90 = 5,00.
         assert_eq!(ix[3].code, "4.2");
         assert_eq!(ix[3].rate.percent.as_deref(), Some("77,78")); // 7 of 9 digitized
-        assert_eq!(ix[4].rate.percent.as_deref(), Some("62,50"), "5 of 8 results signed");
-        assert_eq!(ix[5].rate.percent.as_deref(), Some("75,00"), "3 of 4 e-copy requests issued");
-        assert!(ix[5].note.contains("7 bản, lệ phí 21.000 đồng"), "{}", ix[5].note);
+        assert_eq!(
+            ix[4].rate.percent.as_deref(),
+            Some("62,50"),
+            "5 of 8 results signed"
+        );
+        assert_eq!(
+            ix[5].rate.percent.as_deref(),
+            Some("75,00"),
+            "3 of 4 e-copy requests issued"
+        );
+        assert!(
+            ix[5].note.contains("7 bản, lệ phí 21.000 đồng"),
+            "{}",
+            ix[5].note
+        );
         assert_eq!(ix[6].code, "5.4");
         assert_eq!(ix[6].rate.percent.as_deref(), Some("75,00"));
         assert_eq!(ix[6].points.as_deref(), Some("5,00"));
@@ -807,7 +819,7 @@ mod tests {
                 SyncCounts::default(),
                 SigningCounts::default()
             )[7]
-                .points,
+            .points,
             None
         );
     }

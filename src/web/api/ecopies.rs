@@ -27,7 +27,8 @@ pub async fn create_ecopy(
     q: web::Query<NewCopy>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let data = crate::web::common::read_body(payload, crate::service::ecopies::MAX_ORIGINAL).await?;
+    let data =
+        crate::web::common::read_body(payload, crate::service::ecopies::MAX_ORIGINAL).await?;
     let s = state.services.clone();
     let actor = caller.actor();
     let NewCopy {
@@ -54,10 +55,7 @@ pub async fn issue_ecopy(
     let id = path.into_inner();
     let s = state.services.clone();
     let actor = caller.actor();
-    let base = {
-        let info = req.connection_info();
-        format!("{}://{}", info.scheme(), info.host())
-    };
+    let base = crate::web::common::base_url(&req);
     Ok(HttpResponse::Ok().json(blocking(move || s.ecopy_issue(&actor, id, &base)).await?))
 }
 

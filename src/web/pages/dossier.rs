@@ -545,9 +545,13 @@ pub async fn dossier_ecopy_submit(
     let s = state.services.clone();
     let actor = caller.actor();
     let f = form.into_inner();
-    let r = blocking(move || s.ecopy_from_dossier(&actor, &code, &f.document, f.copies.unwrap_or(1)))
-        .await?;
-    Ok(see_other(&format!("/chung-thuc?xong=yeu-cau#ecopy-{}", r.id)))
+    let r =
+        blocking(move || s.ecopy_from_dossier(&actor, &code, &f.document, f.copies.unwrap_or(1)))
+            .await?;
+    Ok(see_other(&format!(
+        "/chung-thuc?xong=yeu-cau#ecopy-{}",
+        r.id
+    )))
 }
 
 /// The action forms of the dossier screen: `action` plus that action's fields.

@@ -33,7 +33,12 @@ struct Row {
     dossier: String,
 }
 
-fn row(r: &CopyRecord, fee_estimate: u64, base: &str, people: &std::collections::HashMap<String, String>) -> Row {
+fn row(
+    r: &CopyRecord,
+    fee_estimate: u64,
+    base: &str,
+    people: &std::collections::HashMap<String, String>,
+) -> Row {
     let who = people.get(&r.requested_by).unwrap_or(&r.requested_by);
     Row {
         id: r.id,
@@ -92,7 +97,13 @@ pub async fn ecopies_page(
             .into_iter()
             .map(|u| (u.username, u.display_name))
             .collect();
-        Ok((s.ecopies()?, s.ecopy_fee_scale()?, s.settings()?, s.can_sign(), people))
+        Ok((
+            s.ecopies()?,
+            s.ecopy_fee_scale()?,
+            s.settings()?,
+            s.can_sign(),
+            people,
+        ))
     })
     .await?;
     let base = settings.public_base(&base);
@@ -108,8 +119,9 @@ pub async fn ecopies_page(
         .iter()
         .map(|r| row(r, scale.fee_vnd(r.pages, r.copies), &base, &people))
         .collect();
-    let (pending, done): (Vec<Row>, Vec<Row>) =
-        rows.into_iter().partition(|r| r.state == CopyState::Pending.label());
+    let (pending, done): (Vec<Row>, Vec<Row>) = rows
+        .into_iter()
+        .partition(|r| r.state == CopyState::Pending.label());
     html(EcopiesPage {
         user: caller.principal.display_name.clone(),
         can_sign: matches!(caller.principal.role, Role::Leader | Role::Admin),
@@ -178,7 +190,11 @@ pub async fn ecopy_copy_file(state: Data, path: web::Path<u64>) -> Result<HttpRe
     let id = path.into_inner();
     let s = state.services.clone();
     let bytes = blocking(move || s.ecopy_file(id)).await?;
-    Ok(pdf(bytes, &format!("ban-sao-chung-thuc-{id}.pdf"), "private, no-store"))
+    Ok(pdf(
+        bytes,
+        &format!("ban-sao-chung-thuc-{id}.pdf"),
+        "private, no-store",
+    ))
 }
 
 /// The original as scanned or uploaded (staff; the signer compares before signing).
@@ -189,7 +205,11 @@ pub async fn ecopy_original_file(
     let id = path.into_inner();
     let s = state.services.clone();
     let bytes = blocking(move || s.ecopy_original(id)).await?;
-    Ok(pdf(bytes, &format!("ban-chinh-{id}.pdf"), "private, no-store"))
+    Ok(pdf(
+        bytes,
+        &format!("ban-chinh-{id}.pdf"),
+        "private, no-store",
+    ))
 }
 
 struct BookRow {
@@ -256,7 +276,10 @@ pub async fn ecopy_book_page(
         body: if settings.place_name.trim().is_empty() {
             "ỦY BAN NHÂN DÂN".into()
         } else {
-            format!("ỦY BAN NHÂN DÂN XÃ {}", settings.place_name.trim().to_uppercase())
+            format!(
+                "ỦY BAN NHÂN DÂN XÃ {}",
+                settings.place_name.trim().to_uppercase()
+            )
         },
     })
 }

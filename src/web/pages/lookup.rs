@@ -197,7 +197,10 @@ pub async fn lookup_result(
         .insert_header(("Cache-Control", "no-store"))
         .insert_header((
             "Content-Disposition",
-            format!("inline; filename=\"ket-qua-{}.pdf\"", code.replace(['"', '/', '\\'], "-")),
+            format!(
+                "inline; filename=\"ket-qua-{}.pdf\"",
+                code.replace(['"', '/', '\\'], "-")
+            ),
         ))
         .body(bytes))
 }

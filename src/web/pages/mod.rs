@@ -43,7 +43,7 @@ pub use ticket::*;
 use std::collections::HashMap;
 
 use actix_web::http::{header, StatusCode};
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::HttpResponse;
 use askama::Template;
 use chrono::{DateTime, Utc};
 
@@ -129,10 +129,7 @@ pub fn qr_svg(text: &str) -> String {
     )
 }
 
-fn base_url(req: &HttpRequest) -> String {
-    let info = req.connection_info();
-    format!("{}://{}", info.scheme(), info.host())
-}
+use crate::web::common::base_url;
 
 fn papers_text(ps: &[Paper]) -> Vec<String> {
     ps.iter()
