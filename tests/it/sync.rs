@@ -419,10 +419,6 @@ fn three_days_offline_then_the_backlog_drains_without_a_retry_storm() {
         }
         codes.push(code);
     }
-    until("every dossier tried once and waiting", || {
-        let s = status(&app, &admin);
-        s["pending"] == 125 && s["last_error"].is_string()
-    });
     let calls = |p: &Province| -> u64 {
         p.state()["calls"]
             .as_object()
@@ -431,6 +427,19 @@ fn three_days_offline_then_the_backlog_drains_without_a_retry_storm() {
             .map(|v| v.as_u64().unwrap())
             .sum()
     };
+    // Waiting, and the relay's last offline round over: the province's count has stopped
+    // moving (a round still in flight would otherwise be counted as the drain's).
+    let mut seen = u64::MAX;
+    until(
+        "every dossier tried once and waiting, the relay quiet",
+        || {
+            let s = status(&app, &admin);
+            let now = calls(&p);
+            let quiet = now == seen;
+            seen = now;
+            s["pending"] == 125 && s["last_error"].is_string() && quiet
+        },
+    );
     let offline_calls = calls(&p);
     // With the clock standing still, nothing is retried before its backoff: no storm.
     assert!(
