@@ -59,7 +59,7 @@ pub fn run(cmd: ReleaseCmd) -> anyhow::Result<()> {
             payload,
         } => {
             let kind: BundleKind = serde_json::from_value(serde_json::json!(kind))
-                .context("--kind must be app, catalogue, calendar, voice or keys")?;
+                .context("--kind must be app, catalogue, calendar, voice, keys or trust")?;
             let pw = if password_stdin {
                 Some(read_password()?)
             } else {

@@ -15,6 +15,7 @@ pub mod queue;
 pub mod rating;
 pub mod report;
 pub mod search;
+pub mod signer;
 pub mod speech;
 pub mod sync;
 pub mod sync_profile;

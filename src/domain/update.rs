@@ -23,6 +23,10 @@ pub enum BundleKind {
     Voice,
     /// Public keys to trust from now on (one minisign `.pub` per line block); rotation.
     Keys,
+    /// Certificates for checking digital signatures (a tar of `roots/` and
+    /// `intermediates/` PEM or DER files, and optionally `distrust.txt`: SHA-256
+    /// fingerprints of shipped certificates to stop trusting), for `<data>/trust-bundle/`.
+    Trust,
 }
 
 impl BundleKind {
@@ -33,6 +37,7 @@ impl BundleKind {
             BundleKind::Calendar => "Lịch làm việc",
             BundleKind::Voice => "Giọng đọc",
             BundleKind::Keys => "Khoá ký tin cậy",
+            BundleKind::Trust => "Chứng thư tin cậy (kiểm tra chữ ký số)",
         }
     }
 }

@@ -252,6 +252,8 @@ fn setting(what: &str) -> String {
             v.trim_start_matches("keys ")
         ),
         ("report", _) => "Quy ước tính báo cáo".into(),
+        ("trust", v) => format!("Gói chứng thư tin cậy (ký số), phiên bản {v}"),
+        ("signer", t) => format!("Chữ ký số của trung tâm: {t}"),
         _ => what.to_string(),
     }
 }

@@ -10,7 +10,7 @@ use rand::RngCore;
 use super::{Result, ServiceError, Services};
 use crate::domain::ecopy::{self, CopyRecord, CopyState, PageFee};
 use crate::events::{Actor, EventKind};
-use crate::sign::verify::{verify_pdf, SignatureReport, Verdict};
+use crate::sign::verify::{SignatureReport, Verdict};
 
 /// The catalogue's code for the procedure (its fee scale is the one charged).
 pub const PROCEDURE: &str = "2.000815";
@@ -72,27 +72,19 @@ fn event(r: &CopyRecord) -> EventKind {
     }
 }
 
-/// The officials' titles on the lời chứng (the demo's first official is the chairman).
-fn title_of(person: usize) -> &'static str {
-    if person <= 1 {
-        "CHỦ TỊCH"
-    } else {
-        "PHÓ CHỦ TỊCH"
-    }
-}
-
 /// Request `id`, still waiting for its decision (decided once, by one leader).
 fn pending_request(tx: &crate::store::Tx, id: u64) -> Result<CopyRecord> {
     let r = tx
         .ecopy(id)?
         .ok_or(ServiceError::NotFound("yêu cầu chứng thực"))?;
     if r.state != CopyState::Pending {
-        return Err(ServiceError::conflict(
-            "ecopy_decided",
-            "Yêu cầu này đã được xử lý; tải lại trang",
-        ));
+        return Err(already_decided());
     }
     Ok(r)
+}
+
+fn already_decided() -> ServiceError {
+    ServiceError::conflict("ecopy_decided", "Yêu cầu này đã được xử lý; tải lại trang")
 }
 
 /// The issued copy as its dossier's result, in the issuing transaction: the file, the
@@ -272,23 +264,32 @@ impl Services {
     /// The leader issues request `id`: in one write transaction the book's next number,
     /// the copy made and signed (lời chứng page, person, seal), checked, stored, the fee.
     /// `base` is the address the copy's QR points at (the public address when set).
-    pub fn ecopy_issue(&self, actor: &Actor, id: u64, request_base: &str) -> Result<CopyRecord> {
-        let (pki, person) = self.pick_signer(actor)?;
+    pub fn ecopy_issue(
+        &self,
+        actor: &Actor,
+        id: u64,
+        request_base: &str,
+        secrets: &super::signers::DeskSecrets,
+    ) -> Result<CopyRecord> {
+        let plan = self.signing_plan(actor)?;
         let settings = self.settings()?;
         let base = settings.public_base(request_base);
         let scale = self.ecopy_fee_scale()?;
         let files = self.files()?;
-        let (name, org) = (pki.holders[person].0.clone(), pki.holders[0].0.clone());
-        let title = title_of(person);
+        let (name, org) = (plan.person.name.clone(), plan.organisation.name.clone());
+        let title = plan.person.title.as_str();
         let place = settings.place_name.trim().to_string();
         let body2 = if place.is_empty() {
             org.to_uppercase()
         } else {
             format!("XÃ {}", place.to_uppercase())
         };
-        let person_key = pki.signer(person).map_err(ServiceError::Invalid)?;
-        let org_key = pki.signer(0).map_err(ServiceError::Invalid)?;
-        let roots = vec![pki.root_der.clone()];
+        // Still pending? Said before a PIN is tried on a token.
+        if self.ecopy(id)?.state != CopyState::Pending {
+            return Err(already_decided());
+        }
+        let person_key = self.open_signer(&plan.person, secrets.person.as_deref())?;
+        let org_key = self.open_signer(&plan.organisation, secrets.organisation.as_deref())?;
         self.run(actor, |tx, now| {
             let mut r = pending_request(tx, id)?;
             let original = files.get(&r.original_sha256)?;
@@ -309,14 +310,14 @@ impl Services {
             .map_err(|e| ServiceError::Invalid(e.to_string()))?;
             let signed = crate::sign::sign_person_then_org(
                 &with_page,
-                (&person_key, &name),
-                (&org_key, &org),
+                (person_key.as_ref(), &name),
+                (org_key.as_ref(), &org),
                 "Chứng thực bản sao đúng với bản chính",
                 now,
             )
             .map_err(ServiceError::Invalid)?;
             // Checked before anything is kept: a bad signature takes no number.
-            let reports = verify_pdf(&signed, &roots).map_err(ServiceError::Invalid)?;
+            let reports = self.verify_here(&signed)?;
             if reports.len() != 2 || reports.iter().any(|s| s.verdict != Verdict::Valid) {
                 return Err(ServiceError::Invalid(
                     "Bản sao sau khi ký không kiểm tra được; chưa cấp, chưa lấy số".into(),
@@ -389,7 +390,7 @@ impl Services {
             .ok_or(ServiceError::NotFound("bản sao điện tử"))?;
         let sha = r.copy_sha256.clone().unwrap_or_default();
         let bytes = self.files()?.get(&sha)?;
-        let signatures = verify_pdf(&bytes, &self.trust_roots()?).unwrap_or_default();
+        let signatures = self.verify_here(&bytes).unwrap_or_default();
         let genuine = !signatures.is_empty()
             && signatures.iter().all(|s| s.verdict == Verdict::Valid)
             && crate::store::files::sha256_hex(&bytes) == sha;

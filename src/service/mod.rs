@@ -17,6 +17,7 @@ pub mod ratings;
 pub mod reconcile;
 pub mod reports;
 pub mod scans;
+pub mod signers;
 pub mod signing;
 pub mod sync;
 pub mod sync_profile;

@@ -7,7 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use super::{Result, ServiceError, Services};
 use crate::events::Actor;
-use crate::sign::verify::{verify_pdf, SignatureReport};
+use crate::sign::trust::TrustStore;
+use crate::sign::verify::SignatureReport;
 use crate::sign::{DemoPki, SoftKey};
 
 const NO_SIGNER: &str =
@@ -43,31 +44,91 @@ fn unb64(s: &str) -> Vec<u8> {
         .unwrap_or_default()
 }
 
-fn pem_or_der(b: &[u8]) -> Option<Vec<u8>> {
-    if b.starts_with(b"-----BEGIN") {
-        let text = std::str::from_utf8(b).ok()?;
-        let body: String = text.lines().filter(|l| !l.starts_with("-----")).collect();
-        Some(unb64(body.trim())).filter(|d| !d.is_empty())
-    } else {
-        Some(b.to_vec())
+/// Where district IT's signed `trust` bundle is unpacked.
+const TRUST_BUNDLE: &str = "trust-bundle";
+
+/// The regular files of `dir`, sorted by name (none when it does not exist).
+fn files_in(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
+    let mut out: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().to_string();
+            std::fs::read(e.path()).ok().map(|b| (name, b))
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// Unpacks a checked `trust` bundle into `<data>/trust-bundle/`, replacing the previous
+/// one whole (staged beside it, then renamed): (roots, intermediates, withdrawn).
+pub(super) fn install_trust_bundle(
+    data_dir: &std::path::Path,
+    tar_bytes: &[u8],
+) -> std::result::Result<(usize, usize, usize), String> {
+    let b = crate::sign::trust::read_bundle(tar_bytes)?;
+    let staging = data_dir.join(".trust-bundle.new");
+    let _ = std::fs::remove_dir_all(&staging);
+    for (name, data) in &b.files {
+        let p = staging.join(name);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| e.to_string())?;
+        }
+        std::fs::write(&p, data).map_err(|e| e.to_string())?;
     }
+    std::fs::create_dir_all(&staging).map_err(|e| e.to_string())?;
+    let live = data_dir.join(TRUST_BUNDLE);
+    let old = data_dir.join(".trust-bundle.old");
+    let _ = std::fs::remove_dir_all(&old);
+    if live.exists() {
+        std::fs::rename(&live, &old).map_err(|e| e.to_string())?;
+    }
+    std::fs::rename(&staging, &live).map_err(|e| e.to_string())?;
+    let _ = std::fs::remove_dir_all(&old);
+    Ok((b.roots, b.intermediates, b.distrust.len()))
 }
 
 impl Services {
-    /// The pinned roots: every certificate file in `<data>/trust/`.
-    pub fn trust_roots(&self) -> Result<Vec<Vec<u8>>> {
-        let dir = self.data_dir()?.join("trust");
-        let mut out = Vec::new();
-        if let Ok(entries) = std::fs::read_dir(&dir) {
-            let mut paths: Vec<_> = entries.filter_map(|e| e.ok()).map(|e| e.path()).collect();
-            paths.sort();
-            for p in paths {
-                if let Some(der) = std::fs::read(&p).ok().and_then(|b| pem_or_der(&b)) {
-                    out.push(der);
-                }
+    /// The trust store in force: the shipped roots and intermediates, district IT's
+    /// signed `trust` bundle (its additions and the shipped ones it withdraws), and the
+    /// roots put in `<data>/trust/` on this machine (the demo's test root).
+    pub fn trust_store(&self) -> Result<TrustStore> {
+        use crate::sign::trust::Origin;
+        let data = self.data_dir()?;
+        let mut t = crate::sign::trust::shipped();
+        let bundle = data.join(TRUST_BUNDLE);
+        if let Ok(text) = std::fs::read_to_string(bundle.join("distrust.txt")) {
+            let fps: Vec<String> = text
+                .lines()
+                .map(|l| l.split('#').next().unwrap_or("").trim().to_lowercase())
+                .filter(|l| l.len() == 64)
+                .collect();
+            crate::sign::trust::distrust(&mut t, &fps);
+        }
+        for (sub, root) in [("roots", true), ("intermediates", false)] {
+            for (name, bytes) in files_in(&bundle.join(sub)) {
+                t.add(&format!("{sub}/{name}"), &bytes, root, Origin::Bundle);
             }
         }
-        Ok(out)
+        for (name, bytes) in files_in(&data.join("trust")) {
+            t.add(&name, &bytes, true, Origin::Local);
+        }
+        Ok(t)
+    }
+
+    /// The roots in force (see [`Services::trust_store`]).
+    pub fn trust_roots(&self) -> Result<Vec<Vec<u8>>> {
+        Ok(self.trust_store()?.roots())
+    }
+
+    /// A PDF's signatures judged against the trust store in force.
+    pub(super) fn verify_here(&self, bytes: &[u8]) -> Result<Vec<SignatureReport>> {
+        let t = self.trust_store()?;
+        crate::sign::verify::verify_pdf_with(bytes, &t.roots(), &t.intermediates())
+            .map_err(ServiceError::Invalid)
     }
 
     /// The demo's PKI when the demo made one (`None` on a real center).
@@ -96,6 +157,8 @@ impl Services {
     /// Only `motcua demo` calls it.
     pub fn ensure_demo_pki(&self) -> Result<DemoPki> {
         if let Some(p) = self.demo_pki()? {
+            // A demo made before signer setups existed gets them now.
+            self.demo_setups(&p)?;
             return Ok(p);
         }
         let dir = self.data_dir()?.join("signing").join("demo");
@@ -133,6 +196,7 @@ impl Services {
         let trust = self.data_dir()?.join("trust");
         std::fs::create_dir_all(&trust).map_err(io)?;
         std::fs::write(trust.join("demo-root-khong-dung-that.der"), &pki.root_der).map_err(io)?;
+        self.demo_setups(&pki)?;
         Ok(pki)
     }
 
@@ -144,31 +208,9 @@ impl Services {
             .map_err(ServiceError::Invalid)
     }
 
-    /// Whether results can be signed here (a signer is set up).
+    /// Whether results can be signed here (some signer is set up).
     pub fn can_sign(&self) -> bool {
-        self.demo_pki().ok().flatten().is_some()
-    }
-
-    /// The signer set up here and which of its officials signs for `actor`: the one whose
-    /// certificate bears the user's display name, else the first official.
-    pub(super) fn pick_signer(&self, actor: &Actor) -> Result<(DemoPki, usize)> {
-        let pki = self
-            .demo_pki()?
-            .ok_or_else(|| ServiceError::Invalid(NO_SIGNER.into()))?;
-        let display = self
-            .users()?
-            .into_iter()
-            .find(|u| u.username == actor.name)
-            .map(|u| u.display_name)
-            .unwrap_or_default();
-        let person = pki
-            .holders
-            .iter()
-            .skip(1)
-            .position(|(n, _, _)| *n == display)
-            .map(|i| i + 1)
-            .unwrap_or(1);
-        Ok((pki, person))
+        self.signer_setups().is_ok_and(|s| !s.is_empty())
     }
 
     /// *Ký số kết quả*: the result's PDF signed by the competent person, then by the
@@ -180,9 +222,10 @@ impl Services {
         &self,
         actor: &Actor,
         code: &str,
+        secrets: &super::signers::DeskSecrets,
     ) -> Result<crate::domain::dossier::Dossier> {
         use crate::domain::dossier::digitize::Slot;
-        let (pki, person) = self.pick_signer(actor)?;
+        let plan = self.signing_plan(actor)?;
         let d = self.dossier(code)?;
         let file = d
             .files
@@ -197,19 +240,19 @@ impl Services {
         let files = self.files()?;
         let original = files.get(&file.pdf.sha256)?;
         let now = self.clock.now();
-        let (name, org) = (pki.holders[person].0.clone(), pki.holders[0].0.clone());
-        let signer = pki.signer(person).map_err(ServiceError::Invalid)?;
+        let (name, org) = (plan.person.name.clone(), plan.organisation.name.clone());
+        let person_key = self.open_signer(&plan.person, secrets.person.as_deref())?;
+        let org_key = self.open_signer(&plan.organisation, secrets.organisation.as_deref())?;
         let two = crate::sign::sign_person_then_org(
             &original,
-            (&signer, &name),
-            (&pki.signer(0).map_err(ServiceError::Invalid)?, &org),
+            (person_key.as_ref(), &name),
+            (org_key.as_ref(), &org),
             "Ký kết quả giải quyết",
             now,
         )
         .map_err(ServiceError::Invalid)?;
         // Checked before it replaces anything: a signer that produced a bad file changes nothing.
-        let reports = crate::sign::verify::verify_pdf(&two, &[pki.root_der.clone()])
-            .map_err(ServiceError::Invalid)?;
+        let reports = self.verify_here(&two)?;
         if reports
             .iter()
             .any(|r| r.verdict != crate::sign::verify::Verdict::Valid)
@@ -247,7 +290,10 @@ impl Services {
                 to: status,
                 note: format!(
                     "Ký số kết quả: {name}, rồi chữ ký số của {org}{}; SHA-256 {signed_sha}",
-                    if self.demo_pki().ok().flatten().is_some() {
+                    if matches!(
+                        plan.person.source,
+                        crate::domain::signer::KeySource::Demo { .. }
+                    ) {
                         " (chứng thư thử của bản demo)"
                     } else {
                         ""
@@ -273,7 +319,6 @@ impl Services {
         if bytes.len() > MAX_VERIFY {
             return Err(ServiceError::Invalid("Tệp quá lớn (tối đa 50 MB)".into()));
         }
-        let roots = self.trust_roots()?;
-        verify_pdf(bytes, &roots).map_err(ServiceError::Invalid)
+        self.verify_here(bytes)
     }
 }

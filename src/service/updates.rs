@@ -205,6 +205,23 @@ impl Services {
                 self.audit_setting(actor, &format!("voice {}", m.version))?;
                 ("applied", format!("{n} đoạn giọng đọc"))
             }
+            BundleKind::Trust => {
+                let (roots, others, distrusted) =
+                    super::signing::install_trust_bundle(&dirs.data_dir, &v.payload)
+                        .map_err(ServiceError::Invalid)?;
+                self.audit_setting(actor, &format!("trust {}", m.version))?;
+                (
+                    "applied",
+                    format!(
+                        "{roots} chứng thư gốc, {others} chứng thư trung gian{}",
+                        if distrusted > 0 {
+                            format!(", thôi tin {distrusted} chứng thư đi kèm")
+                        } else {
+                            String::new()
+                        }
+                    ),
+                )
+            }
             BundleKind::Keys => {
                 let n = install_keys(&dirs.rotated_keys(), &v.payload)
                     .map_err(ServiceError::Invalid)?;

@@ -9,8 +9,12 @@
 pub mod appearance;
 pub mod cms;
 pub mod copy;
+pub mod keyfile;
 pub mod pdf;
+pub mod remote;
+pub mod remote_sim;
 pub mod token;
+pub mod trust;
 pub mod verify;
 
 use chrono::{DateTime, Utc};
@@ -27,11 +31,17 @@ pub trait Signer {
     fn sign(&self, tbs: &[u8]) -> Result<Vec<u8>, String>;
 }
 
-/// A key in memory (PKCS#8 DER) with its certificate chain.
+/// A key in memory (PKCS#8 DER) with its certificate chain: the demo's keys (ECDSA
+/// P-256) and the keys of PKCS#12 files (most Vietnamese CAs issue RSA 2048).
 pub struct SoftKey {
-    key: ring::signature::EcdsaKeyPair,
+    key: SoftKind,
     cert: Vec<u8>,
     chain: Vec<Vec<u8>>,
+}
+
+enum SoftKind {
+    Ecdsa(ring::signature::EcdsaKeyPair),
+    Rsa(ring::signature::RsaKeyPair),
 }
 
 impl SoftKey {
@@ -44,7 +54,26 @@ impl SoftKey {
             &rng,
         )
         .map_err(|e| format!("khóa ký không đọc được: {e}"))?;
-        Ok(SoftKey { key, cert, chain })
+        Ok(SoftKey {
+            key: SoftKind::Ecdsa(key),
+            cert,
+            chain,
+        })
+    }
+
+    /// A key of either kind (PKCS#8 DER): ECDSA P-256 or RSA, as the key says.
+    pub fn from_pkcs8(pkcs8: &[u8], cert: Vec<u8>, chain: Vec<Vec<u8>>) -> Result<SoftKey, String> {
+        if let Ok(k) = ring::signature::RsaKeyPair::from_pkcs8(pkcs8) {
+            return Ok(SoftKey {
+                key: SoftKind::Rsa(k),
+                cert,
+                chain,
+            });
+        }
+        SoftKey::ecdsa(pkcs8, cert, chain).map_err(|_| {
+            "Khóa trong tệp không phải RSA (2048 bit trở lên) hoặc ECDSA P-256: không dùng được"
+                .to_string()
+        })
     }
 }
 
@@ -56,14 +85,22 @@ impl Signer for SoftKey {
         &self.chain
     }
     fn kind(&self) -> KeyKind {
-        KeyKind::EcdsaP256
+        match self.key {
+            SoftKind::Ecdsa(_) => KeyKind::EcdsaP256,
+            SoftKind::Rsa(_) => KeyKind::Rsa,
+        }
     }
     fn sign(&self, tbs: &[u8]) -> Result<Vec<u8>, String> {
         let rng = ring::rand::SystemRandom::new();
-        self.key
-            .sign(&rng, tbs)
-            .map(|s| s.as_ref().to_vec())
-            .map_err(|_| "ký không thành công".to_string())
+        match &self.key {
+            SoftKind::Ecdsa(k) => k.sign(&rng, tbs).map(|s| s.as_ref().to_vec()),
+            SoftKind::Rsa(k) => {
+                let mut sig = vec![0u8; k.public().modulus_len()];
+                k.sign(&ring::signature::RSA_PKCS1_SHA256, &rng, tbs, &mut sig)
+                    .map(|()| sig)
+            }
+        }
+        .map_err(|_| "ký không thành công".to_string())
     }
 }
 
@@ -91,6 +128,90 @@ pub fn sign_pdf(
         signer.chain(),
     )?;
     pdf::embed(prepared, &der).map_err(|e| e.to_string())
+}
+
+/// A signature waiting for a signer that answers later (a remote signing service): the
+/// update laid out, and the signed attributes whose SHA-256 the signer is asked to sign.
+/// Everything needed to finish is in here, so it can be kept across a restart.
+pub struct Deferred {
+    pub prepared: pdf::Prepared,
+    /// The signed attributes' DER (a SET): what the signer signs.
+    pub attributes: Vec<u8>,
+}
+
+impl Deferred {
+    /// SHA-256 of the signed attributes: the hash sent to the signer.
+    pub fn digest(&self) -> [u8; 32] {
+        use sha2::{Digest, Sha256};
+        Sha256::digest(&self.attributes).into()
+    }
+}
+
+/// Lays out `original`'s signature by the holder of `certificate` without signing yet.
+pub fn prepare_deferred(
+    original: &[u8],
+    certificate: &[u8],
+    info: &pdf::SigInfo,
+) -> Result<Deferred, String> {
+    use sha2::{Digest, Sha256};
+    let prepared = pdf::prepare(original, info).map_err(|e| e.to_string())?;
+    let mut h = Sha256::new();
+    for part in prepared.signed_bytes() {
+        h.update(part);
+    }
+    let digest: [u8; 32] = h.finalize().into();
+    let (_, attributes) = cms::signed_attributes(&digest, certificate)?;
+    Ok(Deferred {
+        prepared,
+        attributes,
+    })
+}
+
+/// Finishes a [`Deferred`] signature with the `signature` the signer sent back, after
+/// checking it against the certificate: a wrong or garbled value never reaches the file.
+pub fn finish_deferred(
+    d: Deferred,
+    signature: &[u8],
+    kind: KeyKind,
+    certificate: &[u8],
+    chain: &[Vec<u8>],
+) -> Result<Vec<u8>, String> {
+    use der::Decode;
+    let signature = remote::normalize_signature(signature.to_vec(), kind);
+    let cert = x509_cert::Certificate::from_der(certificate)
+        .map_err(|_| "Chứng thư số không đọc được".to_string())?;
+    let alg: &dyn ring::signature::VerificationAlgorithm = match kind {
+        KeyKind::EcdsaP256 => &ring::signature::ECDSA_P256_SHA256_ASN1,
+        KeyKind::Rsa => &ring::signature::RSA_PKCS1_2048_8192_SHA256,
+    };
+    ring::signature::UnparsedPublicKey::new(
+        alg,
+        cert.tbs_certificate
+            .subject_public_key_info
+            .subject_public_key
+            .raw_bytes(),
+    )
+    .verify(&d.attributes, &signature)
+    .map_err(|_| "Chữ ký gửi về không khớp với chứng thư của người ký: chưa dùng".to_string())?;
+    let attrs = ::cms::signed_data::SignedAttributes::from_der(&d.attributes)
+        .map_err(|_| "thuộc tính ký đã lưu bị hỏng".to_string())?;
+    let der = cms::signed_data(attrs, &signature, kind, certificate, chain)?;
+    pdf::embed(d.prepared, &der).map_err(|e| e.to_string())
+}
+
+/// The key kind of a certificate's public key.
+pub fn key_kind(certificate: &[u8]) -> Result<KeyKind, String> {
+    use der::Decode;
+    let cert = x509_cert::Certificate::from_der(certificate)
+        .map_err(|_| "Chứng thư số không đọc được".to_string())?;
+    let oid = cert.tbs_certificate.subject_public_key_info.algorithm.oid;
+    if oid == const_oid::db::rfc5912::ID_EC_PUBLIC_KEY {
+        Ok(KeyKind::EcdsaP256)
+    } else if oid == const_oid::db::rfc5912::RSA_ENCRYPTION {
+        Ok(KeyKind::Rsa)
+    } else {
+        Err("Khóa của chứng thư không phải RSA hoặc ECDSA".into())
+    }
 }
 
 /// The two signatures an administrative paper carries (SIGNING.md §2): the competent
@@ -261,4 +382,83 @@ impl DemoPki {
         let (_, key, cert) = self.holders.get(i).ok_or("không có người ký này")?;
         SoftKey::ecdsa(key, cert.clone(), vec![self.root_der.clone()])
     }
+}
+
+/// What a certificate says of its holder, for the setup page and the checks.
+#[derive(Debug, Clone)]
+pub struct CertInfo {
+    /// CN.
+    pub name: String,
+    /// O.
+    pub organisation: String,
+    /// The issuer's CN (or O).
+    pub issuer: String,
+    pub not_before: DateTime<Utc>,
+    pub not_after: DateTime<Utc>,
+    /// SHA-256 of the DER, hex.
+    pub fingerprint: String,
+}
+
+impl CertInfo {
+    pub fn read(der_bytes: &[u8]) -> Result<CertInfo, String> {
+        use der::Decode;
+        use sha2::{Digest, Sha256};
+        let c = x509_cert::Certificate::from_der(der_bytes)
+            .map_err(|_| "Chứng thư số không đọc được (không phải X.509)".to_string())?;
+        let tbs = &c.tbs_certificate;
+        let cn = |n: &x509_cert::name::Name| verify::name_part(n, const_oid::db::rfc4519::CN);
+        let o = |n: &x509_cert::name::Name| verify::name_part(n, const_oid::db::rfc4519::O);
+        let time = |t: &x509_cert::time::Time| {
+            DateTime::<Utc>::from_timestamp(t.to_unix_duration().as_secs() as i64, 0)
+                .unwrap_or_default()
+        };
+        let issuer = match cn(&tbs.issuer) {
+            s if s.is_empty() => o(&tbs.issuer),
+            s => s,
+        };
+        Ok(CertInfo {
+            name: cn(&tbs.subject),
+            organisation: o(&tbs.subject),
+            issuer,
+            not_before: time(&tbs.validity.not_before),
+            not_after: time(&tbs.validity.not_after),
+            fingerprint: hex::encode(Sha256::digest(der_bytes)),
+        })
+    }
+}
+
+/// The certificates above `cert` (DER) up to a pinned root, root last, from `others`
+/// (what came with it) and the roots; `None` when it leads to no pinned root.
+pub fn chain_for(cert: &[u8], others: &[Vec<u8>], roots: &[Vec<u8>]) -> Option<Vec<Vec<u8>>> {
+    use der::{Decode, Encode};
+    let leaf = x509_cert::Certificate::from_der(cert).ok()?;
+    let others: Vec<_> = others
+        .iter()
+        .filter_map(|c| x509_cert::Certificate::from_der(c).ok())
+        .collect();
+    verify::path_to_pinned(&leaf, &others, roots)
+        .map(|p| p.iter().filter_map(|c| c.to_der().ok()).collect())
+}
+
+/// Signs a probe and checks it against the signer's certificate: a key file whose key
+/// is not the certificate's is refused at setup, not at the desk.
+pub fn check_key_matches(signer: &dyn Signer) -> Result<(), String> {
+    use der::Decode;
+    let probe = b"motcua: khoa va chung thu";
+    let sig = signer.sign(probe)?;
+    let cert = x509_cert::Certificate::from_der(signer.certificate())
+        .map_err(|_| "Chứng thư số không đọc được".to_string())?;
+    let alg: &dyn ring::signature::VerificationAlgorithm = match signer.kind() {
+        KeyKind::EcdsaP256 => &ring::signature::ECDSA_P256_SHA256_ASN1,
+        KeyKind::Rsa => &ring::signature::RSA_PKCS1_2048_8192_SHA256,
+    };
+    ring::signature::UnparsedPublicKey::new(
+        alg,
+        cert.tbs_certificate
+            .subject_public_key_info
+            .subject_public_key
+            .raw_bytes(),
+    )
+    .verify(probe, &sig)
+    .map_err(|_| "Khóa trong tệp không khớp với chứng thư đi kèm".to_string())
 }

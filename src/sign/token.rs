@@ -140,6 +140,39 @@ impl TokenSigner {
     }
 }
 
+/// The certificate labelled `label` on the token, read for district IT's setup: without
+/// a PIN when the token shows its certificates openly (most do), else after one login
+/// with `pin`. A missing key beside it is said too: a certificate alone cannot sign.
+pub fn read_certificate(
+    module: &str,
+    token: &str,
+    label: &str,
+    pin: Option<&str>,
+) -> Result<Vec<u8>, String> {
+    let ctx = open(module)?;
+    let slot = slot_of(&ctx, token)?;
+    let session = ctx.open_ro_session(slot).map_err(|e| describe(&e))?;
+    if let Some(pin) = pin {
+        session
+            .login(UserType::User, Some(&AuthPin::from(pin.to_string())))
+            .map_err(|e| describe(&e))?;
+    }
+    let Some(h) = one(&session, ObjectClass::CERTIFICATE, label)? else {
+        return Err(if pin.is_none() {
+            format!("Không thấy chứng thư «{label}» trên token; nếu token cần PIN để hiện chứng thư, nhập PIN rồi thử lại")
+        } else {
+            format!("Token không có chứng thư «{label}»")
+        });
+    };
+    let cert = value(&session, h, AttributeType::Value)?;
+    if pin.is_some() && one(&session, ObjectClass::PRIVATE_KEY, label)?.is_none() {
+        return Err(format!(
+            "Token có chứng thư «{label}» nhưng không có khóa cùng nhãn"
+        ));
+    }
+    Ok(cert)
+}
+
 /// r‖s (each `n` bytes) → DER `SEQUENCE { INTEGER r, INTEGER s }`.
 pub fn ecdsa_der(raw: &[u8]) -> Vec<u8> {
     fn int(x: &[u8]) -> Vec<u8> {

@@ -73,7 +73,7 @@ fn numbers(s: &[u8]) -> Vec<usize> {
         .collect()
 }
 
-fn name_part(name: &x509_cert::name::Name, oid: const_oid::ObjectIdentifier) -> String {
+pub(super) fn name_part(name: &x509_cert::name::Name, oid: const_oid::ObjectIdentifier) -> String {
     for rdn in name.0.iter() {
         for atv in rdn.0.iter() {
             if atv.oid == oid {
@@ -95,12 +95,22 @@ fn verify_with(
     msg: &[u8],
     sig: &[u8],
 ) -> bool {
-    let alg: &dyn ring::signature::VerificationAlgorithm = if sig_oid == rfc5912::ECDSA_WITH_SHA_256
-    {
-        &ring::signature::ECDSA_P256_SHA256_ASN1
+    use ring::signature as rs;
+    let alg: &dyn rs::VerificationAlgorithm = if sig_oid == rfc5912::ECDSA_WITH_SHA_256 {
+        &rs::ECDSA_P256_SHA256_ASN1
+    } else if sig_oid == rfc5912::ECDSA_WITH_SHA_384 {
+        &rs::ECDSA_P384_SHA384_ASN1
     } else if sig_oid == rfc5912::SHA_256_WITH_RSA_ENCRYPTION || sig_oid == rfc5912::RSA_ENCRYPTION
     {
-        &ring::signature::RSA_PKCS1_2048_8192_SHA256
+        &rs::RSA_PKCS1_2048_8192_SHA256
+    } else if sig_oid == rfc5912::SHA_384_WITH_RSA_ENCRYPTION {
+        &rs::RSA_PKCS1_2048_8192_SHA384
+    } else if sig_oid == rfc5912::SHA_512_WITH_RSA_ENCRYPTION {
+        &rs::RSA_PKCS1_2048_8192_SHA512
+    } else if sig_oid == rfc5912::SHA_1_WITH_RSA_ENCRYPTION {
+        // Only certificate links use it: the Government CA's G1 hierarchy (valid to
+        // 2030) signed its certificates with SHA-1. A signature's own digest is SHA-256.
+        &rs::RSA_PKCS1_2048_8192_SHA1_FOR_LEGACY_USE_ONLY
     } else {
         return false;
     };
@@ -128,6 +138,20 @@ pub fn summary(r: &SignatureReport) -> String {
 
 /// The PDF's signatures, oldest first, each judged against the pinned `roots` (DER).
 pub fn verify_pdf(bytes: &[u8], roots: &[Vec<u8>]) -> Result<Vec<SignatureReport>, String> {
+    verify_pdf_with(bytes, roots, &[])
+}
+
+/// [`verify_pdf`] with `intermediates` (DER) to build paths through when a signer
+/// embedded only its own certificate; they are never trusted by themselves.
+pub fn verify_pdf_with(
+    bytes: &[u8],
+    roots: &[Vec<u8>],
+    intermediates: &[Vec<u8>],
+) -> Result<Vec<SignatureReport>, String> {
+    let extra: Vec<Certificate> = intermediates
+        .iter()
+        .filter_map(|c| Certificate::from_der(c).ok())
+        .collect();
     if !bytes.starts_with(b"%PDF-") {
         return Err("Tệp không phải PDF".into());
     }
@@ -141,7 +165,7 @@ pub fn verify_pdf(bytes: &[u8], roots: &[Vec<u8>]) -> Result<Vec<SignatureReport
             None => continue,
         };
         let r = numbers(&bytes[at + 11..end]);
-        out.push(one(bytes, &r, roots));
+        out.push(one(bytes, &r, roots, &extra));
     }
     if out.is_empty() {
         return Err("Tệp PDF không có chữ ký số nào".into());
@@ -160,7 +184,7 @@ fn bad(verdict: Verdict, reason: &str) -> SignatureReport {
     }
 }
 
-fn one(bytes: &[u8], r: &[usize], roots: &[Vec<u8>]) -> SignatureReport {
+fn one(bytes: &[u8], r: &[usize], roots: &[Vec<u8>], extra: &[Certificate]) -> SignatureReport {
     let [z, a, b, n] = match r {
         [z, a, b, n] => [*z, *a, *b, *n],
         _ => return bad(Verdict::Invalid, "ByteRange không đủ bốn số"),
@@ -202,6 +226,7 @@ fn one(bytes: &[u8], r: &[usize], roots: &[Vec<u8>]) -> SignatureReport {
             _ => None,
         })
         .collect();
+    let pool: Vec<Certificate> = certs.iter().chain(extra).cloned().collect();
     let cms::signed_data::SignerIdentifier::IssuerAndSerialNumber(ias) = &si.sid else {
         return bad(
             Verdict::Unknown,
@@ -256,39 +281,7 @@ fn one(bytes: &[u8], r: &[usize], roots: &[Vec<u8>]) -> SignatureReport {
         return rep;
     }
     // The path to a pinned root, checking each certificate's signature.
-    let pool: Vec<Certificate> = certs
-        .iter()
-        .cloned()
-        .chain(roots.iter().filter_map(|r| Certificate::from_der(r).ok()))
-        .collect();
-    let mut cur = leaf.clone();
-    let mut trusted = false;
-    for _ in 0..6 {
-        let cur_der = cur.to_der().unwrap_or_default();
-        if roots.iter().any(|r| *r == cur_der) {
-            trusted = true;
-            break;
-        }
-        let Some(issuer) = pool.iter().find(|c| {
-            c.tbs_certificate.subject == cur.tbs_certificate.issuer
-                && verify_with(
-                    &c.tbs_certificate.subject_public_key_info,
-                    cur.signature_algorithm.oid,
-                    &cur.tbs_certificate.to_der().unwrap_or_default(),
-                    cur.signature.raw_bytes(),
-                )
-        }) else {
-            break;
-        };
-        if issuer.to_der().ok() == Some(cur_der)
-            && !roots
-                .iter()
-                .any(|r| Some(r) == issuer.to_der().ok().as_ref())
-        {
-            break; // self-signed and not pinned
-        }
-        cur = issuer.clone();
-    }
+    let trusted = chains_to_pinned(leaf, &pool, roots);
     if !trusted {
         rep.verdict = Verdict::Unknown;
         rep.reason =
@@ -321,6 +314,55 @@ fn one(bytes: &[u8], r: &[usize], roots: &[Vec<u8>]) -> SignatureReport {
         "chữ ký đúng, chứng thư tin cậy, tệp không thay đổi sau khi ký".into()
     };
     rep
+}
+
+/// Whether `leaf` leads to one of the pinned `roots` (see [`path_to_pinned`]).
+pub fn chains_to_pinned(leaf: &Certificate, others: &[Certificate], roots: &[Vec<u8>]) -> bool {
+    path_to_pinned(leaf, others, roots).is_some()
+}
+
+/// The certificates from `leaf`'s issuer up to a pinned root (that root last; empty when
+/// `leaf` is itself pinned), through `others` (what a signature or a key file carries)
+/// and the roots, each link's signature checked. Chain building by name and signature,
+/// never by issuer text; at most six links, so a chain that loops ends as `None`, never
+/// as a hang.
+pub fn path_to_pinned(
+    leaf: &Certificate,
+    others: &[Certificate],
+    roots: &[Vec<u8>],
+) -> Option<Vec<Certificate>> {
+    let pool: Vec<Certificate> = others
+        .iter()
+        .cloned()
+        .chain(roots.iter().filter_map(|r| Certificate::from_der(r).ok()))
+        .collect();
+    let mut cur = leaf.clone();
+    let mut path = Vec::new();
+    for _ in 0..6 {
+        let cur_der = cur.to_der().unwrap_or_default();
+        if roots.iter().any(|r| *r == cur_der) {
+            return Some(path);
+        }
+        let issuer = pool.iter().find(|c| {
+            c.tbs_certificate.subject == cur.tbs_certificate.issuer
+                && verify_with(
+                    &c.tbs_certificate.subject_public_key_info,
+                    cur.signature_algorithm.oid,
+                    &cur.tbs_certificate.to_der().unwrap_or_default(),
+                    cur.signature.raw_bytes(),
+                )
+        })?;
+        if issuer.to_der().ok() == Some(cur_der)
+            && !roots
+                .iter()
+                .any(|r| Some(r) == issuer.to_der().ok().as_ref())
+        {
+            return None; // self-signed and not pinned
+        }
+        cur = issuer.clone();
+        path.push(cur.clone());
+    }
+    None
 }
 
 /// `/M (D:…)` of the signature dictionary holding `/Contents` at `a`.

@@ -100,6 +100,7 @@ routes! {
     POST "/bao-cao/cach-dem" => pages::report_conventions_submit, ADMIN;
     GET  "/ho-so/moi" => pages::new_dossier, STAFF;
     GET  "/ky-so" => pages::signatures_page, STAFF;
+    GET  "/ky-so/cai-dat" => pages::signers_page, ADMIN;
     GET  "/chung-thuc" => pages::ecopies_page, STAFF;
     GET  "/chung-thuc/so" => pages::ecopy_book_page, STAFF;
     GET  "/chung-thuc/{id}/ban-sao.pdf" => pages::ecopy_copy_file, STAFF;
@@ -206,6 +207,9 @@ routes! {
     POST "/api/v1/dossiers" => api::create_dossier, STAFF;
     POST "/api/v1/dossiers/import" => api::import_dossiers, ADMIN;
     POST "/api/v1/signatures/verify" => api::verify_signatures, STAFF;
+    GET  "/api/v1/signers" => api::list_signers, ADMIN;
+    POST "/api/v1/signers" => api::add_signer, ADMIN;
+    DELETE "/api/v1/signers/{id}" => api::remove_signer, ADMIN;
     GET  "/api/v1/ecopies" => api::list_ecopies, STAFF;
     POST "/api/v1/ecopies" => api::create_ecopy, STAFF;
     POST "/api/v1/ecopies/{id}/issue" => api::issue_ecopy, REPORTS;

@@ -14,6 +14,7 @@ mod ratings;
 mod reports;
 mod scanner;
 mod security;
-mod signing;
+mod signers;
+pub mod signing;
 mod sync;
 mod updates;

@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use crate::helpers::TestApp;
 
-fn a_pdf() -> Vec<u8> {
+pub fn a_pdf() -> Vec<u8> {
     let s = motcua::devices::scanner::ScanSettings::a4(
         motcua::devices::scanner::InputSource::Platen,
         motcua::devices::scanner::ColorMode::Gray,

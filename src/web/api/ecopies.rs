@@ -45,18 +45,42 @@ pub async fn list_ecopies(state: Data) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(blocking(move || s.ecopies()).await?))
 }
 
-/// `POST /api/v1/ecopies/{id}/issue`: signed, numbered, fee set (leaders, admin).
+/// The PINs a signing needs, when its keys ask for them (JSON body, optional).
+#[derive(Deserialize, Default)]
+pub struct SignBody {
+    #[serde(default)]
+    pub pin: Option<String>,
+    #[serde(default)]
+    pub org_pin: Option<String>,
+}
+
+impl SignBody {
+    pub fn desk(self) -> crate::service::signers::DeskSecrets {
+        crate::service::signers::DeskSecrets {
+            person: self.pin.filter(|s| !s.is_empty()),
+            organisation: self.org_pin.filter(|s| !s.is_empty()),
+        }
+    }
+}
+
+/// `POST /api/v1/ecopies/{id}/issue`: signed, numbered, fee set (leaders, admin). The
+/// body `{"pin": …, "org_pin": …}` carries the PINs when the keys ask for them.
 pub async fn issue_ecopy(
     state: Data,
     caller: Caller,
     req: HttpRequest,
     path: web::Path<u64>,
+    body: Option<web::Json<SignBody>>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let s = state.services.clone();
     let actor = caller.actor();
     let base = crate::web::common::base_url(&req);
-    Ok(HttpResponse::Ok().json(blocking(move || s.ecopy_issue(&actor, id, &base)).await?))
+    let secrets = body.map(|b| b.into_inner()).unwrap_or_default().desk();
+    Ok(
+        HttpResponse::Ok()
+            .json(blocking(move || s.ecopy_issue(&actor, id, &base, &secrets)).await?),
+    )
 }
 
 #[derive(Deserialize)]

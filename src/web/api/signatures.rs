@@ -29,3 +29,73 @@ pub async fn verify_signatures(
     let s = state.services.clone();
     Ok(HttpResponse::Ok().json(blocking(move || s.verify_signed_pdf(&data)).await?))
 }
+
+/// `GET /api/v1/signers`: the center's signers, who may be given one, the trust store.
+pub async fn list_signers(state: Data) -> Result<HttpResponse, ApiError> {
+    let s = state.services.clone();
+    Ok(HttpResponse::Ok().json(blocking(move || s.signers_view()).await?))
+}
+
+/// What district IT sends to set up a signer: the form's fields, and for a key file its
+/// bytes (base64) and password; for a token, the PIN only when the token hides its
+/// certificate. The password and PIN are used once and forgotten.
+#[derive(serde::Deserialize)]
+pub struct NewSigner {
+    #[serde(flatten)]
+    pub form: crate::domain::signer::SetupForm,
+    #[serde(default)]
+    pub key_file: String,
+    #[serde(default)]
+    pub secret: String,
+}
+
+/// `POST /api/v1/signers` (JSON, at most ~400 KB: a key file is a few KB).
+pub async fn add_signer(
+    state: Data,
+    caller: crate::web::Caller,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    use base64::Engine;
+    let body = crate::web::common::read_body(payload, 400 * 1024).await?;
+    let n: NewSigner = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::bad_request("invalid_json", format!("Dữ liệu gửi lên không đúng: {e}"))
+    })?;
+    let key_file = if n.form.kind == "key_file" {
+        base64::engine::general_purpose::STANDARD
+            .decode(n.key_file.trim())
+            .map_err(|_| {
+                ApiError::bad_request("invalid_key_file", "Tệp khóa gửi lên bị hỏng; chọn lại tệp")
+            })?
+    } else {
+        Vec::new()
+    };
+    let s = state.services.clone();
+    let actor = caller.actor();
+    let setup = blocking(move || match n.form.kind.as_str() {
+        "key_file" => s.signer_setup_key_file(&actor, &n.form, &key_file, &n.secret),
+        "token" => s.signer_setup_token(&actor, &n.form, Some(n.secret.as_str()), &[]),
+        "remote" => s.signer_setup_remote(&actor, &n.form),
+        _ => Err(crate::service::ServiceError::Invalid(
+            "Chọn nơi giữ khóa: USB ký số, tệp khóa hoặc ký số từ xa".into(),
+        )),
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(serde_json::json!({
+        "id": setup.id,
+        "name": setup.name,
+        "fingerprint": setup.fingerprint,
+    })))
+}
+
+/// `DELETE /api/v1/signers/{id}`.
+pub async fn remove_signer(
+    state: Data,
+    caller: crate::web::Caller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    let s = state.services.clone();
+    let actor = caller.actor();
+    blocking(move || s.signer_remove(&actor, &id)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

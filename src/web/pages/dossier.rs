@@ -87,6 +87,8 @@ struct ViewPage {
     can_resync: bool,
     /// A leader (or the admin) may sign the result here: a signer is set up.
     can_sign: bool,
+    /// Who signs for this user and what the desk types (see [`SignForm`]).
+    sign: SignForm,
     /// A certified-copy dossier still open: the request for the e-copy is filed from here.
     ecopy: bool,
     forms: Vec<(&'static str, &'static str)>,
@@ -317,8 +319,51 @@ fn plain_note(note: &str) -> String {
     out
 }
 
+/// What the signing form shows a leader: who signs, with which title, and the PIN or
+/// password fields the setups need (none for the demo's keys); or why this user cannot.
+#[derive(Default)]
+pub struct SignForm {
+    pub person: String,
+    pub organisation: String,
+    pub person_prompt: String,
+    pub org_prompt: String,
+    pub problem: String,
+}
+
+pub fn sign_form(s: &crate::service::Services, actor: &crate::events::Actor) -> SignForm {
+    match s.signing_plan(actor) {
+        Ok(p) => SignForm {
+            person: if p.person.title.is_empty() {
+                p.person.name.clone()
+            } else {
+                format!("{} ({})", p.person.name, p.person.title.to_lowercase())
+            },
+            organisation: p.organisation.name.clone(),
+            person_prompt: if p.person.source.needs_secret() {
+                p.person.source.secret_prompt().to_string()
+            } else {
+                String::new()
+            },
+            org_prompt: if p.organisation.source.needs_secret() {
+                format!(
+                    "{} của cơ quan (văn thư nhập)",
+                    p.organisation.source.secret_prompt()
+                )
+            } else {
+                String::new()
+            },
+            problem: String::new(),
+        },
+        Err(e) => SignForm {
+            problem: e.to_string(),
+            ..Default::default()
+        },
+    }
+}
+
 fn view_page(
     s: &crate::service::Services,
+    actor: &crate::events::Actor,
     user: String,
     role: crate::domain::center::Role,
     code: &str,
@@ -401,6 +446,7 @@ fn view_page(
                 role,
                 crate::domain::center::Role::Leader | crate::domain::center::Role::Admin
             ),
+        sign: sign_form(s, actor),
         d: info(&d, &names, now),
         next,
         actions,
@@ -496,7 +542,9 @@ pub async fn view_dossier(
     let user = caller.principal.display_name.clone();
     let role = caller.principal.role;
     let done = q.into_inner().xong;
-    let page = blocking(move || view_page(&s, user, role, &code, None, done.as_deref())).await?;
+    let actor = caller.actor();
+    let page =
+        blocking(move || view_page(&s, &actor, user, role, &code, None, done.as_deref())).await?;
     html(page)
 }
 
@@ -514,18 +562,55 @@ pub async fn dossier_resync_submit(
     Ok(see_other(&format!("/ho-so/{code}?xong=resync")))
 }
 
-/// *Ký số kết quả* (a leader or the admin): the result's PDF signed, then back here.
+/// The PIN or password fields of a signing form (never logged, never kept).
+#[derive(serde::Deserialize, Default)]
+pub struct SignSecrets {
+    #[serde(default)]
+    pub pin: String,
+    #[serde(default)]
+    pub org_pin: String,
+}
+
+impl SignSecrets {
+    pub fn desk(self) -> crate::service::signers::DeskSecrets {
+        let some = |s: String| Some(s).filter(|s| !s.is_empty());
+        crate::service::signers::DeskSecrets {
+            person: some(self.pin),
+            organisation: some(self.org_pin),
+        }
+    }
+}
+
+/// *Ký số kết quả* (a leader or the admin): the result's PDF signed, then back here; a
+/// wrong PIN or a missing token comes back on the page, nothing changed.
 pub async fn dossier_sign_submit(
     state: Data,
     caller: Caller,
     path: web::Path<String>,
+    form: Option<web::Form<SignSecrets>>,
 ) -> Result<HttpResponse, ApiError> {
     let code = path.into_inner();
     let s = state.services.clone();
     let actor = caller.actor();
+    let role = caller.principal.role;
+    let user = caller.principal.display_name.clone();
+    let secrets = form.map(|f| f.into_inner()).unwrap_or_default().desk();
     let c = code.clone();
-    blocking(move || s.sign_result(&actor, &c)).await?;
-    Ok(see_other(&format!("/ho-so/{code}?xong=sign")))
+    let outcome = blocking(move || {
+        let status = match s.sign_result(&actor, &c, &secrets) {
+            Ok(_) => return Ok(Ok(())),
+            Err(ServiceError::Invalid(m)) => (StatusCode::UNPROCESSABLE_ENTITY, m),
+            Err(ServiceError::Conflict { message, .. }) => (StatusCode::CONFLICT, message),
+            Err(e) => return Err(e),
+        };
+        let page = view_page(&s, &actor, user, role, &c, Some(status.1), None)?;
+        Ok(Err((status.0, page)))
+    })
+    .await?;
+    match outcome {
+        Ok(()) => Ok(see_other(&format!("/ho-so/{code}?xong=sign"))),
+        Err((status, page)) => html_status(page, status),
+    }
 }
 
 #[derive(serde::Deserialize)]
@@ -656,6 +741,7 @@ pub async fn dossier_action_submit(
             Err(ServiceError::NotFound(w)) => Err(ServiceError::NotFound(w)),
             Err(e) => Ok(Err(view_page(
                 &s,
+                &actor,
                 user,
                 role,
                 &code,

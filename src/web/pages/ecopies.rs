@@ -71,6 +71,7 @@ struct EcopiesPage {
     user: String,
     can_sign: bool,
     signer_ready: bool,
+    sign: super::dossier::SignForm,
     fee_rule: String,
     pending: Vec<Row>,
     done: Vec<Row>,
@@ -91,7 +92,8 @@ pub async fn ecopies_page(
 ) -> Result<HttpResponse, ApiError> {
     let s = state.services.clone();
     let base = base_url(&req);
-    let (list, scale, settings, ready, people) = blocking(move || {
+    let actor = caller.actor();
+    let (list, scale, settings, ready, people, sign) = blocking(move || {
         let people: std::collections::HashMap<String, String> = s
             .users()?
             .into_iter()
@@ -103,6 +105,7 @@ pub async fn ecopies_page(
             s.settings()?,
             s.can_sign(),
             people,
+            super::dossier::sign_form(&s, &actor),
         ))
     })
     .await?;
@@ -126,6 +129,7 @@ pub async fn ecopies_page(
         user: caller.principal.display_name.clone(),
         can_sign: matches!(caller.principal.role, Role::Leader | Role::Admin),
         signer_ready: ready,
+        sign,
         fee_rule: format!(
             "{}đ/trang cho {} trang đầu, {}đ/trang từ trang {}, tối đa {}đ/bản",
             format_vnd(scale.first_rate_vnd),
@@ -146,12 +150,14 @@ pub async fn ecopy_issue_submit(
     caller: Caller,
     req: HttpRequest,
     path: web::Path<u64>,
+    form: Option<web::Form<super::dossier::SignSecrets>>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let s = state.services.clone();
     let actor = caller.actor();
     let base = base_url(&req);
-    blocking(move || s.ecopy_issue(&actor, id, &base)).await?;
+    let secrets = form.map(|f| f.into_inner()).unwrap_or_default().desk();
+    blocking(move || s.ecopy_issue(&actor, id, &base, &secrets)).await?;
     Ok(see_other("/chung-thuc?xong=cap"))
 }
 

@@ -19,3 +19,24 @@ pub async fn signatures_page(caller: Caller) -> Result<HttpResponse, ApiError> {
         user: caller.principal.display_name,
     })
 }
+
+#[derive(Template)]
+#[template(path = "signers.html")]
+struct SignersPage {
+    user: String,
+    v: crate::service::signers::SignersView,
+}
+
+/// *Chữ ký số của trung tâm* (admin): who signs with what, set up here by district IT;
+/// the pinned trust store with its fingerprints.
+pub async fn signers_page(
+    state: actix_web::web::Data<crate::web::AppState>,
+    caller: Caller,
+) -> Result<HttpResponse, ApiError> {
+    let s = state.services.clone();
+    let v = crate::web::blocking(move || s.signers_view()).await?;
+    html(SignersPage {
+        user: caller.principal.display_name,
+        v,
+    })
+}
