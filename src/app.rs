@@ -263,7 +263,19 @@ fn spawn_print_worker(
 /// when nothing is due it looks again every second.
 fn spawn_sync_relay(services: Services, alive: std::sync::mpsc::Receiver<()>) {
     let mut tick: u64 = 0;
+    // Remote signatures are asked about every ~3 s on a thread of their own (a remote
+    // service that hangs must not hold the province's relay); one poll at a time.
+    let polling = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     std::thread::spawn(move || loop {
+        if tick % 3 == 1 && !polling.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            let (s, flag) = (services.clone(), polling.clone());
+            std::thread::spawn(move || {
+                if let Err(e) = s.remote_poll() {
+                    tracing::error!(error = %e, "remote signing poll failed");
+                }
+                flag.store(false, std::sync::atomic::Ordering::SeqCst);
+            });
+        }
         // Online dossiers handed down: looked for every ~30 s (and at once on start).
         if tick % 30 == 0 {
             if let Err(e) = services.sync_pull() {

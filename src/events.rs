@@ -111,6 +111,12 @@ pub enum EventKind {
         number: Option<String>,
         copies: u32,
     },
+    /// A remote signature of a dossier's result: requested, approved (the seal awaited),
+    /// refused, expired, failed or cancelled. No names: the dossier's history has them.
+    RemoteSignature {
+        code: String,
+        state: String,
+    },
     /// A citizen rated a served ticket (level 1–5).
     RatingRecorded {
         ticket: u64,
@@ -144,6 +150,7 @@ impl EventKind {
             EventKind::RatingRecorded { .. } => "rating_recorded",
             EventKind::DossierFile { .. } => "dossier_file",
             EventKind::EcopyChanged { .. } => "ecopy_changed",
+            EventKind::RemoteSignature { .. } => "remote_signature",
         }
     }
 
@@ -156,6 +163,7 @@ impl EventKind {
                 | EventKind::DossierChanged { .. }
                 | EventKind::DossierFile { .. }
                 | EventKind::EcopyChanged { .. }
+                | EventKind::RemoteSignature { .. }
         )
     }
 }

@@ -55,5 +55,17 @@
     if (r.ok) location.reload();
     else { let d = null; try { d = await r.json(); } catch (_) {} say((d && d.message) || ("Lỗi " + r.status), true); }
   }));
+  $("remote-form").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const m = $("rm-msg");
+    const body = { url: $("rm-url").value, sp_id: $("rm-sp-id").value };
+    if ($("rm-sp-password").value) body.sp_password = $("rm-sp-password").value;
+    const r = await fetch("/api/v1/signers/remote-service", { method: "PUT", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "Accept": "application/json" }, body: JSON.stringify(body) });
+    $("rm-sp-password").value = "";
+    if (r.ok) { location.reload(); return; }
+    let d = null; try { d = await r.json(); } catch (_) {}
+    m.textContent = (d && d.message) || ("Lỗi " + r.status); m.className = "msg err";
+  });
   showKind();
 })();

@@ -69,6 +69,39 @@ pub fn sim_province(
     Ok(())
 }
 
+pub fn sim_smartca(
+    listen: &str,
+    sp_id: &str,
+    sp_password: &str,
+    organisation: &str,
+    users: &[String],
+    root_out: Option<&std::path::Path>,
+    auto_approve_ms: Option<u64>,
+) -> anyhow::Result<()> {
+    use motcua::sign::remote_sim::{shared, start, SimState};
+    let mut st = SimState::new(sp_id, sp_password, organisation).map_err(anyhow::Error::msg)?;
+    for u in users {
+        let (id, name) = u.split_once('=').context("--user takes USER_ID=Name")?;
+        st.register(id.trim(), name.trim())
+            .map_err(anyhow::Error::msg)?;
+    }
+    st.auto_approve = auto_approve_ms.map(std::time::Duration::from_millis);
+    if let Some(p) = root_out {
+        std::fs::write(p, st.root_der())
+            .with_context(|| format!("cannot write {}", p.display()))?;
+    }
+    let l = std::net::TcpListener::bind(listen)
+        .with_context(|| format!("cannot listen on {listen}"))?;
+    // The address first, on its own line: a test or a script reads it to find the port.
+    println!("simulated remote signing at http://{}", l.local_addr()?);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    rt.block_on(async move { start(l, shared(st))?.await })?;
+    Ok(())
+}
+
 pub fn sim_scanner(listen: &str, sheets: u32, no_reload: bool, warmup: u32) -> anyhow::Result<()> {
     use motcua::devices::scanner::sim::{SimScanner, SimScannerConfig};
     let sim = SimScanner::shared(SimScannerConfig {

@@ -232,6 +232,32 @@ pub enum SimCmd {
         #[arg(long)]
         login_user: Option<String>,
     },
+    /// A simulated remote signing service (SmartCA-style): POST
+    /// /v1/credentials/get_certificate, /v1/signatures/sign,
+    /// /v1/signatures/sign/{id}/status. Its own CA's root is written to --root-out (pin it
+    /// in the appliance's <data>/trust/). The official "approves on the phone" at
+    /// /_sim/app; control: POST /_sim/approve/{id}, /_sim/reject/{id}, /_sim/users
+    /// {user_id, name}; PUT /_sim/faults {silent, auto_approve_ms, expire_after_ms}.
+    Smartca {
+        #[arg(long, default_value = "127.0.0.1:8096")]
+        listen: String,
+        #[arg(long, default_value = "motcua-sim")]
+        sp_id: String,
+        #[arg(long, default_value = "sim-password")]
+        sp_password: String,
+        /// The officials' organisation on their certificates.
+        #[arg(long, default_value = "UBND xã Tân Phú")]
+        organisation: String,
+        /// An official: USER_ID=Name (repeatable).
+        #[arg(long = "user")]
+        users: Vec<String>,
+        /// Where its root certificate goes (DER).
+        #[arg(long)]
+        root_out: Option<std::path::PathBuf>,
+        /// Approve every request by itself after this many milliseconds.
+        #[arg(long)]
+        auto_approve_ms: Option<u64>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -344,6 +370,26 @@ pub fn run() -> anyhow::Result<()> {
                     login_user,
                 },
         } => devices::sim_province(&listen, &unit, &token, login_user.as_deref()),
+        Cmd::Sim {
+            cmd:
+                SimCmd::Smartca {
+                    listen,
+                    sp_id,
+                    sp_password,
+                    organisation,
+                    users,
+                    root_out,
+                    auto_approve_ms,
+                },
+        } => devices::sim_smartca(
+            &listen,
+            &sp_id,
+            &sp_password,
+            &organisation,
+            &users,
+            root_out.as_deref(),
+            auto_approve_ms,
+        ),
         Cmd::User { cmd } => user::run(cmd),
         Cmd::Import {
             cmd:

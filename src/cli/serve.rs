@@ -135,7 +135,28 @@ fn serve(mut cfg: Config, demo: bool) -> anyhow::Result<()> {
             // The demo's own small PKI (root pinned in <data>/trust/): never on a real center.
             let s = services.clone();
             tokio::task::spawn_blocking(move || s.ensure_demo_pki()).await??;
+            // A simulated remote signing service (SmartCA-style) for the vice-chairman
+            // `lanhdao`: she approves on its phone page; by itself after 45 s otherwise.
+            let smartca = {
+                use motcua::service::demo::{DEMO_REMOTE_PASSWORD, DEMO_REMOTE_SP};
+                use motcua::sign::remote_sim::{shared, start, SimState};
+                let place = services.settings().map(|s| s.place_name).unwrap_or_default();
+                let mut st = SimState::new(DEMO_REMOTE_SP, DEMO_REMOTE_PASSWORD, &format!("UBND xã {place}"))
+                    .map_err(anyhow::Error::msg)?;
+                st.register("079090000002", "Trần Thị Bình").map_err(anyhow::Error::msg)?;
+                st.auto_approve = Some(std::time::Duration::from_secs(45));
+                let root = st.root_der();
+                let l = std::net::TcpListener::bind("127.0.0.1:0")?;
+                let addr = l.local_addr()?;
+                tokio::spawn(start(l, shared(st))?);
+                let s = services.clone();
+                let url = format!("http://{addr}");
+                tokio::task::spawn_blocking(move || s.demo_remote_signing(&url, &root, "079090000002"))
+                    .await??;
+                addr
+            };
             print_demo(&cfg, &devices);
+            println!(" Ký số từ xa (mô phỏng):        lanhdao / demo ký kết quả; điện thoại mô phỏng: http://{smartca}/_sim/app");
             println!(" Chứng thư số THỬ (demo, không dùng thật): {}/trust/demo-root-khong-dung-that.der", cfg.data_dir.display());
             println!(" Simulated scanner (eSCL):      http://{addr}/eSCL (scanimage/sane-airscan can use it too)");
             if let Some(p) = province {

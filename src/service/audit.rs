@@ -435,6 +435,20 @@ pub fn describe(e: &Event, n: &Names) -> Said {
                 None => format!("Yêu cầu số {id} · {copies} bản"),
             },
         ),
+        EventKind::RemoteSignature { code, state } => (
+            "Ký số từ xa".into(),
+            format!(
+                "Hồ sơ {code} · {}",
+                match state.as_str() {
+                    "requested" => "gửi yêu cầu tới điện thoại người ký",
+                    "approved" => "người ký đã xác nhận, chờ chữ ký số cơ quan",
+                    "refused" => "người ký từ chối",
+                    "expired" => "hết hạn, chưa xác nhận",
+                    "cancelled" => "đã hủy yêu cầu",
+                    _ => "không thành",
+                }
+            ),
+        ),
         EventKind::RatingRecorded {
             level,
             counter,

@@ -120,3 +120,47 @@ impl Services {
         Ok(())
     }
 }
+
+impl Services {
+    /// The demo's remote signing: the simulated service at `url` (its root pinned as a
+    /// TEST root), and the vice-chairman `lanhdao` (Trần Thị Bình, password `demo`) who
+    /// signs with it — set up again on every start, as the simulated service makes a
+    /// new CA each time.
+    pub fn demo_remote_signing(&self, url: &str, root_der: &[u8], user_id: &str) -> Result<()> {
+        let sys = Actor {
+            name: "demo".into(),
+            role: "admin".into(),
+            addr: None,
+        };
+        let trust = self.data_dir()?.join("trust");
+        std::fs::create_dir_all(&trust)
+            .and_then(|()| std::fs::write(trust.join("demo-smartca-khong-dung-that.der"), root_der))
+            .map_err(|e| super::ServiceError::Internal(format!("demo trust: {e}")))?;
+        self.save_remote_config(&sys, url, DEMO_REMOTE_SP, Some(DEMO_REMOTE_PASSWORD))?;
+        if !self.users()?.iter().any(|u| u.username == "lanhdao") {
+            self.create_user(
+                &Actor::system(),
+                "lanhdao",
+                "Trần Thị Bình",
+                Role::Leader,
+                DEMO_PASSWORD,
+                false,
+            )?;
+        }
+        self.signer_setup_remote(
+            &sys,
+            &crate::domain::signer::SetupForm {
+                id: "lanhdao".into(),
+                title: "Phó Chủ tịch".into(),
+                kind: "remote".into(),
+                user_id: user_id.into(),
+                ..Default::default()
+            },
+        )?;
+        Ok(())
+    }
+}
+
+/// The demo's account with its simulated remote signing service.
+pub const DEMO_REMOTE_SP: &str = "motcua-demo";
+pub const DEMO_REMOTE_PASSWORD: &str = "demo-remote-password";

@@ -15,6 +15,7 @@ pub mod printing;
 pub mod queue;
 pub mod ratings;
 pub mod reconcile;
+pub mod remote_signing;
 pub mod reports;
 pub mod scans;
 pub mod signers;

@@ -175,7 +175,7 @@ impl Services {
         p12: &[u8],
         password: &str,
     ) -> Result<SignerSetup> {
-        let source = self.checked_form(form)?;
+        let source = self.checked_setup_form(form)?;
         if p12.is_empty() {
             return Err(ServiceError::Invalid(
                 "Chọn tệp khóa (.p12 hoặc .pfx) do tổ chức chứng thực cấp".into(),
@@ -198,7 +198,7 @@ impl Services {
         let io = |e: std::io::Error| ServiceError::Internal(format!("key file: {e}"));
         std::fs::create_dir_all(&dir).map_err(io)?;
         write_private(&dir.join(format!("{}.p12", setup.id)), p12).map_err(io)?;
-        self.save_setup(actor, setup)
+        self.save_signer_setup(actor, setup)
     }
 
     /// Sets up a signer from a USB token: the certificate read from it (with the PIN only
@@ -210,7 +210,7 @@ impl Services {
         pin: Option<&str>,
         chain: &[Vec<u8>],
     ) -> Result<SignerSetup> {
-        let source = self.checked_form(form)?;
+        let source = self.checked_setup_form(form)?;
         let KeySource::Token {
             module,
             token,
@@ -227,7 +227,7 @@ impl Services {
         )
         .map_err(ServiceError::Invalid)?;
         let setup = self.setup_from_certificate(actor, form, source.clone(), &cert, chain)?;
-        self.save_setup(actor, setup)
+        self.save_signer_setup(actor, setup)
     }
 
     /// Removes a setup (its key file too). Documents it signed stay signed.
@@ -252,7 +252,7 @@ impl Services {
         Ok(())
     }
 
-    fn checked_form(&self, form: &SetupForm) -> Result<KeySource> {
+    pub(super) fn checked_setup_form(&self, form: &SetupForm) -> Result<KeySource> {
         let source = signer::check_form(form).map_err(|errs| {
             ServiceError::Invalid(
                 errs.into_iter()
@@ -279,7 +279,7 @@ impl Services {
 
     /// The setup a certificate makes, refused unless it can sign now and leads to a
     /// pinned root.
-    fn setup_from_certificate(
+    pub(super) fn setup_from_certificate(
         &self,
         actor: &Actor,
         form: &SetupForm,
@@ -323,7 +323,11 @@ impl Services {
         Ok(setup)
     }
 
-    fn save_setup(&self, actor: &Actor, setup: SignerSetup) -> Result<SignerSetup> {
+    pub(super) fn save_signer_setup(
+        &self,
+        actor: &Actor,
+        setup: SignerSetup,
+    ) -> Result<SignerSetup> {
         self.run(actor, |tx, _| {
             let mut all: Vec<SignerSetup> = tx.meta(SETUPS)?.unwrap_or_default();
             all.retain(|s| s.id != setup.id);
@@ -428,6 +432,10 @@ pub struct SignersView {
     pub has_organisation: bool,
     pub trust: Vec<crate::sign::trust::TrustEntry>,
     pub remote_configured: bool,
+    /// The remote signing service's address and account (no password).
+    pub remote_url: String,
+    pub remote_sp_id: String,
+    pub remote_has_password: bool,
 }
 
 impl Services {
@@ -498,6 +506,7 @@ impl Services {
             .filter(|u| !setups.iter().any(|s| s.id == u.username))
             .map(|u| (u.username.clone(), u.display_name.clone()))
             .collect();
+        let (remote, remote_has_password) = self.remote_config()?;
         let mut trust = self.trust_store()?.entries;
         trust.sort_by_key(|e| (!e.root, e.name.clone()));
         Ok(SignersView {
@@ -506,21 +515,9 @@ impl Services {
             has_organisation: signer::organisation(&setups).is_some(),
             trust,
             remote_configured: self.remote_signing_configured(),
+            remote_url: remote.url,
+            remote_sp_id: remote.sp_id,
+            remote_has_password,
         })
-    }
-
-    /// Whether a remote signing service is configured (its address and account).
-    pub fn remote_signing_configured(&self) -> bool {
-        false
-    }
-}
-
-impl Services {
-    /// Sets up a remote signing account (the certificate asked of the service).
-    pub fn signer_setup_remote(&self, _actor: &Actor, form: &SetupForm) -> Result<SignerSetup> {
-        self.checked_form(form)?;
-        Err(ServiceError::Invalid(
-            "Chưa cấu hình dịch vụ ký số từ xa cho trung tâm".into(),
-        ))
     }
 }

@@ -224,21 +224,15 @@ impl Services {
         code: &str,
         secrets: &super::signers::DeskSecrets,
     ) -> Result<crate::domain::dossier::Dossier> {
-        use crate::domain::dossier::digitize::Slot;
+        // A remote signature under way: wait for it, or add the seal once it is back.
+        if let Some(r) = self.remote_request(code)? {
+            return self.remote_seal(actor, &r, secrets);
+        }
         let plan = self.signing_plan(actor)?;
-        let d = self.dossier(code)?;
-        let file = d
-            .files
-            .iter()
-            .find(|f| f.slot == Slot::Result)
-            .cloned()
-            .ok_or_else(|| {
-                ServiceError::Invalid(
-                    "Chưa có tệp kết quả để ký: số hoá hoặc tải lên kết quả trước".into(),
-                )
-            })?;
-        let files = self.files()?;
-        let original = files.get(&file.pdf.sha256)?;
+        let (file, original) = self.result_file(code)?;
+        if plan.person.source.deferred() {
+            return self.remote_send(actor, code, &plan, &file, &original);
+        }
         let now = self.clock.now();
         let (name, org) = (plan.person.name.clone(), plan.organisation.name.clone());
         let person_key = self.open_signer(&plan.person, secrets.person.as_deref())?;
@@ -251,29 +245,80 @@ impl Services {
             now,
         )
         .map_err(ServiceError::Invalid)?;
-        // Checked before it replaces anything: a signer that produced a bad file changes nothing.
-        let reports = self.verify_here(&two)?;
-        if reports
+        let demo = matches!(
+            plan.person.source,
+            crate::domain::signer::KeySource::Demo { .. }
+        );
+        self.switch_signed_result(actor, code, &file.pdf.sha256, &two, &name, &org, demo, None)
+    }
+
+    /// The dossier's result file (its record and bytes), or why there is none.
+    pub(super) fn result_file(
+        &self,
+        code: &str,
+    ) -> Result<(crate::domain::dossier::digitize::DigitalFile, Vec<u8>)> {
+        use crate::domain::dossier::digitize::Slot;
+        let d = self.dossier(code)?;
+        let file = d
+            .files
             .iter()
-            .any(|r| r.verdict != crate::sign::verify::Verdict::Valid)
+            .find(|f| f.slot == Slot::Result)
+            .cloned()
+            .ok_or_else(|| {
+                ServiceError::Invalid(
+                    "Chưa có tệp kết quả để ký: số hoá hoặc tải lên kết quả trước".into(),
+                )
+            })?;
+        let original = self.files()?.get(&file.pdf.sha256)?;
+        Ok((file, original))
+    }
+
+    /// The fully signed result replaces the unsigned one, checked first (a signer that
+    /// produced a bad file changes nothing), in one transaction with its history row, the
+    /// sync mark, the signed-results count and (when it came back from a remote signer)
+    /// the end of that request — a crash leaves the unsigned file or the signed one.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn switch_signed_result(
+        &self,
+        actor: &Actor,
+        code: &str,
+        unsigned_sha256: &str,
+        two: &[u8],
+        name: &str,
+        org: &str,
+        demo: bool,
+        remote: Option<&str>,
+    ) -> Result<crate::domain::dossier::Dossier> {
+        use crate::domain::dossier::digitize::Slot;
+        let reports = self.verify_here(two)?;
+        if reports.len() < 2
+            || reports
+                .iter()
+                .any(|r| r.verdict != crate::sign::verify::Verdict::Valid)
         {
-            return Err(ServiceError::Invalid(
-                "Tệp sau khi ký không kiểm tra được; chưa thay tệp kết quả".into(),
-            ));
+            return Err(ServiceError::Invalid(format!(
+                "Tệp sau khi ký không kiểm tra được ({}); chưa thay tệp kết quả",
+                reports
+                    .iter()
+                    .find(|r| r.verdict != crate::sign::verify::Verdict::Valid)
+                    .map(|r| r.reason.clone())
+                    .unwrap_or_else(|| "thiếu chữ ký".into())
+            )));
         }
-        let signed = files.put(&two)?;
+        let signed = self.files()?.put(two)?;
         let signed_sha = signed.sha256.clone();
         self.run(actor, |tx, now| {
-            let mut d = tx
-                .dossier(&d.code)?
-                .ok_or(ServiceError::NotFound("hồ sơ"))?;
+            let mut d = tx.dossier(code)?.ok_or(ServiceError::NotFound("hồ sơ"))?;
+            if let Some(id) = remote {
+                super::remote_signing::drop_request(tx, id)?;
+            }
             let Some(f) = d.files.iter_mut().find(|f| f.slot == Slot::Result) else {
                 return Err(ServiceError::conflict(
                     "result_changed",
                     "Tệp kết quả vừa bị xoá; tải lại trang",
                 ));
             };
-            if f.pdf.sha256 != file.pdf.sha256 {
+            if f.pdf.sha256 != unsigned_sha256 {
                 return Err(ServiceError::conflict(
                     "result_changed",
                     "Tệp kết quả vừa được thay; tải lại trang rồi ký lại",
@@ -289,11 +334,13 @@ impl Services {
                 from: Some(status),
                 to: status,
                 note: format!(
-                    "Ký số kết quả: {name}, rồi chữ ký số của {org}{}; SHA-256 {signed_sha}",
-                    if matches!(
-                        plan.person.source,
-                        crate::domain::signer::KeySource::Demo { .. }
-                    ) {
+                    "Ký số kết quả: {name}{}, rồi chữ ký số của {org}{}; SHA-256 {signed_sha}",
+                    if remote.is_some() {
+                        " (ký từ xa, xác nhận trên điện thoại)"
+                    } else {
+                        ""
+                    },
+                    if demo {
                         " (chứng thư thử của bản demo)"
                     } else {
                         ""

@@ -114,6 +114,7 @@ routes! {
     POST "/ho-so/{code}/thao-tac" => pages::dossier_action_submit, STAFF;
     POST "/ho-so/{code}/dong-bo-lai" => pages::dossier_resync_submit, ADMIN;
     POST "/ho-so/{code}/ky-so" => pages::dossier_sign_submit, REPORTS;
+    POST "/ho-so/{code}/ky-so/huy" => pages::dossier_sign_cancel, REPORTS;
     POST "/ho-so/{code}/chung-thuc" => pages::dossier_ecopy_submit, STAFF;
     POST "/ho-so/truc-tuyen/{national}/xep" => pages::inbox_assign_submit, STAFF;
     GET  "/ho-so/{code}/mau/{form}" => pages::dossier_form, STAFF;
@@ -210,6 +211,8 @@ routes! {
     GET  "/api/v1/signers" => api::list_signers, ADMIN;
     POST "/api/v1/signers" => api::add_signer, ADMIN;
     DELETE "/api/v1/signers/{id}" => api::remove_signer, ADMIN;
+    GET  "/api/v1/signers/remote-service" => api::remote_service_get, ADMIN;
+    PUT  "/api/v1/signers/remote-service" => api::remote_service_put, ADMIN;
     GET  "/api/v1/ecopies" => api::list_ecopies, STAFF;
     POST "/api/v1/ecopies" => api::create_ecopy, STAFF;
     POST "/api/v1/ecopies/{id}/issue" => api::issue_ecopy, REPORTS;

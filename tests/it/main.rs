@@ -11,6 +11,7 @@ mod pages;
 mod printing;
 mod queue_api;
 mod ratings;
+mod remote_signing;
 mod reports;
 mod scanner;
 mod security;

@@ -99,3 +99,38 @@ pub async fn remove_signer(
     blocking(move || s.signer_remove(&actor, &id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
+
+/// `GET /api/v1/signers/remote-service`: the remote signing service's address and the
+/// center's account (never its password: only whether one is kept).
+pub async fn remote_service_get(state: Data) -> Result<HttpResponse, ApiError> {
+    let s = state.services.clone();
+    let (c, has) = blocking(move || s.remote_config()).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "url": c.url, "sp_id": c.sp_id, "has_password": has,
+    })))
+}
+
+#[derive(serde::Deserialize)]
+pub struct RemoteServiceInput {
+    #[serde(default)]
+    pub url: String,
+    #[serde(default)]
+    pub sp_id: String,
+    /// Absent: keep the one kept.
+    #[serde(default)]
+    pub sp_password: Option<String>,
+}
+
+/// `PUT /api/v1/signers/remote-service`.
+pub async fn remote_service_put(
+    state: Data,
+    caller: crate::web::Caller,
+    body: web::Json<RemoteServiceInput>,
+) -> Result<HttpResponse, ApiError> {
+    let b = body.into_inner();
+    let s = state.services.clone();
+    let actor = caller.actor();
+    blocking(move || s.save_remote_config(&actor, &b.url, &b.sp_id, b.sp_password.as_deref()))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -328,9 +328,50 @@ pub struct SignForm {
     pub person_prompt: String,
     pub org_prompt: String,
     pub problem: String,
+    /// A remote signature is awaited on the official's phone: what to say (the page
+    /// refreshes itself, a leader may cancel).
+    pub waiting: String,
+    /// The official signed remotely: only the organisation's seal is left.
+    pub sealing: String,
 }
 
-pub fn sign_form(s: &crate::service::Services, actor: &crate::events::Actor) -> SignForm {
+pub fn sign_form(
+    s: &crate::service::Services,
+    actor: &crate::events::Actor,
+    code: Option<&str>,
+) -> SignForm {
+    if let Some(r) = code.and_then(|c| s.remote_request(c).ok().flatten()) {
+        let until = crate::domain::time::local(r.expires_at).format("%H:%M");
+        return match r.state {
+            crate::service::remote_signing::RemoteState::Waiting => SignForm {
+                waiting: format!(
+                    "Đang chờ {} xác nhận ký trên điện thoại (gửi lúc {}, hết hạn lúc {until}). Trang tự cập nhật.",
+                    r.signer,
+                    crate::domain::time::local(r.requested_at).format("%H:%M")
+                ),
+                ..Default::default()
+            },
+            crate::service::remote_signing::RemoteState::Approved { .. } => {
+                let org = s
+                    .signer_setups()
+                    .ok()
+                    .and_then(|all| crate::domain::signer::organisation(&all).cloned());
+                SignForm {
+                    sealing: format!(
+                        "{} đã ký trên điện thoại. Văn thư ký số của cơ quan để hoàn tất.",
+                        r.signer
+                    ),
+                    person: r.signer.clone(),
+                    organisation: r.organisation.clone(),
+                    org_prompt: org
+                        .filter(|o| o.source.needs_secret())
+                        .map(|o| format!("{} của cơ quan (văn thư nhập)", o.source.secret_prompt()))
+                        .unwrap_or_default(),
+                    ..Default::default()
+                }
+            }
+        };
+    }
     match s.signing_plan(actor) {
         Ok(p) => SignForm {
             person: if p.person.title.is_empty() {
@@ -352,7 +393,7 @@ pub fn sign_form(s: &crate::service::Services, actor: &crate::events::Actor) -> 
             } else {
                 String::new()
             },
-            problem: String::new(),
+            ..Default::default()
         },
         Err(e) => SignForm {
             problem: e.to_string(),
@@ -446,7 +487,7 @@ fn view_page(
                 role,
                 crate::domain::center::Role::Leader | crate::domain::center::Role::Admin
             ),
-        sign: sign_form(s, actor),
+        sign: sign_form(s, actor, Some(code)),
         d: info(&d, &names, now),
         next,
         actions,
@@ -611,6 +652,20 @@ pub async fn dossier_sign_submit(
         Ok(()) => Ok(see_other(&format!("/ho-so/{code}?xong=sign"))),
         Err((status, page)) => html_status(page, status),
     }
+}
+
+/// *Hủy yêu cầu ký số từ xa* (a leader or the admin).
+pub async fn dossier_sign_cancel(
+    state: Data,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let code = path.into_inner();
+    let s = state.services.clone();
+    let actor = caller.actor();
+    let c = code.clone();
+    blocking(move || s.remote_cancel(&actor, &c)).await?;
+    Ok(see_other(&format!("/ho-so/{code}?xong=sign-cancel")))
 }
 
 #[derive(serde::Deserialize)]

@@ -105,7 +105,7 @@ pub async fn ecopies_page(
             s.settings()?,
             s.can_sign(),
             people,
-            super::dossier::sign_form(&s, &actor),
+            super::dossier::sign_form(&s, &actor, None),
         ))
     })
     .await?;
