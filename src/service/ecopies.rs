@@ -272,6 +272,13 @@ impl Services {
         secrets: &super::signers::DeskSecrets,
     ) -> Result<CopyRecord> {
         let plan = self.signing_plan(actor)?;
+        if plan.person.source.deferred() {
+            // The number is printed in what is signed and the book never reuses one: a
+            // signature that may come back minutes later (or never) cannot hold it yet.
+            return Err(ServiceError::Invalid(
+                "Chứng thực bản sao điện tử cần ký ngay khi lấy số: người ký dùng USB ký số hoặc tệp khóa (ký số từ xa dùng được cho kết quả hồ sơ)".into(),
+            ));
+        }
         let settings = self.settings()?;
         let base = settings.public_base(request_base);
         let scale = self.ecopy_fee_scale()?;

@@ -456,6 +456,8 @@ impl Services {
                     id: s.id.clone(),
                     holder: if s.is_organisation() {
                         "Cơ quan (con dấu số)".into()
+                    } else if matches!(s.source, KeySource::Demo { .. }) {
+                        format!("{} (người ký thử của bản demo)", s.name)
                     } else {
                         users
                             .iter()

@@ -376,7 +376,7 @@ async fn phone(st: web::Data<Shared>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .body(format!(
-            "<!doctype html><html lang=vi><head><meta charset=utf-8><meta name=viewport content=\"width=device-width,initial-scale=1\"><meta http-equiv=refresh content=5><title>Ứng dụng ký số (mô phỏng)</title><style>body{{font:18px sans-serif;margin:16px}}li{{list-style:none;border:1px solid #ccc;border-radius:8px;padding:12px;margin:12px 0}}form{{display:inline}}button{{font-size:18px;padding:10px 16px}}.ok{{background:#1d4ed8;color:#fff;border:0;border-radius:6px}}</style></head><body><h1>Ứng dụng ký số từ xa — mô phỏng</h1><p>Màn hình điện thoại của người ký. Bản thật là ứng dụng của tổ chức chứng thực.</p>{body}</body></html>"
+            "<!doctype html><html lang=vi><head><meta charset=utf-8><meta name=viewport content=\"width=device-width,initial-scale=1\"><meta http-equiv=refresh content=5><title>Ứng dụng ký số (mô phỏng)</title><style>body{{font:18px sans-serif;margin:16px}}ul{{padding:0}}li{{list-style:none;border:1px solid #ccc;border-radius:8px;padding:12px;margin:12px 0}}form{{display:inline}}button{{font-size:18px;padding:10px 16px}}.ok{{background:#1d4ed8;color:#fff;border:0;border-radius:6px}}</style></head><body><h1>Ứng dụng ký số từ xa — mô phỏng</h1><p>Màn hình điện thoại của người ký. Bản thật là ứng dụng của tổ chức chứng thực.</p>{body}</body></html>"
         ))
 }
 
