@@ -67,5 +67,13 @@
     let d = null; try { d = await r.json(); } catch (_) {}
     m.textContent = (d && d.message) || ("Lỗi " + r.status); m.className = "msg err";
   });
+  $("tsa-form").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const r = await fetch("/api/v1/signers/tsa", { method: "PUT", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "Accept": "application/json" }, body: JSON.stringify({ url: $("tsa-url").value }) });
+    if (r.ok) { $("tsa-msg").textContent = "Đã lưu."; $("tsa-msg").className = "msg"; return; }
+    let d = null; try { d = await r.json(); } catch (_) {}
+    $("tsa-msg").textContent = (d && d.message) || ("Lỗi " + r.status); $("tsa-msg").className = "msg err";
+  });
   showKind();
 })();

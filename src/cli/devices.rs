@@ -102,6 +102,26 @@ pub fn sim_smartca(
     Ok(())
 }
 
+pub fn sim_tsa(listen: &str, root_out: Option<&std::path::Path>) -> anyhow::Result<()> {
+    let tsa = motcua::sign::tsa::SimTsa::new().map_err(anyhow::Error::msg)?;
+    if let Some(p) = root_out {
+        std::fs::write(p, &tsa.root_der)
+            .with_context(|| format!("cannot write {}", p.display()))?;
+    }
+    let l = std::net::TcpListener::bind(listen)
+        .with_context(|| format!("cannot listen on {listen}"))?;
+    println!(
+        "simulated timestamping authority at http://{}/",
+        l.local_addr()?
+    );
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()?;
+    rt.block_on(async move { motcua::sign::tsa::start(l, std::sync::Arc::new(tsa))?.await })?;
+    Ok(())
+}
+
 pub fn sim_scanner(listen: &str, sheets: u32, no_reload: bool, warmup: u32) -> anyhow::Result<()> {
     use motcua::devices::scanner::sim::{SimScanner, SimScannerConfig};
     let sim = SimScanner::shared(SimScannerConfig {

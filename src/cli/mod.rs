@@ -258,6 +258,14 @@ pub enum SimCmd {
         #[arg(long)]
         auto_approve_ms: Option<u64>,
     },
+    /// A simulated timestamping authority (RFC 3161 over HTTP: POST / with a
+    /// TimeStampReq). Its root (trusted for timestamps only) goes to --root-out (DER).
+    Tsa {
+        #[arg(long, default_value = "127.0.0.1:8097")]
+        listen: String,
+        #[arg(long)]
+        root_out: Option<std::path::PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -269,6 +277,9 @@ pub enum SignCmd {
         /// A trusted root certificate (PEM or DER); repeat for several.
         #[arg(long = "root")]
         roots: Vec<PathBuf>,
+        /// A root trusted for timestamps only (a TSA's); repeat for several.
+        #[arg(long = "tsa-root")]
+        tsa_roots: Vec<PathBuf>,
     },
     /// Into DIR: the demo PKI's root and a result signed by an official, then by the
     /// organisation (test files for pyHanko, pdfsig, qpdf; never for real use).
@@ -371,6 +382,9 @@ pub fn run() -> anyhow::Result<()> {
                 },
         } => devices::sim_province(&listen, &unit, &token, login_user.as_deref()),
         Cmd::Sim {
+            cmd: SimCmd::Tsa { listen, root_out },
+        } => devices::sim_tsa(&listen, root_out.as_deref()),
+        Cmd::Sim {
             cmd:
                 SimCmd::Smartca {
                     listen,
@@ -401,8 +415,13 @@ pub fn run() -> anyhow::Result<()> {
         } => data::import_dossiers(&file, &data, already_synced),
         Cmd::Reindex { data } => data::reindex(&data),
         Cmd::Sign {
-            cmd: SignCmd::Verify { file, roots },
-        } => sign::verify(&file, &roots),
+            cmd:
+                SignCmd::Verify {
+                    file,
+                    roots,
+                    tsa_roots,
+                },
+        } => sign::verify(&file, &roots, &tsa_roots),
         Cmd::Sign {
             cmd: SignCmd::Demo { out },
         } => sign::demo(&out),

@@ -155,6 +155,23 @@ fn serve(mut cfg: Config, demo: bool) -> anyhow::Result<()> {
                     .await??;
                 addr
             };
+            // A simulated timestamping authority: every signature of the demo carries
+            // a timestamp (its root is pinned for timestamps only).
+            {
+                let tsa = motcua::sign::tsa::SimTsa::new().map_err(anyhow::Error::msg)?;
+                let dir = cfg.data_dir.join("trust").join("tsa");
+                std::fs::create_dir_all(&dir)?;
+                std::fs::write(dir.join("demo-tsa-khong-dung-that.der"), &tsa.root_der)?;
+                let l = std::net::TcpListener::bind("127.0.0.1:0")?;
+                let url = format!("http://{}/", l.local_addr()?);
+                tokio::spawn(motcua::sign::tsa::start(l, std::sync::Arc::new(tsa))?);
+                let s = services.clone();
+                tokio::task::spawn_blocking(move || {
+                    let demo = motcua::events::Actor { name: "demo".into(), role: "admin".into(), addr: None };
+                    s.save_tsa_url(&demo, &url)
+                })
+                .await??;
+            }
             print_demo(&cfg, &devices);
             println!(" Ký số từ xa (mô phỏng):        lanhdao / demo ký kết quả; điện thoại mô phỏng: http://{smartca}/_sim/app");
             println!(" Chứng thư số THỬ (demo, không dùng thật): {}/trust/demo-root-khong-dung-that.der", cfg.data_dir.display());

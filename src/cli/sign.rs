@@ -6,15 +6,30 @@ use std::path::Path;
 use anyhow::Context;
 
 /// Prints each signature's verdict; exit 1 unless all are *Hợp lệ*.
-pub fn verify(file: &Path, roots: &[std::path::PathBuf]) -> anyhow::Result<()> {
+pub fn verify(
+    file: &Path,
+    roots: &[std::path::PathBuf],
+    tsa_roots: &[std::path::PathBuf],
+) -> anyhow::Result<()> {
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let mut pinned = Vec::new();
-    for r in roots {
-        let b = std::fs::read(r).with_context(|| format!("cannot read {}", r.display()))?;
-        pinned.push(pem_or_der(&b)?);
-    }
-    let reports =
-        motcua::sign::verify::verify_pdf(&bytes, &pinned).map_err(|e| anyhow::anyhow!(e))?;
+    let read = |paths: &[std::path::PathBuf]| -> anyhow::Result<Vec<Vec<u8>>> {
+        let mut out = Vec::new();
+        for r in paths {
+            let b = std::fs::read(r).with_context(|| format!("cannot read {}", r.display()))?;
+            out.push(pem_or_der(&b)?);
+        }
+        Ok(out)
+    };
+    let (pinned, tsa) = (read(roots)?, read(tsa_roots)?);
+    let reports = motcua::sign::verify::verify_pdf_anchored(
+        &bytes,
+        &motcua::sign::verify::Anchors {
+            roots: &pinned,
+            intermediates: &[],
+            tsa_roots: &tsa,
+        },
+    )
+    .map_err(|e| anyhow::anyhow!(e))?;
     let mut all = true;
     for (i, r) in reports.iter().enumerate() {
         println!(
@@ -142,11 +157,32 @@ pub fn demo(out: &Path) -> anyhow::Result<()> {
         ),
         "Chứng thực bản sao đúng với bản chính",
         now,
+        None,
     )
     .map_err(|e| anyhow::anyhow!(e))?;
     std::fs::write(out.join("copy.pdf"), &copy)?;
+    // Both signatures timestamped by the simulated TSA (its root apart: trusted for
+    // timestamps only).
+    let tsa = motcua::sign::tsa::SimTsa::new().map_err(|e| anyhow::anyhow!(e))?;
+    std::fs::write(out.join("tsa-root.pem"), pem(&tsa.root_der))?;
+    let stamped = motcua::sign::sign_person_then_org(
+        &original,
+        (
+            &pki.signer(1).map_err(|e| anyhow::anyhow!(e))?,
+            "Nguyễn Văn An",
+        ),
+        (
+            &pki.signer(0).map_err(|e| anyhow::anyhow!(e))?,
+            "UBND xã Tân Phú",
+        ),
+        "Ký kết quả giải quyết",
+        now,
+        Some(&tsa),
+    )
+    .map_err(|e| anyhow::anyhow!(e))?;
+    std::fs::write(out.join("signed-ts.pdf"), &stamped)?;
     println!(
-        "{}: root.pem, original.pdf, signed-1.pdf (official), signed-2.pdf (+ organisation), copy.pdf (certified e-copy)",
+        "{}: root.pem, original.pdf, signed-1.pdf (official), signed-2.pdf (+ organisation), copy.pdf (certified e-copy), signed-ts.pdf (both timestamped; tsa-root.pem)",
         out.display()
     );
     Ok(())

@@ -297,13 +297,22 @@ impl Services {
         }
         let person_key = self.open_signer(&plan.person, secrets.person.as_deref())?;
         let org_key = self.open_signer(&plan.organisation, secrets.organisation.as_deref())?;
-        self.run(actor, |tx, now| {
-            let mut r = pending_request(tx, id)?;
+        let client = self.tsa_client()?;
+        // The copy is made and signed outside the write transaction (a token or a TSA
+        // may take seconds; the queue must not wait on them) with the number the book
+        // will give next; the transaction takes that number only if it is still the next
+        // one, else the copy is made again with the new one. So the book, the fee and the
+        // copy still land together, and a number is never taken for a copy not kept.
+        for _ in 0..3 {
+            let r = self.ecopy(id)?;
+            if r.state != CopyState::Pending {
+                return Err(already_decided());
+            }
+            let now = self.clock.now();
+            let day = crate::domain::time::local_day(now);
+            let number = self.store.read()?.ecopy_book()?.clone().take(day);
             let original = files.get(&r.original_sha256)?;
-            let mut book = tx.ecopy_book()?;
-            let number = book.take(crate::domain::time::local_day(now));
-            let lines =
-                ecopy::attestation(&number, crate::domain::time::local_day(now), &name, title);
+            let lines = ecopy::attestation(&number, day, &name, title);
             let url = format!("{base}/xac-thuc/{}", r.token);
             let with_page = crate::sign::copy::append_attestation(
                 &original,
@@ -315,12 +324,16 @@ impl Services {
                 },
             )
             .map_err(|e| ServiceError::Invalid(e.to_string()))?;
+            let lenient = client.as_ref().map(|c| crate::sign::tsa::Lenient::new(c));
             let signed = crate::sign::sign_person_then_org(
                 &with_page,
                 (person_key.as_ref(), &name),
                 (org_key.as_ref(), &org),
                 "Chứng thực bản sao đúng với bản chính",
                 now,
+                lenient
+                    .as_ref()
+                    .map(|l| l as &dyn crate::sign::tsa::TimeStamper),
             )
             .map_err(ServiceError::Invalid)?;
             // Checked before anything is kept: a bad signature takes no number.
@@ -331,23 +344,40 @@ impl Services {
                 ));
             }
             let stored = files.put(&signed)?;
-            r.state = CopyState::Issued;
-            r.fee_vnd = scale.fee_vnd(r.pages, r.copies);
-            r.number = Some(number);
-            r.signer = Some(name.clone());
-            r.signer_title = Some(title.to_string());
-            r.decided_by = Some(actor.name.clone());
-            r.decided_at = Some(now);
-            r.copy_sha256 = Some(stored.sha256.clone());
-            r.copy_pages = r.pages + 1;
-            if let Some(code) = r.dossier.clone() {
-                attach_result(tx, &r, &stored, &reports, actor, now, &code)?;
+            let outcome = self.run(actor, |tx, at| {
+                let mut r = pending_request(tx, id)?;
+                let mut book = tx.ecopy_book()?;
+                if book.take(crate::domain::time::local_day(at)) != number {
+                    return Ok(None); // another copy took it meanwhile: make this one again
+                }
+                r.state = CopyState::Issued;
+                r.fee_vnd = scale.fee_vnd(r.pages, r.copies);
+                r.number = Some(number.clone());
+                r.signer = Some(name.clone());
+                r.signer_title = Some(title.to_string());
+                r.decided_by = Some(actor.name.clone());
+                r.decided_at = Some(at);
+                r.copy_sha256 = Some(stored.sha256.clone());
+                r.copy_pages = r.pages + 1;
+                if let Some(code) = r.dossier.clone() {
+                    attach_result(tx, &r, &stored, &reports, actor, at, &code)?;
+                }
+                tx.put_ecopy_book(&book)?;
+                tx.put_ecopy(&r)?;
+                tx.emit(event(&r));
+                Ok(Some(r))
+            })?;
+            if let Some(r) = outcome {
+                if let Some(why) = lenient.as_ref().and_then(|l| l.failure()) {
+                    tracing::warn!(id, "e-copy issued without a timestamp: {why}");
+                }
+                return Ok(r);
             }
-            tx.put_ecopy_book(&book)?;
-            tx.put_ecopy(&r)?;
-            tx.emit(event(&r));
-            Ok(r)
-        })
+        }
+        Err(ServiceError::conflict(
+            "ecopy_busy",
+            "Sổ chứng thực đang được ghi liên tục; thử cấp lại",
+        ))
     }
 
     /// The leader declines (the original does not match, is not one that may be copied…):

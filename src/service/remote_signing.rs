@@ -380,22 +380,31 @@ impl Services {
             .map_err(ServiceError::Invalid)?;
         let key = self.open_signer(&org, secrets.organisation.as_deref())?;
         let one = self.files()?.get(person_signed)?;
-        let two = self.seal(&one, key.as_ref(), &org.name)?;
+        let (two, note) = self.seal(&one, key.as_ref(), &org.name)?;
         let demo = matches!(org.source, KeySource::Demo { .. });
         self.switch_signed_result(
             actor,
             &r.dossier,
             &r.original_sha256,
             &two,
-            &r.signer,
-            &org.name,
+            (&r.signer, &org.name),
             demo,
             Some(&r.id),
+            &note,
         )
     }
 
-    fn seal(&self, one: &[u8], key: &dyn crate::sign::Signer, org: &str) -> Result<Vec<u8>> {
-        crate::sign::sign_pdf(
+    /// The organisation's signature (timestamped when a TSA is set); the history's word
+    /// on a TSA that failed.
+    fn seal(
+        &self,
+        one: &[u8],
+        key: &dyn crate::sign::Signer,
+        org: &str,
+    ) -> Result<(Vec<u8>, String)> {
+        let client = self.tsa_client()?;
+        let lenient = client.as_ref().map(|c| crate::sign::tsa::Lenient::new(c));
+        let two = crate::sign::sign_pdf_stamped(
             one,
             key,
             &crate::sign::pdf::SigInfo {
@@ -407,8 +416,12 @@ impl Services {
                     org: org.to_string(),
                 },
             },
+            lenient
+                .as_ref()
+                .map(|l| l as &dyn crate::sign::tsa::TimeStamper),
         )
-        .map_err(ServiceError::Invalid)
+        .map_err(ServiceError::Invalid)?;
+        Ok((two, super::signing::tsa_note(lenient.as_ref())))
     }
 
     /// A leader cancels a request still waiting (signed by mistake, the phone lost…).
@@ -522,6 +535,8 @@ impl Services {
             .decode(&r.attributes)
             .map_err(|_| "thuộc tính ký đã lưu bị hỏng")?;
         let kind = crate::sign::key_kind(&setup.certificate)?;
+        let client = self.tsa_client().map_err(err)?;
+        let lenient = client.as_ref().map(|c| crate::sign::tsa::Lenient::new(c));
         let one = crate::sign::finish_deferred(
             crate::sign::Deferred {
                 prepared: crate::sign::pdf::Prepared {
@@ -534,7 +549,11 @@ impl Services {
             kind,
             &setup.certificate,
             &setup.chain,
+            lenient
+                .as_ref()
+                .map(|l| l as &dyn crate::sign::tsa::TimeStamper),
         )?;
+        let person_note = super::signing::tsa_note(lenient.as_ref());
         let reports = self.verify_here(&one).map_err(err)?;
         if reports.len() != 1 || reports[0].verdict != crate::sign::verify::Verdict::Valid {
             return Err(format!(
@@ -547,17 +566,17 @@ impl Services {
             .ok_or("chưa cài chữ ký số của cơ quan")?;
         if !org.source.needs_secret() && !org.source.deferred() {
             let key = self.open_signer(&org, None).map_err(err)?;
-            let two = self.seal(&one, key.as_ref(), &org.name).map_err(err)?;
+            let (two, note) = self.seal(&one, key.as_ref(), &org.name).map_err(err)?;
             let demo = matches!(org.source, KeySource::Demo { .. });
             self.switch_signed_result(
                 actor,
                 &r.dossier,
                 &r.original_sha256,
                 &two,
-                &r.signer,
-                &org.name,
+                (&r.signer, &org.name),
                 demo,
                 Some(&r.id),
+                &format!("{person_note}{note}"),
             )
             .map_err(err)?;
             return Ok(());

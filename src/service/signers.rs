@@ -436,6 +436,8 @@ pub struct SignersView {
     pub remote_url: String,
     pub remote_sp_id: String,
     pub remote_has_password: bool,
+    /// The timestamping authority ("" = none).
+    pub tsa_url: String,
 }
 
 impl Services {
@@ -520,6 +522,7 @@ impl Services {
             remote_url: remote.url,
             remote_sp_id: remote.sp_id,
             remote_has_password,
+            tsa_url: self.tsa_url()?,
         })
     }
 }

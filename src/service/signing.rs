@@ -44,6 +44,17 @@ fn unb64(s: &str) -> Vec<u8> {
         .unwrap_or_default()
 }
 
+/// Meta key of the timestamping authority's address.
+const TSA_URL: &str = "tsa_url";
+
+/// What a history row adds when the TSA failed and the signature went out without one.
+pub(super) fn tsa_note(l: Option<&crate::sign::tsa::Lenient>) -> String {
+    match l.and_then(|l| l.failure()) {
+        Some(why) => format!(" Không lấy được dấu thời gian ({why}): chữ ký dùng giờ của máy chủ."),
+        None => String::new(),
+    }
+}
+
 /// Where district IT's signed `trust` bundle is unpacked.
 const TRUST_BUNDLE: &str = "trust-bundle";
 
@@ -108,13 +119,20 @@ impl Services {
                 .collect();
             crate::sign::trust::distrust(&mut t, &fps);
         }
-        for (sub, root) in [("roots", true), ("intermediates", false)] {
+        for (sub, root, tsa) in [
+            ("roots", true, false),
+            ("intermediates", false, false),
+            ("tsa", true, true),
+        ] {
             for (name, bytes) in files_in(&bundle.join(sub)) {
-                t.add(&format!("{sub}/{name}"), &bytes, root, Origin::Bundle);
+                t.add_for(&format!("{sub}/{name}"), &bytes, root, tsa, Origin::Bundle);
             }
         }
         for (name, bytes) in files_in(&data.join("trust")) {
             t.add(&name, &bytes, true, Origin::Local);
+        }
+        for (name, bytes) in files_in(&data.join("trust").join("tsa")) {
+            t.add_for(&format!("tsa/{name}"), &bytes, true, true, Origin::Local);
         }
         Ok(t)
     }
@@ -127,8 +145,53 @@ impl Services {
     /// A PDF's signatures judged against the trust store in force.
     pub(super) fn verify_here(&self, bytes: &[u8]) -> Result<Vec<SignatureReport>> {
         let t = self.trust_store()?;
-        crate::sign::verify::verify_pdf_with(bytes, &t.roots(), &t.intermediates())
-            .map_err(ServiceError::Invalid)
+        let (roots, intermediates, tsa_roots) = (t.roots(), t.intermediates(), t.tsa_roots());
+        crate::sign::verify::verify_pdf_anchored(
+            bytes,
+            &crate::sign::verify::Anchors {
+                roots: &roots,
+                intermediates: &intermediates,
+                tsa_roots: &tsa_roots,
+            },
+        )
+        .map_err(ServiceError::Invalid)
+    }
+
+    /// The timestamping authority's address ("" when none).
+    pub fn tsa_url(&self) -> Result<String> {
+        Ok(self
+            .store
+            .read()?
+            .meta::<String>(TSA_URL)?
+            .unwrap_or_default())
+    }
+
+    /// Sets (or with "" removes) the timestamping authority.
+    pub fn save_tsa_url(&self, actor: &Actor, url: &str) -> Result<()> {
+        let url = url.trim().to_string();
+        if !url.is_empty() && !(url.starts_with("http://") || url.starts_with("https://")) {
+            return Err(ServiceError::Invalid(
+                "Địa chỉ máy chủ dấu thời gian phải bắt đầu bằng http:// hoặc https://".into(),
+            ));
+        }
+        self.run(actor, |tx, _| {
+            tx.put_meta(TSA_URL, &url)?;
+            tx.emit(crate::events::EventKind::SettingsChanged {
+                what: if url.is_empty() {
+                    "signer bỏ máy chủ dấu thời gian".into()
+                } else {
+                    format!("signer máy chủ dấu thời gian {url}")
+                },
+            });
+            Ok(())
+        })
+    }
+
+    /// The timestamping authority's client, when one is set.
+    pub(super) fn tsa_client(&self) -> Result<Option<crate::sign::tsa::TsaClient>> {
+        let url = self.tsa_url()?;
+        Ok((!url.is_empty())
+            .then(|| crate::sign::tsa::TsaClient::new(&url, std::time::Duration::from_secs(10))))
     }
 
     /// The demo's PKI when the demo made one (`None` on a real center).
@@ -237,19 +300,33 @@ impl Services {
         let (name, org) = (plan.person.name.clone(), plan.organisation.name.clone());
         let person_key = self.open_signer(&plan.person, secrets.person.as_deref())?;
         let org_key = self.open_signer(&plan.organisation, secrets.organisation.as_deref())?;
+        let client = self.tsa_client()?;
+        let lenient = client.as_ref().map(|c| crate::sign::tsa::Lenient::new(c));
         let two = crate::sign::sign_person_then_org(
             &original,
             (person_key.as_ref(), &name),
             (org_key.as_ref(), &org),
             "Ký kết quả giải quyết",
             now,
+            lenient
+                .as_ref()
+                .map(|l| l as &dyn crate::sign::tsa::TimeStamper),
         )
         .map_err(ServiceError::Invalid)?;
         let demo = matches!(
             plan.person.source,
             crate::domain::signer::KeySource::Demo { .. }
         );
-        self.switch_signed_result(actor, code, &file.pdf.sha256, &two, &name, &org, demo, None)
+        self.switch_signed_result(
+            actor,
+            code,
+            &file.pdf.sha256,
+            &two,
+            (&name, &org),
+            demo,
+            None,
+            &tsa_note(lenient.as_ref()),
+        )
     }
 
     /// The dossier's result file (its record and bytes), or why there is none.
@@ -284,10 +361,10 @@ impl Services {
         code: &str,
         unsigned_sha256: &str,
         two: &[u8],
-        name: &str,
-        org: &str,
+        (name, org): (&str, &str),
         demo: bool,
         remote: Option<&str>,
+        extra: &str,
     ) -> Result<crate::domain::dossier::Dossier> {
         use crate::domain::dossier::digitize::Slot;
         let reports = self.verify_here(two)?;
@@ -334,7 +411,7 @@ impl Services {
                 from: Some(status),
                 to: status,
                 note: format!(
-                    "Ký số kết quả: {name}{}, rồi chữ ký số của {org}{}; SHA-256 {signed_sha}",
+                    "Ký số kết quả: {name}{}, rồi chữ ký số của {org}{}; SHA-256 {signed_sha}{extra}",
                     if remote.is_some() {
                         " (ký từ xa, xác nhận trên điện thoại)"
                     } else {

@@ -71,6 +71,16 @@ pub fn signed_attributes(
     digest: &[u8; 32],
     cert_der: &[u8],
 ) -> Result<(SignedAttributes, Vec<u8>), String> {
+    signed_attributes_for(rfc5911::ID_DATA, digest, cert_der)
+}
+
+/// [`signed_attributes`] for content of type `content_type` (a timestamp token signs
+/// its TSTInfo, id-ct-TSTInfo).
+pub fn signed_attributes_for(
+    content_type: const_oid::ObjectIdentifier,
+    digest: &[u8; 32],
+    cert_der: &[u8],
+) -> Result<(SignedAttributes, Vec<u8>), String> {
     let cert = Certificate::from_der(cert_der).map_err(der_err)?;
     let ess = SigningCertificateV2 {
         certs: vec![EssCertIdV2 {
@@ -86,7 +96,7 @@ pub fn signed_attributes(
     let attrs = vec![
         attr(
             rfc5911::ID_CONTENT_TYPE,
-            Any::encode_from(&rfc5911::ID_DATA).map_err(der_err)?,
+            Any::encode_from(&content_type).map_err(der_err)?,
         )?,
         attr(
             rfc5911::ID_MESSAGE_DIGEST,
@@ -112,6 +122,24 @@ pub fn signed_data(
     cert_der: &[u8],
     chain_der: &[Vec<u8>],
 ) -> Result<Vec<u8>, String> {
+    signed_data_with(attrs, signature, kind, cert_der, chain_der, None, None)
+}
+
+/// The signature-time-stamp unsigned attribute (id-aa-signatureTimeStampToken).
+pub const ID_AA_SIGNATURE_TIME_STAMP_TOKEN: const_oid::ObjectIdentifier =
+    const_oid::ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.2.14");
+
+/// [`signed_data`] with, optionally, encapsulated content (type, bytes: a timestamp
+/// token carries its TSTInfo) and a timestamp token (DER) as unsigned attribute.
+pub fn signed_data_with(
+    attrs: SignedAttributes,
+    signature: &[u8],
+    kind: KeyKind,
+    cert_der: &[u8],
+    chain_der: &[Vec<u8>],
+    content: Option<(const_oid::ObjectIdentifier, &[u8])>,
+    timestamp: Option<&[u8]>,
+) -> Result<Vec<u8>, String> {
     let cert = Certificate::from_der(cert_der).map_err(der_err)?;
     let signature_algorithm = AlgorithmIdentifierOwned {
         oid: match kind {
@@ -133,7 +161,16 @@ pub fn signed_data(
         signed_attrs: Some(attrs),
         signature_algorithm,
         signature: OctetString::new(signature.to_vec()).map_err(der_err)?,
-        unsigned_attrs: None,
+        unsigned_attrs: match timestamp {
+            Some(token) => Some(
+                cms::signed_data::UnsignedAttributes::try_from(vec![attr(
+                    ID_AA_SIGNATURE_TIME_STAMP_TOKEN,
+                    Any::from_der(token).map_err(der_err)?,
+                )?])
+                .map_err(der_err)?,
+            ),
+            None => None,
+        },
     };
     let mut certs = SetOfVec::new();
     certs
@@ -148,11 +185,24 @@ pub fn signed_data(
     let mut infos = SetOfVec::new();
     infos.insert(info).map_err(der_err)?;
     let sd = SignedData {
-        version: CmsVersion::V1,
+        version: if content.is_some() {
+            CmsVersion::V3
+        } else {
+            CmsVersion::V1
+        },
         digest_algorithms: digests,
-        encap_content_info: EncapsulatedContentInfo {
-            econtent_type: rfc5911::ID_DATA,
-            econtent: None,
+        encap_content_info: match content {
+            Some((oid, bytes)) => EncapsulatedContentInfo {
+                econtent_type: oid,
+                econtent: Some(
+                    Any::encode_from(&OctetString::new(bytes.to_vec()).map_err(der_err)?)
+                        .map_err(der_err)?,
+                ),
+            },
+            None => EncapsulatedContentInfo {
+                econtent_type: rfc5911::ID_DATA,
+                econtent: None,
+            },
         },
         certificates: Some(CertificateSet(certs)),
         crls: None,

@@ -15,6 +15,7 @@ pub mod remote;
 pub mod remote_sim;
 pub mod token;
 pub mod trust;
+pub mod tsa;
 pub mod verify;
 
 use chrono::{DateTime, Utc};
@@ -111,6 +112,17 @@ pub fn sign_pdf(
     signer: &dyn Signer,
     info: &pdf::SigInfo,
 ) -> Result<Vec<u8>, String> {
+    sign_pdf_stamped(original, signer, info, None)
+}
+
+/// [`sign_pdf`] with a timestamp on the signature when `tsa` is given (an empty token
+/// from it means "none this time": see [`tsa::Lenient`]).
+pub fn sign_pdf_stamped(
+    original: &[u8],
+    signer: &dyn Signer,
+    info: &pdf::SigInfo,
+    tsa: Option<&dyn tsa::TimeStamper>,
+) -> Result<Vec<u8>, String> {
     use sha2::{Digest, Sha256};
     let prepared = pdf::prepare(original, info).map_err(|e| e.to_string())?;
     let mut h = Sha256::new();
@@ -120,12 +132,18 @@ pub fn sign_pdf(
     let digest: [u8; 32] = h.finalize().into();
     let (attrs, tbs) = cms::signed_attributes(&digest, signer.certificate())?;
     let signature = signer.sign(&tbs)?;
-    let der = cms::signed_data(
+    let token = match tsa {
+        Some(t) => Some(t.stamp(&signature)?).filter(|t| !t.is_empty()),
+        None => None,
+    };
+    let der = cms::signed_data_with(
         attrs,
         &signature,
         signer.kind(),
         signer.certificate(),
         signer.chain(),
+        None,
+        token.as_deref(),
     )?;
     pdf::embed(prepared, &der).map_err(|e| e.to_string())
 }
@@ -175,6 +193,7 @@ pub fn finish_deferred(
     kind: KeyKind,
     certificate: &[u8],
     chain: &[Vec<u8>],
+    tsa: Option<&dyn tsa::TimeStamper>,
 ) -> Result<Vec<u8>, String> {
     use der::Decode;
     let signature = remote::normalize_signature(signature.to_vec(), kind);
@@ -195,7 +214,19 @@ pub fn finish_deferred(
     .map_err(|_| "Chữ ký gửi về không khớp với chứng thư của người ký: chưa dùng".to_string())?;
     let attrs = ::cms::signed_data::SignedAttributes::from_der(&d.attributes)
         .map_err(|_| "thuộc tính ký đã lưu bị hỏng".to_string())?;
-    let der = cms::signed_data(attrs, &signature, kind, certificate, chain)?;
+    let token = match tsa {
+        Some(t) => Some(t.stamp(&signature)?).filter(|t| !t.is_empty()),
+        None => None,
+    };
+    let der = cms::signed_data_with(
+        attrs,
+        &signature,
+        kind,
+        certificate,
+        chain,
+        None,
+        token.as_deref(),
+    )?;
     pdf::embed(d.prepared, &der).map_err(|e| e.to_string())
 }
 
@@ -223,8 +254,9 @@ pub fn sign_person_then_org(
     org: (&dyn Signer, &str),
     reason: &str,
     at: DateTime<Utc>,
+    tsa: Option<&dyn tsa::TimeStamper>,
 ) -> Result<Vec<u8>, String> {
-    let one = sign_pdf(
+    let one = sign_pdf_stamped(
         pdf,
         person.0,
         &pdf::SigInfo {
@@ -238,8 +270,9 @@ pub fn sign_person_then_org(
                 at,
             },
         },
+        tsa,
     )?;
-    sign_pdf(
+    sign_pdf_stamped(
         &one,
         org.0,
         &pdf::SigInfo {
@@ -251,6 +284,7 @@ pub fn sign_person_then_org(
                 org: org.1.to_string(),
             },
         },
+        tsa,
     )
 }
 

@@ -43,6 +43,8 @@ pub struct TrustEntry {
     pub file: String,
     pub name: String,
     pub root: bool,
+    /// A root trusted for timestamps only (a TSA's), never for signatures.
+    pub tsa: bool,
     pub origin: Origin,
     pub not_after: chrono::DateTime<chrono::Utc>,
     /// SHA-256 of the DER, hex.
@@ -61,7 +63,7 @@ impl TrustStore {
     pub fn roots(&self) -> Vec<Vec<u8>> {
         self.entries
             .iter()
-            .filter(|e| e.root)
+            .filter(|e| e.root && !e.tsa)
             .map(|e| e.der.clone())
             .collect()
     }
@@ -74,9 +76,23 @@ impl TrustStore {
             .collect()
     }
 
+    /// Roots trusted for timestamps.
+    pub fn tsa_roots(&self) -> Vec<Vec<u8>> {
+        self.entries
+            .iter()
+            .filter(|e| e.tsa)
+            .map(|e| e.der.clone())
+            .collect()
+    }
+
     /// Adds every certificate of `bytes` (PEM with one or more, or DER) as `root` or not;
     /// the same certificate twice is kept once (its first origin).
     pub fn add(&mut self, file: &str, bytes: &[u8], root: bool, origin: Origin) {
+        self.add_for(file, bytes, root, false, origin)
+    }
+
+    /// [`TrustStore::add`] for timestamping roots (`tsa`).
+    pub fn add_for(&mut self, file: &str, bytes: &[u8], root: bool, tsa: bool, origin: Origin) {
         for der in certificates_in(bytes) {
             let fingerprint = hex::encode(Sha256::digest(&der));
             if self.entries.iter().any(|e| e.fingerprint == fingerprint) {
@@ -89,6 +105,7 @@ impl TrustStore {
                 file: file.to_string(),
                 name: info.name,
                 root,
+                tsa,
                 origin,
                 not_after: info.not_after,
                 fingerprint,
@@ -159,16 +176,16 @@ pub fn read_bundle(tar_bytes: &[u8]) -> Result<Bundle, String> {
             && file
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
-        if !ok_name || !matches!(dir, "roots" | "intermediates") {
+        if !ok_name || !matches!(dir, "roots" | "intermediates" | "tsa") {
             return Err(format!(
-                "tệp không được phép trong gói chứng thư tin cậy: {name} (chỉ roots/…, intermediates/…, distrust.txt)"
+                "tệp không được phép trong gói chứng thư tin cậy: {name} (chỉ roots/…, intermediates/…, tsa/…, distrust.txt)"
             ));
         }
         let certs = certificates_in(&data);
         if certs.is_empty() || certs.iter().any(|c| super::CertInfo::read(c).is_err()) {
             return Err(format!("{name} không phải chứng thư X.509 (PEM hoặc DER)"));
         }
-        if dir == "roots" {
+        if dir == "roots" || dir == "tsa" {
             out.roots += certs.len();
         } else {
             out.intermediates += certs.len();
@@ -201,7 +218,14 @@ fn read_shipped() -> TrustStore {
     names.sort();
     for name in names {
         if let Some(f) = Shipped::get(&name) {
-            t.add(&name, &f.data, name.starts_with("roots/"), Origin::Shipped);
+            let tsa = name.starts_with("tsa/");
+            t.add_for(
+                &name,
+                &f.data,
+                tsa || name.starts_with("roots/"),
+                tsa,
+                Origin::Shipped,
+            );
         }
     }
     t
@@ -264,6 +288,10 @@ mod tests {
             Some((false, "CA phục vụ các cơ quan Nhà nước G2".to_string()))
         );
         assert!(t.roots().len() >= 5, "{}", t.roots().len());
+        // The NEAC's timestamping root is trusted for timestamps only.
+        let tsa = "d343b3c5132f7d1676c3560025aefef036fceec073c33f18e075b3a21c8f8552";
+        let e = t.entries.iter().find(|e| e.fingerprint == tsa).unwrap();
+        assert!(e.tsa && !t.roots().contains(&e.der) && t.tsa_roots().contains(&e.der));
         assert!(t.intermediates().len() >= 20);
     }
 

@@ -45,6 +45,10 @@ pub struct SignatureReport {
     pub fingerprint: String,
     /// Why, in Vietnamese.
     pub reason: String,
+    /// The timestamp the signature carries, checked ("09:38:02 07/12/2026 — TSA"), or
+    /// empty when it carries none.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub timestamp: String,
 }
 
 fn total_der_len(b: &[u8]) -> Option<usize> {
@@ -89,7 +93,7 @@ pub(super) fn name_part(name: &x509_cert::name::Name, oid: const_oid::ObjectIden
     String::new()
 }
 
-fn verify_with(
+pub fn verify_signature(
     spki: &spki::SubjectPublicKeyInfoOwned,
     sig_oid: const_oid::ObjectIdentifier,
     msg: &[u8],
@@ -148,6 +152,31 @@ pub fn verify_pdf_with(
     roots: &[Vec<u8>],
     intermediates: &[Vec<u8>],
 ) -> Result<Vec<SignatureReport>, String> {
+    verify_pdf_anchored(
+        bytes,
+        &Anchors {
+            roots,
+            intermediates,
+            tsa_roots: &[],
+        },
+    )
+}
+
+/// What a verdict is judged against: roots for signatures, intermediates to build paths
+/// through, and the roots pinned for timestamps (trusted for nothing else).
+#[derive(Clone, Copy, Default)]
+pub struct Anchors<'a> {
+    pub roots: &'a [Vec<u8>],
+    pub intermediates: &'a [Vec<u8>],
+    pub tsa_roots: &'a [Vec<u8>],
+}
+
+/// Every signature judged against `anchors` (timestamps too, when a signature has one).
+pub fn verify_pdf_anchored(
+    bytes: &[u8],
+    anchors: &Anchors,
+) -> Result<Vec<SignatureReport>, String> {
+    let (roots, intermediates) = (anchors.roots, anchors.intermediates);
     let extra: Vec<Certificate> = intermediates
         .iter()
         .filter_map(|c| Certificate::from_der(c).ok())
@@ -165,7 +194,7 @@ pub fn verify_pdf_with(
             None => continue,
         };
         let r = numbers(&bytes[at + 11..end]);
-        out.push(one(bytes, &r, roots, &extra));
+        out.push(one(bytes, &r, roots, &extra, anchors.tsa_roots));
     }
     if out.is_empty() {
         return Err("Tệp PDF không có chữ ký số nào".into());
@@ -181,10 +210,17 @@ fn bad(verdict: Verdict, reason: &str) -> SignatureReport {
         time: String::new(),
         fingerprint: String::new(),
         reason: reason.into(),
+        timestamp: String::new(),
     }
 }
 
-fn one(bytes: &[u8], r: &[usize], roots: &[Vec<u8>], extra: &[Certificate]) -> SignatureReport {
+fn one(
+    bytes: &[u8],
+    r: &[usize],
+    roots: &[Vec<u8>],
+    extra: &[Certificate],
+    tsa_roots: &[Vec<u8>],
+) -> SignatureReport {
     let [z, a, b, n] = match r {
         [z, a, b, n] => [*z, *a, *b, *n],
         _ => return bad(Verdict::Invalid, "ByteRange không đủ bốn số"),
@@ -251,6 +287,7 @@ fn one(bytes: &[u8], r: &[usize], roots: &[Vec<u8>], extra: &[Certificate]) -> S
         time: m_of(bytes, a),
         fingerprint: hex::encode(Sha256::digest(&leaf_der)),
         reason: String::new(),
+        timestamp: String::new(),
     };
     // The digest of the signed bytes.
     let mut h = Sha256::new();
@@ -271,7 +308,7 @@ fn one(bytes: &[u8], r: &[usize], roots: &[Vec<u8>], extra: &[Certificate]) -> S
         return rep;
     }
     let tbs = attrs.to_der().unwrap_or_default();
-    if !verify_with(
+    if !verify_signature(
         &leaf.tbs_certificate.subject_public_key_info,
         si.signature_algorithm.oid,
         &tbs,
@@ -288,7 +325,34 @@ fn one(bytes: &[u8], r: &[usize], roots: &[Vec<u8>], extra: &[Certificate]) -> S
             "chữ ký đúng nhưng chứng thư không thuộc tổ chức chứng thực tin cậy đã ghim".into();
         return rep;
     }
-    if let Some(t) = signing_time(&rep.time) {
+    // A timestamp, when there is one, says when the signature existed; the certificate
+    // is judged at that time rather than at the signer's own clock (/M).
+    let token = si
+        .unsigned_attrs
+        .iter()
+        .flat_map(|a| a.iter())
+        .find(|a| a.oid == super::cms::ID_AA_SIGNATURE_TIME_STAMP_TOKEN)
+        .and_then(|a| a.values.iter().next())
+        .and_then(|v| v.to_der().ok());
+    let mut at = signing_time(&rep.time);
+    if let Some(token) = token {
+        match super::tsa::check(&token, si.signature.as_bytes(), tsa_roots, extra) {
+            Ok(stamp) => {
+                rep.timestamp = format!(
+                    "{} — {}",
+                    crate::domain::time::local(stamp.time).format("%H:%M:%S %d/%m/%Y"),
+                    stamp.authority
+                );
+                at = Some(stamp.time.timestamp());
+            }
+            Err(why) => {
+                rep.verdict = Verdict::Unknown;
+                rep.reason = format!("chữ ký đúng nhưng dấu thời gian không kiểm tra được: {why}");
+                return rep;
+            }
+        }
+    }
+    if let Some(t) = at {
         let v = &leaf.tbs_certificate.validity;
         let (nb, na) = (
             v.not_before.to_unix_duration().as_secs() as i64,
@@ -308,10 +372,17 @@ fn one(bytes: &[u8], r: &[usize], roots: &[Vec<u8>], extra: &[Certificate]) -> S
         }
     }
     rep.verdict = Verdict::Valid;
-    rep.reason = if end < bytes.len() {
-        "chữ ký đúng, chứng thư tin cậy; sau đó chỉ thêm chữ ký khác".into()
-    } else {
-        "chữ ký đúng, chứng thư tin cậy, tệp không thay đổi sau khi ký".into()
+    rep.reason = match (end < bytes.len(), rep.timestamp.is_empty()) {
+        (true, true) => "chữ ký đúng, chứng thư tin cậy; sau đó chỉ thêm chữ ký khác".into(),
+        (false, true) => "chữ ký đúng, chứng thư tin cậy, tệp không thay đổi sau khi ký".into(),
+        (true, false) => format!(
+            "chữ ký đúng, chứng thư tin cậy, có dấu thời gian ({}); sau đó chỉ thêm chữ ký khác",
+            rep.timestamp
+        ),
+        (false, false) => format!(
+            "chữ ký đúng, chứng thư tin cậy, có dấu thời gian ({}), tệp không thay đổi sau khi ký",
+            rep.timestamp
+        ),
     };
     rep
 }
@@ -345,7 +416,7 @@ pub fn path_to_pinned(
         }
         let issuer = pool.iter().find(|c| {
             c.tbs_certificate.subject == cur.tbs_certificate.issuer
-                && verify_with(
+                && verify_signature(
                     &c.tbs_certificate.subject_public_key_info,
                     cur.signature_algorithm.oid,
                     &cur.tbs_certificate.to_der().unwrap_or_default(),

@@ -213,6 +213,8 @@ routes! {
     DELETE "/api/v1/signers/{id}" => api::remove_signer, ADMIN;
     GET  "/api/v1/signers/remote-service" => api::remote_service_get, ADMIN;
     PUT  "/api/v1/signers/remote-service" => api::remote_service_put, ADMIN;
+    GET  "/api/v1/signers/tsa" => api::tsa_get, ADMIN;
+    PUT  "/api/v1/signers/tsa" => api::tsa_put, ADMIN;
     GET  "/api/v1/ecopies" => api::list_ecopies, STAFF;
     POST "/api/v1/ecopies" => api::create_ecopy, STAFF;
     POST "/api/v1/ecopies/{id}/issue" => api::issue_ecopy, REPORTS;

@@ -282,3 +282,136 @@ fn a_leader_signs_the_result_and_the_stored_file_is_the_signed_one() {
         f.signatures
     );
 }
+
+/// The timestamping authority as its own process (`motcua sim tsa`); killed when dropped.
+struct Tsa {
+    child: std::process::Child,
+    url: String,
+    root: Vec<u8>,
+    _dir: tempfile::TempDir,
+}
+
+impl Tsa {
+    fn start() -> Tsa {
+        use std::io::BufRead;
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("tsa-root.der");
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_motcua"))
+            .args(["sim", "tsa", "--listen", "127.0.0.1:0", "--root-out"])
+            .arg(&root)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let url = line
+            .split_whitespace()
+            .find(|w| w.starts_with("http://"))
+            .unwrap()
+            .to_string();
+        Tsa {
+            child,
+            url,
+            root: std::fs::read(&root).unwrap(),
+            _dir: dir,
+        }
+    }
+}
+
+impl Drop for Tsa {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn a_configured_tsa_stamps_both_signatures_and_one_that_is_down_does_not_stop_signing() {
+    let tsa = Tsa::start();
+    let app = TestApp::start();
+    app.running().services.ensure_demo_pki().unwrap();
+    let admin = app.login("admin");
+    let officer = app.login("canbo1");
+    let dir = app.data_dir().join("trust").join("tsa");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("tsa-root.der"), &tsa.root).unwrap();
+    let (s, e) = app.call(
+        "PUT",
+        "/api/v1/signers/tsa",
+        Some(&admin),
+        Some(serde_json::json!({"url": "ftp://x"})),
+    );
+    assert_eq!(s, 422, "{e}");
+    let (s, _) = app.call(
+        "PUT",
+        "/api/v1/signers/tsa",
+        Some(&admin),
+        Some(serde_json::json!({"url": tsa.url})),
+    );
+    assert_eq!(s, 204);
+    let sign = |app: &TestApp| {
+        let d = crate::dossiers::receive(app, &officer, "1.004873");
+        let code = d["code"].as_str().unwrap().to_string();
+        let (s, r) = app.post(
+            &format!("/api/v1/dossiers/{code}/actions"),
+            &officer,
+            serde_json::json!({"action": "resolve"}),
+        );
+        assert_eq!(s, 200, "{r}");
+        let (s, _, _) = app.bytes(
+            "PUT",
+            &format!("/api/v1/dossiers/{code}/files/result?filename=kq.pdf"),
+            Some(&officer),
+            Some(&a_pdf()),
+            "application/pdf",
+        );
+        assert_eq!(s, 200);
+        let (s, _) = app.raw(
+            "POST",
+            &format!("/ho-so/{code}/ky-so"),
+            Some(&admin),
+            None,
+            "",
+        );
+        assert_eq!(s, 303);
+        let (_, _, signed) = app.bytes(
+            "GET",
+            &format!("/api/v1/dossiers/{code}/files/result"),
+            Some(&officer),
+            None,
+            "",
+        );
+        (code, signed)
+    };
+    let (code, signed) = sign(&app);
+    let (_, r) = verify(&app, &officer, &signed);
+    for x in r.as_array().unwrap() {
+        assert_eq!(x["verdict"], "hop_le", "{r}");
+        assert!(
+            x["timestamp"]
+                .as_str()
+                .unwrap()
+                .ends_with("Máy chủ dấu thời gian mô phỏng"),
+            "{r}"
+        );
+    }
+    let note = &app.running().services.dossier(&code).unwrap().history;
+    assert!(!note.last().unwrap().note.contains("dấu thời gian"));
+
+    // The TSA stops answering: the result is still signed, without a timestamp, and
+    // the history says so.
+    drop(tsa);
+    let (code, signed) = sign(&app);
+    let (_, r) = verify(&app, &officer, &signed);
+    assert!(r
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|x| x["verdict"] == "hop_le" && x.get("timestamp").is_none()));
+    let d = app.running().services.dossier(&code).unwrap();
+    let note = &d.history.last().unwrap().note;
+    assert!(note.contains("Không lấy được dấu thời gian"), "{note}");
+}

@@ -72,6 +72,19 @@ grep -Eq "Số chứng thực 1 Quyển số 01/[0-9]{4}-SCTĐT/BS" <<<"$out"
 grep -q "NGƯỜI THỰC HIỆN CHỨNG THỰC" <<<"$out"
 "$BIN" sign verify "$W/copy.pdf" --root "$W/root.pem"
 
+echo "-- both signatures timestamped (RFC 3161, the simulated TSA): pyHanko checks the tokens"
+out=$("$PYHANKO" sign validate --no-revocation-check --trust-replace --trust "$W/root.pem" --trust "$W/tsa-root.pem" "$W/signed-ts.pdf")
+echo "$out"
+grep -Eq '^ChuKyNguoiCoThamQuyen:[0-9a-f]{64}:INTACT:TRUSTED,TIMESTAMP_TOKEN<INTACT:TRUSTED>,EXTENDED_WITH_FORM_FILLING,ACCEPTABLE_MODIFICATIONS$' <<<"$out"
+grep -Eq '^ChuKyCoQuan:[0-9a-f]{64}:INTACT:TRUSTED,TIMESTAMP_TOKEN<INTACT:TRUSTED>,UNTOUCHED$' <<<"$out"
+out=$("$BIN" sign verify "$W/signed-ts.pdf" --root "$W/root.pem" --tsa-root "$W/tsa-root.pem")
+echo "$out"
+[ "$(grep -c 'có dấu thời gian' <<<"$out")" -eq 2 ]
+# The TSA's root is trusted for timestamps only: without it, not "Hợp lệ".
+if "$BIN" sign verify "$W/signed-ts.pdf" --root "$W/root.pem" >/dev/null; then
+  echo "motcua trusted a timestamp from an unpinned TSA" >&2; exit 1
+fi
+
 echo "-- a flipped byte in the signed part: rejected by pyHanko and by motcua"
 python3 - "$W/signed-1.pdf" "$W/flipped.pdf" <<'PY'
 import sys

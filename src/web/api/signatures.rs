@@ -134,3 +134,30 @@ pub async fn remote_service_put(
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
+
+/// `GET /api/v1/signers/tsa`: the timestamping authority's address ("" = none).
+pub async fn tsa_get(state: Data) -> Result<HttpResponse, ApiError> {
+    let s = state.services.clone();
+    let url = blocking(move || s.tsa_url()).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "url": url })))
+}
+
+#[derive(serde::Deserialize)]
+pub struct TsaInput {
+    #[serde(default)]
+    pub url: String,
+}
+
+/// `PUT /api/v1/signers/tsa` {url}: every signature from now on is timestamped there
+/// (a TSA that fails does not stop a signing; the dossier's history says so).
+pub async fn tsa_put(
+    state: Data,
+    caller: crate::web::Caller,
+    body: web::Json<TsaInput>,
+) -> Result<HttpResponse, ApiError> {
+    let url = body.into_inner().url;
+    let s = state.services.clone();
+    let actor = caller.actor();
+    blocking(move || s.save_tsa_url(&actor, &url)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
