@@ -156,6 +156,127 @@ fn dossier_client(base: String, stop: Arc<AtomicBool>, acked: AckedDossiers) {
     }
 }
 
+/// What the signing desk was told of each dossier's result: 1 = the unsigned result was
+/// stored (acknowledged), 2 = its signing was acknowledged.
+type AckedSigning = Arc<Mutex<BTreeMap<String, u8>>>;
+
+/// The result every signing round starts from (a 2-page scan).
+fn result_pdf() -> Vec<u8> {
+    let s = motcua::devices::scanner::ScanSettings::a4(
+        motcua::devices::scanner::InputSource::Platen,
+        motcua::devices::scanner::ColorMode::Gray,
+        75,
+    );
+    let page = motcua::devices::scanner::sim::render_page(&s, 1, 1).unwrap_or_default();
+    motcua::render::pdf::pdf_from_jpegs(&[&page, &page], "Kết quả").unwrap_or_default()
+}
+
+/// The leader's desk: a result uploaded, then signed (two signatures, timestamped by
+/// the demo's TSA), one dossier after another — the kill lands in the middle of some
+/// signing, and afterwards the stored result must be the unsigned file or the fully
+/// signed one, never a half.
+fn signing_client(base: String, stop: Arc<AtomicBool>, acked: AckedSigning, pdf: Arc<Vec<u8>>) {
+    let agent = ureq::AgentBuilder::new()
+        .timeout(Duration::from_secs(10))
+        .redirects(0)
+        .build();
+    let Some(token) = agent
+        .post(&format!("{base}/api/v1/session"))
+        .send_json(serde_json::json!({"username": "admin", "password": "demo"}))
+        .ok()
+        .and_then(|r| r.into_json::<serde_json::Value>().ok())
+        .and_then(|v| v["token"].as_str().map(str::to_string))
+    else {
+        return;
+    };
+    let auth = format!("Bearer {token}");
+    let ack = |code: &str, n: u8| {
+        acked
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(code.to_string(), n);
+    };
+    while !stop.load(Ordering::Relaxed) {
+        let Some(code) = agent
+            .post(&format!("{base}/api/v1/dossiers"))
+            .set("Authorization", &auth)
+            .send_json(serde_json::json!({
+                "procedure_code": "1.004873",
+                "applicant": {"name": "Trần Văn Ký", "phone": "0912000111"}
+            }))
+            .ok()
+            .and_then(|r| r.into_json::<serde_json::Value>().ok())
+            .and_then(|v| v["code"].as_str().map(str::to_string))
+        else {
+            break;
+        };
+        let ok = agent
+            .post(&format!("{base}/api/v1/dossiers/{code}/actions"))
+            .set("Authorization", &auth)
+            .send_json(serde_json::json!({"action": "resolve"}))
+            .is_ok()
+            && agent
+                .put(&format!(
+                    "{base}/api/v1/dossiers/{code}/files/result?filename=kq.pdf"
+                ))
+                .set("Authorization", &auth)
+                .set("Content-Type", "application/pdf")
+                .send_bytes(&pdf)
+                .is_ok_and(|r| r.status() == 200);
+        if !ok {
+            break;
+        }
+        ack(&code, 1);
+        match agent
+            .post(&format!("{base}/ho-so/{code}/ky-so"))
+            .set("Authorization", &auth)
+            .set("Content-Type", "application/x-www-form-urlencoded")
+            .send_string("")
+        {
+            Ok(r) if r.status() == 303 => ack(&code, 2),
+            _ => break,
+        }
+    }
+}
+
+/// Every result the signing desk stored is the unsigned file or fully signed (two valid
+/// signatures appended to it); every acknowledged signing is there.
+fn verify_signing(server: &Server, acked: &AckedSigning, pdf: &[u8]) -> anyhow::Result<usize> {
+    let token = admin_token(server)?;
+    let mut signed = 0;
+    for (code, n) in acked.lock().unwrap_or_else(|p| p.into_inner()).iter() {
+        let r = ureq::get(&format!(
+            "{}/api/v1/dossiers/{code}/files/result",
+            server.base
+        ))
+        .set("Authorization", &format!("Bearer {token}"))
+        .call()
+        .with_context(|| format!("dossier {code}: its acknowledged result is missing"))?;
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut r.into_reader(), &mut bytes)?;
+        if bytes == pdf {
+            if *n == 2 {
+                bail!("dossier {code}: signing acknowledged, the stored result is unsigned");
+            }
+            continue;
+        }
+        if !bytes.starts_with(pdf) {
+            bail!("dossier {code}: the stored result is neither the upload nor it signed");
+        }
+        let v: serde_json::Value = ureq::post(&format!("{}/api/v1/signatures/verify", server.base))
+            .set("Authorization", &format!("Bearer {token}"))
+            .set("Content-Type", "application/pdf")
+            .send_bytes(&bytes)?
+            .into_json()?;
+        let all = v.as_array().map(|a| a.as_slice()).unwrap_or_default();
+        if all.len() != 2 || all.iter().any(|s| s["verdict"] != "hop_le") {
+            bail!("dossier {code}: a half-signed or invalid result was kept: {v}");
+        }
+        signed += 1;
+    }
+    Ok(signed)
+}
+
 pub fn run(rounds: usize, seed: u64) -> anyhow::Result<()> {
     let dir = std::env::temp_dir().join(format!("motcua-crash-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -163,6 +284,8 @@ pub fn run(rounds: usize, seed: u64) -> anyhow::Result<()> {
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
     let acked: Acked = Arc::default();
     let dossiers: AckedDossiers = Arc::default();
+    let signing: AckedSigning = Arc::default();
+    let pdf = Arc::new(result_pdf());
     let mut kills = 0;
     let t0 = Instant::now();
     println!(
@@ -181,7 +304,18 @@ pub fn run(rounds: usize, seed: u64) -> anyhow::Result<()> {
             widen_series(&server)?;
         }
         verify(&server, &acked, &dossiers).with_context(|| format!("after restart {round}"))?;
+        verify_signing(&server, &signing, &pdf)
+            .with_context(|| format!("signed results after restart {round}"))?;
         let stop = Arc::new(AtomicBool::new(false));
+        let leader = {
+            let (base, stop, signing, pdf) = (
+                server.base.clone(),
+                stop.clone(),
+                signing.clone(),
+                pdf.clone(),
+            );
+            std::thread::spawn(move || signing_client(base, stop, signing, pdf))
+        };
         let desk = {
             let (base, stop, dossiers) = (server.base.clone(), stop.clone(), dossiers.clone());
             std::thread::spawn(move || dossier_client(base, stop, dossiers))
@@ -233,12 +367,18 @@ pub fn run(rounds: usize, seed: u64) -> anyhow::Result<()> {
             let _ = c.join();
         }
         let _ = desk.join();
+        let _ = leader.join();
         let n = acked.lock().unwrap_or_else(|p| p.into_inner()).len();
         let d = dossiers.lock().unwrap_or_else(|p| p.into_inner()).len();
         println!("round {round:2}: killed; {n} acknowledged tickets, {d} dossiers so far");
     }
     let server = start(&dir, &penv)?;
     verify(&server, &acked, &dossiers).context("final check")?;
+    let fully_signed = verify_signing(&server, &signing, &pdf).context("final signing check")?;
+    let (uploaded, sign_acked) = {
+        let s = signing.lock().unwrap_or_else(|p| p.into_inner());
+        (s.len(), s.values().filter(|n| **n == 2).count())
+    };
     let synced = province
         .converge(
             &server.base,
@@ -264,7 +404,7 @@ pub fn run(rounds: usize, seed: u64) -> anyhow::Result<()> {
         (d.len(), d.values().filter(|s| **s == 9).count())
     };
     println!(
-        "OK: {kills} kills, {total} acknowledged tickets all present, no duplicate numbers; {received} acknowledged dossiers ({resolved} resolutions) all present and at least that far, report aggregates equal a recount after every restart; the province's copy (lost replies, 5xx, kills mid-send) equals the book: {synced} dossiers with every step; integrity and audit chain verified ({:.1} s)",
+        "OK: {kills} kills, {total} acknowledged tickets all present, no duplicate numbers; {received} acknowledged dossiers ({resolved} resolutions) all present and at least that far, report aggregates equal a recount after every restart; {uploaded} results uploaded for signing, {sign_acked} signings acknowledged, {fully_signed} stored fully signed and the rest unsigned, never half; the province's copy (lost replies, 5xx, kills mid-send) equals the book: {synced} dossiers with every step; integrity and audit chain verified ({:.1} s)",
         t0.elapsed().as_secs_f64()
     );
     let _ = std::fs::remove_dir_all(&dir);

@@ -141,9 +141,19 @@ fn serve(mut cfg: Config, demo: bool) -> anyhow::Result<()> {
                 use motcua::service::demo::{DEMO_REMOTE_PASSWORD, DEMO_REMOTE_SP};
                 use motcua::sign::remote_sim::{shared, start, SimState};
                 let place = services.settings().map(|s| s.place_name).unwrap_or_default();
-                let mut st = SimState::new(DEMO_REMOTE_SP, DEMO_REMOTE_PASSWORD, &format!("UBND xã {place}"))
-                    .map_err(anyhow::Error::msg)?;
-                st.register("079090000002", "Trần Thị Bình").map_err(anyhow::Error::msg)?;
+                // Its CA and the official's key are kept in the demo's data (0600): what
+                // was signed before a restart stays trusted after it.
+                let kept_at = cfg.data_dir.join("signing").join("demo").join("smartca.json");
+                let org = format!("UBND xã {place}");
+                let mut st = match std::fs::read(&kept_at).ok().and_then(|b| serde_json::from_slice(&b).ok()) {
+                    Some(v) => SimState::load(DEMO_REMOTE_SP, DEMO_REMOTE_PASSWORD, &org, &v),
+                    None => SimState::new(DEMO_REMOTE_SP, DEMO_REMOTE_PASSWORD, &org),
+                }
+                .map_err(anyhow::Error::msg)?;
+                if !st.has_user("079090000002") {
+                    st.register("079090000002", "Trần Thị Bình").map_err(anyhow::Error::msg)?;
+                }
+                write_private(&kept_at, st.save().to_string().as_bytes())?;
                 st.auto_approve = Some(std::time::Duration::from_secs(45));
                 let root = st.root_der();
                 let l = std::net::TcpListener::bind("127.0.0.1:0")?;
@@ -158,7 +168,13 @@ fn serve(mut cfg: Config, demo: bool) -> anyhow::Result<()> {
             // A simulated timestamping authority: every signature of the demo carries
             // a timestamp (its root is pinned for timestamps only).
             {
-                let tsa = motcua::sign::tsa::SimTsa::new().map_err(anyhow::Error::msg)?;
+                let kept_at = cfg.data_dir.join("signing").join("demo").join("tsa.json");
+                let tsa = match std::fs::read(&kept_at) {
+                    Ok(b) => motcua::sign::tsa::SimTsa::load(&b),
+                    Err(_) => motcua::sign::tsa::SimTsa::new(),
+                }
+                .map_err(anyhow::Error::msg)?;
+                write_private(&kept_at, &tsa.save())?;
                 let dir = cfg.data_dir.join("trust").join("tsa");
                 std::fs::create_dir_all(&dir)?;
                 std::fs::write(dir.join("demo-tsa-khong-dung-that.der"), &tsa.root_der)?;
@@ -239,6 +255,23 @@ fn notify_systemd(services: motcua::service::Services) {
             }
         });
     }
+}
+
+/// A file only the service user reads (the demo's simulated CAs' keys).
+fn write_private(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    if let Some(d) = path.parent() {
+        std::fs::create_dir_all(d)?;
+    }
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    f.write_all(bytes)?;
+    Ok(())
 }
 
 fn print_demo(cfg: &Config, d: &motcua::service::demo::DemoDevices) {

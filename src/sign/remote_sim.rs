@@ -18,6 +18,8 @@ use serde_json::{json, Value};
 struct User {
     name: String,
     key: p256::ecdsa::SigningKey,
+    /// The key as PKCS#8 (kept by [`SimState::save`]).
+    pkcs8: Vec<u8>,
     cert: Vec<u8>,
 }
 
@@ -62,13 +64,80 @@ impl SimState {
     /// A service with its own root ("… – CA ký số từ xa mô phỏng"), officials of
     /// `organisation`, none registered yet.
     pub fn new(sp_id: &str, sp_password: &str, organisation: &str) -> Result<SimState, String> {
+        let key = rcgen::KeyPair::generate().map_err(|e| format!("sim CA: {e}"))?;
+        Self::with_root_key(sp_id, sp_password, organisation, key, None)
+    }
+
+    /// A service whose CA (and officials) were kept by [`SimState::save`]: signatures it
+    /// made before a restart still lead to the same pinned root.
+    pub fn load(
+        sp_id: &str,
+        sp_password: &str,
+        organisation: &str,
+        kept: &Value,
+    ) -> Result<SimState, String> {
+        use p256::pkcs8::DecodePrivateKey;
+        let bytes = |k: &str| -> Result<Vec<u8>, String> {
+            kept[k]
+                .as_str()
+                .and_then(|s| base64::engine::general_purpose::STANDARD.decode(s).ok())
+                .ok_or_else(|| format!("sim state: {k}"))
+        };
+        let key = rcgen::KeyPair::try_from(bytes("root_key")?.as_slice())
+            .map_err(|e| format!("sim CA: {e}"))?;
+        let mut st =
+            Self::with_root_key(sp_id, sp_password, organisation, key, Some(bytes("root")?))?;
+        for u in kept["users"].as_array().cloned().unwrap_or_default() {
+            let get = |k: &str| {
+                u[k].as_str()
+                    .and_then(|s| base64::engine::general_purpose::STANDARD.decode(s).ok())
+                    .unwrap_or_default()
+            };
+            let pkcs8 = get("key");
+            let key = p256::ecdsa::SigningKey::from_pkcs8_der(&pkcs8)
+                .map_err(|e| format!("sim key: {e}"))?;
+            st.users.insert(
+                u["id"].as_str().unwrap_or_default().to_string(),
+                User {
+                    name: u["name"].as_str().unwrap_or_default().to_string(),
+                    key,
+                    pkcs8,
+                    cert: get("cert"),
+                },
+            );
+        }
+        Ok(st)
+    }
+
+    /// The CA's key and root and the officials' keys and certificates, to keep.
+    pub fn save(&self) -> Value {
+        json!({
+            "root_key": b64(&self.root.1.serialize_der()),
+            "root": b64(&self.root_der),
+            "users": self.users.iter().map(|(id, u)| json!({
+                "id": id, "name": u.name, "cert": b64(&u.cert),
+                "key": b64(&u.pkcs8),
+            })).collect::<Vec<_>>(),
+        })
+    }
+
+    /// Whether `user_id` is registered.
+    pub fn has_user(&self, user_id: &str) -> bool {
+        self.users.contains_key(user_id)
+    }
+
+    fn with_root_key(
+        sp_id: &str,
+        sp_password: &str,
+        organisation: &str,
+        key: rcgen::KeyPair,
+        root_der: Option<Vec<u8>>,
+    ) -> Result<SimState, String> {
         use rcgen::{
-            BasicConstraints, CertificateParams, DistinguishedName, DnType, IsCa, KeyPair,
-            KeyUsagePurpose,
+            BasicConstraints, CertificateParams, DistinguishedName, DnType, IsCa, KeyUsagePurpose,
         };
         let err = |e: rcgen::Error| format!("sim CA: {e}");
         let year = chrono::Datelike::year(&chrono::Utc::now());
-        let key = KeyPair::generate().map_err(err)?;
         let mut p = CertificateParams::default();
         let mut dn = DistinguishedName::new();
         dn.push(DnType::CountryName, "VN");
@@ -79,11 +148,13 @@ impl SimState {
         p.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
         p.not_before = rcgen::date_time_ymd(year - 2, 1, 1);
         p.not_after = rcgen::date_time_ymd(year + 10, 12, 31);
+        // Issued again from the same key and name when loaded: certificates it issues
+        // still chain to the root kept (`root_der`).
         let cert = p.self_signed(&key).map_err(err)?;
         Ok(SimState {
             sp_id: sp_id.into(),
             sp_password: sp_password.into(),
-            root_der: cert.der().to_vec(),
+            root_der: root_der.unwrap_or_else(|| cert.der().to_vec()),
             root: (cert, key),
             organisation: organisation.into(),
             year,
@@ -107,8 +178,9 @@ impl SimState {
         use rcgen::{CertificateParams, DistinguishedName, DnType, IsCa, KeyPair, KeyUsagePurpose};
         let err = |e: rcgen::Error| format!("sim user: {e}");
         let kp = KeyPair::generate().map_err(err)?;
-        let key = p256::ecdsa::SigningKey::from_pkcs8_der(&kp.serialize_der())
-            .map_err(|e| format!("sim key: {e}"))?;
+        let pkcs8 = kp.serialize_der();
+        let key =
+            p256::ecdsa::SigningKey::from_pkcs8_der(&pkcs8).map_err(|e| format!("sim key: {e}"))?;
         let mut p = CertificateParams::default();
         let mut dn = DistinguishedName::new();
         dn.push(DnType::CountryName, "VN");
@@ -135,6 +207,7 @@ impl SimState {
             User {
                 name: name.to_string(),
                 key,
+                pkcs8,
                 cert,
             },
         );

@@ -284,6 +284,7 @@ pub fn check(
 /// critical), ECDSA P-256; stamps with the current time.
 pub struct SimTsa {
     key: ring::signature::EcdsaKeyPair,
+    pkcs8: Vec<u8>,
     cert: Vec<u8>,
     pub root_der: Vec<u8>,
     serial: std::sync::atomic::AtomicU64,
@@ -292,6 +293,46 @@ pub struct SimTsa {
 }
 
 impl SimTsa {
+    /// A TSA kept by [`SimTsa::save`] (the demo's, across restarts: its earlier
+    /// timestamps stay trusted).
+    pub fn load(kept: &[u8]) -> Result<SimTsa, String> {
+        let v: serde_json::Value =
+            serde_json::from_slice(kept).map_err(|e| format!("sim TSA: {e}"))?;
+        let get = |k: &str| -> Result<Vec<u8>, String> {
+            use base64::Engine;
+            v[k].as_str()
+                .and_then(|s| base64::engine::general_purpose::STANDARD.decode(s).ok())
+                .ok_or_else(|| format!("sim TSA: {k}"))
+        };
+        let rng = ring::rand::SystemRandom::new();
+        let pkcs8 = get("key")?;
+        let key = ring::signature::EcdsaKeyPair::from_pkcs8(
+            &ring::signature::ECDSA_P256_SHA256_ASN1_SIGNING,
+            &pkcs8,
+            &rng,
+        )
+        .map_err(|e| format!("sim TSA key: {e}"))?;
+        Ok(SimTsa {
+            key,
+            pkcs8,
+            cert: get("cert")?,
+            root_der: get("root")?,
+            serial: std::sync::atomic::AtomicU64::new(
+                chrono::Utc::now().timestamp_millis().max(1) as u64
+            ),
+            at: None,
+        })
+    }
+
+    /// Its key, certificate and root, to keep (JSON).
+    pub fn save(&self) -> Vec<u8> {
+        use base64::Engine;
+        let e = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+        serde_json::json!({"key": e(&self.pkcs8), "cert": e(&self.cert), "root": e(&self.root_der)})
+            .to_string()
+            .into_bytes()
+    }
+
     pub fn new() -> Result<SimTsa, String> {
         use rcgen::{
             BasicConstraints, CertificateParams, DistinguishedName, DnType,
@@ -326,14 +367,16 @@ impl SimTsa {
         p.not_after = rcgen::date_time_ymd(year + 5, 12, 31);
         let cert = p.signed_by(&key, &root, &root_key).map_err(err)?;
         let rng = ring::rand::SystemRandom::new();
+        let pkcs8 = key.serialize_der();
         let key = ring::signature::EcdsaKeyPair::from_pkcs8(
             &ring::signature::ECDSA_P256_SHA256_ASN1_SIGNING,
-            &key.serialize_der(),
+            &pkcs8,
             &rng,
         )
         .map_err(|e| format!("sim TSA key: {e}"))?;
         Ok(SimTsa {
             key,
+            pkcs8,
             cert: cert.der().to_vec(),
             root_der: root.der().to_vec(),
             serial: std::sync::atomic::AtomicU64::new(1),
