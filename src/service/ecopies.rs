@@ -261,8 +261,9 @@ impl Services {
             .ok_or(ServiceError::NotFound("yêu cầu chứng thực"))
     }
 
-    /// The leader issues request `id`: in one write transaction the book's next number,
-    /// the copy made and signed (lời chứng page, person, seal), checked, stored, the fee.
+    /// The leader issues request `id`: the copy made and signed (lời chứng page with the
+    /// book's next number, person, seal, timestamps), checked and stored; then one write
+    /// transaction takes that number, the fee and the copy together (see the loop).
     /// `base` is the address the copy's QR points at (the public address when set).
     pub fn ecopy_issue(
         &self,
@@ -324,7 +325,7 @@ impl Services {
                 },
             )
             .map_err(|e| ServiceError::Invalid(e.to_string()))?;
-            let lenient = client.as_ref().map(|c| crate::sign::tsa::Lenient::new(c));
+            let lenient = client.as_ref().map(|c| c.lenient());
             let signed = crate::sign::sign_person_then_org(
                 &with_page,
                 (person_key.as_ref(), &name),
@@ -347,8 +348,11 @@ impl Services {
             let outcome = self.run(actor, |tx, at| {
                 let mut r = pending_request(tx, id)?;
                 let mut book = tx.ecopy_book()?;
-                if book.take(crate::domain::time::local_day(at)) != number {
-                    return Ok(None); // another copy took it meanwhile: make this one again
+                // Another copy took the number meanwhile, or midnight passed (the date is
+                // printed too): make this one again.
+                let today = crate::domain::time::local_day(at);
+                if today != day || book.take(today) != number {
+                    return Ok(None);
                 }
                 r.state = CopyState::Issued;
                 r.fee_vnd = scale.fee_vnd(r.pages, r.copies);

@@ -92,6 +92,14 @@ fn ended() -> ServiceError {
 
 /// One poll at a time in the process (the relay's, a test's, a button's).
 static POLL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+/// One request being sent at a time (its check and its record go together).
+static SEND: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// How a request ended without a signature.
+enum Ending {
+    Refused(String),
+    Failed(String),
+}
 
 fn b64(b: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(b)
@@ -143,7 +151,12 @@ impl Services {
         password: Option<&str>,
     ) -> Result<()> {
         let url = url.trim().trim_end_matches('/');
-        if !url.is_empty() && !(url.starts_with("https://") || url.starts_with("http://")) {
+        // The account's password goes with every call: never in clear over a network
+        // (plain http only to this machine itself, as the simulated service is).
+        let local = ["http://127.", "http://localhost", "http://[::1]"]
+            .iter()
+            .any(|p| url.starts_with(p));
+        if !url.is_empty() && !(url.starts_with("https://") || local) {
             return Err(ServiceError::Invalid(
                 "Địa chỉ dịch vụ ký số từ xa phải bắt đầu bằng https://".into(),
             ));
@@ -270,11 +283,19 @@ impl Services {
         )
         .map_err(ServiceError::Invalid)?;
         let prepared = self.files()?.put(&deferred.prepared.bytes)?;
-        let id = crate::sign::remote::random_id();
-        service
+        // One request per dossier: a double click must not send two prompts to the phone.
+        let _one = SEND.lock().unwrap_or_else(|p| p.into_inner());
+        if self.remote_request(code)?.is_some() {
+            return Err(ServiceError::conflict(
+                "remote_pending",
+                "Đã có yêu cầu ký số đang chờ cho hồ sơ này",
+            ));
+        }
+        // The service may answer with an id of its own: that is the one to ask about.
+        let id = service
             .request(
                 user_id,
-                &id,
+                &crate::sign::remote::random_id(),
                 code,
                 &format!("Ký kết quả hồ sơ {code}"),
                 &deferred.digest(),
@@ -372,6 +393,19 @@ impl Services {
                 ),
             ));
         };
+        if self.result_changed(r)? {
+            self.remote_step(
+                actor,
+                r,
+                "failed",
+                "Tệp kết quả đã thay sau khi lãnh đạo ký trên điện thoại: yêu cầu kết thúc, ký lại tệp mới",
+                None,
+            )?;
+            return Err(ServiceError::conflict(
+                "result_changed",
+                "Tệp kết quả đã thay sau khi lãnh đạo ký: ký lại tệp mới",
+            ));
+        }
         let setups = self.signer_setups()?;
         let org = crate::domain::signer::organisation(&setups)
             .cloned()
@@ -403,7 +437,7 @@ impl Services {
         org: &str,
     ) -> Result<(Vec<u8>, String)> {
         let client = self.tsa_client()?;
-        let lenient = client.as_ref().map(|c| crate::sign::tsa::Lenient::new(c));
+        let lenient = client.as_ref().map(|c| c.lenient());
         let two = crate::sign::sign_pdf_stamped(
             one,
             key,
@@ -424,7 +458,9 @@ impl Services {
         Ok((two, super::signing::tsa_note(lenient.as_ref())))
     }
 
-    /// A leader cancels a request still waiting (signed by mistake, the phone lost…).
+    /// A leader (or the admin) ends a request, waiting or awaiting the seal (sent by
+    /// mistake, the phone lost…). The service is not told (its API has no cancel): a
+    /// late approval on the phone is then ignored.
     pub fn remote_cancel(&self, actor: &Actor, code: &str) -> Result<()> {
         let r = self
             .remote_request(code)?
@@ -445,7 +481,7 @@ impl Services {
     pub fn remote_poll(&self) -> Result<usize> {
         let _one = POLL.lock().unwrap_or_else(|p| p.into_inner());
         let all = self.remote_requests()?;
-        if all.iter().all(|r| r.state != RemoteState::Waiting) {
+        if all.is_empty() {
             return Ok(0);
         }
         let service = self.remote_service()?;
@@ -455,7 +491,25 @@ impl Services {
             addr: None,
         };
         let mut changed = 0;
-        for r in all.into_iter().filter(|r| r.state == RemoteState::Waiting) {
+        for r in all.into_iter() {
+            // The result was replaced or removed meanwhile: what was asked for is gone.
+            if self.result_changed(&r)? {
+                match self.remote_step(
+                    &actor,
+                    &r,
+                    "failed",
+                    "Tệp kết quả đã thay trong khi chờ ký số từ xa: yêu cầu kết thúc, ký lại tệp mới",
+                    None,
+                ) {
+                    Ok(_) | Err(ServiceError::Conflict { .. }) => {}
+                    Err(e) => return Err(e),
+                }
+                changed += 1;
+                continue;
+            }
+            if r.state != RemoteState::Waiting {
+                continue;
+            }
             let now = self.clock.now();
             if now > r.expires_at {
                 match self.remote_step(
@@ -484,18 +538,23 @@ impl Services {
             };
             let outcome = match status {
                 RemoteStatus::Waiting => continue,
-                RemoteStatus::Refused => Err(format!("{} đã từ chối ký trên điện thoại", r.signer)),
-                RemoteStatus::Expired => Err(format!(
+                RemoteStatus::Refused => Err(Ending::Refused(format!(
+                    "{} đã từ chối ký trên điện thoại",
+                    r.signer
+                ))),
+                RemoteStatus::Expired => Err(Ending::Failed(format!(
                     "Dịch vụ ký số báo yêu cầu đã hết hạn ({} chưa xác nhận)",
                     r.signer
-                )),
-                RemoteStatus::Signed(sig) => self.remote_finish(&actor, &r, &sig),
+                ))),
+                RemoteStatus::Signed(sig) => {
+                    self.remote_finish(&actor, &r, &sig).map_err(Ending::Failed)
+                }
             };
             changed += 1;
-            if let Err(why) = outcome {
-                let state = match why.contains("từ chối") {
-                    true => "refused",
-                    false => "failed",
+            if let Err(ending) = outcome {
+                let (state, why) = match ending {
+                    Ending::Refused(w) => ("refused", w),
+                    Ending::Failed(w) => ("failed", w),
                 };
                 match self.remote_step(
                     &actor,
@@ -514,6 +573,16 @@ impl Services {
 
     /// The official's signature came back: checked and embedded; then the seal at once
     /// when the organisation's key needs no PIN, else the request waits for it.
+    /// Whether the dossier's result is no longer the file request `r` signs.
+    fn result_changed(&self, r: &RemoteRequest) -> Result<bool> {
+        use crate::domain::dossier::digitize::Slot;
+        let d = self.dossier(&r.dossier)?;
+        Ok(d.files
+            .iter()
+            .find(|f| f.slot == Slot::Result)
+            .is_none_or(|f| f.pdf.sha256 != r.original_sha256))
+    }
+
     fn remote_finish(
         &self,
         actor: &Actor,
@@ -536,7 +605,7 @@ impl Services {
             .map_err(|_| "thuộc tính ký đã lưu bị hỏng")?;
         let kind = crate::sign::key_kind(&setup.certificate)?;
         let client = self.tsa_client().map_err(err)?;
-        let lenient = client.as_ref().map(|c| crate::sign::tsa::Lenient::new(c));
+        let lenient = client.as_ref().map(|c| c.lenient());
         let one = crate::sign::finish_deferred(
             crate::sign::Deferred {
                 prepared: crate::sign::pdf::Prepared {

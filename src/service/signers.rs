@@ -122,7 +122,9 @@ impl Services {
         match &setup.source {
             KeySource::Demo { index } => Ok(Box::new(self.demo_signer(*index)?)),
             KeySource::KeyFile => {
-                let path = self.keys_dir()?.join(format!("{}.p12", setup.id));
+                let path = self
+                    .keys_dir()?
+                    .join(format!("{}.p12", key_name(&setup.id)?));
                 let bytes = std::fs::read(&path).map_err(|_| {
                     ServiceError::Invalid(format!(
                         "Không thấy tệp khóa của {} trên máy: cài lại chữ ký số",
@@ -194,11 +196,31 @@ impl Services {
         crate::sign::check_key_matches(&probe).map_err(ServiceError::Invalid)?;
         let setup =
             self.setup_from_certificate(actor, form, source, &kf.certificate, &kf.others)?;
+        // Written beside the kept one first, switched in only once the setup is saved: a
+        // failed save leaves the old key with its old certificate.
         let dir = self.keys_dir()?;
         let io = |e: std::io::Error| ServiceError::Internal(format!("key file: {e}"));
-        std::fs::create_dir_all(&dir).map_err(io)?;
-        write_private(&dir.join(format!("{}.p12", setup.id)), p12).map_err(io)?;
-        self.save_signer_setup(actor, setup)
+        {
+            use std::os::unix::fs::DirBuilderExt;
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(&dir)
+                .map_err(io)?;
+        }
+        let fresh = dir.join(format!("{}.p12.new", key_name(&setup.id)?));
+        write_private(&fresh, p12).map_err(io)?;
+        match self.save_signer_setup(actor, setup) {
+            Ok(s) => {
+                std::fs::rename(&fresh, dir.join(format!("{}.p12", key_name(&s.id)?)))
+                    .map_err(io)?;
+                Ok(s)
+            }
+            Err(e) => {
+                let _ = std::fs::remove_file(&fresh);
+                Err(e)
+            }
+        }
     }
 
     /// Sets up a signer from a USB token: the certificate read from it (with the PIN only
@@ -247,7 +269,8 @@ impl Services {
             Ok(())
         })?;
         if let Some(s) = removed.filter(|s| s.source == KeySource::KeyFile) {
-            let _ = std::fs::remove_file(self.keys_dir()?.join(format!("{}.p12", s.id)));
+            let _ =
+                std::fs::remove_file(self.keys_dir()?.join(format!("{}.p12", key_name(&s.id)?)));
         }
         Ok(())
     }
@@ -297,7 +320,7 @@ impl Services {
             .collect();
         let chain = crate::sign::chain_for(cert, &pool, &trust.roots()).ok_or_else(|| {
             ServiceError::Invalid(format!(
-                "Chứng thư của «{}» do «{}» cấp không dẫn tới tổ chức chứng thực tin cậy đã ghim trên máy: cài gói chứng thư tin cậy của huyện trước (trang Chữ ký số, mục Chứng thư tin cậy)",
+                "Chứng thư của «{}» do «{}» cấp không dẫn tới tổ chức chứng thực tin cậy đã ghim trên máy: cán bộ CNTT huyện cài gói chứng thư tin cậy (trang Quản trị, mục Cập nhật) rồi cài lại",
                 info.name, info.issuer
             ))
         })?;
@@ -328,8 +351,9 @@ impl Services {
         actor: &Actor,
         setup: SignerSetup,
     ) -> Result<SignerSetup> {
-        self.run(actor, |tx, _| {
+        let replaced = self.run(actor, |tx, _| {
             let mut all: Vec<SignerSetup> = tx.meta(SETUPS)?.unwrap_or_default();
+            let replaced = all.iter().find(|s| s.id == setup.id).cloned();
             all.retain(|s| s.id != setup.id);
             all.push(setup.clone());
             all.sort_by_key(|s| (!s.is_organisation(), s.id.clone()));
@@ -342,8 +366,18 @@ impl Services {
                     &setup.fingerprint[..16.min(setup.fingerprint.len())]
                 ),
             });
-            Ok(setup.clone())
-        })
+            Ok(replaced)
+        })?;
+        // A key file the new setup no longer uses does not stay behind.
+        if replaced.is_some_and(|r| r.source == KeySource::KeyFile)
+            && setup.source != KeySource::KeyFile
+        {
+            let _ = std::fs::remove_file(
+                self.keys_dir()?
+                    .join(format!("{}.p12", key_name(&setup.id)?)),
+            );
+        }
+        Ok(setup)
     }
 
     /// The demo's PKI as setups (the organisation and its two officials), written once.
@@ -388,18 +422,29 @@ impl Services {
 fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let tmp = path.with_extension("tmp");
-    {
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(0o600)
-            .open(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    f.write_all(bytes)?;
+    f.sync_all()
+}
+
+/// A setup id as a file name: a user name (letters, digits, `.`, `-`, `_`) or the
+/// organisation's — checked here too, where the key's path is made.
+fn key_name(id: &str) -> Result<&str> {
+    let ok = !id.is_empty()
+        && !id.starts_with('.')
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
+    if ok {
+        Ok(id)
+    } else {
+        Err(ServiceError::Invalid("Tên người ký không hợp lệ".into()))
     }
-    std::fs::rename(&tmp, path)
 }
 
 /// A setup as the page and the API show it (no key material, no secret).
@@ -504,11 +549,19 @@ impl Services {
                 }
             })
             .collect();
+        // Everyone who may sign, those already set up too: a renewed certificate is set
+        // up again over the old one.
         let candidates = users
             .iter()
             .filter(|u| matches!(u.role, Role::Leader | Role::Admin) && !u.disabled)
-            .filter(|u| !setups.iter().any(|s| s.id == u.username))
-            .map(|u| (u.username.clone(), u.display_name.clone()))
+            .map(|u| {
+                let again = if setups.iter().any(|s| s.id == u.username) {
+                    " — đã cài, cài lại khi gia hạn"
+                } else {
+                    ""
+                };
+                (u.username.clone(), format!("{}{again}", u.display_name))
+            })
             .collect();
         let (remote, remote_has_password) = self.remote_config()?;
         let mut trust = self.trust_store()?.entries;

@@ -44,6 +44,20 @@ fn unb64(s: &str) -> Vec<u8> {
         .unwrap_or_default()
 }
 
+/// The TSA as a signing uses it.
+pub(super) struct Stamping {
+    client: crate::sign::tsa::TsaClient,
+    roots: Vec<Vec<u8>>,
+}
+
+impl Stamping {
+    /// A stamper that never stops the signing: a TSA that is down, or whose token would
+    /// not verify here, leaves the signature without a timestamp and says why.
+    pub(super) fn lenient(&self) -> crate::sign::tsa::Lenient<'_> {
+        crate::sign::tsa::Lenient::new(&self.client, self.roots.clone())
+    }
+}
+
 /// Meta key of the timestamping authority's address.
 const TSA_URL: &str = "tsa_url";
 
@@ -99,7 +113,8 @@ pub(super) fn install_trust_bundle(
     }
     std::fs::rename(&staging, &live).map_err(|e| e.to_string())?;
     let _ = std::fs::remove_dir_all(&old);
-    Ok((b.roots, b.intermediates, b.distrust.len()))
+    let withdrawn = crate::sign::trust::distrust(&mut crate::sign::trust::shipped(), &b.distrust);
+    Ok((b.roots, b.intermediates, withdrawn))
 }
 
 impl Services {
@@ -112,11 +127,7 @@ impl Services {
         let mut t = crate::sign::trust::shipped();
         let bundle = data.join(TRUST_BUNDLE);
         if let Ok(text) = std::fs::read_to_string(bundle.join("distrust.txt")) {
-            let fps: Vec<String> = text
-                .lines()
-                .map(|l| l.split('#').next().unwrap_or("").trim().to_lowercase())
-                .filter(|l| l.len() == 64)
-                .collect();
+            let fps = crate::sign::trust::parse_distrust(&text).unwrap_or_default();
             crate::sign::trust::distrust(&mut t, &fps);
         }
         for (sub, root, tsa) in [
@@ -187,11 +198,17 @@ impl Services {
         })
     }
 
-    /// The timestamping authority's client, when one is set.
-    pub(super) fn tsa_client(&self) -> Result<Option<crate::sign::tsa::TsaClient>> {
+    /// The timestamping authority, when one is set, with the roots its tokens must lead
+    /// to (a token that would not verify is not embedded: see [`Stamping::lenient`]).
+    pub(super) fn tsa_client(&self) -> Result<Option<Stamping>> {
         let url = self.tsa_url()?;
-        Ok((!url.is_empty())
-            .then(|| crate::sign::tsa::TsaClient::new(&url, std::time::Duration::from_secs(10))))
+        if url.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(Stamping {
+            client: crate::sign::tsa::TsaClient::new(&url, std::time::Duration::from_secs(10)),
+            roots: self.trust_store()?.tsa_roots(),
+        }))
     }
 
     /// The demo's PKI when the demo made one (`None` on a real center).
@@ -301,7 +318,7 @@ impl Services {
         let person_key = self.open_signer(&plan.person, secrets.person.as_deref())?;
         let org_key = self.open_signer(&plan.organisation, secrets.organisation.as_deref())?;
         let client = self.tsa_client()?;
-        let lenient = client.as_ref().map(|c| crate::sign::tsa::Lenient::new(c));
+        let lenient = client.as_ref().map(|c| c.lenient());
         let two = crate::sign::sign_person_then_org(
             &original,
             (person_key.as_ref(), &name),

@@ -33,6 +33,9 @@ pub fn describe(e: &P11Error) -> String {
                 "Token đã bị khóa do nhập sai PIN nhiều lần; liên hệ nơi cấp chứng thư".into()
             }
             RvError::PinExpired => "Mã PIN đã hết hạn; đổi PIN bằng phần mềm của token".into(),
+            RvError::UserAlreadyLoggedIn | RvError::UserAnotherAlreadyLoggedIn => {
+                "USB ký số đang được dùng cho một lần ký khác; chờ giây lát rồi ký lại".into()
+            }
             RvError::TokenNotPresent
             | RvError::DeviceRemoved
             | RvError::SessionHandleInvalid
@@ -47,7 +50,7 @@ pub fn describe(e: &P11Error) -> String {
 
 pub struct TokenSigner {
     // Kept alive for the session's lifetime.
-    _ctx: Pkcs11,
+    _ctx: std::sync::Arc<Pkcs11>,
     session: Mutex<Session>,
     key: ObjectHandle,
     kind: KeyKind,
@@ -67,10 +70,27 @@ fn slot_of(ctx: &Pkcs11, label: &str) -> Result<cryptoki::slot::Slot, String> {
     ))
 }
 
-fn open(module: &str) -> Result<Pkcs11, String> {
+/// The module's context, loaded and initialized once per process: PKCS#11 allows one
+/// C_Initialize per module, and the chairman's token and the seal's often share their
+/// vendor's module (two desks signing at once too).
+fn open(module: &str) -> Result<std::sync::Arc<Pkcs11>, String> {
+    use std::collections::HashMap;
+    use std::sync::{Arc, OnceLock};
+    static LOADED: OnceLock<Mutex<HashMap<String, Arc<Pkcs11>>>> = OnceLock::new();
+    let mut loaded = LOADED
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
+    if let Some(ctx) = loaded.get(module) {
+        return Ok(ctx.clone());
+    }
     let ctx = Pkcs11::new(module).map_err(|e| describe(&e))?;
-    ctx.initialize(CInitializeArgs::new(CInitializeFlags::OS_LOCKING_OK))
-        .map_err(|e| describe(&e))?;
+    match ctx.initialize(CInitializeArgs::new(CInitializeFlags::OS_LOCKING_OK)) {
+        Ok(()) | Err(P11Error::Pkcs11(RvError::CryptokiAlreadyInitialized, _)) => {}
+        Err(e) => return Err(describe(&e)),
+    }
+    let ctx = Arc::new(ctx);
+    loaded.insert(module.to_string(), ctx.clone());
     Ok(ctx)
 }
 
@@ -142,7 +162,8 @@ impl TokenSigner {
 
 /// The certificate labelled `label` on the token, read for district IT's setup: without
 /// a PIN when the token shows its certificates openly (most do), else after one login
-/// with `pin`. A missing key beside it is said too: a certificate alone cannot sign.
+/// with `pin`. With a PIN, a missing key beside it is said too (without one the key is
+/// hidden, and the first signing says so).
 pub fn read_certificate(
     module: &str,
     token: &str,

@@ -148,25 +148,10 @@ pub fn read_bundle(tar_bytes: &[u8]) -> Result<Bundle, String> {
             .read_to_end(&mut data)
             .map_err(|e| format!("gói hỏng: {e}"))?;
         if name == "distrust.txt" {
-            for line in String::from_utf8_lossy(&data).lines() {
-                let fp: String = line
-                    .split('#')
-                    .next()
-                    .unwrap_or("")
-                    .chars()
-                    .filter(|c| c.is_ascii_hexdigit())
-                    .collect::<String>()
-                    .to_lowercase();
-                if fp.len() == 64 {
-                    out.distrust.push(fp);
-                } else if !fp.is_empty() {
-                    return Err(format!(
-                        "distrust.txt: «{}» không phải dấu vân tay SHA-256",
-                        line.trim()
-                    ));
-                }
-            }
-            out.files.push((name, data));
+            out.distrust = parse_distrust(&String::from_utf8_lossy(&data))?;
+            // Kept normalised (one lowercase hex fingerprint a line): read back the same.
+            let normal = out.distrust.join("\n") + "\n";
+            out.files.push((name, normal.into_bytes()));
             continue;
         }
         let (dir, file) = name.split_once('/').unwrap_or(("", &name));
@@ -194,6 +179,31 @@ pub fn read_bundle(tar_bytes: &[u8]) -> Result<Bundle, String> {
     }
     if out.roots + out.intermediates + out.distrust.len() == 0 {
         return Err("gói chứng thư tin cậy không có chứng thư nào".into());
+    }
+    Ok(out)
+}
+
+/// The SHA-256 fingerprints of a `distrust.txt`: one a line, hex with or without colons
+/// (as OpenSSL prints them), any case, `#` starting a comment.
+pub fn parse_distrust(text: &str) -> Result<Vec<String>, String> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let fp: String = line
+            .split('#')
+            .next()
+            .unwrap_or("")
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != ':')
+            .collect::<String>()
+            .to_lowercase();
+        if fp.len() == 64 && fp.chars().all(|c| c.is_ascii_hexdigit()) {
+            out.push(fp);
+        } else if !fp.is_empty() {
+            return Err(format!(
+                "distrust.txt: «{}» không phải dấu vân tay SHA-256",
+                line.trim()
+            ));
+        }
     }
     Ok(out)
 }
@@ -333,11 +343,32 @@ mod tests {
         let t = shipped();
         let root = &t.entries.iter().find(|e| e.root).unwrap().der;
         let fp = "f04ba4b459a7c9a1b971ad9b1cb833e695a80c79aea63b174b66a70edfe2fdb8";
+        let colons: String = fp
+            .to_uppercase()
+            .as_bytes()
+            .chunks(2)
+            .map(|c| std::str::from_utf8(c).unwrap())
+            .collect::<Vec<_>>()
+            .join(":");
         let ok = read_bundle(&tar(&[
             ("roots/new-root.der", root),
-            ("distrust.txt", format!("{fp} # rút tin cậy\n").as_bytes()),
+            (
+                "distrust.txt",
+                format!("{colons} # rút tin cậy\n").as_bytes(),
+            ),
         ]))
         .unwrap();
+        assert_eq!(ok.distrust, vec![fp.to_string()]);
+        let kept = &ok
+            .files
+            .iter()
+            .find(|(n, _)| n == "distrust.txt")
+            .unwrap()
+            .1;
+        assert_eq!(
+            parse_distrust(std::str::from_utf8(kept).unwrap()).unwrap(),
+            ok.distrust
+        );
         assert_eq!((ok.roots, ok.intermediates, ok.distrust.len()), (1, 0, 1));
         let e = read_bundle(&tar(&[("roots/x.pem", b"not a certificate")])).unwrap_err();
         assert!(e.contains("không phải chứng thư"), "{e}");

@@ -45,13 +45,17 @@ fn sha256_imprint(data: &[u8]) -> Result<MessageImprint, String> {
 /// an afternoon still hands out signed results).
 pub struct Lenient<'a> {
     pub inner: &'a dyn TimeStamper,
+    /// The roots pinned for timestamps: a token that does not lead to one is dropped
+    /// (embedding it would turn a valid signature into an undecided one).
+    roots: Vec<Vec<u8>>,
     pub failures: std::sync::Mutex<Vec<String>>,
 }
 
 impl<'a> Lenient<'a> {
-    pub fn new(inner: &'a dyn TimeStamper) -> Self {
+    pub fn new(inner: &'a dyn TimeStamper, roots: Vec<Vec<u8>>) -> Self {
         Lenient {
             inner,
+            roots,
             failures: std::sync::Mutex::new(Vec::new()),
         }
     }
@@ -68,13 +72,20 @@ impl<'a> Lenient<'a> {
 
 impl TimeStamper for Lenient<'_> {
     fn stamp(&self, signature: &[u8]) -> Result<Vec<u8>, String> {
-        match self.inner.stamp(signature) {
+        let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        // Failed once in this signing: the next signature does not wait for it again.
+        if !failures.is_empty() {
+            return Ok(Vec::new());
+        }
+        let checked = self.inner.stamp(signature).and_then(|t| {
+            check(&t, signature, &self.roots, &[])
+                .map(|_| t)
+                .map_err(|e| format!("dấu thời gian không kiểm tra được: {e}"))
+        });
+        match checked {
             Ok(t) => Ok(t),
             Err(e) => {
-                self.failures
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .push(e);
+                failures.push(e);
                 Ok(Vec::new())
             }
         }
@@ -255,6 +266,11 @@ pub fn check(
         si.signature.as_bytes(),
     ) {
         return Err("chữ ký của máy chủ dấu thời gian không đúng".into());
+    }
+    if !super::verify::is_timestamping(tsa) {
+        return Err(
+            "chứng thư của máy chủ không dành cho dấu thời gian (thiếu timeStamping)".into(),
+        );
     }
     let pool: Vec<Certificate> = certs.iter().chain(intermediates).cloned().collect();
     if !super::verify::chains_to_pinned(tsa, &pool, roots) {

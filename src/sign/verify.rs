@@ -99,6 +99,56 @@ pub fn verify_signature(
     msg: &[u8],
     sig: &[u8],
 ) -> bool {
+    sig_oid != rfc5912::SHA_1_WITH_RSA_ENCRYPTION && verify_any(spki, sig_oid, msg, sig)
+}
+
+/// A certificate's signature by its issuer: SHA-1 is accepted here only, for the
+/// Government CA's G1 hierarchy (valid to 2030), which signed its certificates with it.
+fn verify_link(issuer: &Certificate, cert: &Certificate) -> bool {
+    verify_any(
+        &issuer.tbs_certificate.subject_public_key_info,
+        cert.signature_algorithm.oid,
+        &cert.tbs_certificate.to_der().unwrap_or_default(),
+        cert.signature.raw_bytes(),
+    )
+}
+
+/// Whether `c` may issue certificates: basicConstraints CA:TRUE and, when it says
+/// its key usage, keyCertSign; with its path length limit (`None`: no limit).
+fn issuer_rights(c: &Certificate) -> Option<Option<u8>> {
+    use x509_cert::ext::pkix::{BasicConstraints, KeyUsage, KeyUsages};
+    let mut ca = None;
+    let mut sign_ok = true;
+    for e in c.tbs_certificate.extensions.iter().flatten() {
+        if e.extn_id == const_oid::db::rfc5280::ID_CE_BASIC_CONSTRAINTS {
+            ca = BasicConstraints::from_der(e.extn_value.as_bytes()).ok();
+        } else if e.extn_id == const_oid::db::rfc5280::ID_CE_KEY_USAGE {
+            sign_ok = KeyUsage::from_der(e.extn_value.as_bytes())
+                .is_ok_and(|k| k.0.contains(KeyUsages::KeyCertSign));
+        }
+    }
+    match ca {
+        Some(b) if b.ca && sign_ok => Some(b.path_len_constraint),
+        _ => None,
+    }
+}
+
+/// Whether `c` says it is for timestamping (extendedKeyUsage id-kp-timeStamping).
+pub fn is_timestamping(c: &Certificate) -> bool {
+    use x509_cert::ext::pkix::ExtendedKeyUsage;
+    c.tbs_certificate.extensions.iter().flatten().any(|e| {
+        e.extn_id == const_oid::db::rfc5280::ID_CE_EXT_KEY_USAGE
+            && ExtendedKeyUsage::from_der(e.extn_value.as_bytes())
+                .is_ok_and(|u| u.0.contains(&const_oid::db::rfc5280::ID_KP_TIME_STAMPING))
+    })
+}
+
+fn verify_any(
+    spki: &spki::SubjectPublicKeyInfoOwned,
+    sig_oid: const_oid::ObjectIdentifier,
+    msg: &[u8],
+    sig: &[u8],
+) -> bool {
     use ring::signature as rs;
     let alg: &dyn rs::VerificationAlgorithm = if sig_oid == rfc5912::ECDSA_WITH_SHA_256 {
         &rs::ECDSA_P256_SHA256_ASN1
@@ -112,8 +162,7 @@ pub fn verify_signature(
     } else if sig_oid == rfc5912::SHA_512_WITH_RSA_ENCRYPTION {
         &rs::RSA_PKCS1_2048_8192_SHA512
     } else if sig_oid == rfc5912::SHA_1_WITH_RSA_ENCRYPTION {
-        // Only certificate links use it: the Government CA's G1 hierarchy (valid to
-        // 2030) signed its certificates with SHA-1. A signature's own digest is SHA-256.
+        // Reached only through `verify_link` (see there).
         &rs::RSA_PKCS1_2048_8192_SHA1_FOR_LEGACY_USE_ONLY
     } else {
         return false;
@@ -395,8 +444,10 @@ pub fn chains_to_pinned(leaf: &Certificate, others: &[Certificate], roots: &[Vec
 /// The certificates from `leaf`'s issuer up to a pinned root (that root last; empty when
 /// `leaf` is itself pinned), through `others` (what a signature or a key file carries)
 /// and the roots, each link's signature checked. Chain building by name and signature,
-/// never by issuer text; at most six links, so a chain that loops ends as `None`, never
-/// as a hang.
+/// never by issuer text. Every issuer below the root must be a CA allowed to sign
+/// certificates (an ordinary certificate from a pinned CA cannot vouch for a forged
+/// one) within its path length. At most six links, so a chain that loops ends as
+/// `None`, never as a hang.
 pub fn path_to_pinned(
     leaf: &Certificate,
     others: &[Certificate],
@@ -408,20 +459,18 @@ pub fn path_to_pinned(
         .chain(roots.iter().filter_map(|r| Certificate::from_der(r).ok()))
         .collect();
     let mut cur = leaf.clone();
-    let mut path = Vec::new();
+    let mut path: Vec<Certificate> = Vec::new();
     for _ in 0..6 {
         let cur_der = cur.to_der().unwrap_or_default();
         if roots.iter().any(|r| *r == cur_der) {
             return Some(path);
         }
+        // CAs below this one on the path so far (the leaf is not one).
+        let below = path.len();
         let issuer = pool.iter().find(|c| {
             c.tbs_certificate.subject == cur.tbs_certificate.issuer
-                && verify_signature(
-                    &c.tbs_certificate.subject_public_key_info,
-                    cur.signature_algorithm.oid,
-                    &cur.tbs_certificate.to_der().unwrap_or_default(),
-                    cur.signature.raw_bytes(),
-                )
+                && issuer_rights(c).is_some_and(|limit| limit.is_none_or(|n| below <= n as usize))
+                && verify_link(c, &cur)
         })?;
         if issuer.to_der().ok() == Some(cur_der)
             && !roots
@@ -823,5 +872,67 @@ mod tests {
             e.contains("mật khẩu") || e.contains("không phải PDF"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn an_ordinary_certificate_cannot_vouch_for_a_forged_one_and_loops_end() {
+        use rcgen::{
+            BasicConstraints, CertificateParams, DistinguishedName, DnType, IsCa, KeyPair,
+            KeyUsagePurpose,
+        };
+        let named = |cn: &str| {
+            let mut p = CertificateParams::default();
+            let mut dn = DistinguishedName::new();
+            dn.push(DnType::CommonName, cn);
+            p.distinguished_name = dn;
+            p
+        };
+        let root_key = KeyPair::generate().unwrap();
+        let mut rp = named("Root");
+        rp.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+        rp.key_usages = vec![KeyUsagePurpose::KeyCertSign];
+        let root = rp.self_signed(&root_key).unwrap();
+        // A citizen's ordinary certificate from the pinned root…
+        let user_key = KeyPair::generate().unwrap();
+        let mut up = named("Người dùng thường");
+        up.is_ca = IsCa::ExplicitNoCa;
+        let user = up.signed_by(&user_key, &root, &root_key).unwrap();
+        // …issuing itself a certificate in the commune's name.
+        let forged_key = KeyPair::generate().unwrap();
+        let forged = named("UBND xã Tân Phú")
+            .signed_by(&forged_key, &user, &user_key)
+            .unwrap();
+        let c = |d: &[u8]| Certificate::from_der(d).unwrap();
+        let roots = vec![root.der().to_vec()];
+        assert!(
+            chains_to_pinned(&c(user.der()), &[], &roots),
+            "the user is genuine"
+        );
+        assert!(!chains_to_pinned(
+            &c(forged.der()),
+            &[c(user.der())],
+            &roots
+        ));
+        // A CA under a root whose path length is 0 may not issue further CAs' leaves.
+        let sub_key = KeyPair::generate().unwrap();
+        let mut sp = named("Sub CA");
+        sp.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        sp.key_usages = vec![KeyUsagePurpose::KeyCertSign];
+        let sub = sp.signed_by(&sub_key, &root, &root_key).unwrap();
+        let leaf = named("Lá")
+            .signed_by(&KeyPair::generate().unwrap(), &sub, &sub_key)
+            .unwrap();
+        assert!(!chains_to_pinned(&c(leaf.der()), &[c(sub.der())], &roots));
+        // A self-signed certificate not pinned, offered as its own issuer: no loop, no trust.
+        let alone_key = KeyPair::generate().unwrap();
+        let mut ap = named("Tự ký");
+        ap.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        ap.key_usages = vec![KeyUsagePurpose::KeyCertSign];
+        let alone = ap.self_signed(&alone_key).unwrap();
+        assert!(!chains_to_pinned(
+            &c(alone.der()),
+            &[c(alone.der()), c(alone.der())],
+            &roots
+        ));
     }
 }

@@ -349,6 +349,26 @@ fn a_leader_signs_on_the_phone_the_request_survives_a_restart_and_the_seal_follo
     assert_eq!(app.running().services.remote_poll().unwrap(), 0);
     assert_eq!(result_of(&app, &officer, &code2), pdf2);
 
+    // The result is replaced while the phone waits: the request ends, nothing is signed.
+    let (s, _) = form(&app, &leader, &format!("/ho-so/{code2}/ky-so"), "");
+    assert_eq!(s, 303);
+    let mut other = crate::signing::a_pdf();
+    other.extend_from_slice(b"\n% khac\n");
+    let (s, _, _) = app.bytes(
+        "PUT",
+        &format!("/api/v1/dossiers/{code2}/files/result?filename=moi.pdf"),
+        Some(&officer),
+        Some(&other),
+        "application/pdf",
+    );
+    assert_eq!(s, 200);
+    let pending = sim.pending();
+    sim.press("approve", pending[0]["transaction_id"].as_str().unwrap());
+    assert_eq!(app.running().services.remote_poll().unwrap(), 1);
+    assert!(history(&app, &code2).contains("Tệp kết quả đã thay trong khi chờ ký số từ xa"));
+    assert!(app.running().services.remote_requests().unwrap().is_empty());
+    assert_eq!(result_of(&app, &officer, &code2), other);
+
     let (_, audit) = app.call(
         "GET",
         "/api/v1/audit?limit=300",

@@ -57,8 +57,11 @@ pub async fn add_signer(
 ) -> Result<HttpResponse, ApiError> {
     use base64::Engine;
     let body = crate::web::common::read_body(payload, 400 * 1024).await?;
-    let n: NewSigner = serde_json::from_slice(&body).map_err(|e| {
-        ApiError::bad_request("invalid_json", format!("Dữ liệu gửi lên không đúng: {e}"))
+    let n: NewSigner = serde_json::from_slice(&body).map_err(|_| {
+        ApiError::bad_request(
+            "invalid_json",
+            "Dữ liệu gửi lên không đúng định dạng (JSON của mẫu cài chữ ký số)",
+        )
     })?;
     let key_file = if n.form.kind == "key_file" {
         base64::engine::general_purpose::STANDARD
