@@ -28,6 +28,10 @@ pub enum PdfError {
     Truncated,
     #[error("PDF không có trang nào")]
     NoPages,
+    #[error(
+        "Bảng tham chiếu (xref) của PDF bị hỏng: ký lên sẽ ra tệp hỏng; hãy xuất hoặc quét lại tệp"
+    )]
+    BrokenXref,
     #[error("Chữ ký quá lớn so với chỗ dành sẵn")]
     TooLarge,
 }
@@ -129,6 +133,38 @@ pub(super) fn load(original: &[u8]) -> Result<(Document, ObjectId), PdfError> {
     let doc = Document::load_mem(original).map_err(|_| PdfError::NotPdf)?;
     if doc.is_encrypted() || doc.trailer.get(b"Encrypt").is_ok() {
         return Err(PdfError::Encrypted);
+    }
+    // The update points back (`/Prev`) at the file's last cross-reference section: a
+    // reader rebuilding a broken one would find the signed file broken too, or worse,
+    // a different one. It must be where `startxref` says, as a table or a stream.
+    let stated = original
+        .windows(9)
+        .rposition(|w| w == b"startxref")
+        .and_then(|i| {
+            std::str::from_utf8(&original[i + 9..(i + 40).min(original.len())])
+                .ok()?
+                .split_whitespace()
+                .next()?
+                .parse::<usize>()
+                .ok()
+        });
+    let at = stated.unwrap_or(0);
+    let here = original.get(at..).unwrap_or_default();
+    let stream = {
+        let head: Vec<&[u8]> = here
+            .split(|b| b.is_ascii_whitespace())
+            .filter(|w| !w.is_empty())
+            .take(3)
+            .collect();
+        head.len() == 3
+            && head[0].iter().all(u8::is_ascii_digit)
+            && head[1].iter().all(u8::is_ascii_digit)
+            && head[2].starts_with(b"obj")
+    };
+    // lopdf rebuilds what it can from a broken file: the `/Prev` written must still be
+    // the section the file itself names.
+    if at == 0 || at != doc.xref_start || !(here.starts_with(b"xref") || stream) {
+        return Err(PdfError::BrokenXref);
     }
     let root_id = as_ref(doc.trailer.get(b"Root").ok()).ok_or(PdfError::NotPdf)?;
     Ok((doc, root_id))

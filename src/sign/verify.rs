@@ -935,4 +935,32 @@ mod tests {
             &roots
         ));
     }
+
+    #[test]
+    fn a_pdf_whose_startxref_lies_is_not_signed() {
+        let now = Utc.with_ymd_and_hms(2026, 3, 5, 2, 0, 0).unwrap();
+        let pki = DemoPki::new("xã Tân Phú", &["A"], now).unwrap();
+        let pdf = original();
+        let sx = pdf.windows(9).rposition(|w| w == b"startxref").unwrap();
+        let tail = String::from_utf8_lossy(&pdf[sx + 9..]).to_string();
+        let at: usize = tail.split_whitespace().next().unwrap().parse().unwrap();
+        for wrong in [at + 7, at.saturating_sub(40), 0] {
+            let broken = [
+                &pdf[..sx],
+                format!("startxref\n{wrong}\n%%EOF\n").as_bytes(),
+            ]
+            .concat();
+            let info = SigInfo {
+                field: "S",
+                name: "A",
+                reason: "r",
+                at: now,
+                look: crate::sign::appearance::Look::Hidden,
+            };
+            match sign_pdf(&broken, &pki.signer(1).unwrap(), &info) {
+                Ok(_) => panic!("startxref {wrong} (really {at}): signed anyway"),
+                Err(e) => assert!(e.contains("xref") || e.contains("bị hỏng"), "{wrong}: {e}"),
+            }
+        }
+    }
 }

@@ -415,3 +415,35 @@ fn a_configured_tsa_stamps_both_signatures_and_one_that_is_down_does_not_stop_si
     let note = &d.history.last().unwrap().note;
     assert!(note.contains("Không lấy được dấu thời gian"), "{note}");
 }
+
+#[test]
+fn an_oversized_upload_is_refused_whole_and_stores_nothing() {
+    let app = TestApp::start();
+    let officer = app.login("canbo1");
+    // 51 MB of a "PDF": past the 50 MB bound of both the verifier and an e-copy's original.
+    let mut big = b"%PDF-1.7\n".to_vec();
+    big.resize(51 * 1024 * 1024, b' ');
+    for path in [
+        "/api/v1/signatures/verify",
+        "/api/v1/ecopies?citizen=Nguy%E1%BB%85n%20V%C4%83n%20A&document=Gi%E1%BA%A5y%20khai%20sinh&copies=1",
+    ] {
+        let r = ureq::AgentBuilder::new()
+            .build()
+            .post(&app.url(path))
+            .set("Authorization", &format!("Bearer {officer}"))
+            .set("Content-Type", "application/pdf")
+            .send_bytes(&big);
+        match r {
+            Err(ureq::Error::Status(code, resp)) => {
+                assert_eq!(code, 413, "{path}");
+                let v: Value = resp.into_json().unwrap();
+                assert!(v["message"].as_str().unwrap().contains("quá lớn"), "{v}");
+            }
+            // The server may close the connection as soon as it has said no.
+            Err(ureq::Error::Transport(_)) => {}
+            Ok(r) => panic!("{path}: accepted {}", r.status()),
+        }
+    }
+    let (_, list) = app.call("GET", "/api/v1/ecopies", Some(&officer), None);
+    assert_eq!(list.as_array().map(|a| a.len()), Some(0), "{list}");
+}
