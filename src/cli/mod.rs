@@ -283,7 +283,12 @@ pub enum SignCmd {
     },
     /// Into DIR: the demo PKI's root and a result signed by an official, then by the
     /// organisation (test files for pyHanko, pdfsig, qpdf; never for real use).
-    Demo { out: PathBuf },
+    Demo {
+        out: PathBuf,
+        /// The signing time (RFC 3339), for pictures that can be compared run to run.
+        #[arg(long)]
+        at: Option<String>,
+    },
     /// Into DIR: a result signed through a PKCS#11 token (a demo key made on it, its
     /// certificate issued by a demo root): SoftHSM2 in CI. The PIN is read from
     /// MOTCUA_TOKEN_PIN.
@@ -423,8 +428,8 @@ pub fn run() -> anyhow::Result<()> {
                 },
         } => sign::verify(&file, &roots, &tsa_roots),
         Cmd::Sign {
-            cmd: SignCmd::Demo { out },
-        } => sign::demo(&out),
+            cmd: SignCmd::Demo { out, at },
+        } => sign::demo(&out, at.as_deref()),
         Cmd::Sign {
             cmd:
                 SignCmd::TokenDemo {

@@ -77,10 +77,15 @@ fn pem(der: &[u8]) -> String {
 
 /// Into `out`: root.pem, the demo PKI's signers' certificates, a 2-page result signed by
 /// an official (`signed-1.pdf`) and then by the organisation (`signed-2.pdf`).
-pub fn demo(out: &Path) -> anyhow::Result<()> {
+pub fn demo(out: &Path, at: Option<&str>) -> anyhow::Result<()> {
     use motcua::sign::{appearance::Look, pdf::SigInfo, sign_pdf, DemoPki};
     std::fs::create_dir_all(out)?;
-    let now = chrono::Utc::now();
+    let now = match at {
+        Some(t) => chrono::DateTime::parse_from_rfc3339(t)
+            .context("--at takes a time like 2026-03-05T09:00:00+07:00")?
+            .with_timezone(&chrono::Utc),
+        None => chrono::Utc::now(),
+    };
     let pki = DemoPki::new("xã Tân Phú", &["Nguyễn Văn An", "Trần Thị Bình"], now)
         .map_err(|e| anyhow::anyhow!(e))?;
     std::fs::write(out.join("root.pem"), pem(&pki.root_der))?;

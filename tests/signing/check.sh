@@ -85,6 +85,15 @@ if "$BIN" sign verify "$W/signed-ts.pdf" --root "$W/root.pem" >/dev/null; then
   echo "motcua trusted a timestamp from an unpinned TSA" >&2; exit 1
 fi
 
+echo "-- the pages as a person sees them: first and last page of a signed result and of a certified copy, against the snapshots (tests/signing/snapshots; --update with SNAPSHOTS=update)"
+"$BIN" sign demo "$W/pic" --at 2026-03-05T09:00:00+07:00 >/dev/null
+for f in signed-2 copy; do
+  n=$(pdfinfo "$W/pic/$f.pdf" | awk '/^Pages:/ {print $2}')
+  pdftoppm -r 40 -gray -f 1 -l 1 -singlefile "$W/pic/$f.pdf" "$W/pic/$f-first"
+  pdftoppm -r 40 -gray -f "$n" -l "$n" -singlefile "$W/pic/$f.pdf" "$W/pic/$f-last"
+done
+python3 tests/signing/pages.py "$W/pic" ${SNAPSHOTS:+--$SNAPSHOTS}
+
 echo "-- a flipped byte in the signed part: rejected by pyHanko and by motcua"
 python3 - "$W/signed-1.pdf" "$W/flipped.pdf" <<'PY'
 import sys
