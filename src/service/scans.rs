@@ -102,6 +102,10 @@ pub struct ScanJobView {
     pub pages: usize,
     /// Why the job stopped early (a jam after some pages, an empty feeder…).
     pub error: Option<String>,
+    /// A scan for no dossier (the e-copy desk's original): the PDF its pages made, once
+    /// done (SHA-256 in the file store).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pdf_sha256: Option<String>,
     pub started_at: DateTime<Utc>,
     pub by: String,
 }
@@ -141,7 +145,8 @@ impl ScanRegistry {
 #[derive(Debug, Clone, Deserialize)]
 pub struct ScanRequest {
     pub scanner: String,
-    /// `paper-N` or `result`.
+    /// `paper-N` or `result` (none for a scan for no dossier).
+    #[serde(default)]
     pub slot: String,
     #[serde(default = "default_source")]
     pub source: InputSource,
@@ -367,6 +372,45 @@ impl Services {
         let slot = slot_of(&req.slot)?;
         let d = self.dossier(code)?;
         digitize::check_slot(&d, slot).map_err(ServiceError::Digitize)?;
+        self.spawn_scan(actor, Some((d.code.clone(), slot)), req)
+    }
+
+    /// A scan for no dossier: the original a citizen brings to the e-copy desk. Its
+    /// pages become one PDF kept in the file store (the job says which), taken by the
+    /// request filed with it.
+    pub fn start_loose_scan(&self, actor: &Actor, req: ScanRequest) -> Result<ScanJobView> {
+        self.spawn_scan(actor, None, req)
+    }
+
+    /// The PDF a finished loose scan made.
+    pub fn loose_scan_pdf(&self, id: u64) -> Result<Vec<u8>> {
+        let sha = {
+            let g = self.scans.jobs.lock().unwrap_or_else(|p| p.into_inner());
+            let j = g.jobs.get(&id).ok_or(ServiceError::NotFound("lần quét"))?;
+            match (&j.view.state, &j.view.pdf_sha256) {
+                (JobState::Done, Some(sha)) => sha.clone(),
+                (JobState::Running, _) => {
+                    return Err(ServiceError::conflict(
+                        "scan_running",
+                        "Máy quét chưa quét xong; chờ xong rồi gửi",
+                    ))
+                }
+                _ => {
+                    return Err(ServiceError::Invalid(
+                        "Lần quét này không có bản quét dùng được; quét lại".into(),
+                    ))
+                }
+            }
+        };
+        Ok(self.files()?.get(&sha)?)
+    }
+
+    fn spawn_scan(
+        &self,
+        actor: &Actor,
+        target: Option<(String, Slot)>,
+        req: ScanRequest,
+    ) -> Result<ScanJobView> {
         let entry = self.scanner(&req.scanner)?;
         let url = target_of(&entry.url).map_err(ServiceError::Invalid)?;
         if !(75..=600).contains(&req.dpi) {
@@ -394,13 +438,14 @@ impl Services {
             let id = g.next;
             let view = ScanJobView {
                 id,
-                dossier: d.code.clone(),
-                slot: slot.key(),
+                dossier: target.as_ref().map(|t| t.0.clone()).unwrap_or_default(),
+                slot: target.as_ref().map(|t| t.1.key()).unwrap_or_default(),
                 scanner: entry.id.clone(),
                 state: JobState::Running,
                 version: 1,
                 pages: 0,
                 error: None,
+                pdf_sha256: None,
                 started_at: self.clock.now(),
                 by: actor.name.clone(),
             };
@@ -433,7 +478,18 @@ impl Services {
         settings.duplex = req.duplex;
         std::thread::Builder::new()
             .name(format!("scan-{id}"))
-            .spawn(move || s.run_scan(id, &actor, url, entry, settings, slot, req.append, cancel))
+            .spawn(move || {
+                s.run_scan(
+                    id,
+                    &actor,
+                    url,
+                    entry,
+                    settings,
+                    target.map(|t| t.1),
+                    req.append,
+                    cancel,
+                )
+            })
             .map_err(|e| ServiceError::Device(e.to_string()))?;
         Ok(view)
     }
@@ -446,7 +502,7 @@ impl Services {
         url: Target,
         entry: ScannerEntry,
         mut settings: ScanSettings,
-        slot: Slot,
+        slot: Option<Slot>,
         append: bool,
         cancel: Arc<AtomicBool>,
     ) {
@@ -502,21 +558,22 @@ impl Services {
         };
         // What was scanned is kept, even when the feeder jammed halfway.
         let mut committed = false;
+        let mut loose_pdf = None;
         if !pages.is_empty() && !cancelled {
-            match self.attach_pages(
-                actor,
-                &self.scan_dossier(id),
-                slot,
-                &pages,
-                append,
-                &entry.name,
-            ) {
-                Ok(_) => committed = true,
+            let done = match slot {
+                Some(slot) => self
+                    .attach_pages(actor, &self.scan_dossier(id), slot, &pages, append, &entry.name)
+                    .map(|_| ()),
+                None => self.loose_pdf(&pages).map(|sha| loose_pdf = Some(sha)),
+            };
+            match done {
+                Ok(()) => committed = true,
                 Err(e) => error = Some(e.to_string()),
             }
         }
         self.scans.update(id, |j| {
             j.view.error = error.clone();
+            j.view.pdf_sha256 = loose_pdf.clone();
             j.view.state = if cancelled {
                 JobState::Cancelled
             } else if committed {
@@ -525,6 +582,19 @@ impl Services {
                 JobState::Failed
             };
         });
+    }
+
+    /// A loose scan's pages made into one PDF, kept in the file store.
+    fn loose_pdf(&self, pages: &[BlobRef]) -> Result<String> {
+        let files = self.files()?;
+        let jpegs = pages
+            .iter()
+            .map(|p| files.get(&p.sha256))
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        let refs: Vec<&[u8]> = jpegs.iter().map(|j| j.as_slice()).collect();
+        let doc = pdf::pdf_from_jpegs(&refs, "Bản chính")
+            .map_err(|e| ServiceError::Invalid(e.to_string()))?;
+        Ok(files.put(&doc)?.sha256)
     }
 
     fn scan_dossier(&self, id: u64) -> String {

@@ -227,6 +227,7 @@ routes! {
     PUT  "/api/v1/dossiers/{code}/files/{slot}" => api::upload_file, STAFF;
     DELETE "/api/v1/dossiers/{code}/files/{slot}" => api::remove_file, STAFF;
     POST "/api/v1/dossiers/{code}/scans" => api::start_scan, STAFF;
+    POST "/api/v1/scans" => api::start_loose_scan, STAFF;
     GET  "/api/v1/scans/{id}" => api::get_scan, STAFF;
     DELETE "/api/v1/scans/{id}" => api::cancel_scan, STAFF;
     GET  "/api/v1/scans/{id}/pages/{n}" => api::scan_page, STAFF;

@@ -1027,7 +1027,7 @@ describe("motcua queue end to end (real Chromium)", { timeout: OVERALL_MS }, () 
     const o = page.counter; // canbo1
     await o.goto(server.base + "/chung-thuc");
     await o.locator("#ecopy-send").click();
-    await expectText(o.locator("#ecopy-msg"), /Chưa nhập họ tên người yêu cầu.*Chưa chọn bản quét/);
+    await expectText(o.locator("#ecopy-msg"), /Chưa nhập họ tên người yêu cầu.*Chưa (quét bản chính|chọn bản quét)/);
     await o.fill("#ecopy-citizen", "Võ Thị Hạnh");
     await o.fill("#ecopy-document", "Giấy khai sinh số 45/1990, UBND xã Tân Phú cấp");
     await o.fill("#ecopy-copies", "2");
@@ -1035,6 +1035,15 @@ describe("motcua queue end to end (real Chromium)", { timeout: OVERALL_MS }, () 
     await Promise.all([o.waitForURL(/xong=yeu-cau/), o.locator("#ecopy-send").click()]);
     await expectText(o.locator("#ecopy-pending"), /Võ Thị Hạnh/);
     assert.ok((await o.locator("#ecopy-pending").textContent()).includes("Chờ Chủ tịch hoặc Phó Chủ tịch ký"), "an officer cannot sign");
+    // A second citizen: the original scanned right here, on the demo's simulated scanner.
+    await o.goto(server.base + "/chung-thuc");
+    await o.fill("#ecopy-citizen", "Đặng Văn Tùng");
+    await o.fill("#ecopy-document", "Bằng tốt nghiệp THPT số 0012345");
+    await o.selectOption("#ecopy-source", "platen");
+    await o.locator("#ecopy-scan").click();
+    await expectText(o.locator("#ecopy-scan-msg"), /Đã quét 1 trang/);
+    await Promise.all([o.waitForURL(/xong=yeu-cau/), o.locator("#ecopy-send").click()]);
+    await expectText(o.locator("#ecopy-pending"), /Đặng Văn Tùng/);
     await shot(o, "ecopy-desk-officer.png");
     const a = page.admin;
     await a.goto(server.base + "/chung-thuc");

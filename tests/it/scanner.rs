@@ -367,6 +367,59 @@ mod into_dossiers {
     }
 
     #[test]
+    fn the_e_copy_desk_scans_the_original_straight_into_a_request() {
+        let app = TestApp::start();
+        let device = SimScanner::shared(SimScannerConfig {
+            feeder_sheets: 2,
+            auto_reload: false,
+            ..Default::default()
+        });
+        let addr = sim::spawn("127.0.0.1:0", device.clone()).unwrap();
+        let admin = app.login("admin");
+        let officer = app.login("canbo1");
+        let (s, _) = app.post(
+            "/api/v1/scanners",
+            &admin,
+            json!({"name": "Máy quét tư pháp", "url": format!("http://{addr}/eSCL")}),
+        );
+        assert_eq!(s, 200);
+        let (s, page) = app.raw("GET", "/chung-thuc", Some(&officer), None, "");
+        assert_eq!(s, 200);
+        assert!(page.contains("Quét bản chính") && page.contains("Máy quét tư pháp"));
+        let (s, job) = app.post(
+            "/api/v1/scans",
+            &officer,
+            json!({"scanner": "may-quet-tu-phap", "source": "feeder", "color": "gray", "dpi": 75}),
+        );
+        assert_eq!(s, 202, "{job}");
+        let done = wait_done(&app, &officer, &job);
+        assert_eq!(done["state"], "done", "{done}");
+        assert_eq!(done["pages"], 2);
+        assert_eq!(done["dossier"], "");
+        let id = done["id"].as_u64().unwrap();
+        let q = "citizen=Nguy%E1%BB%85n%20Th%E1%BB%8B%20Hoa&document=Gi%E1%BA%A5y%20khai%20sinh%20s%E1%BB%91%2012&copies=2";
+        // A scan that does not exist, then the real one.
+        let (s, _) = app.raw("POST", &format!("/api/v1/ecopies?{q}&scan=999"), Some(&officer), Some(String::new()), "application/pdf");
+        assert_eq!(s, 404);
+        let (s, body) = app.raw(
+            "POST",
+            &format!("/api/v1/ecopies?{q}&scan={id}"),
+            Some(&officer),
+            Some(String::new()),
+            "application/pdf",
+        );
+        assert_eq!(s, 201, "{body}");
+        let r: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(r["pages"], 2, "{r}");
+        assert_eq!(r["citizen"], "Nguyễn Thị Hoa");
+        assert_eq!(
+            r["original_sha256"].as_str(),
+            done["pdf_sha256"].as_str(),
+            "the request holds the scan's PDF"
+        );
+    }
+
+    #[test]
     fn uploads_are_the_fallback_and_bad_files_change_nothing() {
         let app = TestApp::start();
         let officer = app.login("canbo1");

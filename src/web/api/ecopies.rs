@@ -14,13 +14,18 @@ pub struct NewCopy {
     pub document: String,
     #[serde(default = "one")]
     pub copies: u32,
+    /// A finished scan (`POST /api/v1/scans`) whose PDF is the original; the body is
+    /// then empty.
+    #[serde(default)]
+    pub scan: Option<u64>,
 }
 
 fn one() -> u32 {
     1
 }
 
-/// `POST /api/v1/ecopies?citizen=…&document=…&copies=N` with the original's PDF as the body.
+/// `POST /api/v1/ecopies?citizen=…&document=…&copies=N` with the original's PDF as the
+/// body, or `&scan=<job>` for the original just scanned at the desk.
 pub async fn create_ecopy(
     state: Data,
     caller: Caller,
@@ -35,8 +40,17 @@ pub async fn create_ecopy(
         citizen,
         document,
         copies,
+        scan,
     } = q.into_inner();
-    let r = blocking(move || s.ecopy_request(&actor, &data, &citizen, &document, copies)).await?;
+    let r = blocking(move || {
+        let scanned = match scan {
+            Some(id) => Some(s.loose_scan_pdf(id)?),
+            None => None,
+        };
+        let pdf = scanned.as_deref().unwrap_or(&data);
+        s.ecopy_request(&actor, pdf, &citizen, &document, copies)
+    })
+    .await?;
     Ok(HttpResponse::Created().json(r))
 }
 

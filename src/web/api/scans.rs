@@ -93,6 +93,19 @@ pub async fn start_scan(
     Ok(HttpResponse::Accepted().json(job))
 }
 
+/// `POST /api/v1/scans`: a scan for no dossier (the e-copy desk's original); its PDF
+/// is taken by the request filed with `scan=<id>`.
+pub async fn start_loose_scan(
+    state: Data,
+    caller: Caller,
+    body: web::Json<ScanRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let s = state.services.clone();
+    let actor = caller.actor();
+    let job = blocking(move || s.start_loose_scan(&actor, body.into_inner())).await?;
+    Ok(HttpResponse::Accepted().json(job))
+}
+
 #[derive(Deserialize)]
 pub struct JobQuery {
     /// Wait until the job's version is past this (long poll, at most 20 s).

@@ -72,6 +72,8 @@ struct EcopiesPage {
     can_sign: bool,
     signer_ready: bool,
     sign: super::dossier::SignForm,
+    /// (id, name) of the scanners set up: the original is scanned from this page.
+    scanners: Vec<(String, String)>,
     fee_rule: String,
     pending: Vec<Row>,
     done: Vec<Row>,
@@ -93,7 +95,7 @@ pub async fn ecopies_page(
     let s = state.services.clone();
     let base = base_url(&req);
     let actor = caller.actor();
-    let (list, scale, settings, ready, people, sign) = blocking(move || {
+    let (list, scale, settings, ready, people, sign, scanners) = blocking(move || {
         let people: std::collections::HashMap<String, String> = s
             .users()?
             .into_iter()
@@ -106,6 +108,10 @@ pub async fn ecopies_page(
             s.can_sign(),
             people,
             super::dossier::sign_form(&s, &actor, None),
+            s.scanners()?
+                .into_iter()
+                .map(|e| (e.id, e.name))
+                .collect::<Vec<_>>(),
         ))
     })
     .await?;
@@ -130,6 +136,7 @@ pub async fn ecopies_page(
         can_sign: matches!(caller.principal.role, Role::Leader | Role::Admin),
         signer_ready: ready,
         sign,
+        scanners,
         fee_rule: format!(
             "{}đ/trang cho {} trang đầu, {}đ/trang từ trang {}, tối đa {}đ/bản",
             format_vnd(scale.first_rate_vnd),
