@@ -34,6 +34,8 @@
     } else if (k === "token") {
       body.secret = $("sg-pin").value;
     }
+    const img = $("sg-image").files[0];
+    if (img) body.image = b64(await img.arrayBuffer());
     if (problems.length) { say(problems.join("; "), true); return; }
     say("Đang đọc chứng thư…");
     $("sg-save").disabled = true;

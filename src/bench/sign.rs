@@ -165,6 +165,7 @@ pub fn run(rounds: usize) -> anyhow::Result<()> {
                         name: "Nguyễn Văn An".into(),
                         org: "UBND xã Tân Phú".into(),
                         at: now,
+                        image: None,
                     },
                 },
             )

@@ -109,6 +109,7 @@ pub fn demo(out: &Path, at: Option<&str>) -> anyhow::Result<()> {
                 name: "Nguyễn Văn An".into(),
                 org: "UBND xã Tân Phú".into(),
                 at: now,
+                image: None,
             },
         },
     )
@@ -124,6 +125,7 @@ pub fn demo(out: &Path, at: Option<&str>) -> anyhow::Result<()> {
             at: now,
             look: Look::Seal {
                 org: "UBND xã Tân Phú".into(),
+                image: None,
             },
         },
     )
@@ -163,6 +165,7 @@ pub fn demo(out: &Path, at: Option<&str>) -> anyhow::Result<()> {
         "Chứng thực bản sao đúng với bản chính",
         now,
         None,
+        [None, None],
     )
     .map_err(|e| anyhow::anyhow!(e))?;
     std::fs::write(out.join("copy.pdf"), &copy)?;
@@ -183,6 +186,7 @@ pub fn demo(out: &Path, at: Option<&str>) -> anyhow::Result<()> {
         "Ký kết quả giải quyết",
         now,
         Some(&tsa),
+        [None, None],
     )
     .map_err(|e| anyhow::anyhow!(e))?;
     std::fs::write(out.join("signed-ts.pdf"), &stamped)?;
@@ -234,6 +238,7 @@ pub fn token_demo(
                 name: name.into(),
                 org: "UBND xã Tân Phú".into(),
                 at: now,
+                image: None,
             },
         },
     )

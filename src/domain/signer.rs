@@ -93,6 +93,10 @@ pub struct SignerSetup {
     pub fingerprint: String,
     pub added_by: String,
     pub added_at: DateTime<Utc>,
+    /// The signature's image (an official's) or the seal's (the organisation's): a PNG,
+    /// transparent ground, as the paper shows it; `None` = a drawn one.
+    #[serde(default, with = "b64_opt", skip_serializing_if = "Option::is_none")]
+    pub image: Option<Vec<u8>>,
 }
 
 impl SignerSetup {
@@ -145,6 +149,8 @@ pub struct SetupForm {
     pub token: String,
     pub key_label: String,
     pub user_id: String,
+    /// The signature's or the seal's image (PNG), base64; empty = a drawn one.
+    pub image: String,
 }
 
 /// Every problem of a setup form at once (field, message), and the key source when none.
@@ -247,6 +253,26 @@ mod b64 {
     }
 }
 
+mod b64_opt {
+    use base64::Engine;
+    use serde::{Deserialize, Deserializer, Serializer};
+    pub fn serialize<S: Serializer>(v: &Option<Vec<u8>>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(b) => s.serialize_some(&base64::engine::general_purpose::STANDARD.encode(b)),
+            None => s.serialize_none(),
+        }
+    }
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<u8>>, D::Error> {
+        Option::<String>::deserialize(d)?
+            .map(|s| {
+                base64::engine::general_purpose::STANDARD
+                    .decode(s)
+                    .map_err(serde::de::Error::custom)
+            })
+            .transpose()
+    }
+}
+
 mod b64_list {
     use base64::Engine;
     use serde::{Deserialize, Deserializer, Serializer};
@@ -287,6 +313,7 @@ mod tests {
             fingerprint: "ab".into(),
             added_by: "admin".into(),
             added_at: Utc.with_ymd_and_hms(2026, 1, 2, 0, 0, 0).unwrap(),
+            image: None,
         }
     }
 

@@ -335,6 +335,7 @@ impl Services {
                 lenient
                     .as_ref()
                     .map(|l| l as &dyn crate::sign::tsa::TimeStamper),
+                plan.images(),
             )
             .map_err(ServiceError::Invalid)?;
             // Checked before anything is kept: a bad signature takes no number.

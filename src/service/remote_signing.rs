@@ -278,6 +278,7 @@ impl Services {
                     name: name.clone(),
                     org: plan.organisation.name.clone(),
                     at: now,
+                    image: plan.person.image.clone().map(std::sync::Arc::new),
                 },
             },
         )
@@ -414,7 +415,7 @@ impl Services {
             .map_err(ServiceError::Invalid)?;
         let key = self.open_signer(&org, secrets.organisation.as_deref())?;
         let one = self.files()?.get(person_signed)?;
-        let (two, note) = self.seal(&one, key.as_ref(), &org.name)?;
+        let (two, note) = self.seal(&one, key.as_ref(), &org)?;
         let demo = matches!(org.source, KeySource::Demo { .. });
         self.switch_signed_result(
             actor,
@@ -434,8 +435,9 @@ impl Services {
         &self,
         one: &[u8],
         key: &dyn crate::sign::Signer,
-        org: &str,
+        setup: &crate::domain::signer::SignerSetup,
     ) -> Result<(Vec<u8>, String)> {
+        let org = setup.name.as_str();
         let client = self.tsa_client()?;
         let lenient = client.as_ref().map(|c| c.lenient());
         let two = crate::sign::sign_pdf_stamped(
@@ -448,6 +450,7 @@ impl Services {
                 at: self.clock.now(),
                 look: crate::sign::appearance::Look::Seal {
                     org: org.to_string(),
+                    image: setup.image.clone().map(std::sync::Arc::new),
                 },
             },
             lenient
@@ -635,7 +638,7 @@ impl Services {
             .ok_or("chưa cài chữ ký số của cơ quan")?;
         if !org.source.needs_secret() && !org.source.deferred() {
             let key = self.open_signer(&org, None).map_err(err)?;
-            let (two, note) = self.seal(&one, key.as_ref(), &org.name).map_err(err)?;
+            let (two, note) = self.seal(&one, key.as_ref(), &org).map_err(err)?;
             let demo = matches!(org.source, KeySource::Demo { .. });
             self.switch_signed_result(
                 actor,

@@ -562,7 +562,14 @@ impl Services {
         if !pages.is_empty() && !cancelled {
             let done = match slot {
                 Some(slot) => self
-                    .attach_pages(actor, &self.scan_dossier(id), slot, &pages, append, &entry.name)
+                    .attach_pages(
+                        actor,
+                        &self.scan_dossier(id),
+                        slot,
+                        &pages,
+                        append,
+                        &entry.name,
+                    )
                     .map(|_| ()),
                 None => self.loose_pdf(&pages).map(|sha| loose_pdf = Some(sha)),
             };

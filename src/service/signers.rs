@@ -32,6 +32,16 @@ pub struct SigningPlan {
     pub organisation: SignerSetup,
 }
 
+impl SigningPlan {
+    /// The person's signature image and the seal's, as set up (drawn ones when `None`).
+    pub fn images(&self) -> [Option<std::sync::Arc<Vec<u8>>>; 2] {
+        [
+            self.person.image.clone().map(std::sync::Arc::new),
+            self.organisation.image.clone().map(std::sync::Arc::new),
+        ]
+    }
+}
+
 /// The secrets typed at the desk for one signing (PIN or key-file password), each for
 /// the setup that asks for it. Never kept, never serialized.
 #[derive(Default, Clone)]
@@ -341,6 +351,7 @@ impl Services {
             fingerprint: info.fingerprint,
             added_by: actor.name.clone(),
             added_at: now,
+            image: checked_image(&form.image)?,
         };
         setup.usable_at(now).map_err(ServiceError::Invalid)?;
         Ok(setup)
@@ -410,6 +421,7 @@ impl Services {
                 fingerprint: info.fingerprint,
                 added_by: "demo".into(),
                 added_at: now,
+                image: None,
             });
         }
         self.run(&Actor::system(), |tx, _| {
@@ -417,6 +429,28 @@ impl Services {
             Ok(())
         })
     }
+}
+
+/// The signature's or seal's image sent with a setup: a PNG the appearance can use
+/// (checked now, not at the first signing), at most 512 KB.
+fn checked_image(b64: &str) -> Result<Option<Vec<u8>>> {
+    use base64::Engine;
+    if b64.trim().is_empty() {
+        return Ok(None);
+    }
+    let png = base64::engine::general_purpose::STANDARD
+        .decode(b64.trim())
+        .map_err(|_| {
+            ServiceError::Invalid("Ảnh chữ ký/con dấu gửi lên bị hỏng; chọn lại tệp".into())
+        })?;
+    if png.len() > 512 * 1024 {
+        return Err(ServiceError::Invalid(
+            "Ảnh chữ ký/con dấu quá lớn (tối đa 512 KB)".into(),
+        ));
+    }
+    crate::sign::appearance::png_image(&png, &mut crate::sign::appearance::Objects::new(1))
+        .map_err(ServiceError::Invalid)?;
+    Ok(Some(png))
 }
 
 fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
@@ -466,6 +500,8 @@ pub struct SetupView {
     /// "het_han", "sap_het_han", "con_han".
     pub state: &'static str,
     pub fingerprint: String,
+    /// Its own signature or seal image is set up (else a drawn one).
+    pub has_image: bool,
 }
 
 /// The signer setup page's whole view: the setups, who may be given one, the trust store.
@@ -546,6 +582,7 @@ impl Services {
                         "con_han"
                     },
                     fingerprint: s.fingerprint.clone(),
+                    has_image: s.image.is_some(),
                 }
             })
             .collect();

@@ -328,6 +328,7 @@ impl Services {
             lenient
                 .as_ref()
                 .map(|l| l as &dyn crate::sign::tsa::TimeStamper),
+            plan.images(),
         )
         .map_err(ServiceError::Invalid)?;
         let demo = matches!(

@@ -216,14 +216,90 @@ impl EmbeddedFont {
 pub enum Look {
     /// No visible mark (a signature field only).
     Hidden,
-    /// The competent person's signature: drawn signature, then the three lines.
+    /// The competent person's signature: the signature image (their own PNG, blue on a
+    /// transparent ground, as Decree 30/2020 Phụ lục I asks; a drawn one when none was
+    /// set up), then the three lines.
     Person {
         name: String,
         org: String,
         at: chrono::DateTime<chrono::Utc>,
+        image: Option<std::sync::Arc<Vec<u8>>>,
     },
-    /// The organisation's seal, over the left third of the person's signature.
-    Seal { org: String },
+    /// The organisation's seal (its PNG, red, transparent; a drawn one when none), over
+    /// the left third of the person's signature.
+    Seal {
+        org: String,
+        image: Option<std::sync::Arc<Vec<u8>>>,
+    },
+}
+
+/// A PNG made into an image XObject with its transparency as a soft mask; the image's
+/// number and its width/height ratio. Refused plainly when it is not a readable PNG.
+pub fn png_image(png: &[u8], objs: &mut Objects) -> Result<(u32, f32), String> {
+    let mut dec = png::Decoder::new(std::io::Cursor::new(png));
+    dec.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
+    let mut reader = dec
+        .read_info()
+        .map_err(|_| "Ảnh chữ ký/con dấu không phải tệp PNG đọc được".to_string())?;
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader
+        .next_frame(&mut buf)
+        .map_err(|_| "Ảnh chữ ký/con dấu PNG bị hỏng".to_string())?;
+    let (w, h) = (info.width, info.height);
+    if w == 0 || h == 0 || w > 4000 || h > 4000 {
+        return Err("Ảnh chữ ký/con dấu phải từ 1 đến 4000 điểm mỗi chiều".into());
+    }
+    let px = (w * h) as usize;
+    let (mut rgb, mut alpha) = (Vec::with_capacity(px * 3), Vec::with_capacity(px));
+    let data = &buf[..info.buffer_size()];
+    match info.color_type {
+        png::ColorType::Rgba => data.chunks_exact(4).for_each(|p| {
+            rgb.extend_from_slice(&p[..3]);
+            alpha.push(p[3]);
+        }),
+        png::ColorType::Rgb => data.chunks_exact(3).for_each(|p| {
+            rgb.extend_from_slice(p);
+            alpha.push(255);
+        }),
+        png::ColorType::GrayscaleAlpha => data.chunks_exact(2).for_each(|p| {
+            rgb.extend_from_slice(&[p[0], p[0], p[0]]);
+            alpha.push(p[1]);
+        }),
+        png::ColorType::Grayscale => data.iter().for_each(|&g| {
+            rgb.extend_from_slice(&[g, g, g]);
+            alpha.push(255);
+        }),
+        png::ColorType::Indexed => return Err("Ảnh PNG dạng bảng màu chưa đọc được".into()),
+    }
+    let mask = objs.reserve();
+    objs.stream(
+        mask,
+        &format!("/Type /XObject /Subtype /Image /Width {w} /Height {h} /ColorSpace /DeviceGray /BitsPerComponent 8"),
+        &alpha,
+    );
+    let img = objs.reserve();
+    objs.stream(
+        img,
+        &format!("/Type /XObject /Subtype /Image /Width {w} /Height {h} /ColorSpace /DeviceRGB /BitsPerComponent 8 /SMask {mask} 0 R"),
+        &rgb,
+    );
+    Ok((img, w as f32 / h as f32))
+}
+
+/// `cm` placing an image of width/height `ratio` centred in the box (x, y, bw, bh).
+fn fit(ratio: f32, x: f32, y: f32, bw: f32, bh: f32) -> String {
+    let (w, h) = if bw / bh > ratio {
+        (bh * ratio, bh)
+    } else {
+        (bw, bw / ratio)
+    };
+    format!(
+        "q {} 0 0 {} {} {} cm /Im1 Do Q\n",
+        f(w),
+        f(h),
+        f(x + (bw - w) / 2.0),
+        f(y + (bh - h) / 2.0)
+    )
 }
 
 /// Where the person's box sits on a page of `w`×`h` points (bottom right, inside the
@@ -321,24 +397,27 @@ fn arc_text(
 }
 
 /// The appearance stream's content for `look` in a box of `w`×`h`.
-fn content(look: &Look, w: f32, h: f32, font: &mut EmbeddedFont) -> String {
+fn content(look: &Look, w: f32, h: f32, font: &mut EmbeddedFont, image: Option<f32>) -> String {
     let mut c = String::new();
     match look {
         Look::Hidden => {}
-        Look::Person { name, org, at } => {
+        Look::Person { name, org, at, .. } => {
             // A light white ground so the lines read over a scanned page.
             c.push_str(&format!(
                 "q /Gs1 gs 1 1 1 rg 0 0 {} {} re f Q\n",
                 f(w),
                 f(h)
             ));
+            let (x0, y0, sw, sh) = (w * 0.12, h * 0.45, w * 0.76, h * 0.42);
+            if let Some(ratio) = image {
+                c.push_str(&fit(ratio, x0, y0 - sh * 0.1, sw, sh * 1.2));
+            }
             // The drawn signature (blue), varied a little by the name.
             let seed = name
                 .bytes()
                 .fold(7u32, |a, b| a.wrapping_mul(31).wrapping_add(b as u32));
             let j = |i: u32| ((seed >> (i * 3)) % 7) as f32 / 7.0 - 0.5;
-            let (x0, y0, sw, sh) = (w * 0.12, h * 0.45, w * 0.76, h * 0.42);
-            c.push_str(&format!(
+            let drawn = format!(
                 "q 0.05 0.2 0.65 RG {} w 1 J 1 j\n{} {} m {} {} {} {} {} {} c {} {} {} {} {} {} c {} {} {} {} {} {} c S\n{} {} m {} {} {} {} {} {} c S Q\n",
                 f(h * 0.022),
                 f(x0), f(y0 + sh * 0.35),
@@ -347,7 +426,10 @@ fn content(look: &Look, w: f32, h: f32, font: &mut EmbeddedFont) -> String {
                 f(x0 + sw * 0.62), f(y0 + sh * 0.20), f(x0 + sw * 0.78), f(y0 + sh * (0.90 + 0.2 * j(2))), f(x0 + sw), f(y0 + sh * 0.50),
                 f(x0 + sw * 0.05), f(y0 + sh * 0.05),
                 f(x0 + sw * 0.40), f(y0 - sh * 0.15), f(x0 + sw * 0.70), f(y0 + sh * 0.15), f(x0 + sw * 0.95), f(y0 - sh * 0.02),
-            ));
+            );
+            if image.is_none() {
+                c.push_str(&drawn);
+            }
             let local = crate::domain::time::local(*at);
             let lines = [
                 format!("Ký bởi: {name}"),
@@ -375,7 +457,12 @@ fn content(look: &Look, w: f32, h: f32, font: &mut EmbeddedFont) -> String {
             }
             c.push_str("ET\n");
         }
-        Look::Seal { org } => {
+        Look::Seal { image: Some(_), .. } => {
+            if let Some(ratio) = image {
+                c.push_str(&format!("q /Gs1 gs\n{}Q\n", fit(ratio, 0.0, 0.0, w, h)));
+            }
+        }
+        Look::Seal { org, .. } => {
             let (cx, cy) = (w / 2.0, h / 2.0);
             let r = w.min(h) / 2.0 - 1.0;
             let red = "0.82 0.08 0.1";
@@ -435,10 +522,21 @@ pub fn write(
         Look::Seal { .. } => seal_rect(page),
     };
     let (w, h) = (rect[2] - rect[0], rect[3] - rect[1]);
+    let png = match look {
+        Look::Person { image, .. } | Look::Seal { image, .. } => image.clone(),
+        Look::Hidden => None,
+    };
+    let image = match png {
+        Some(p) => Some(png_image(&p, objs)?),
+        None => None,
+    };
     let mut font = EmbeddedFont::dejavu();
-    let body = content(look, w, h, &mut font);
+    let body = content(look, w, h, &mut font, image.map(|i| i.1));
     let ap = objs.reserve();
     let font_id = font.write(objs)?;
+    let xobject = image
+        .map(|(id, _)| format!(" /XObject << /Im1 {id} 0 R >>"))
+        .unwrap_or_default();
     let gs = match look {
         Look::Seal { .. } => "<< /Type /ExtGState /BM /Multiply /CA 0.9 /ca 0.9 >>",
         _ => "<< /Type /ExtGState /ca 0.82 >>",
@@ -446,7 +544,7 @@ pub fn write(
     objs.stream(
         ap,
         &format!(
-            "/Type /XObject /Subtype /Form /BBox [0 0 {} {}] /Resources << /Font << /F1 {font_id} 0 R >> /ExtGState << /Gs1 {gs} >> >>",
+            "/Type /XObject /Subtype /Form /BBox [0 0 {} {}] /Resources << /Font << /F1 {font_id} 0 R >> /ExtGState << /Gs1 {gs} >>{xobject} >>",
             f(w),
             f(h)
         ),
@@ -513,5 +611,52 @@ mod tests {
             "the seal stays above the text lines"
         );
         assert!(s[0] >= p[0], "and inside the signature's box on the left");
+    }
+}
+
+#[cfg(test)]
+mod image_tests {
+    use super::*;
+
+    fn png_rgba(w: u32, h: u32) -> Vec<u8> {
+        let mut px = vec![0u8; (w * h * 4) as usize];
+        for (i, p) in px.chunks_exact_mut(4).enumerate() {
+            if i % 7 < 3 {
+                p.copy_from_slice(&[20, 50, 170, 255]);
+            }
+        }
+        let mut out = Vec::new();
+        {
+            let mut e = png::Encoder::new(&mut out, w, h);
+            e.set_color(png::ColorType::Rgba);
+            e.set_depth(png::BitDepth::Eight);
+            e.write_header().unwrap().write_image_data(&px).unwrap();
+        }
+        out
+    }
+
+    #[test]
+    fn a_png_becomes_an_image_with_its_transparency_as_a_soft_mask() {
+        let mut objs = Objects::new(10);
+        let (id, ratio) = png_image(&png_rgba(40, 20), &mut objs).unwrap();
+        assert_eq!(ratio, 2.0);
+        let body = |n: u32| {
+            String::from_utf8_lossy(&objs.list.iter().find(|(i, _)| *i == n).unwrap().1).to_string()
+        };
+        assert!(body(id).contains("/SMask 10 0 R") && body(id).contains("/DeviceRGB"));
+        assert!(body(10).contains("/DeviceGray"));
+        assert!(png_image(b"not a png", &mut objs).is_err());
+        let look = Look::Person {
+            name: "Nguyễn Văn An".into(),
+            org: "UBND xã Tân Phú".into(),
+            at: chrono::Utc::now(),
+            image: Some(std::sync::Arc::new(png_rgba(60, 30))),
+        };
+        let mut objs = Objects::new(1);
+        let (_, ap) = write(&look, [0.0, 0.0, 595.0, 842.0], &mut objs).unwrap();
+        let ap = ap.unwrap();
+        let form = String::from_utf8_lossy(&objs.list.iter().find(|(i, _)| *i == ap).unwrap().1)
+            .to_string();
+        assert!(form.contains("/XObject << /Im1 "), "{form}");
     }
 }

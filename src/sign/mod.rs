@@ -255,7 +255,9 @@ pub fn sign_person_then_org(
     reason: &str,
     at: DateTime<Utc>,
     tsa: Option<&dyn tsa::TimeStamper>,
+    images: [Option<std::sync::Arc<Vec<u8>>>; 2],
 ) -> Result<Vec<u8>, String> {
+    let [person_image, seal_image] = images;
     let one = sign_pdf_stamped(
         pdf,
         person.0,
@@ -268,6 +270,7 @@ pub fn sign_person_then_org(
                 name: person.1.to_string(),
                 org: org.1.to_string(),
                 at,
+                image: person_image,
             },
         },
         tsa,
@@ -282,6 +285,7 @@ pub fn sign_person_then_org(
             at,
             look: appearance::Look::Seal {
                 org: org.1.to_string(),
+                image: seal_image,
             },
         },
         tsa,

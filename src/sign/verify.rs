@@ -608,14 +608,12 @@ fn only_signatures_added(signed: &[u8], whole: &[u8]) -> Result<(), String> {
                             }
                         }
                     }
-                    // Appearances, fonts, validation data, metadata: nothing a page shows
-                    // unless a page or a widget names it (and those are checked).
+                    // Appearances (with their images: a signature's or a seal's picture),
+                    // fonts, validation data, metadata: nothing a page shows unless a page
+                    // or a widget names it (and those are checked).
                     Object::Stream(s) => !matches!(
-                        (
-                            name(&s.dict, b"Type").as_deref(),
-                            name(&s.dict, b"Subtype").as_deref()
-                        ),
-                        (Some(b"Page"), _) | (Some(b"Annot"), _) | (_, Some(b"Image"))
+                        name(&s.dict, b"Type").as_deref(),
+                        Some(b"Page") | Some(b"Annot")
                     ),
                     Object::Array(_) => true,
                     _ => false,
@@ -695,6 +693,7 @@ mod tests {
                     name: n.clone(),
                     org: "UBND xã Tân Phú".into(),
                     at: now,
+                    image: None,
                 },
             },
         )
@@ -717,7 +716,10 @@ mod tests {
                 name: &n2,
                 reason: "Ký số của cơ quan",
                 at: now,
-                look: crate::sign::appearance::Look::Seal { org: n2.clone() },
+                look: crate::sign::appearance::Look::Seal {
+                    org: n2.clone(),
+                    image: None,
+                },
             },
         )
         .unwrap();

@@ -399,7 +399,13 @@ mod into_dossiers {
         let id = done["id"].as_u64().unwrap();
         let q = "citizen=Nguy%E1%BB%85n%20Th%E1%BB%8B%20Hoa&document=Gi%E1%BA%A5y%20khai%20sinh%20s%E1%BB%91%2012&copies=2";
         // A scan that does not exist, then the real one.
-        let (s, _) = app.raw("POST", &format!("/api/v1/ecopies?{q}&scan=999"), Some(&officer), Some(String::new()), "application/pdf");
+        let (s, _) = app.raw(
+            "POST",
+            &format!("/api/v1/ecopies?{q}&scan=999"),
+            Some(&officer),
+            Some(String::new()),
+            "application/pdf",
+        );
         assert_eq!(s, 404);
         let (s, body) = app.raw(
             "POST",

@@ -22,15 +22,50 @@ fn key_file(
     file: &str,
     pw: &str,
 ) -> (u16, Value) {
+    key_file_with(app, admin, id, title, file, pw, "")
+}
+
+fn key_file_with(
+    app: &TestApp,
+    admin: &str,
+    id: &str,
+    title: &str,
+    file: &str,
+    pw: &str,
+    image: &str,
+) -> (u16, Value) {
     app.post(
         "/api/v1/signers",
         admin,
         json!({
             "id": id, "title": title, "kind": "key_file",
             "key_file": base64::engine::general_purpose::STANDARD.encode(fixture(file)),
-            "secret": pw,
+            "secret": pw, "image": image,
         }),
     )
+}
+
+/// A signature as a PNG: a blue wave on a transparent ground (what a center scans and
+/// cleans from the leader's handwriting).
+pub fn signature_png() -> Vec<u8> {
+    let (w, h) = (240u32, 90u32);
+    let mut px = vec![0u8; (w * h * 4) as usize];
+    for x in 10..230 {
+        let y = 45.0 + 25.0 * ((x as f32) / 18.0).sin();
+        for dy in -3i32..=3 {
+            let yy = (y as i32 + dy).clamp(0, h as i32 - 1) as u32;
+            let i = ((yy * w + x) * 4) as usize;
+            px[i..i + 4].copy_from_slice(&[20, 50, 170, 255]);
+        }
+    }
+    let mut out = Vec::new();
+    {
+        let mut e = png::Encoder::new(&mut out, w, h);
+        e.set_color(png::ColorType::Rgba);
+        e.set_depth(png::BitDepth::Eight);
+        e.write_header().unwrap().write_image_data(&px).unwrap();
+    }
+    out
 }
 
 fn leader(app: &TestApp, admin: &str) -> String {
@@ -168,14 +203,29 @@ fn district_it_sets_up_key_files_and_the_chairman_signs_with_the_password_typed_
     let (_, v) = app.call("GET", "/api/v1/signers", Some(&admin), None);
     assert_eq!(v["setups"].as_array().unwrap().len(), 0, "{v}");
 
-    // The chairman's file (OpenSSL 3 default) and the organisation's (legacy export).
-    let (s, v) = key_file(
+    // An image that is no PNG: refused, nothing kept.
+    let (s, e) = key_file_with(
         &app,
         &admin,
         "chutich",
         "Chủ tịch",
         "chu-tich.p12",
         "mậtkhẩu 2026",
+        "bm90IGEgcG5n",
+    );
+    assert_eq!(s, 422, "{e}");
+    assert!(e["message"].as_str().unwrap().contains("PNG"), "{e}");
+    // The chairman's file (OpenSSL 3 default, with his signature's image) and the
+    // organisation's (legacy export, the drawn seal).
+    let png = base64::engine::general_purpose::STANDARD.encode(signature_png());
+    let (s, v) = key_file_with(
+        &app,
+        &admin,
+        "chutich",
+        "Chủ tịch",
+        "chu-tich.p12",
+        "mậtkhẩu 2026",
+        &png,
     );
     assert_eq!(s, 201, "{v}");
     assert_eq!(v["name"], "Nguyễn Văn An");
@@ -194,6 +244,9 @@ fn district_it_sets_up_key_files_and_the_chairman_signs_with_the_password_typed_
         "{text}"
     );
     assert_eq!(v["setups"][1]["title"], "CHỦ TỊCH", "{v}");
+    assert_eq!(v["setups"][1]["has_image"], true, "{v}");
+    assert_eq!(v["setups"][0]["has_image"], false, "{v}");
+    assert!(!text.contains(&png[..40]), "the image is not sent back");
     assert_eq!(v["setups"][0]["holder"], "Cơ quan (con dấu số)", "{v}");
     assert!(v["trust"]
         .as_array()
@@ -293,6 +346,11 @@ fn district_it_sets_up_key_files_and_the_chairman_signs_with_the_password_typed_
         "",
     );
     assert!(signed.starts_with(&pdf), "appended, never rewritten");
+    let tail = String::from_utf8_lossy(&signed[pdf.len()..]);
+    assert!(
+        tail.contains("/SMask") && tail.contains("/XObject << /Im1 "),
+        "his signature's image, transparent"
+    );
     let (s, v) = app
         .bytes(
             "POST",
