@@ -153,7 +153,7 @@ fn serve(mut cfg: Config, demo: bool) -> anyhow::Result<()> {
                 if !st.has_user("079090000002") {
                     st.register("079090000002", "Trần Thị Bình").map_err(anyhow::Error::msg)?;
                 }
-                write_private(&kept_at, st.save().to_string().as_bytes())?;
+                motcua::service::write_private(&kept_at, st.save().to_string().as_bytes())?;
                 st.auto_approve = Some(std::time::Duration::from_secs(45));
                 let root = st.root_der();
                 let l = std::net::TcpListener::bind("127.0.0.1:0")?;
@@ -174,7 +174,7 @@ fn serve(mut cfg: Config, demo: bool) -> anyhow::Result<()> {
                     Err(_) => motcua::sign::tsa::SimTsa::new(),
                 }
                 .map_err(anyhow::Error::msg)?;
-                write_private(&kept_at, &tsa.save())?;
+                motcua::service::write_private(&kept_at, &tsa.save())?;
                 let dir = cfg.data_dir.join("trust").join("tsa");
                 std::fs::create_dir_all(&dir)?;
                 std::fs::write(dir.join("demo-tsa-khong-dung-that.der"), &tsa.root_der)?;
@@ -255,23 +255,6 @@ fn notify_systemd(services: motcua::service::Services) {
             }
         });
     }
-}
-
-/// A file only the service user reads (the demo's simulated CAs' keys).
-fn write_private(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    if let Some(d) = path.parent() {
-        std::fs::create_dir_all(d)?;
-    }
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)?;
-    f.write_all(bytes)?;
-    Ok(())
 }
 
 fn print_demo(cfg: &Config, d: &motcua::service::demo::DemoDevices) {

@@ -325,19 +325,14 @@ impl Services {
                 },
             )
             .map_err(|e| ServiceError::Invalid(e.to_string()))?;
-            let lenient = client.as_ref().map(|c| c.lenient());
-            let signed = crate::sign::sign_person_then_org(
+            let (signed, tsa_failed) = super::signing::sign_both(
                 &with_page,
-                (person_key.as_ref(), &name),
-                (org_key.as_ref(), &org),
+                &plan,
+                [person_key.as_ref(), org_key.as_ref()],
                 "Chứng thực bản sao đúng với bản chính",
                 now,
-                lenient
-                    .as_ref()
-                    .map(|l| l as &dyn crate::sign::tsa::TimeStamper),
-                plan.images(),
-            )
-            .map_err(ServiceError::Invalid)?;
+                client.as_ref(),
+            )?;
             // Checked before anything is kept: a bad signature takes no number.
             let reports = self.verify_here(&signed)?;
             if reports.len() != 2 || reports.iter().any(|s| s.verdict != Verdict::Valid) {
@@ -373,8 +368,8 @@ impl Services {
                 Ok(Some(r))
             })?;
             if let Some(r) = outcome {
-                if let Some(why) = lenient.as_ref().and_then(|l| l.failure()) {
-                    tracing::warn!(id, "e-copy issued without a timestamp: {why}");
+                if !tsa_failed.is_empty() {
+                    tracing::warn!(id, "e-copy issued without a timestamp:{tsa_failed}");
                 }
                 return Ok(r);
             }

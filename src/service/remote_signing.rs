@@ -167,17 +167,7 @@ impl Services {
             ));
         }
         if let Some(pw) = password {
-            let path = self.data_dir()?.join(SECRET_FILE);
-            use std::io::Write;
-            use std::os::unix::fs::OpenOptionsExt;
-            let mut f = std::fs::OpenOptions::new()
-                .write(true)
-                .create(true)
-                .truncate(true)
-                .mode(0o600)
-                .open(&path)
-                .map_err(|e| ServiceError::Internal(format!("remote secret: {e}")))?;
-            f.write_all(pw.as_bytes())
+            super::write_private(&self.data_dir()?.join(SECRET_FILE), pw.as_bytes())
                 .map_err(|e| ServiceError::Internal(format!("remote secret: {e}")))?;
         }
         let c = RemoteConfig {
@@ -415,7 +405,20 @@ impl Services {
             .map_err(ServiceError::Invalid)?;
         let key = self.open_signer(&org, secrets.organisation.as_deref())?;
         let one = self.files()?.get(person_signed)?;
-        let (two, note) = self.seal(&one, key.as_ref(), &org)?;
+        self.seal_and_switch(actor, r, &one, &org, key.as_ref(), "")
+    }
+
+    /// The seal on the person-signed `one`, then the switch that ends request `r`.
+    fn seal_and_switch(
+        &self,
+        actor: &Actor,
+        r: &RemoteRequest,
+        one: &[u8],
+        org: &crate::domain::signer::SignerSetup,
+        key: &dyn crate::sign::Signer,
+        earlier_note: &str,
+    ) -> Result<crate::domain::dossier::Dossier> {
+        let (two, note) = self.seal(one, key, org)?;
         let demo = matches!(org.source, KeySource::Demo { .. });
         self.switch_signed_result(
             actor,
@@ -425,7 +428,7 @@ impl Services {
             (&r.signer, &org.name),
             demo,
             Some(&r.id),
-            &note,
+            &format!("{earlier_note}{note}"),
         )
     }
 
@@ -638,19 +641,8 @@ impl Services {
             .ok_or("chưa cài chữ ký số của cơ quan")?;
         if !org.source.needs_secret() && !org.source.deferred() {
             let key = self.open_signer(&org, None).map_err(err)?;
-            let (two, note) = self.seal(&one, key.as_ref(), &org).map_err(err)?;
-            let demo = matches!(org.source, KeySource::Demo { .. });
-            self.switch_signed_result(
-                actor,
-                &r.dossier,
-                &r.original_sha256,
-                &two,
-                (&r.signer, &org.name),
-                demo,
-                Some(&r.id),
-                &format!("{person_note}{note}"),
-            )
-            .map_err(err)?;
+            self.seal_and_switch(actor, r, &one, &org, key.as_ref(), &person_note)
+                .map_err(err)?;
             return Ok(());
         }
         let kept = self

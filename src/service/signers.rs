@@ -219,7 +219,7 @@ impl Services {
                 .map_err(io)?;
         }
         let fresh = dir.join(format!("{}.p12.new", key_name(&setup.id)?));
-        write_private(&fresh, p12).map_err(io)?;
+        super::write_private(&fresh, p12).map_err(io)?;
         match self.save_signer_setup(actor, setup) {
             Ok(s) => {
                 std::fs::rename(&fresh, dir.join(format!("{}.p12", key_name(&s.id)?)))
@@ -451,19 +451,6 @@ fn checked_image(b64: &str) -> Result<Option<Vec<u8>>> {
     crate::sign::appearance::png_image(&png, &mut crate::sign::appearance::Objects::new(1))
         .map_err(ServiceError::Invalid)?;
     Ok(Some(png))
-}
-
-fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)?;
-    f.write_all(bytes)?;
-    f.sync_all()
 }
 
 /// A setup id as a file name: a user name (letters, digits, `.`, `-`, `_`) or the

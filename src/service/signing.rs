@@ -58,6 +58,32 @@ impl Stamping {
     }
 }
 
+/// The person's signature then the organisation's on `pdf` (their images, timestamps
+/// when a TSA is set); the history's word on a TSA that failed.
+pub(super) fn sign_both(
+    pdf: &[u8],
+    plan: &super::signers::SigningPlan,
+    [person, org]: [&dyn crate::sign::Signer; 2],
+    reason: &str,
+    now: chrono::DateTime<chrono::Utc>,
+    tsa: Option<&Stamping>,
+) -> Result<(Vec<u8>, String)> {
+    let lenient = tsa.map(|c| c.lenient());
+    let two = crate::sign::sign_person_then_org(
+        pdf,
+        (person, &plan.person.name),
+        (org, &plan.organisation.name),
+        reason,
+        now,
+        lenient
+            .as_ref()
+            .map(|l| l as &dyn crate::sign::tsa::TimeStamper),
+        plan.images(),
+    )
+    .map_err(ServiceError::Invalid)?;
+    Ok((two, tsa_note(lenient.as_ref())))
+}
+
 /// Meta key of the timestamping authority's address.
 const TSA_URL: &str = "tsa_url";
 
@@ -260,19 +286,11 @@ impl Services {
                 .map(|(n, k, c)| (n.clone(), b64(k), b64(c)))
                 .collect(),
         };
-        {
-            use std::io::Write;
-            use std::os::unix::fs::OpenOptionsExt;
-            let mut f = std::fs::OpenOptions::new()
-                .write(true)
-                .create(true)
-                .truncate(true)
-                .mode(0o600)
-                .open(&file)
-                .map_err(io)?;
-            f.write_all(serde_json::to_string(&kept).unwrap_or_default().as_bytes())
-                .map_err(io)?;
-        }
+        super::write_private(
+            &file,
+            serde_json::to_string(&kept).unwrap_or_default().as_bytes(),
+        )
+        .map_err(io)?;
         let trust = self.data_dir()?.join("trust");
         std::fs::create_dir_all(&trust).map_err(io)?;
         std::fs::write(trust.join("demo-root-khong-dung-that.der"), &pki.root_der).map_err(io)?;
@@ -318,19 +336,14 @@ impl Services {
         let person_key = self.open_signer(&plan.person, secrets.person.as_deref())?;
         let org_key = self.open_signer(&plan.organisation, secrets.organisation.as_deref())?;
         let client = self.tsa_client()?;
-        let lenient = client.as_ref().map(|c| c.lenient());
-        let two = crate::sign::sign_person_then_org(
+        let (two, note) = sign_both(
             &original,
-            (person_key.as_ref(), &name),
-            (org_key.as_ref(), &org),
+            &plan,
+            [person_key.as_ref(), org_key.as_ref()],
             "Ký kết quả giải quyết",
             now,
-            lenient
-                .as_ref()
-                .map(|l| l as &dyn crate::sign::tsa::TimeStamper),
-            plan.images(),
-        )
-        .map_err(ServiceError::Invalid)?;
+            client.as_ref(),
+        )?;
         let demo = matches!(
             plan.person.source,
             crate::domain::signer::KeySource::Demo { .. }
@@ -343,7 +356,7 @@ impl Services {
             (&name, &org),
             demo,
             None,
-            &tsa_note(lenient.as_ref()),
+            &note,
         )
     }
 
