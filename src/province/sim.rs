@@ -181,6 +181,28 @@ fn check_hoso(h: &Value, reject: &HashSet<String>) -> Result<String, String> {
     if !h["TrangThaiHoSo"].is_string() || !h["KenhThucHien"].is_string() {
         return Err("TrangThaiHoSo, KenhThucHien phải là chuỗi".into());
     }
+    // The signed result's link: only once there is a result, each entry a code and an
+    // address the portal can fetch.
+    match &h["DanhSachGiayToKetQua"] {
+        Value::Null => {}
+        Value::Array(list) => {
+            if !list.is_empty() && !matches!(h["TrangThaiHoSo"].as_str(), Some("9" | "10")) {
+                return Err("DanhSachGiayToKetQua chỉ gửi khi hồ sơ đã có kết quả (9, 10)".into());
+            }
+            for g in list {
+                if g["MaGiayToKetQua"].as_str().is_none_or(str::is_empty) {
+                    return Err("DanhSachGiayToKetQua: thiếu MaGiayToKetQua".into());
+                }
+                let url = g["DuongDanTepTinKetQua"].as_str().unwrap_or("");
+                if !(url.starts_with("https://") || url.starts_with("http://")) {
+                    return Err(format!(
+                        "DanhSachGiayToKetQua: DuongDanTepTinKetQua «{url}» không phải địa chỉ tải được"
+                    ));
+                }
+            }
+        }
+        _ => return Err("DanhSachGiayToKetQua phải là danh sách".into()),
+    }
     Ok(code.to_string())
 }
 
@@ -543,4 +565,31 @@ pub fn start(
     .workers(2)
     .listen(listener)?
     .run())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_result_link_is_checked_like_the_portal_would() {
+        let base = |status: &str, list: Value| {
+            json!({"MaHoSo": "H40.14-260305-0001", "MaTTHC": "1.004873", "TrangThaiHoSo": status,
+                   "KenhThucHien": "1", "NgayNopHoSo": "", "NgayTiepNhan": "", "NgayHenTra": "",
+                   "NgayTra": "", "NgayKetThucXuLy": "", "DanhSachGiayToKetQua": list})
+        };
+        let none = HashSet::new();
+        let good = json!([{"MaGiayToKetQua": "H40.14-260305-0001-KQ",
+                           "DuongDanTepTinKetQua": "https://motcua.tanphu.gov.vn/tra-cuu/abc/ket-qua.pdf"}]);
+        assert!(check_hoso(&base("10", good.clone()), &none).is_ok());
+        assert!(check_hoso(&base("9", json!([])), &none).is_ok());
+        assert!(check_hoso(&base("4", good), &none)
+            .unwrap_err()
+            .contains("đã có kết quả"));
+        let no_url = json!([{"MaGiayToKetQua": "X", "DuongDanTepTinKetQua": "/tra-cuu/abc"}]);
+        assert!(check_hoso(&base("10", no_url), &none)
+            .unwrap_err()
+            .contains("không phải địa chỉ"));
+        assert!(check_hoso(&base("10", json!("x")), &none).is_err());
+    }
 }
