@@ -54,6 +54,18 @@ pub struct CertBook {
     pub year: i32,
     /// The last number given this year (0 = none yet).
     pub last: u32,
+    /// Numbers taken for a copy that was never issued (its remote signature was refused,
+    /// lapsed or cancelled): kept in the book as unused, never given again.
+    #[serde(default)]
+    pub voided: Vec<Voided>,
+}
+
+/// A number of the book that stays unused, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Voided {
+    pub number: CertNumber,
+    pub reason: String,
+    pub at: DateTime<Utc>,
 }
 
 /// One entry's number in the book.
@@ -76,6 +88,17 @@ impl CertNumber {
 }
 
 impl CertBook {
+    /// Records `number` as unused (its copy was not issued).
+    pub fn void(&mut self, number: CertNumber, reason: &str, at: DateTime<Utc>) {
+        if !self.voided.iter().any(|v| v.number == number) {
+            self.voided.push(Voided {
+                number,
+                reason: reason.to_string(),
+                at,
+            });
+        }
+    }
+
     /// The next number on `day` (a new year opens a new book at 1). Taken numbers are
     /// never given again, even when the copy they were for is withdrawn later.
     pub fn take(&mut self, day: NaiveDate) -> CertNumber {
@@ -114,6 +137,9 @@ pub fn attestation(number: &CertNumber, day: NaiveDate, signer: &str, title: &st
 pub enum CopyState {
     /// The officer checked the original against the scan; waits for the signer.
     Pending,
+    /// A remote signer was asked (its number taken, the copy laid out): waits for the
+    /// approval on the phone, then the seal.
+    Signing,
     /// Signed, numbered in the book, fee set: the copy exists.
     Issued,
     /// The signer declined (the reason is kept); no number was taken.
@@ -124,6 +150,7 @@ impl CopyState {
     pub fn label(self) -> &'static str {
         match self {
             CopyState::Pending => "Chờ ký",
+            CopyState::Signing => "Chờ xác nhận ký trên điện thoại",
             CopyState::Issued => "Đã cấp",
             CopyState::Refused => "Không chứng thực",
         }

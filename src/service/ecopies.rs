@@ -63,6 +63,7 @@ fn event(r: &CopyRecord) -> EventKind {
         id: r.id,
         state: match r.state {
             CopyState::Pending => "requested",
+            CopyState::Signing => "signing",
             CopyState::Issued => "issued",
             CopyState::Refused => "refused",
         }
@@ -272,14 +273,11 @@ impl Services {
         request_base: &str,
         secrets: &super::signers::DeskSecrets,
     ) -> Result<CopyRecord> {
-        let plan = self.signing_plan(actor)?;
-        if plan.person.source.deferred() {
-            // The number is printed in what is signed and the book never reuses one: a
-            // signature that may come back minutes later (or never) cannot hold it yet.
-            return Err(ServiceError::Invalid(
-                "Chứng thực bản sao điện tử cần ký ngay khi lấy số: người ký dùng USB ký số hoặc tệp khóa (ký số từ xa dùng được cho kết quả hồ sơ)".into(),
-            ));
+        // Signed on a phone already: only the seal is left (the văn thư's PIN).
+        if self.ecopy(id)?.state == CopyState::Signing {
+            return self.ecopy_remote_seal(actor, id, secrets);
         }
+        let plan = self.signing_plan(actor)?;
         let settings = self.settings()?;
         let base = settings.public_base(request_base);
         let scale = self.ecopy_fee_scale()?;
@@ -295,6 +293,9 @@ impl Services {
         // Still pending? Said before a PIN is tried on a token.
         if self.ecopy(id)?.state != CopyState::Pending {
             return Err(already_decided());
+        }
+        if plan.person.source.deferred() {
+            return self.ecopy_remote_send(actor, id, &plan, &base, &body2);
         }
         let person_key = self.open_signer(&plan.person, secrets.person.as_deref())?;
         let org_key = self.open_signer(&plan.organisation, secrets.organisation.as_deref())?;
@@ -450,5 +451,223 @@ impl Services {
             .collect();
         rows.sort_by_key(|r| r.number.as_ref().map(|n| n.number));
         Ok(rows)
+    }
+}
+
+/// Ends a remote signing of e-copy request `id` without a copy (refused, lapsed,
+/// cancelled), inside the caller's transaction: its number stays in the book as unused
+/// (never given again), the request goes back to the desk to be signed again.
+pub(super) fn unsign(
+    tx: &mut crate::store::Tx,
+    id: u64,
+    reason: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<()> {
+    let Some(mut r) = tx.ecopy(id)? else {
+        return Ok(());
+    };
+    if r.state != CopyState::Signing {
+        return Ok(());
+    }
+    if let Some(n) = r.number.take() {
+        let mut book = tx.ecopy_book()?;
+        book.void(n, reason, now);
+        tx.put_ecopy_book(&book)?;
+    }
+    r.state = CopyState::Pending;
+    r.signer = None;
+    r.signer_title = None;
+    tx.put_ecopy(&r)?;
+    tx.emit(event(&r));
+    Ok(())
+}
+
+impl Services {
+    /// A remote signer issues request `id`: the book's number is taken now (it is printed
+    /// in what is signed), the copy laid out, the hash sent to the phone, and the request
+    /// kept — in one transaction once the service took it. If the official refuses or
+    /// the request lapses, the number stays in the book as unused.
+    fn ecopy_remote_send(
+        &self,
+        actor: &Actor,
+        id: u64,
+        plan: &super::signers::SigningPlan,
+        base: &str,
+        body2: &str,
+    ) -> Result<CopyRecord> {
+        use crate::domain::signer::KeySource;
+        let KeySource::Remote { user_id } = &plan.person.source else {
+            return Err(ServiceError::Internal("not a remote signer".into()));
+        };
+        let service = self.remote_service()?.ok_or_else(|| {
+            ServiceError::Invalid("Chưa cấu hình dịch vụ ký số từ xa cho trung tâm".into())
+        })?;
+        let files = self.files()?;
+        let r = self.ecopy(id)?;
+        let now = self.clock.now();
+        let day = crate::domain::time::local_day(now);
+        let number = self.store.read()?.ecopy_book()?.clone().take(day);
+        let (name, title) = (plan.person.name.clone(), plan.person.title.clone());
+        let lines = ecopy::attestation(&number, day, &name, &title);
+        let url = format!("{base}/xac-thuc/{}", r.token);
+        let with_page = crate::sign::copy::append_attestation(
+            &files.get(&r.original_sha256)?,
+            &crate::sign::copy::Attestation {
+                body: ["ỦY BAN NHÂN DÂN", body2],
+                lines: &lines,
+                document: &r.document,
+                url: &url,
+            },
+        )
+        .map_err(|e| ServiceError::Invalid(e.to_string()))?;
+        let deferred = crate::sign::prepare_deferred(
+            &with_page,
+            &plan.person.certificate,
+            &crate::sign::pdf::SigInfo {
+                field: "ChuKyNguoiCoThamQuyen",
+                name: &name,
+                reason: "Chứng thực bản sao đúng với bản chính",
+                at: now,
+                look: crate::sign::appearance::Look::Person {
+                    name: name.clone(),
+                    org: plan.organisation.name.clone(),
+                    at: now,
+                    image: plan.person.image.clone().map(std::sync::Arc::new),
+                },
+            },
+        )
+        .map_err(ServiceError::Invalid)?;
+        let prepared = files.put(&deferred.prepared.bytes)?;
+        let tid = service
+            .request(
+                user_id,
+                &crate::sign::remote::random_id(),
+                &format!("BS-{id}"),
+                &format!("Chứng thực bản sao: {} ({})", r.document, number.label()),
+                &deferred.digest(),
+            )
+            .map_err(ServiceError::Invalid)?;
+        let request = super::remote_signing::RemoteRequest {
+            id: tid,
+            dossier: r.dossier.clone().unwrap_or_default(),
+            setup_id: plan.person.id.clone(),
+            signer: name.clone(),
+            organisation: plan.organisation.name.clone(),
+            original_sha256: r.original_sha256.clone(),
+            prepared_sha256: prepared.sha256,
+            byte_range: deferred.prepared.byte_range,
+            attributes: {
+                use base64::Engine;
+                base64::engine::general_purpose::STANDARD.encode(&deferred.attributes)
+            },
+            requested_by: actor.name.clone(),
+            requested_at: now,
+            expires_at: now + chrono::Duration::minutes(super::remote_signing::REQUEST_TTL_MINUTES),
+            state: super::remote_signing::RemoteState::Waiting,
+            ecopy: Some(id),
+        };
+        self.run(actor, |tx, at| {
+            let mut r = pending_request(tx, id)?;
+            let mut book = tx.ecopy_book()?;
+            let today = crate::domain::time::local_day(at);
+            if today != day || book.take(today) != number {
+                return Err(ServiceError::conflict(
+                    "ecopy_busy",
+                    "Sổ chứng thực vừa cấp số khác; bấm ký lại (yêu cầu vừa gửi tới điện thoại sẽ bị bỏ qua)",
+                ));
+            }
+            super::remote_signing::keep_request(tx, &request)?;
+            r.state = CopyState::Signing;
+            r.number = Some(number.clone());
+            r.signer = Some(name.clone());
+            r.signer_title = Some(title.clone());
+            tx.put_ecopy_book(&book)?;
+            tx.put_ecopy(&r)?;
+            tx.emit(event(&r));
+            Ok(r)
+        })
+    }
+
+    /// The seal on an e-copy its signer approved on the phone, then the copy issued.
+    fn ecopy_remote_seal(
+        &self,
+        actor: &Actor,
+        id: u64,
+        secrets: &super::signers::DeskSecrets,
+    ) -> Result<CopyRecord> {
+        let r = self
+            .remote_requests()?
+            .into_iter()
+            .find(|x| x.ecopy == Some(id))
+            .ok_or_else(already_decided)?;
+        self.remote_seal_any(actor, &r, secrets)?;
+        self.ecopy(id)
+    }
+
+    /// The copy signed by both, checked, stored; the request issued in one transaction
+    /// (its number was taken when it was sent), the remote request ended with it.
+    pub(super) fn ecopy_remote_issue(
+        &self,
+        actor: &Actor,
+        remote: &super::remote_signing::RemoteRequest,
+        id: u64,
+        two: &[u8],
+    ) -> Result<()> {
+        let reports = self.verify_here(two)?;
+        if reports.len() != 2 || reports.iter().any(|s| s.verdict != Verdict::Valid) {
+            return Err(ServiceError::Invalid(
+                "Bản sao sau khi ký không kiểm tra được; chưa cấp".into(),
+            ));
+        }
+        let scale = self.ecopy_fee_scale()?;
+        let stored = self.files()?.put(two)?;
+        self.run(actor, |tx, at| {
+            let mut r = tx
+                .ecopy(id)?
+                .ok_or(ServiceError::NotFound("yêu cầu chứng thực"))?;
+            if r.state != CopyState::Signing {
+                return Err(already_decided());
+            }
+            super::remote_signing::drop_request(tx, &remote.id)?;
+            r.state = CopyState::Issued;
+            r.fee_vnd = scale.fee_vnd(r.pages, r.copies);
+            r.decided_by = Some(remote.requested_by.clone());
+            r.decided_at = Some(at);
+            r.copy_sha256 = Some(stored.sha256.clone());
+            r.copy_pages = r.pages + 1;
+            if let Some(code) = r.dossier.clone() {
+                attach_result(tx, &r, &stored, &reports, actor, at, &code)?;
+            }
+            tx.put_ecopy(&r)?;
+            tx.emit(event(&r));
+            Ok(())
+        })
+    }
+}
+
+impl Services {
+    /// A leader ends a remote signing of e-copy request `id` (its number stays in the
+    /// book as unused; the request goes back to the desk).
+    pub fn ecopy_remote_cancel(&self, actor: &Actor, id: u64) -> Result<()> {
+        let r = self
+            .remote_requests()?
+            .into_iter()
+            .find(|x| x.ecopy == Some(id))
+            .ok_or(ServiceError::NotFound("yêu cầu ký số"))?;
+        self.remote_end(actor, &r, "cancelled", "Đã hủy yêu cầu ký số từ xa")
+    }
+}
+
+impl Services {
+    /// The numbers of `year`'s book left unused (their copies were never issued).
+    pub fn ecopy_book_voided(&self, year: i32) -> Result<Vec<crate::domain::ecopy::Voided>> {
+        Ok(self
+            .store
+            .read()?
+            .ecopy_book()?
+            .voided
+            .into_iter()
+            .filter(|v| v.number.year == year)
+            .collect())
     }
 }

@@ -68,6 +68,9 @@ pub struct RemoteRequest {
     pub expires_at: DateTime<Utc>,
     #[serde(flatten)]
     pub state: RemoteState,
+    /// The certified e-copy request it signs (then `dossier` is its dossier or empty).
+    #[serde(default)]
+    pub ecopy: Option<u64>,
 }
 
 /// Removes request `id` inside a write transaction (it finished, failed or was
@@ -79,6 +82,15 @@ pub(super) fn drop_request(tx: &mut crate::store::Tx, id: &str) -> Result<()> {
     if all.len() == before {
         return Err(ended());
     }
+    tx.put_meta(PENDING, &all)?;
+    Ok(())
+}
+
+/// Keeps a request sent for an e-copy, inside the transaction that takes its number.
+pub(super) fn keep_request(tx: &mut crate::store::Tx, r: &RemoteRequest) -> Result<()> {
+    let mut all: Vec<RemoteRequest> = tx.meta(PENDING)?.unwrap_or_default();
+    all.retain(|x| x.id != r.id);
+    all.push(r.clone());
     tx.put_meta(PENDING, &all)?;
     Ok(())
 }
@@ -230,7 +242,7 @@ impl Services {
         Ok(self
             .remote_requests()?
             .into_iter()
-            .find(|r| r.dossier == code))
+            .find(|r| r.dossier == code && r.ecopy.is_none()))
     }
 
     /// Sends the person's signature to the remote service: laid out, its hash sent, the
@@ -306,6 +318,7 @@ impl Services {
             requested_at: now,
             expires_at: now + chrono::Duration::minutes(REQUEST_TTL_MINUTES),
             state: RemoteState::Waiting,
+            ecopy: None,
         };
         let until = crate::domain::time::local(r.expires_at).format("%H:%M");
         self.remote_step(
@@ -314,7 +327,8 @@ impl Services {
             "requested",
             &format!("Đã gửi yêu cầu ký số tới điện thoại của {name}; chờ xác nhận (đến {until})"),
             Some(&r),
-        )
+        )?;
+        self.dossier(code)
     }
 
     /// One step of a request: its history row and audit event, and the request kept as
@@ -326,7 +340,7 @@ impl Services {
         state: &str,
         note: &str,
         keep: Option<&RemoteRequest>,
-    ) -> Result<crate::domain::dossier::Dossier> {
+    ) -> Result<()> {
         self.run(actor, |tx, now| {
             let mut all: Vec<RemoteRequest> = tx.meta(PENDING)?.unwrap_or_default();
             if state == "requested" {
@@ -344,6 +358,18 @@ impl Services {
                 all.push(k.clone());
             }
             tx.put_meta(PENDING, &all)?;
+            if let Some(id) = r.ecopy {
+                // An e-copy's request: an ending gives its number back to the book as
+                // unused (never reused) and the request to the desk, to sign again.
+                if keep.is_none() {
+                    super::ecopies::unsign(tx, id, note, now)?;
+                }
+                tx.emit(EventKind::RemoteSignature {
+                    code: format!("BS-{id}"),
+                    state: state.to_string(),
+                });
+                return Ok(());
+            }
             let mut d = tx
                 .dossier(&r.dossier)?
                 .ok_or(ServiceError::NotFound("hồ sơ"))?;
@@ -362,7 +388,7 @@ impl Services {
                 code: r.dossier.clone(),
                 state: state.to_string(),
             });
-            Ok(d)
+            Ok(())
         })
     }
 
@@ -374,6 +400,17 @@ impl Services {
         r: &RemoteRequest,
         secrets: &super::signers::DeskSecrets,
     ) -> Result<crate::domain::dossier::Dossier> {
+        self.remote_seal_any(actor, r, secrets)?;
+        self.dossier(&r.dossier)
+    }
+
+    /// The seal after a remote approval (a result or an e-copy), the văn thư's PIN typed.
+    pub(super) fn remote_seal_any(
+        &self,
+        actor: &Actor,
+        r: &RemoteRequest,
+        secrets: &super::signers::DeskSecrets,
+    ) -> Result<()> {
         let RemoteState::Approved { person_signed } = &r.state else {
             return Err(ServiceError::conflict(
                 "remote_pending",
@@ -417,8 +454,11 @@ impl Services {
         org: &crate::domain::signer::SignerSetup,
         key: &dyn crate::sign::Signer,
         earlier_note: &str,
-    ) -> Result<crate::domain::dossier::Dossier> {
+    ) -> Result<()> {
         let (two, note) = self.seal(one, key, org)?;
+        if let Some(id) = r.ecopy {
+            return self.ecopy_remote_issue(actor, r, id, &two);
+        }
         let demo = matches!(org.source, KeySource::Demo { .. });
         self.switch_signed_result(
             actor,
@@ -430,6 +470,7 @@ impl Services {
             Some(&r.id),
             &format!("{earlier_note}{note}"),
         )
+        .map(|_| ())
     }
 
     /// The organisation's signature (timestamped when a TSA is set); the history's word
@@ -462,6 +503,17 @@ impl Services {
         )
         .map_err(ServiceError::Invalid)?;
         Ok((two, super::signing::tsa_note(lenient.as_ref())))
+    }
+
+    /// Ends request `r` with `state` and the words for the history (or the book).
+    pub(super) fn remote_end(
+        &self,
+        actor: &Actor,
+        r: &RemoteRequest,
+        state: &str,
+        note: &str,
+    ) -> Result<()> {
+        self.remote_step(actor, r, state, note, None)
     }
 
     /// A leader (or the admin) ends a request, waiting or awaiting the seal (sent by
@@ -566,7 +618,14 @@ impl Services {
                     &actor,
                     &r,
                     state,
-                    &format!("Ký số từ xa không thành: {why}. Tệp kết quả chưa thay đổi"),
+                    &format!(
+                        "Ký số từ xa không thành: {why}.{}",
+                        if r.ecopy.is_some() {
+                            ""
+                        } else {
+                            " Tệp kết quả chưa thay đổi"
+                        }
+                    ),
                     None,
                 ) {
                     Ok(_) | Err(ServiceError::Conflict { .. }) => {}
@@ -582,6 +641,9 @@ impl Services {
     /// Whether the dossier's result is no longer the file request `r` signs.
     fn result_changed(&self, r: &RemoteRequest) -> Result<bool> {
         use crate::domain::dossier::digitize::Slot;
+        if r.ecopy.is_some() {
+            return Ok(false);
+        }
         let d = self.dossier(&r.dossier)?;
         Ok(d.files
             .iter()

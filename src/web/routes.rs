@@ -107,6 +107,7 @@ routes! {
     GET  "/chung-thuc/{id}/ban-chinh.pdf" => pages::ecopy_original_file, STAFF;
     POST "/chung-thuc/{id}/cap" => pages::ecopy_issue_submit, REPORTS;
     POST "/chung-thuc/{id}/tu-choi" => pages::ecopy_refuse_submit, REPORTS;
+    POST "/chung-thuc/{id}/huy-ky" => pages::ecopy_remote_cancel, REPORTS;
     GET  "/xac-thuc/{token}" => pages::ecopy_verify_page, Access::Public;
     GET  "/xac-thuc/{token}/ban-sao.pdf" => pages::ecopy_public_file, Access::Public;
     POST "/ho-so/moi" => pages::new_dossier_submit, STAFF;

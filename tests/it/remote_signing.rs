@@ -383,3 +383,162 @@ fn a_leader_signs_on_the_phone_the_request_survives_a_restart_and_the_seal_follo
 fn admin_token(app: &TestApp) -> String {
     app.login("admin")
 }
+
+/// A center whose chairman signs remotely (the simulator) and whose seal is a key file.
+fn remote_center(sim: &Smartca) -> (TestApp, String, String) {
+    let app = TestApp::start();
+    let admin = app.login("admin");
+    let officer = app.login("canbo1");
+    let trust = app.data_dir().join("trust");
+    std::fs::create_dir_all(&trust).unwrap();
+    std::fs::write(trust.join("smartca-root.der"), &sim.root).unwrap();
+    std::fs::write(
+        trust.join("test-root.pem"),
+        std::fs::read(format!("{FIXTURES}/root.pem")).unwrap(),
+    )
+    .unwrap();
+    let (s, _) = app.post(
+        "/api/v1/users",
+        &admin,
+        json!({"username": "chutich", "display_name": "Nguyễn Văn An", "role": "leader", "password": "demo"}),
+    );
+    assert_eq!(s, 201);
+    let first = app.login("chutich");
+    let (s, _) = app.post(
+        "/api/v1/me/password",
+        &first,
+        json!({"current": "demo", "new": "mat-khau-chu-tich-2026"}),
+    );
+    assert_eq!(s, 204);
+    let (s, _) = app.call(
+        "PUT",
+        "/api/v1/signers/remote-service",
+        Some(&admin),
+        Some(json!({"url": sim.base, "sp_id": "xa-tan-phu", "sp_password": "bi-mat-tich-hop"})),
+    );
+    assert_eq!(s, 204);
+    for body in [
+        json!({"id": "chutich", "title": "Chủ tịch", "kind": "remote", "user_id": "079090000001"}),
+        json!({"id": "co-quan", "kind": "key_file", "secret": "vanthu",
+               "key_file": base64::engine::general_purpose::STANDARD.encode(
+                   std::fs::read(format!("{FIXTURES}/co-quan-legacy.p12")).unwrap())}),
+    ] {
+        let (s, v) = app.post("/api/v1/signers", &admin, body);
+        assert_eq!(s, 201, "{v}");
+    }
+    (app, admin, officer)
+}
+
+#[test]
+fn a_remote_signer_issues_certified_copies_and_a_refused_one_leaves_its_number_unused() {
+    let sim = Smartca::start();
+    let (app, admin, officer) = remote_center(&sim);
+    let leader = login_leader(&app);
+    let request = |who: &str| {
+        let (s, _, body) = app.bytes(
+            "POST",
+            &format!(
+                "/api/v1/ecopies?citizen={}&document=Gi%E1%BA%A5y%20khai%20sinh&copies=1",
+                who
+            ),
+            Some(&officer),
+            Some(&crate::signing::a_pdf()),
+            "application/pdf",
+        );
+        assert_eq!(s, 201, "{}", String::from_utf8_lossy(&body));
+        serde_json::from_slice::<Value>(&body).unwrap()["id"]
+            .as_u64()
+            .unwrap()
+    };
+    let record = |id: u64| {
+        let (_, v) = app.call("GET", "/api/v1/ecopies", Some(&officer), None);
+        v.as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == id)
+            .cloned()
+            .unwrap()
+    };
+    let issue = |id: u64, body: &str| form(&app, &leader, &format!("/chung-thuc/{id}/cap"), body);
+
+    // The chairman issues from the desk: the number is held, the phone asked.
+    let a = request("An");
+    assert_eq!(issue(a, "").0, 303);
+    let r = record(a);
+    assert_eq!(r["state"], "signing", "{r}");
+    assert_eq!(r["number"]["number"], 1, "{r}");
+    let waiting = sim.pending();
+    assert!(waiting[0]["description"]
+        .as_str()
+        .unwrap()
+        .contains("Số chứng thực 1 Quyển số"));
+    let (_, page) = app.raw("GET", "/chung-thuc", Some(&leader), None, "");
+    assert!(
+        page.contains("Đang chờ Nguyễn Văn An xác nhận ký trên điện thoại"),
+        "{page}"
+    );
+    // Approved: the văn thư adds the seal with its password; the copy is issued.
+    sim.press("approve", waiting[0]["transaction_id"].as_str().unwrap());
+    assert_eq!(app.running().services.remote_poll().unwrap(), 1);
+    let (_, page) = app.raw("GET", "/chung-thuc", Some(&leader), None, "");
+    assert!(page.contains("Ký số của cơ quan và cấp"), "{page}");
+    assert_eq!(issue(a, "org_pin=vanthu").0, 303);
+    let r = record(a);
+    assert_eq!(r["state"], "issued", "{r}");
+    assert_eq!(r["number"]["number"], 1);
+    assert_eq!(r["fee_vnd"], 2000);
+    let (s, _, copy) = app.bytes(
+        "GET",
+        &format!("/chung-thuc/{a}/ban-sao.pdf"),
+        Some(&leader),
+        None,
+        "",
+    );
+    assert_eq!(s, 200);
+    let (_, _, v) = app.bytes(
+        "POST",
+        "/api/v1/signatures/verify",
+        Some(&officer),
+        Some(&copy),
+        "application/pdf",
+    );
+    let v: Value = serde_json::from_slice(&v).unwrap();
+    assert!(
+        v.as_array()
+            .unwrap()
+            .iter()
+            .all(|x| x["verdict"] == "hop_le"),
+        "{v}"
+    );
+    assert_eq!(v[0]["signer"], "Nguyễn Văn An");
+
+    // Refused on the phone: number 2 stays in the book as unused, the request goes back.
+    let b = request("Binh");
+    assert_eq!(issue(b, "").0, 303);
+    assert_eq!(record(b)["number"]["number"], 2);
+    sim.press(
+        "reject",
+        sim.pending()[0]["transaction_id"].as_str().unwrap(),
+    );
+    assert_eq!(app.running().services.remote_poll().unwrap(), 1);
+    let r = record(b);
+    assert_eq!(r["state"], "pending", "{r}");
+    assert!(r["number"].is_null(), "{r}");
+    // Signed again: it takes the next number, never 2.
+    assert_eq!(issue(b, "").0, 303);
+    sim.press(
+        "approve",
+        sim.pending()[0]["transaction_id"].as_str().unwrap(),
+    );
+    assert_eq!(app.running().services.remote_poll().unwrap(), 1);
+    assert_eq!(issue(b, "org_pin=vanthu").0, 303);
+    let r = record(b);
+    assert_eq!(
+        (r["state"].as_str(), r["number"]["number"].as_u64()),
+        (Some("issued"), Some(3))
+    );
+    let (_, book) = app.raw("GET", "/chung-thuc/so?nam=2026", Some(&admin), None, "");
+    assert!(book.contains("Số không sử dụng"), "{book}");
+    assert!(book.contains("đã từ chối ký trên điện thoại"), "{book}");
+    assert!(book.contains("Cộng: 2 lượt chứng thực"), "{book}");
+}

@@ -31,6 +31,10 @@ struct Row {
     reason: String,
     verify_url: String,
     dossier: String,
+    /// Waiting for a remote signer: what to say (empty otherwise).
+    remote: String,
+    /// The signer approved on the phone: the seal is left (the organisation's PIN).
+    sealing: bool,
 }
 
 fn row(
@@ -62,6 +66,8 @@ fn row(
         reason: r.refused_reason.clone().unwrap_or_default(),
         verify_url: format!("{base}/xac-thuc/{}", r.token),
         dossier: r.dossier.clone().unwrap_or_default(),
+        remote: String::new(),
+        sealing: false,
     }
 }
 
@@ -95,7 +101,7 @@ pub async fn ecopies_page(
     let s = state.services.clone();
     let base = base_url(&req);
     let actor = caller.actor();
-    let (list, scale, settings, ready, people, sign, scanners) = blocking(move || {
+    let (list, scale, settings, ready, people, sign, scanners, remote) = blocking(move || {
         let people: std::collections::HashMap<String, String> = s
             .users()?
             .into_iter()
@@ -112,6 +118,7 @@ pub async fn ecopies_page(
                 .into_iter()
                 .map(|e| (e.id, e.name))
                 .collect::<Vec<_>>(),
+            s.remote_requests()?,
         ))
     })
     .await?;
@@ -121,16 +128,38 @@ pub async fn ecopies_page(
         Some("yeu-cau") => "Đã gửi yêu cầu trình ký.",
         Some("cap") => "Đã ký số và cấp bản sao; tải bản sao ở danh sách “Đã xử lý”.",
         Some("tu-choi") => "Đã ghi không chứng thực, kèm lý do.",
+        Some("huy-ky") => {
+            "Đã hủy yêu cầu ký số từ xa; số chứng thực đã giữ được ghi là không sử dụng."
+        }
         _ => "",
     }
     .to_string();
     let rows: Vec<Row> = list
         .iter()
-        .map(|r| row(r, scale.fee_vnd(r.pages, r.copies), &base, &people))
+        .map(|r| {
+            let mut row = row(r, scale.fee_vnd(r.pages, r.copies), &base, &people);
+            if let Some(x) = remote.iter().find(|x| x.ecopy == Some(r.id)) {
+                row.sealing = matches!(
+                    x.state,
+                    crate::service::remote_signing::RemoteState::Approved { .. }
+                );
+                row.remote = if row.sealing {
+                    format!("{} đã ký trên điện thoại ({}). Văn thư ký số của cơ quan để cấp.", x.signer, row.number)
+                } else {
+                    format!(
+                        "Đang chờ {} xác nhận ký trên điện thoại (hết hạn lúc {}); {} đã giữ cho bản sao này.",
+                        x.signer,
+                        crate::domain::time::local(x.expires_at).format("%H:%M"),
+                        row.number
+                    )
+                };
+            }
+            row
+        })
         .collect();
-    let (pending, done): (Vec<Row>, Vec<Row>) = rows
-        .into_iter()
-        .partition(|r| r.state == CopyState::Pending.label());
+    let (pending, done): (Vec<Row>, Vec<Row>) = rows.into_iter().partition(|r| {
+        r.state == CopyState::Pending.label() || r.state == CopyState::Signing.label()
+    });
     html(EcopiesPage {
         user: caller.principal.display_name.clone(),
         can_sign: matches!(caller.principal.role, Role::Leader | Role::Admin),
@@ -166,6 +195,19 @@ pub async fn ecopy_issue_submit(
     let secrets = form.map(|f| f.into_inner()).unwrap_or_default().desk();
     blocking(move || s.ecopy_issue(&actor, id, &base, &secrets)).await?;
     Ok(see_other("/chung-thuc?xong=cap"))
+}
+
+/// *Hủy yêu cầu ký số từ xa* of an e-copy (its number stays in the book as unused).
+pub async fn ecopy_remote_cancel(
+    state: Data,
+    caller: Caller,
+    path: web::Path<u64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    let s = state.services.clone();
+    let actor = caller.actor();
+    blocking(move || s.ecopy_remote_cancel(&actor, id)).await?;
+    Ok(see_other("/chung-thuc?xong=huy-ky"))
 }
 
 #[derive(Deserialize)]
@@ -239,6 +281,7 @@ struct BookRow {
 #[derive(Template)]
 #[template(path = "ecopy_book.html")]
 struct BookPage {
+    issued: usize,
     year: i32,
     book: String,
     rows: Vec<BookRow>,
@@ -263,8 +306,15 @@ pub async fn ecopy_book_page(
         .nam
         .unwrap_or_else(|| chrono::Datelike::year(&crate::domain::time::local_day(now)));
     let s = state.services.clone();
-    let (list, settings) = blocking(move || Ok((s.ecopy_book(year)?, s.settings()?))).await?;
-    let rows: Vec<BookRow> = list
+    let (list, settings, voided) = blocking(move || {
+        Ok((
+            s.ecopy_book(year)?,
+            s.settings()?,
+            s.ecopy_book_voided(year)?,
+        ))
+    })
+    .await?;
+    let mut rows: Vec<BookRow> = list
         .iter()
         .map(|r| BookRow {
             number: r.number.as_ref().map(|n| n.number).unwrap_or(0),
@@ -280,7 +330,21 @@ pub async fn ecopy_book_page(
             },
         })
         .collect();
+    // Numbers taken for a copy never issued (a remote signature refused or lapsed): in
+    // the book as unused, with why.
+    rows.extend(voided.iter().map(|v| BookRow {
+        number: v.number.number,
+        day: day(Some(v.at)),
+        citizen: "Số không sử dụng".into(),
+        document: v.reason.clone(),
+        copies: 0,
+        pages: 0,
+        fee: "—".into(),
+        signer: String::new(),
+    }));
+    rows.sort_by_key(|r| r.number);
     html(BookPage {
+        issued: list.len(),
         year,
         book: crate::domain::ecopy::CertNumber { number: 0, year }.book(),
         total_fee: format_vnd(list.iter().map(|r| r.fee_vnd).sum()),
