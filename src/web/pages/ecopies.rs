@@ -80,6 +80,8 @@ struct EcopiesPage {
     sign: super::dossier::SignForm,
     /// (id, name) of the scanners set up: the original is scanned from this page.
     scanners: Vec<(String, String)>,
+    /// A remote signature is awaited on a phone: the page refreshes itself for leaders.
+    waiting: bool,
     fee_rule: String,
     pending: Vec<Row>,
     done: Vec<Row>,
@@ -166,6 +168,7 @@ pub async fn ecopies_page(
         signer_ready: ready,
         sign,
         scanners,
+        waiting: pending.iter().any(|r| !r.remote.is_empty() && !r.sealing),
         fee_rule: format!(
             "{}đ/trang cho {} trang đầu, {}đ/trang từ trang {}, tối đa {}đ/bản",
             format_vnd(scale.first_rate_vnd),
