@@ -320,22 +320,33 @@ impl SimTsa {
                 .and_then(|s| base64::engine::general_purpose::STANDARD.decode(s).ok())
                 .ok_or_else(|| format!("sim TSA: {k}"))
         };
-        let rng = ring::rand::SystemRandom::new();
-        let pkcs8 = get("key")?;
+        Self::from_parts(
+            get("key")?,
+            get("cert")?,
+            get("root")?,
+            chrono::Utc::now().timestamp_millis().max(1) as u64,
+        )
+    }
+
+    /// The TSA from its key (PKCS#8), certificate and root; serials from `first_serial`.
+    fn from_parts(
+        pkcs8: Vec<u8>,
+        cert: Vec<u8>,
+        root_der: Vec<u8>,
+        first_serial: u64,
+    ) -> Result<SimTsa, String> {
         let key = ring::signature::EcdsaKeyPair::from_pkcs8(
             &ring::signature::ECDSA_P256_SHA256_ASN1_SIGNING,
             &pkcs8,
-            &rng,
+            &ring::rand::SystemRandom::new(),
         )
         .map_err(|e| format!("sim TSA key: {e}"))?;
         Ok(SimTsa {
             key,
             pkcs8,
-            cert: get("cert")?,
-            root_der: get("root")?,
-            serial: std::sync::atomic::AtomicU64::new(
-                chrono::Utc::now().timestamp_millis().max(1) as u64
-            ),
+            cert,
+            root_der,
+            serial: std::sync::atomic::AtomicU64::new(first_serial),
             at: None,
         })
     }
@@ -382,22 +393,12 @@ impl SimTsa {
         p.not_before = rcgen::date_time_ymd(year - 1, 1, 1);
         p.not_after = rcgen::date_time_ymd(year + 5, 12, 31);
         let cert = p.signed_by(&key, &root, &root_key).map_err(err)?;
-        let rng = ring::rand::SystemRandom::new();
-        let pkcs8 = key.serialize_der();
-        let key = ring::signature::EcdsaKeyPair::from_pkcs8(
-            &ring::signature::ECDSA_P256_SHA256_ASN1_SIGNING,
-            &pkcs8,
-            &rng,
+        Self::from_parts(
+            key.serialize_der(),
+            cert.der().to_vec(),
+            root.der().to_vec(),
+            1,
         )
-        .map_err(|e| format!("sim TSA key: {e}"))?;
-        Ok(SimTsa {
-            key,
-            pkcs8,
-            cert: cert.der().to_vec(),
-            root_der: root.der().to_vec(),
-            serial: std::sync::atomic::AtomicU64::new(1),
-            at: None,
-        })
     }
 
     /// Answers a TimeStampReq (DER) with a TimeStampResp (DER).

@@ -154,31 +154,7 @@ fn history(app: &TestApp, code: &str) -> String {
 #[test]
 fn a_leader_signs_on_the_phone_the_request_survives_a_restart_and_the_seal_follows() {
     let sim = Smartca::start();
-    let app = TestApp::start();
-    let admin = app.login("admin");
-    let officer = app.login("canbo1");
-    // The CA roots district IT pins: the remote service's and the one of the seal's file.
-    let trust = app.data_dir().join("trust");
-    std::fs::create_dir_all(&trust).unwrap();
-    std::fs::write(trust.join("smartca-root.der"), &sim.root).unwrap();
-    std::fs::write(
-        trust.join("test-root.pem"),
-        std::fs::read(format!("{FIXTURES}/root.pem")).unwrap(),
-    )
-    .unwrap();
-    let (s, _) = app.post(
-        "/api/v1/users",
-        &admin,
-        json!({"username": "chutich", "display_name": "Nguyễn Văn An", "role": "leader", "password": "demo"}),
-    );
-    assert_eq!(s, 201);
-    let first = app.login("chutich");
-    let (s, _) = app.post(
-        "/api/v1/me/password",
-        &first,
-        json!({"current": "demo", "new": "mat-khau-chu-tich-2026"}),
-    );
-    assert_eq!(s, 204);
+    let (app, admin, officer) = roots_and_chairman(&sim);
 
     // The service with a wrong password: the setup says so; nothing is kept.
     let service = |pw: &str| {
@@ -385,7 +361,9 @@ fn admin_token(app: &TestApp) -> String {
 }
 
 /// A center whose chairman signs remotely (the simulator) and whose seal is a key file.
-fn remote_center(sim: &Smartca) -> (TestApp, String, String) {
+/// A center with the CA roots district IT pins (the remote service's and the seal's
+/// file's) and a chairman account with his own password; (app, admin, officer).
+fn roots_and_chairman(sim: &Smartca) -> (TestApp, String, String) {
     let app = TestApp::start();
     let admin = app.login("admin");
     let officer = app.login("canbo1");
@@ -410,6 +388,11 @@ fn remote_center(sim: &Smartca) -> (TestApp, String, String) {
         json!({"current": "demo", "new": "mat-khau-chu-tich-2026"}),
     );
     assert_eq!(s, 204);
+    (app, admin, officer)
+}
+
+fn remote_center(sim: &Smartca) -> (TestApp, String, String) {
+    let (app, admin, officer) = roots_and_chairman(sim);
     let (s, _) = app.call(
         "PUT",
         "/api/v1/signers/remote-service",
